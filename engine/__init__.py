@@ -1,0 +1,3 @@
+"""cpc: Child Protection Conference procedures as code."""
+
+__version__ = "0.1.0"
