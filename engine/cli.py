@@ -1,0 +1,170 @@
+"""The `cpc` command. It only wires the engine's layers together; no decision is made here.
+
+Exit codes, for every command: 0 success (lint: no findings), 1 findings (lint: problems found),
+2 usage error, unusable input, or internal error. No input produces a traceback; set CPC_DEBUG=1 to see
+one for an internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"cpc: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _policy_error(exc) -> None:
+    from .lint.reporters import text
+
+    click.echo(f"cpc: {exc.message}", err=True)
+    if exc.findings:
+        click.echo(text(exc.findings, len({f.file for f in exc.findings})), err=True, nl=False)
+    sys.exit(EXIT_ERROR)
+
+
+policies_option = click.option(
+    "--policies",
+    "policies_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of area policies. Default: ./policies if present, else the policies shipped with cpc.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="cpc")
+def cli() -> None:
+    """cpc: Child Protection Conference procedures as code.
+
+    Lint area policies written in YAML, show what an area's procedure requires, and print the schemas
+    editors use to complete them. See README.md and docs/ for the policy format.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--sources",
+    type=click.Path(path_type=Path),
+    help="Folder of the procedure texts the policies cite; checks every quote against them.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "text", "json", "sarif", "github"]),
+    default="auto",
+    show_default=True,
+    help="auto is github inside GitHub Actions, text elsewhere.",
+)
+@click.option("--explain", metavar="CODE", help="Print the documentation of a lint code (e.g. CPC302) and exit.")
+@click.option("--list-rules", is_flag=True, help="List every lint code with its name and summary, and exit.")
+def lint(paths: tuple[Path, ...], sources: Path | None, fmt: str, explain: str | None, list_rules: bool) -> None:
+    """Check policy files for errors (default: ./policies).
+
+    Reports YAML errors, schema violations and semantic problems (unknown events, loosened statutory
+    limits, citations that do not match their source) as FILE:LINE:COL: CODE message.
+    Exit 0 when clean, 1 when anything is found, 2 on a usage error.
+    """
+    from .lint import reporters
+    from .lint.registry import RULES, lookup
+    from .lint.runner import UsageError
+    from .lint.runner import lint as run_lint
+
+    if list_rules:
+        for code, rule in RULES.items():
+            click.echo(f"{code}  {rule.name:<28} {rule.severity.value:<8} {rule.summary()}")
+        return
+    if explain:
+        rule = lookup(explain)
+        if rule is None:
+            _fail(f"no lint code '{explain}'; `cpc lint --list-rules` lists them")
+        click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
+        click.echo(rule.documentation())
+        return
+    targets = list(paths) or [Path("policies")]
+    try:
+        result = run_lint(targets, sources)
+    except UsageError as exc:
+        _fail(str(exc))
+    chosen = reporters.auto_format() if fmt == "auto" else fmt
+    color = chosen == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    click.echo(reporters.render(chosen, result.findings, len(result.files), color=color), nl=False)
+    sys.exit(EXIT_FINDINGS if result.findings else EXIT_OK)
+
+
+@cli.command()
+@click.argument("area")
+@policies_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(area: str, policies_dir: Path | None, fmt: str) -> None:
+    """Show AREA's policy after inheritance, marking each rule local, overridden or inherited.
+
+    AREA is an area name (berkshire) or a policy file. Rules the local text is silent about are shown
+    as inherited from the national baseline.
+    """
+    from . import show as show_module
+    from .policies import PolicyError, open_policy
+
+    try:
+        policy = open_policy(area, policies_dir)
+    except PolicyError as exc:
+        _policy_error(exc)
+    click.echo(show_module.as_json(policy) if fmt == "json" else show_module.as_text(policy), nl=False)
+
+
+@cli.command()
+@click.argument("area")
+@click.option("--extends", "base", default="england", show_default=True, help="The area the new one builds on.")
+@policies_option
+def new(area: str, base: str, policies_dir: Path | None) -> None:
+    """Create policies/AREA/policy.yaml, a skeleton that inherits everything and lints clean.
+
+    Never overwrites an existing file.
+    """
+    from .scaffold import ScaffoldError, new_area
+
+    root = policies_dir or Path("policies")
+    try:
+        target = new_area(area, base, root)
+    except ScaffoldError as exc:
+        _fail(str(exc))
+    click.echo(f"created {target}; check it with: cpc lint {target.parent}")
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["policy"]))
+def schema(name: str) -> None:
+    """Print the JSON Schema for NAME, for editors and other validators."""
+    from .resources import schema_text
+
+    click.echo(schema_text(name), nl=False)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning any unexpected exception into a one-line error and exit 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("cpc: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except SystemExit:
+        raise
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:
+        if os.environ.get("CPC_DEBUG"):
+            raise
+        click.echo(f"cpc: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,114 @@
+"""Find policy files on disk and pick the version of an area in force on a date.
+
+Layout: ``<root>/<area>/*.yaml`` are versions of that area's policy (``policy.yaml`` is the current one by
+convention); ``<root>/<area>/tests/`` holds test cases and is never read as policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .yamlload import Document, LoadError, load_file
+
+POLICY_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(slots=True)
+class PolicyFile:
+    """One loaded policy document: its data and where each value sits in the file."""
+
+    doc: Document
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    @property
+    def data(self) -> dict:
+        return self.doc.data if isinstance(self.doc.data, dict) else {}
+
+    @property
+    def area(self) -> str:
+        area = self.data.get("area")
+        return area if isinstance(area, str) else Path(self.file).parent.name
+
+    @property
+    def version(self) -> str:
+        return str(self.data.get("version", ""))
+
+    @property
+    def effective_from(self) -> dt.date | None:
+        value = self.data.get("effective_from")
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return value if isinstance(value, dt.date) else None
+
+    @property
+    def extends(self) -> str | None:
+        value = self.data.get("extends")
+        return value if isinstance(value, str) else None
+
+
+def policy_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Expand files and folders into policy files, in a stable order, skipping ``tests/`` folders."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if (
+                    found.suffix in POLICY_SUFFIXES
+                    and found.is_file()
+                    and "tests" not in found.relative_to(path).parts
+                ):
+                    yield found
+        else:
+            yield path
+
+
+class Library:
+    """The policies that can be resolved against each other: every version of every area found."""
+
+    def __init__(self, files: Iterable[PolicyFile] = ()):
+        self._by_area: dict[str, list[PolicyFile]] = {}
+        for policy in files:
+            self.add(policy)
+
+    def add(self, policy: PolicyFile) -> None:
+        versions = self._by_area.setdefault(policy.area, [])
+        if any(existing.file == policy.file for existing in versions):
+            return
+        versions.append(policy)
+        versions.sort(key=lambda p: (p.effective_from or dt.date.min, p.file))
+
+    @property
+    def areas(self) -> list[str]:
+        return sorted(self._by_area)
+
+    def versions(self, area: str) -> list[PolicyFile]:
+        return list(self._by_area.get(area, ()))
+
+    def get(self, area: str, as_of: dt.date | None = None) -> PolicyFile | None:
+        """The version of ``area`` in force on ``as_of`` (the latest version when ``as_of`` is None)."""
+        versions = self._by_area.get(area)
+        if not versions:
+            return None
+        if as_of is None:
+            return versions[-1]
+        in_force = [p for p in versions if p.effective_from is None or p.effective_from <= as_of]
+        return in_force[-1] if in_force else None
+
+    @classmethod
+    def from_folder(cls, root: str | Path) -> tuple[Library, list[LoadError]]:
+        """Load every policy under ``root``. Files that fail to load are returned, not raised."""
+        library = cls()
+        errors: list[LoadError] = []
+        for path in policy_paths([root]):
+            try:
+                library.add(PolicyFile(load_file(path)))
+            except LoadError as exc:
+                exc.file = str(path)
+                errors.append(exc)
+        return library, errors

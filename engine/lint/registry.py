@@ -1,0 +1,60 @@
+"""The one place that maps lint codes to rules."""
+
+from __future__ import annotations
+
+from .base import LintRule
+from .rules.cpc001_yaml_syntax import YamlSyntax
+from .rules.cpc002_duplicate_key import DuplicateKey
+from .rules.cpc003_unsafe_tag import UnsafeTag
+from .rules.cpc004_oversized_input import OversizedInput
+from .rules.cpc100_schema_violation import SchemaViolation
+from .rules.cpc201_unknown_event import UnknownEvent
+from .rules.cpc202_unknown_rule import UnknownRule
+from .rules.cpc203_unknown_source import UnknownSource
+from .rules.cpc204_unknown_base import UnknownBase
+from .rules.cpc301_malformed_duration import MalformedDuration
+from .rules.cpc302_loosened_statutory_limit import LoosenedStatutoryLimit
+from .rules.cpc303_duplicate_rule_id import DuplicateRuleId
+from .rules.cpc401_missing_citation import MissingCitation
+from .rules.cpc402_quote_not_in_source import QuoteNotInSource
+from .rules.cpc403_source_not_found import SourceNotFound
+from .rules.cpc404_quote_does_not_state_value import QuoteDoesNotStateValue
+from .rules.cpc501_override_of_missing_rule import OverrideOfMissingRule
+from .rules.cpc502_inheritance_cycle import InheritanceCycle
+from .rules.cpc503_area_mismatch import AreaMismatch
+from .rules.cpc504_duplicate_version import DuplicateVersion
+
+RULES: dict[str, type[LintRule]] = {
+    rule.code: rule
+    for rule in (
+        YamlSyntax,
+        DuplicateKey,
+        UnsafeTag,
+        OversizedInput,
+        SchemaViolation,
+        UnknownEvent,
+        UnknownRule,
+        UnknownSource,
+        UnknownBase,
+        MalformedDuration,
+        LoosenedStatutoryLimit,
+        DuplicateRuleId,
+        MissingCitation,
+        QuoteNotInSource,
+        SourceNotFound,
+        QuoteDoesNotStateValue,
+        OverrideOfMissingRule,
+        InheritanceCycle,
+        AreaMismatch,
+        DuplicateVersion,
+    )
+}
+
+
+def lookup(code_or_name: str) -> type[LintRule] | None:
+    """A rule by code (`CPC302`, case-insensitive) or by name (`loosened-statutory-limit`)."""
+    wanted = code_or_name.strip()
+    rule = RULES.get(wanted.upper())
+    if rule:
+        return rule
+    return next((r for r in RULES.values() if r.name == wanted.lower()), None)

@@ -1,0 +1,122 @@
+"""Lint policy files: load, check against the schema, resolve, run every rule, collect findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..citations import SourceText
+from ..findings import Finding, Severity
+from ..library import Library, PolicyFile, policy_paths
+from ..resolve import resolve
+from ..yamlload import LoadError, load_file
+from .base import LintContext
+from .registry import RULES
+from .schema_check import schema_findings
+
+
+class UsageError(Exception):
+    """The lint was asked for something impossible: a path that does not exist, a missing folder."""
+
+
+@dataclass(slots=True)
+class LintResult:
+    findings: list[Finding]
+    files: list[str]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+
+def load_finding(file: str, exc: LoadError) -> Finding:
+    """A loader error as a finding, under the code of the rule that documents it."""
+    rule = RULES[exc.code]
+    from ..findings import json_path
+
+    return Finding(
+        file,
+        exc.line,
+        exc.column,
+        rule.code,
+        rule.name,
+        rule.severity,
+        exc.message,
+        json_path(exc.path),
+        exc.hint,
+    )
+
+
+def source_text(ctx: LintContext, source: dict) -> SourceText | None:
+    """The text of a declared source from the ``--sources`` folder, read once per run."""
+    name = source.get("file")
+    if ctx.sources_dir is None or not isinstance(name, str):
+        return None
+    if name not in ctx.source_texts:
+        path = ctx.sources_dir / name
+        ctx.source_texts[name] = SourceText.read(path) if path.is_file() else None
+    return ctx.source_texts[name]
+
+
+def _library_for(files: list[PolicyFile], roots: set[Path]) -> Library:
+    library = Library(files)
+    for root in sorted(roots):
+        for path in policy_paths([root]):
+            if any(Path(p.file).resolve() == path.resolve() for p in files):
+                continue
+            try:
+                library.add(PolicyFile(load_file(path)))
+            except LoadError:
+                continue  # reported when that file itself is linted
+    return library
+
+
+def lint(paths: Iterable[str | Path], sources_dir: str | Path | None = None) -> LintResult:
+    """Lint the policy files at ``paths`` (files or folders).
+
+    Policies are resolved against every policy in the same policies folder (the folder that holds the
+    area folders), so a local policy can be linted on its own. Raises :class:`UsageError` for a path
+    that does not exist.
+    """
+    given = [Path(p) for p in paths]
+    for path in given:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
+    sources = Path(sources_dir) if sources_dir is not None else None
+    if sources is not None and not sources.is_dir():
+        raise UsageError(f"--sources {sources}: not a folder")
+
+    findings: list[Finding] = []
+    loaded: list[PolicyFile] = []
+    names: list[str] = []
+    for path in policy_paths(given):
+        names.append(str(path))
+        try:
+            loaded.append(PolicyFile(load_file(path)))
+        except LoadError as exc:
+            findings.append(load_finding(str(path), exc))
+    roots = {Path(p.file).resolve().parent.parent for p in loaded}
+    library = _library_for(loaded, roots)
+    texts: dict[str, SourceText | None] = {}
+    for policy in loaded:
+        if not isinstance(policy.doc.data, dict):
+            rule = RULES["CPC100"]
+            findings.append(
+                Finding(
+                    policy.file,
+                    1,
+                    1,
+                    rule.code,
+                    rule.name,
+                    rule.severity,
+                    "a policy must be a mapping of keys such as area, title, rules",
+                )
+            )
+            continue
+        findings.extend(schema_findings(policy.doc))
+        ctx = LintContext(policy, library, resolve(policy, library), sources, texts)
+        for rule_class in RULES.values():
+            findings.extend(rule_class().check(ctx))
+    unique = {(f.file, f.line, f.column, f.code, f.message): f for f in findings}
+    return LintResult(sorted(unique.values(), key=Finding.sort_key), names)

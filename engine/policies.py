@@ -1,0 +1,81 @@
+"""Open an area's policy by name or path, resolved and checked, for every command that evaluates or shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .findings import Finding, Severity
+from .library import Library, PolicyFile
+from .resolve import ResolvedPolicy, resolve
+from .resources import shipped_policies
+from .yamlload import LoadError, load_file
+
+
+class PolicyError(Exception):
+    """A policy that cannot be used: not found, not loadable, or with lint errors. Carries the findings."""
+
+    def __init__(self, message: str, findings: list[Finding] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.findings = findings or []
+
+
+def default_policies_dir() -> Path:
+    """``./policies`` when the working folder has one (an area's own repository), else the shipped ones."""
+    local = Path("policies")
+    return local if local.is_dir() else shipped_policies()
+
+
+def open_policy(
+    area_or_path: str | Path,
+    policies_dir: str | Path | None = None,
+    as_of: dt.date | None = None,
+    *,
+    check: bool = True,
+) -> ResolvedPolicy:
+    """Resolve an area (``berkshire``) or a policy file, at the version in force on ``as_of``.
+
+    With ``check`` (the default) the policy and its bases are linted first, and a :class:`PolicyError`
+    carrying the error findings is raised if any has errors: the engine never evaluates a broken policy.
+    """
+    from .lint.runner import lint
+
+    text = str(area_or_path)
+    as_path = Path(text)
+    if as_path.suffix in (".yaml", ".yml") or as_path.is_file():
+        if not as_path.is_file():
+            raise PolicyError(f"{text}: no such policy file")
+        root = as_path.resolve().parent.parent
+        try:
+            target = PolicyFile(load_file(as_path))
+        except LoadError as exc:
+            from .lint.runner import load_finding
+
+            raise PolicyError(f"{text}: cannot be loaded", [load_finding(text, exc)]) from None
+        library, _ = Library.from_folder(root)
+        library.add(target)
+        if as_of is not None and target.effective_from and target.effective_from > as_of:
+            raise PolicyError(
+                f"{text} takes effect on {target.effective_from.isoformat()}, after {as_of.isoformat()}"
+            )
+    else:
+        root = Path(policies_dir) if policies_dir is not None else default_policies_dir()
+        library, _ = Library.from_folder(root)
+        if text not in library.areas:
+            known = ", ".join(library.areas) or "none"
+            raise PolicyError(f"no policy for area '{text}' in {root} (known: {known})")
+        target = library.get(text, as_of)
+        if target is None:
+            first = library.versions(text)[0].effective_from
+            raise PolicyError(
+                f"no version of '{text}' is in force on {as_of.isoformat() if as_of else 'that date'}: "
+                f"the earliest takes effect on {first.isoformat() if first else 'an unknown date'}"
+            )
+    resolved = resolve(target, library, as_of)
+    if check:
+        files = [p.file for p in resolved.chain]
+        errors = [f for f in lint(files).findings if f.severity is Severity.ERROR]
+        if errors:
+            raise PolicyError(f"{target.file} has {len(errors)} lint error(s); run `cpc lint`", errors)
+    return resolved

@@ -1,0 +1,291 @@
+"""Resolve inheritance: a local policy is its base's rules, then its overrides, withdrawals and additions.
+
+Resolution never stops at the first problem: the linter reports every one of them from the same pass,
+and :func:`resolve` leaves a problem out of the result rather than guessing.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from .library import Library, PolicyFile
+
+KIND_PARAMETERS = ("deadline", "requirement", "decision")
+_MERGED_KEYS = (*KIND_PARAMETERS, "calendar")
+
+Origin = Literal["local", "inherited", "overridden"]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveIssue:
+    """A problem found while resolving; the linter turns each into a finding."""
+
+    code: str
+    message: str
+    file: str
+    path: tuple[str | int, ...]
+    hint: str = ""
+    key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRule:
+    """A rule as it applies in an area, with where each part of it came from."""
+
+    id: str
+    data: MappingProxyType
+    defined_in: str
+    origin: Origin
+    local_keys: frozenset[str]
+    source: PolicyFile
+    path: tuple[str | int, ...]
+    base: ResolvedRule | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.data.get("kind", "")
+
+    @property
+    def parameters(self) -> dict:
+        value = self.data.get(self.kind)
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def citations(self) -> list[dict]:
+        cite = self.data.get("cite")
+        if isinstance(cite, dict):
+            return [cite]
+        return [c for c in cite if isinstance(c, dict)] if isinstance(cite, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    id: str
+    reason: str
+    area: str
+    rule: ResolvedRule
+
+
+@dataclass(slots=True)
+class ResolvedPolicy:
+    """An area's policy after inheritance: the thing the engine evaluates and ``cpc show`` prints."""
+
+    area: str
+    title: str
+    version: str
+    effective_from: dt.date | None
+    chain: list[PolicyFile]
+    rules: dict[str, ResolvedRule]
+    withdrawn: dict[str, Withdrawal]
+    calendar: dict
+    sources: dict[str, dict]
+    issues: list[ResolveIssue] = field(default_factory=list)
+
+    @property
+    def file(self) -> PolicyFile:
+        return self.chain[-1]
+
+
+def _freeze(data: dict) -> MappingProxyType:
+    return MappingProxyType(copy.deepcopy(data))
+
+
+def _merge(base: dict, change: dict) -> tuple[dict, set[str]]:
+    merged = copy.deepcopy(base)
+    changed: set[str] = set()
+    for key, value in change.items():
+        if key == "id":
+            continue
+        if key in _MERGED_KEYS and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            for sub, sub_value in value.items():
+                merged[key][sub] = copy.deepcopy(sub_value)
+                changed.add(f"{key}.{sub}")
+        else:
+            merged[key] = copy.deepcopy(value)
+            changed.add(key)
+    return merged, changed
+
+
+def _items(policy: PolicyFile, key: str) -> list[tuple[int, dict]]:
+    value = policy.data.get(key)
+    if not isinstance(value, list):
+        return []
+    return [
+        (i, item)
+        for i, item in enumerate(value)
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
+
+
+def chain_of(
+    policy: PolicyFile, library: Library, as_of: dt.date | None = None
+) -> tuple[list[PolicyFile], list[ResolveIssue]]:
+    """The policy and its bases, base first; with an issue for an unknown base or a cycle."""
+    chain = [policy]
+    issues: list[ResolveIssue] = []
+    seen = {policy.area}
+    current = policy
+    while current.extends:
+        base = library.get(current.extends, as_of or current.effective_from)
+        if base is None:
+            known = ", ".join(library.areas) or "none"
+            issues.append(
+                ResolveIssue(
+                    "CPC204",
+                    f"'{current.extends}' is not a known area (known: {known})",
+                    current.file,
+                    ("extends",),
+                    hint="name an area that has a policy folder, usually 'england'",
+                )
+            )
+            break
+        if base.area in seen:
+            loop = " → ".join([p.area for p in reversed(chain)] + [base.area])
+            issues.append(
+                ResolveIssue(
+                    "CPC502",
+                    f"inheritance cycle: {loop}",
+                    current.file,
+                    ("extends",),
+                    hint="one policy in the loop must extend another, or nothing (the national baseline)",
+                )
+            )
+            break
+        seen.add(base.area)
+        chain.append(base)
+        current = base
+    chain.reverse()
+    return chain, issues
+
+
+def resolve(policy: PolicyFile, library: Library, as_of: dt.date | None = None) -> ResolvedPolicy:
+    """Resolve ``policy`` against its bases in ``library``, each base taken at the version in force."""
+    chain, issues = chain_of(policy, library, as_of)
+    rules: dict[str, ResolvedRule] = {}
+    withdrawn: dict[str, Withdrawal] = {}
+    calendar: dict = {}
+    sources: dict[str, dict] = {}
+    for layer in chain:
+        area = layer.area
+        for source_id, source in (layer.data.get("sources") or {}).items():
+            if isinstance(source, dict):
+                sources[source_id] = {**source, "area": area}
+        if isinstance(layer.data.get("calendar"), dict):
+            calendar, _ = _merge({"calendar": calendar}, {"calendar": layer.data["calendar"]})
+            calendar = calendar["calendar"]
+        # Rules already seen at this layer, to report a duplicate once against its first definition.
+        mine: dict[str, tuple[str | int, ...]] = {}
+        for index, item in _items(layer, "overrides"):
+            rule_id = item["id"]
+            path = ("overrides", index)
+            if rule_id in mine:
+                issues.append(_duplicate(layer, rule_id, path, mine[rule_id]))
+                continue
+            mine[rule_id] = path
+            inherited = rules.get(rule_id)
+            if inherited is None or inherited.defined_in == area:
+                issues.append(
+                    ResolveIssue(
+                        "CPC501",
+                        f"override of '{rule_id}', which "
+                        + ("this policy defines itself" if inherited else "no policy this one extends has"),
+                        layer.file,
+                        (*path, "id"),
+                        hint=_suggest(rule_id, rules) or "add the rule under 'rules' instead, or fix the id",
+                    )
+                )
+                continue
+            merged, changed = _merge(dict(inherited.data), item)
+            rules[rule_id] = ResolvedRule(
+                rule_id,
+                _freeze(merged),
+                inherited.defined_in,
+                "overridden",
+                frozenset(changed),
+                layer,
+                path,
+                inherited,
+            )
+        for index, item in _items(layer, "withdrawn"):
+            rule_id = item["id"]
+            path = ("withdrawn", index)
+            if rule_id in mine:
+                issues.append(_duplicate(layer, rule_id, path, mine[rule_id]))
+                continue
+            mine[rule_id] = path
+            inherited = rules.pop(rule_id, None)
+            if inherited is None:
+                issues.append(
+                    ResolveIssue(
+                        "CPC202",
+                        f"withdraws '{rule_id}', which no policy this one extends has",
+                        layer.file,
+                        (*path, "id"),
+                        hint=_suggest(rule_id, rules) or "check the id against `cpc show` of the base area",
+                    )
+                )
+                continue
+            withdrawn[rule_id] = Withdrawal(rule_id, str(item.get("reason", "")), area, inherited)
+        for index, item in _items(layer, "rules"):
+            rule_id = item["id"]
+            path = ("rules", index)
+            if rule_id in mine:
+                issues.append(_duplicate(layer, rule_id, path, mine[rule_id]))
+                continue
+            mine[rule_id] = path
+            existing = rules.get(rule_id) or (withdrawn[rule_id].rule if rule_id in withdrawn else None)
+            if existing is not None:
+                issues.append(
+                    ResolveIssue(
+                        "CPC303",
+                        f"rule id '{rule_id}' is already defined in '{existing.defined_in}'",
+                        layer.file,
+                        (*path, "id"),
+                        hint="to change the inherited rule, list it under 'overrides'; else pick a new id",
+                    )
+                )
+                continue
+            rules[rule_id] = ResolvedRule(rule_id, _freeze(item), area, "local", frozenset(item), layer, path)
+    final = {
+        rule_id: rule if rule.source is policy else _as_inherited(rule) for rule_id, rule in rules.items()
+    }
+    return ResolvedPolicy(
+        area=policy.area,
+        title=str(policy.data.get("title", "")),
+        version=policy.version,
+        effective_from=policy.effective_from,
+        chain=chain,
+        rules=final,
+        withdrawn=withdrawn,
+        calendar=calendar,
+        sources=sources,
+        issues=issues,
+    )
+
+
+def _as_inherited(rule: ResolvedRule) -> ResolvedRule:
+    return ResolvedRule(
+        rule.id, rule.data, rule.defined_in, "inherited", frozenset(), rule.source, rule.path, rule.base
+    )
+
+
+def _duplicate(layer: PolicyFile, rule_id: str, path: tuple, first: tuple) -> ResolveIssue:
+    line, _ = layer.doc.position(first)
+    return ResolveIssue(
+        "CPC303",
+        f"rule id '{rule_id}' appears twice in this policy (first at line {line})",
+        layer.file,
+        (*path, "id"),
+        hint="each id may appear once across rules, overrides and withdrawn",
+    )
+
+
+def _suggest(rule_id: str, rules: dict) -> str:
+    from .vocabulary import closest
+
+    near = closest(rule_id, list(rules))
+    return f"did you mean '{near}'?" if near else ""

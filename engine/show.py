@@ -1,0 +1,120 @@
+"""`cpc show`: an area's resolved policy as a summary, marking what is local and what is inherited."""
+
+from __future__ import annotations
+
+import json
+
+from . import describe
+from .resolve import ResolvedPolicy, ResolvedRule
+
+TOPIC_ORDER = (
+    "conference-types",
+    "timescales",
+    "attendance",
+    "quorum",
+    "exclusion",
+    "reports",
+    "records",
+    "plans",
+    "step-down",
+)
+
+
+def origin(rule: ResolvedRule, area: str) -> str:
+    """Where the rule's values come from, as a reader of ``area``'s policy needs to know."""
+    if rule.origin == "local":
+        return "local"
+    if rule.origin == "overridden":
+        changed = ", ".join(sorted(k for k in rule.local_keys if k not in ("cite", "title", "reading")))
+        return f"{area} overrides {rule.defined_in}" + (f" ({changed})" if changed else "")
+    return f"inherited from {rule.defined_in}"
+
+
+def _grouped(policy: ResolvedPolicy) -> list[tuple[str, list[ResolvedRule]]]:
+    groups: dict[str, list[ResolvedRule]] = {}
+    for rule in policy.rules.values():
+        groups.setdefault(str(rule.data.get("topic", "other")), []).append(rule)
+    order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+    return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+def as_text(policy: ResolvedPolicy) -> str:
+    lines = [
+        f"{policy.title}",
+        f"area {policy.area}, version {policy.version}, in force from "
+        f"{policy.effective_from.isoformat() if policy.effective_from else 'an unknown date'}",
+    ]
+    if len(policy.chain) > 1:
+        lines.append("builds on: " + " → ".join(f"{p.area} {p.version}" for p in policy.chain[:-1]))
+    counts = {"local": 0, "overridden": 0, "inherited": 0}
+    for rule in policy.rules.values():
+        counts[rule.origin] += 1
+    lines.append(
+        f"{len(policy.rules)} rules: {counts['local']} local, {counts['overridden']} overridden locally, "
+        f"{counts['inherited']} inherited"
+        + (f"; {len(policy.withdrawn)} withdrawn" if policy.withdrawn else "")
+    )
+    for topic, rules in _grouped(policy):
+        lines.append("")
+        lines.append(topic.replace("-", " ").capitalize())
+        for rule in rules:
+            lines.append(f"  {rule.id} [{rule.kind}, {origin(rule, policy.area)}]")
+            lines.append(f"    {rule.data.get('title', '')}")
+            when = describe.conditions(rule.data.get("when"))
+            if when:
+                lines.append(f"    when: {when}")
+            lines.append(f"    {describe.parameters(dict(rule.data))}")
+            for cite in rule.citations:
+                source = policy.sources.get(cite.get("source"), {})
+                lines.append(f"    cites {source.get('file', cite.get('source'))}: \"{cite.get('quote', '')}\"")
+            if rule.data.get("reading"):
+                lines.append(f"    reading: {rule.data['reading']}")
+    if policy.withdrawn:
+        lines.append("")
+        lines.append("Withdrawn")
+        for item in policy.withdrawn.values():
+            lines.append(f"  {item.id} (from {item.rule.defined_in}, withdrawn by {item.area}): {item.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def as_dict(policy: ResolvedPolicy) -> dict:
+    return {
+        "area": policy.area,
+        "title": policy.title,
+        "version": policy.version,
+        "effective_from": policy.effective_from.isoformat() if policy.effective_from else None,
+        "extends": [p.area for p in policy.chain[:-1]],
+        "rules": [
+            {
+                "id": rule.id,
+                "kind": rule.kind,
+                "origin": rule.origin,
+                "defined_in": rule.defined_in,
+                "local_keys": sorted(rule.local_keys) if rule.origin == "overridden" else [],
+                "summary": describe.parameters(dict(rule.data)),
+                "rule": _plain(rule.data),
+            }
+            for rule in policy.rules.values()
+        ],
+        "withdrawn": [
+            {"id": w.id, "reason": w.reason, "by": w.area, "defined_in": w.rule.defined_in}
+            for w in policy.withdrawn.values()
+        ],
+    }
+
+
+def _plain(value: object) -> object:
+    import datetime as dt
+    from types import MappingProxyType
+
+    if isinstance(value, dict | MappingProxyType):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def as_json(policy: ResolvedPolicy) -> str:
+    return json.dumps(as_dict(policy), indent=2, ensure_ascii=False) + "\n"

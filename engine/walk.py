@@ -1,0 +1,117 @@
+"""Find the names and values a rule refers to, wherever in the rule they are written.
+
+The linter, the engine and the diff all need "every event this rule names" and "every number it sets";
+this module is the one place that knows where those sit in a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+RelPath = tuple[str | int, ...]
+
+CONDITION_LISTS = ("when",)
+REQUIREMENT_LISTS = ("require", "unless")
+NUMBER_OPERATORS = ("at_least", "below")
+DURATION_KEYS = ("within", "at_least", "elapsed")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    path: RelPath
+    kind: Literal["event", "fact", "value"]
+    name: str
+    fact: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A number the rule sets: a duration (``unit`` set) or a plain number such as a quorum or an age."""
+
+    path: RelPath
+    amount: int
+    unit: str = ""
+    text: str = ""
+
+
+def conditions(rule: dict) -> Iterator[tuple[RelPath, dict]]:
+    """Every condition in the rule: its ``when`` list and a requirement's ``require``/``unless`` lists."""
+    for key in CONDITION_LISTS:
+        yield from _listed(rule.get(key), (key,))
+    requirement = rule.get("requirement")
+    if isinstance(requirement, dict):
+        for key in REQUIREMENT_LISTS:
+            yield from _listed(requirement.get(key), ("requirement", key))
+
+
+def _listed(items: object, path: RelPath) -> Iterator[tuple[RelPath, dict]]:
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield (*path, index), item
+
+
+def references(rule: dict) -> Iterator[Reference]:
+    """Every event and fact name the rule uses, and every value it compares a fact with."""
+    deadline = rule.get("deadline")
+    if isinstance(deadline, dict):
+        what = deadline.get("what")
+        if isinstance(what, str):
+            yield Reference(("deadline", "what"), "event", what)
+        elif isinstance(what, list):
+            for index, name in enumerate(what):
+                if isinstance(name, str):
+                    yield Reference(("deadline", "what", index), "event", name)
+        for key in ("of", "before"):
+            if isinstance(deadline.get(key), str):
+                yield Reference(("deadline", key), "event", deadline[key])
+        for path, clock in _listed(deadline.get("whichever_sooner"), ("deadline", "whichever_sooner")):
+            if isinstance(clock.get("of"), str):
+                yield Reference((*path, "of"), "event", clock["of"])
+    for path, condition in conditions(rule):
+        for key in ("event", "of", "since"):
+            if isinstance(condition.get(key), str):
+                yield Reference((*path, key), "event", condition[key])
+        fact = condition.get("fact")
+        if isinstance(fact, str):
+            yield Reference((*path, "fact"), "fact", fact)
+            for op in ("equals", "not_equals"):
+                if isinstance(condition.get(op), str):
+                    yield Reference((*path, op), "value", condition[op], fact)
+            if isinstance(condition.get("in"), list):
+                for index, value in enumerate(condition["in"]):
+                    if isinstance(value, str):
+                        yield Reference((*path, "in", index), "value", value, fact)
+
+
+def values(rule: dict) -> Iterator[Value]:
+    """Every duration and number the rule sets, for checking that its citation states them."""
+    from .durations import DurationError, parse_duration
+
+    def duration(path: RelPath, text: object) -> Iterator[Value]:
+        try:
+            parsed = parse_duration(text)
+        except DurationError:
+            return
+        yield Value(path, parsed.amount, parsed.unit.value, str(text))
+
+    for kind in ("deadline",):
+        params = rule.get(kind)
+        if isinstance(params, dict):
+            for key in ("within", "at_least"):
+                if key in params:
+                    yield from duration((kind, key), params[key])
+            for path, clock in _listed(params.get("whichever_sooner"), (kind, "whichever_sooner")):
+                if "within" in clock:
+                    yield from duration((*path, "within"), clock["within"])
+    for path, condition in conditions(rule):
+        for key in ("within", "elapsed"):
+            if key in condition:
+                yield from duration((*path, key), condition[key])
+        if "fact" in condition:
+            for op in NUMBER_OPERATORS:
+                number = condition.get(op)
+                if isinstance(number, int) and not isinstance(number, bool):
+                    yield Value((*path, op), number, "", str(number))
