@@ -50,17 +50,14 @@ def _describe(error: ValidationError, doc: Document) -> Iterator[tuple[tuple, bo
         named = [k for k in _UNEXPECTED.findall(error.message) if k in instance]
         for key in named or [k for k in instance if k not in allowed]:
             near = closest(str(key), allowed) if allowed else None
-            hint = (
-                f"did you mean '{near}'?"
-                if near
-                else (f"allowed here: {', '.join(allowed)}" if allowed else "")
-            )
+            hint = f"did you mean '{near}'?" if near else (f"allowed here: {', '.join(allowed)}" if allowed else "")
             yield (*path, key), True, f"unknown key '{key}'", hint
         return
     if error.validator == "required":
         missing = _UNEXPECTED.findall(error.message)[:1]
         what = f"missing required key '{missing[0]}'" if missing else error.message
-        yield path, bool(path), what, ""
+        # Point at the key that holds the incomplete mapping (`deadline:`), or at a list item's first line.
+        yield path, bool(path) and isinstance(path[-1], str), what, ""
         return
     if error.validator == "pattern" and "working" in str(error.validator_value):
         try:
@@ -69,6 +66,17 @@ def _describe(error: ValidationError, doc: Document) -> Iterator[tuple[tuple, bo
         except DurationError as exc:
             message = str(exc)
         yield path, False, message, "for example: 15 working days, 3 months, 24 hours"
+        return
+    if error.validator == "enum" and "propertyNames" in error.absolute_schema_path:
+        # A key the schema knows, but not in this form of the mapping (a `deadline` on a decision rule,
+        # `at_least` beside `within`): point at the key and list what this form takes.
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        yield (
+            (*path, error.instance),
+            True,
+            f"'{error.instance}' does not belong with the other keys here",
+            (f"keys allowed in this form: {allowed}"),
+        )
         return
     if error.validator == "enum":
         options = [str(v) for v in error.validator_value]
@@ -116,8 +124,6 @@ def schema_findings(doc: Document, schema_name: str = "policy") -> list[Finding]
             seen.add(identity)
             if others:
                 message += f" (and {others} other error{'s' if others > 1 else ''} for the other shapes)"
-            findings.append(
-                Finding(doc.file, line, column, code, name, Severity.ERROR, message, json_path(path), hint)
-            )
+            findings.append(Finding(doc.file, line, column, code, name, Severity.ERROR, message, json_path(path), hint))
     findings.sort(key=Finding.sort_key)
     return findings

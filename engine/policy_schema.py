@@ -1,0 +1,829 @@
+"""The JSON Schema of a policy document, built from the vocabulary so there is one list of names.
+
+``schemas/policy.schema.json`` is generated from :func:`build_policy_schema`; regenerate it with
+``python -m engine.policy_schema`` whenever the vocabulary or this module changes (a test fails until
+you do). The schema serves two readers: an editor with the YAML language server, which completes keys
+and shows each description on hover, and validators (jsonschema, check-jsonschema), which must accept
+exactly what docs/policy-format.md describes.
+
+Design choices, because they shape every error an author sees:
+
+* Every key an object may hold is declared once in its ``properties``, with a description, and
+  ``additionalProperties: false`` rejects the rest. The YAML language server follows draft 7 and ignores
+  ``unevaluatedProperties``, so keys declared only inside ``then`` would be invisible to it.
+* Variants (a rule's ``kind``, a deadline's ``within``/``at_least`` form, a condition's form) are chosen
+  by ``if``/``then`` on a discriminating key rather than by ``oneOf``: a ``oneOf`` failure reports every
+  alternative, while ``then`` reports the one thing wrong with the variant the author was writing.
+  Keys that belong to another variant are refused by a ``propertyNames`` list of the variant's keys,
+  which only looks at known keys so that an unknown key is reported once, by ``additionalProperties``.
+* Event and fact names are a known list *or* any well-formed name: editors complete the known ones, and
+  an unknown one is left to ``cpc lint``, which says which known name was probably meant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .durations import Unit
+from .vocabulary import EVENTS, FACTS, Term
+
+SCHEMA_ID = "https://cpc.example/schemas/policy.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "policy.schema.json"
+REGENERATE = "python -m engine.policy_schema"
+
+SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+NAME_PATTERN = r"^[a-z][a-z0-9_.]*$"
+ACTION_PATTERN = r"^[a-z][a-z0-9_]*$"
+# [0-9] rather than \d: Python's \d also matches other scripts' digits, ECMA's does not.
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+NOT_BLANK = r"\S"
+
+
+def _duration_pattern() -> str:
+    """The canonical duration spelling: a whole number, one space, a lower-case unit.
+
+    The singular is for an amount of one (``1 working day``); ``15 working day`` is refused, as
+    :func:`engine.durations.parse_duration` refuses it. Units come from :class:`Unit`, so a unit added
+    there is accepted here after regeneration.
+    """
+    singular = "|".join(u.singular for u in Unit)
+    plural = "|".join(u.value for u in Unit)
+    return f"^(1 ({singular})|[0-9]{{1,4}} ({plural}))$"
+
+
+DURATION_PATTERN = _duration_pattern()
+
+KINDS: dict[str, str] = {
+    "deadline": "An event must happen within a time after another event, or at least a time before it.",
+    "requirement": "A condition a conference, plan or exclusion request must satisfy.",
+    "decision": "What the procedure directs when the rule's `when` conditions hold.",
+}
+TOPICS: dict[str, str] = {
+    "conference-types": "Which conference is held, and when one is needed at all.",
+    "timescales": "How soon conferences, reports and meetings must happen.",
+    "attendance": "Who is invited, who attends, and the child's and parents' part.",
+    "quorum": "Which agencies must be present for a conference to go ahead.",
+    "exclusion": "Excluding a parent or other person from a conference.",
+    "reports": "Reports to the conference: who writes them, when they are shared.",
+    "records": "The conference record, its circulation and amendments.",
+    "plans": "The child protection plan and the core group.",
+    "step-down": "Ending the plan and what follows it, such as a child in need plan.",
+}
+APPLIES_TO: dict[str, str] = {
+    "conference": "Each child protection conference.",
+    "plan": "The child protection plan.",
+    "cin_plan": "The child in need plan that follows a child protection plan.",
+    "exclusion_request": "Each request to exclude a parent from a conference.",
+}
+STATUTORY: dict[str, str] = {
+    "maximum": "The time is a statutory maximum: a local override may shorten it but never lengthen it.",
+    "minimum": "The time is a statutory minimum: a local override may lengthen it but never shorten it.",
+}
+NON_WORKING_DAY: dict[str, str] = {
+    "keep": "The due date stays where it falls (the default, and what the procedures' words say).",
+    "next_working_day": "The due date moves forward to the next working day.",
+    "previous_working_day": "The due date moves back to the previous working day.",
+}
+BANK_HOLIDAYS: dict[str, str] = {
+    "england-and-wales": "Bank holidays in England and Wales.",
+}
+
+RULE_COMMON = ("id", "title", "kind", "topic", "when", "cite", "reading")
+WITHIN_KEYS = ("what", "within", "of", "whichever_sooner", "statutory")
+BEFORE_KEYS = ("what", "at_least", "before", "statutory")
+OPERATORS = ("equals", "not_equals", "in", "at_least", "below", "present")
+FACT_KEYS = ("fact", *OPERATORS)
+EVENT_KEYS = ("event", "within", "of")
+ELAPSED_KEYS = ("elapsed", "since")
+
+
+def _ref(name: str, description: str, **extra: Any) -> dict[str, Any]:
+    """A property that uses a shared definition but has its own, context-specific description."""
+    return {"description": description, "$ref": f"#/$defs/{name}", **extra}
+
+
+def _text(description: str, **extra: Any) -> dict[str, Any]:
+    """A property holding non-blank text."""
+    return {"description": description, "type": "string", "minLength": 1, "pattern": NOT_BLANK, **extra}
+
+
+def _closed_enum(values: dict[str, str], description: str) -> dict[str, Any]:
+    """An enum whose values each carry a meaning an editor shows while completing."""
+    return {
+        "description": description,
+        "type": "string",
+        "enum": list(values),
+        "enumDescriptions": list(values.values()),
+    }
+
+
+def _only_keys(allowed: Iterable[str], declared: Iterable[str]) -> dict[str, Any]:
+    """A ``propertyNames`` schema refusing the declared keys that are not ``allowed`` in this variant.
+
+    Undeclared keys pass here on purpose: ``additionalProperties: false`` already reports them, and one
+    report per unknown key is enough.
+    """
+    return {"if": {"enum": list(declared)}, "then": {"enum": list(allowed)}}
+
+
+def _names(terms: dict[str, Term], noun: str, pattern_note: str) -> dict[str, Any]:
+    """A known name from the vocabulary, or any well-formed name left for ``cpc lint`` to judge."""
+    return {
+        "title": noun,
+        "description": (
+            f"The name of {pattern_note}, from the vocabulary in engine/vocabulary.py. Editors offer the "
+            f"known names; `cpc lint` reports any other name with the nearest known one."
+        ),
+        "anyOf": [
+            {
+                "description": f"A known {noun}.",
+                "type": "string",
+                "enum": list(terms),
+                "enumDescriptions": [t.meaning for t in terms.values()],
+            },
+            {
+                "description": f"Another {noun} name (lower case, digits, `_`, `.`), checked by `cpc lint`.",
+                "type": "string",
+                "pattern": NAME_PATTERN,
+            },
+        ],
+    }
+
+
+def _one_or_many(title: str, item: str, description: str, *, unique: bool) -> dict[str, Any]:
+    """One ``item`` or a non-empty list of them.
+
+    ``if``/``else`` on the type rather than ``anyOf``: the error then comes from the shape written.
+    """
+    many: dict[str, Any] = {"items": {"$ref": f"#/$defs/{item}"}, "minItems": 1}
+    if unique:
+        many["uniqueItems"] = True
+    return {
+        "title": title,
+        "description": description,
+        "if": {"type": "array"},
+        "then": many,
+        "else": {"$ref": f"#/$defs/{item}"},
+    }
+
+
+def _value_schema(term: Term) -> dict[str, Any] | None:
+    """The values a known fact can take, or None when its type gives no constraint."""
+    match term.type:
+        case "boolean":
+            return {"type": "boolean"}
+        case "integer":
+            return {"type": "integer"}
+        case "enum":
+            return {"type": "string", "enum": list(term.values)}
+        case "date":
+            return {"$ref": "#/$defs/date"}
+    return None
+
+
+def _value_words(term: Term) -> str:
+    match term.type:
+        case "boolean":
+            return "true or false"
+        case "integer":
+            return "a whole number"
+        case "enum":
+            return "one of " + ", ".join(term.values)
+        case "date":
+            return "a date, YYYY-MM-DD"
+    return "a value"
+
+
+def _fact_typing() -> list[dict[str, Any]]:
+    """For each known fact, the values its tests may compare against.
+
+    This lets an editor complete ``conference.type`` values and catches ``equals: "true"`` on a yes/no
+    fact. Only integer facts can be tested with ``at_least``/``below``.
+    """
+    out = []
+    for name, term in FACTS.items():
+        value = _value_schema(term)
+        if value is None:
+            continue
+        words = _value_words(term)
+        props: dict[str, Any] = {
+            "equals": {"description": f"`{name}` is {words}.", **value},
+            "not_equals": {"description": f"`{name}` is {words}.", **value},
+            "in": {"description": f"Values of `{name}`: each {words}.", "items": value},
+        }
+        then: dict[str, Any] = {"properties": props}
+        if term.type != "integer":
+            then["propertyNames"] = _only_keys([k for k in FACT_KEYS if k not in ("at_least", "below")], FACT_KEYS)
+        out.append(
+            {
+                "if": {"properties": {"fact": {"const": name}}, "required": ["fact"]},
+                "then": then,
+            }
+        )
+    return out
+
+
+def _condition() -> dict[str, Any]:
+    """One condition: a test of a fact, of an event's timing, or of the time since an event."""
+    comparable = {"type": ["string", "number", "boolean"]}
+    return {
+        "title": "condition",
+        "description": (
+            "One test. Write one of: `{fact: F, equals: V}`, `{fact: F, not_equals: V}`, "
+            "`{fact: F, in: [V, …]}`, `{fact: F, at_least: N}`, `{fact: F, below: N}`, "
+            "`{fact: F, present: true}`, `{event: E}`, `{event: E, within: D, of: E2}` or "
+            "`{elapsed: D, since: E}`."
+        ),
+        "type": "object",
+        "properties": {
+            "fact": _ref(
+                "fact",
+                "The fact tested, e.g. `conference.child_age_years`. Give exactly one test with it: "
+                "equals, not_equals, in, at_least, below or present.",
+            ),
+            "equals": {
+                "description": "Holds when the fact has this value. Example: `equals: true`.",
+                **comparable,
+            },
+            "not_equals": {
+                "description": "Holds when the fact is known and differs from this value.",
+                **comparable,
+            },
+            "in": {
+                "description": "Holds when the fact is one of these values, e.g. `in: [initial, review]`.",
+                "type": "array",
+                "items": comparable,
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+            "at_least": {
+                "description": "Holds when the fact, a number, is this or more. Example: `at_least: 12`.",
+                "type": "number",
+            },
+            "below": {
+                "description": "Holds when the fact, a number, is less than this. Example: `below: 18`.",
+                "type": "number",
+            },
+            "present": {
+                "description": "`true`: holds when the fact is known. `false`: holds when it is unknown.",
+                "type": "boolean",
+            },
+            "event": _ref(
+                "event",
+                "The event tested. Alone, holds when it has happened; with `within` and `of`, when it "
+                "happened within that time after `of`. Example: `{event: amendment_request}`, "
+                "`{event: significant_change, within: 3 months, of: plan_end}`.",
+            ),
+            "within": _ref("duration", "With `event`: the most time after `of` in which `event` counts."),
+            "of": _ref("event", "With `event`: the event the time is counted from."),
+            "elapsed": _ref(
+                "duration",
+                "Holds when at least this much time has passed between `since` and the evaluation date. "
+                "Example: `{elapsed: 3 months, since: plan_end}`.",
+            ),
+            "since": _ref("event", "With `elapsed`: the event the time is counted from."),
+        },
+        "additionalProperties": False,
+        # The key that names the form decides which shape is checked, so an error names what is wrong
+        # with the form the author was writing.
+        "if": {"required": ["fact"]},
+        "then": {
+            "propertyNames": _only_keys(FACT_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
+            # The fact and a test: the only other keys allowed here are tests.
+            "minProperties": 2,
+            # And only one test: each test present refuses the others, by name. Counting properties
+            # instead would also count an unknown key, which additionalProperties already reports.
+            "dependentSchemas": {op: {"propertyNames": _only_keys(("fact", op), OPERATORS)} for op in OPERATORS},
+            "allOf": _fact_typing(),
+        },
+        "else": {
+            "if": {"required": ["event"]},
+            "then": {
+                # `{event: E}` alone: E has happened; with `within` and `of`: it happened within D of E2.
+                "required": ["event"],
+                "dependentRequired": {"within": ["of"], "of": ["within"]},
+                "propertyNames": _only_keys(EVENT_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
+            },
+            "else": {
+                "if": {"required": ["elapsed"]},
+                "then": {
+                    "required": list(ELAPSED_KEYS),
+                    "propertyNames": _only_keys(ELAPSED_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
+                },
+                "else": {
+                    "anyOf": [{"required": ["fact"]}, {"required": ["event"]}, {"required": ["elapsed"]}],
+                },
+            },
+        },
+    }
+
+
+def _deadline(*, partial: bool) -> dict[str, Any]:
+    """A deadline's parameters; ``partial`` for an override, where each key given replaces one key."""
+    declared = tuple(dict.fromkeys(WITHIN_KEYS + BEFORE_KEYS))
+    schema: dict[str, Any] = {
+        "title": "deadline change" if partial else "deadline",
+        "description": (
+            "The keys of the base rule's deadline to replace; keys not given are inherited."
+            if partial
+            else "Either `what` within a time of `of`, or `what` at least a time before `before`."
+        ),
+        "type": "object",
+        "properties": {
+            "what": _ref(
+                "events",
+                "The event that must happen, or a list of events any of which satisfies the deadline. "
+                "Example: `what: initial_conference`.",
+            ),
+            "within": _ref(
+                "duration",
+                "The most time allowed after `of`. The due date is the last day of it, and an event on the "
+                "due date is on time. Example: `within: 15 working days`.",
+            ),
+            "of": _ref(
+                "event",
+                "The event that starts the clock, each time it happens. Example: `of: strategy_discussion`.",
+            ),
+            "whichever_sooner": {
+                "description": (
+                    "Other limits on the same event; the earliest due date applies. Example, for "
+                    '"within one month of the birth or three months of the pre-birth conference, whichever '
+                    'is sooner": `whichever_sooner: [{within: 3 months, of: pre_birth_conference}]`.'
+                ),
+                "type": "array",
+                "items": {"$ref": "#/$defs/sooner_limit"},
+                "minItems": 1,
+            },
+            "at_least": _ref(
+                "duration",
+                "The least time the event must come before `before`. Example: `at_least: 2 working days`.",
+            ),
+            "before": _ref("event", "The event the time is counted back from, e.g. `before: conference`."),
+            "statutory": _closed_enum(
+                STATUTORY,
+                "Optional. `maximum` on a `within` deadline: a local override may shorten it but never "
+                "lengthen it. `minimum` on an `at_least` deadline: it may be lengthened, never shortened.",
+            ),
+        },
+        "additionalProperties": False,
+    }
+    within_then: dict[str, Any] = {
+        "propertyNames": _only_keys(WITHIN_KEYS, declared),
+        "properties": {
+            "statutory": {
+                "description": "A `within` deadline can only be a statutory maximum.",
+                "const": "maximum",
+            }
+        },
+    }
+    before_then: dict[str, Any] = {
+        "propertyNames": _only_keys(BEFORE_KEYS, declared),
+        "properties": {
+            "statutory": {
+                "description": "An `at_least` deadline can only be a statutory minimum.",
+                "const": "minimum",
+            }
+        },
+    }
+    if partial:
+        # An override may change a single key, so neither form is required; keys of the two forms still
+        # cannot be mixed in one mapping.
+        schema["if"] = {"anyOf": [{"required": [key]} for key in ("within", "of", "whichever_sooner")]}
+        schema["then"] = within_then
+        schema["else"] = {
+            "if": {"anyOf": [{"required": ["at_least"]}, {"required": ["before"]}]},
+            "then": before_then,
+        }
+        schema["minProperties"] = 1
+    else:
+        schema["if"] = {"required": ["within"]}
+        schema["then"] = {"required": ["what", "within", "of"], **within_then}
+        schema["else"] = {
+            "if": {"required": ["at_least"]},
+            "then": {"required": ["what", "at_least", "before"], **before_then},
+            "else": {"anyOf": [{"required": ["within"]}, {"required": ["at_least"]}]},
+        }
+    return schema
+
+
+def _requirement(*, partial: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "title": "requirement change" if partial else "requirement",
+        "description": (
+            "The keys of the base rule's requirement to replace; keys not given are inherited."
+            if partial
+            else "What must hold, of what, and when failing it is permitted."
+        ),
+        "type": "object",
+        "properties": {
+            "applies_to": _closed_enum(
+                APPLIES_TO,
+                "What the requirement is checked against: `conference`, `plan`, `cin_plan` or `exclusion_request`.",
+            ),
+            "require": _ref(
+                "conditions",
+                "Conditions that must all hold, or the requirement is breached. Example: "
+                "`- {fact: conference.social_care_present, equals: true}`.",
+                minItems=1,
+            ),
+            "unless": _ref(
+                "conditions",
+                "Optional. When all of these hold, failing the requirement is permitted. Example: "
+                "`- {fact: conference.proceeded_inquorate, equals: true}`.",
+            ),
+        },
+        "additionalProperties": False,
+    }
+    if partial:
+        schema["minProperties"] = 1
+    else:
+        schema["required"] = ["applies_to", "require"]
+    return schema
+
+
+def _decision(*, partial: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "title": "decision change" if partial else "decision",
+        "description": (
+            "The keys of the base rule's decision to replace; keys not given are inherited."
+            if partial
+            else "What the procedure directs when the rule's `when` conditions hold."
+        ),
+        "type": "object",
+        "properties": {
+            "action": {
+                "description": (
+                    "A stable slug for software to act on: lower case words joined by `_`. Example: `offer_attendance`."
+                ),
+                "type": "string",
+                "pattern": ACTION_PATTERN,
+                "examples": ["offer_attendance"],
+            },
+            "directs": _text(
+                "What the procedure directs, in one plain sentence. Example: The child should be offered "
+                "the chance to attend the conference."
+            ),
+        },
+        "additionalProperties": False,
+    }
+    if partial:
+        schema["minProperties"] = 1
+    else:
+        schema["required"] = ["action", "directs"]
+    return schema
+
+
+def _rule_properties(*, override: bool) -> dict[str, Any]:
+    """The keys of a rule; an override takes the same keys but changes some and cannot change ``kind``."""
+    change = "Replaces the base rule's value. " if override else ""
+    props: dict[str, Any] = {
+        "id": {
+            "description": (
+                "The id of the inherited rule to change, as the base policy gives it."
+                if override
+                else "A stable id, lower case with hyphens, e.g. `icpc-timescale`. Never reuse an id for a "
+                "different rule, and never reuse one the base policy already has."
+            ),
+            "$ref": "#/$defs/id",
+        },
+        "title": _text(change + "One plain-English sentence: what the rule says."),
+        "kind": _closed_enum(
+            KINDS,
+            "`deadline`, `requirement` or `decision`; the rule then needs the mapping of the same name.",
+        ),
+        "topic": _closed_enum(TOPICS, change + "Where the rule sits in the procedure."),
+        "when": _ref(
+            "conditions",
+            change + "Conditions under which the rule applies; all must hold. Leave out if it always "
+            "applies. Example: `- {fact: conference.child_age_years, at_least: 12}`.",
+        ),
+        "deadline": _ref(
+            "deadline_change" if override else "deadline",
+            "Only the deadline keys to change; each replaces the base's key of that name."
+            if override
+            else "The deadline's parameters; required when `kind: deadline`.",
+        ),
+        "requirement": _ref(
+            "requirement_change" if override else "requirement",
+            "Only the requirement keys to change; each replaces the base's key of that name."
+            if override
+            else "The requirement's parameters; required when `kind: requirement`.",
+        ),
+        "decision": _ref(
+            "decision_change" if override else "decision",
+            "Only the decision keys to change; each replaces the base's key of that name."
+            if override
+            else "The decision's parameters; required when `kind: decision`.",
+        ),
+        "cite": _ref(
+            "cite",
+            "The local text that says so: a citation or a list of them."
+            if override
+            else "Where the procedure says this: a citation (`source` and `quote`) or a list of them.",
+        ),
+        "reading": _text(
+            change + "How an ambiguous sentence was read, in plain words. Review requires it wherever the "
+            "text is ambiguous."
+        ),
+    }
+    if override:
+        del props["kind"]
+    return props
+
+
+def _rule() -> dict[str, Any]:
+    declared = RULE_COMMON + tuple(KINDS)
+
+    def kind_branch(kind: str) -> dict[str, Any]:
+        return {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"required": [kind], "propertyNames": _only_keys((*RULE_COMMON, kind), declared)},
+        }
+
+    return {
+        "title": "rule",
+        "description": "A rule this policy adds: a deadline, requirement or decision, with its citation.",
+        "type": "object",
+        "properties": _rule_properties(override=False),
+        "required": ["id", "title", "kind", "topic", "cite"],
+        "additionalProperties": False,
+        "allOf": [kind_branch(kind) for kind in KINDS],
+    }
+
+
+def _override() -> dict[str, Any]:
+    return {
+        "title": "override",
+        "description": (
+            "A change to an inherited rule: its `id`, the keys to change, and a `cite` for the local text "
+            "that says so. The rule's `kind` cannot change."
+        ),
+        "type": "object",
+        "properties": _rule_properties(override=True),
+        "required": ["id", "cite"],
+        # Besides id and cite, at least one key that changes something. Checked only once cite is there,
+        # so that a missing cite is reported as that alone.
+        "if": {"required": ["cite"]},
+        "then": {"minProperties": 3},
+        "additionalProperties": False,
+    }
+
+
+def _calendar() -> dict[str, Any]:
+    return {
+        "title": "calendar",
+        "description": (
+            "Working-day settings. A local policy inherits its base's calendar and may change any key of it."
+        ),
+        "type": "object",
+        "properties": {
+            "bank_holidays": _closed_enum(
+                BANK_HOLIDAYS, "The bank holidays that are not working days: `england-and-wales`."
+            ),
+            "closure_days": {
+                "description": (
+                    "Local closure days, counted as non-working days. Example: `[2025-12-29, 2025-12-30]`."
+                ),
+                "type": "array",
+                "items": {"$ref": "#/$defs/date"},
+                "uniqueItems": True,
+            },
+            "deadline_on_non_working_day": _closed_enum(
+                NON_WORKING_DAY,
+                "When a due date counted in calendar days, weeks, months or hours lands on a weekend, bank "
+                "holiday or closure day: `keep` it (the default), or move it to the `next_working_day` or "
+                "`previous_working_day`. Due dates counted in working days are always working days.",
+            ),
+        },
+        "additionalProperties": False,
+    }
+
+
+def build_policy_schema() -> dict[str, Any]:
+    """The draft 2020-12 JSON Schema of a policy document (docs/policy-format.md)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "cpc policy",
+        "description": (
+            "One version of an area's Child Protection Conference procedure, as rules with citations. "
+            "See docs/policy-format.md."
+        ),
+        "type": "object",
+        "properties": {
+            "area": _ref(
+                "slug",
+                "The area's slug: lower case with hyphens, the folder name under policies/. Example: `berkshire`.",
+            ),
+            "title": _text("The procedure's title as its readers know it. Example: Child Protection Conferences."),
+            "version": {
+                "description": (
+                    'The version of the procedure this document encodes, as a string: quote it ("1.4") '
+                    'so YAML does not read a number. Examples: "v97", "1.4".'
+                ),
+                "type": "string",
+                "minLength": 1,
+                "pattern": NOT_BLANK,
+                "examples": ["v97", "1.4"],
+            },
+            "effective_from": _ref(
+                "date", "The date this version is in force from, YYYY-MM-DD. Example: `2025-04-01`."
+            ),
+            "extends": _ref(
+                "slug",
+                "The area whose policy this one builds on: `england` for every local area. Leave out for the "
+                "national baseline.",
+                examples=["england"],
+            ),
+            "sources": {
+                "description": (
+                    "The documents the policy encodes, keyed by a short id that citations use, lower case "
+                    "with hyphens. Example: `berkshire-cpc: {title: …, file: 004_60b6.txt}`."
+                ),
+                "type": "object",
+                "propertyNames": {"pattern": SLUG_PATTERN},
+                "additionalProperties": _ref("source", "A document the policy encodes: its title and file."),
+                "minProperties": 1,
+            },
+            "calendar": _ref("calendar", "Optional working-day settings: bank holidays, closure days."),
+            "rules": {
+                "description": ("Rules this policy adds. A rule id must not already exist in the policy it extends."),
+                "type": "array",
+                "items": {"$ref": "#/$defs/rule"},
+            },
+            "overrides": {
+                "description": "Changes to rules inherited from the base policy, each by the rule's id.",
+                "type": "array",
+                "items": {"$ref": "#/$defs/override"},
+            },
+            "withdrawn": {
+                "description": (
+                    "Inherited rules that do not apply in this area, each by id with the reason, which is "
+                    "shown wherever the rule would have been."
+                ),
+                "type": "array",
+                "items": {"$ref": "#/$defs/withdrawal"},
+            },
+        },
+        "required": ["area", "title", "version", "effective_from", "sources"],
+        "additionalProperties": False,
+        "$defs": {
+            "id": {
+                "title": "id",
+                "description": "A rule id: lower case letters and digits, words joined by hyphens.",
+                "type": "string",
+                "pattern": SLUG_PATTERN,
+                "examples": ["icpc-timescale"],
+            },
+            "slug": {
+                "title": "slug",
+                "description": "Lower case letters and digits, words joined by single hyphens.",
+                "type": "string",
+                "pattern": SLUG_PATTERN,
+            },
+            "date": {
+                "title": "date",
+                "description": "A date written YYYY-MM-DD, e.g. 2025-03-25.",
+                "type": "string",
+                "format": "date",
+                "pattern": DATE_PATTERN,
+            },
+            "duration": {
+                "title": "duration",
+                "description": (
+                    "A time as the procedure writes it: a whole number and a unit, one of hours, days "
+                    "(calendar days), working days, weeks, months, years; singular for one. "
+                    "Examples: `15 working days`, `1 month`, `24 hours`."
+                ),
+                "type": "string",
+                "pattern": DURATION_PATTERN,
+                "examples": ["15 working days", "1 working day", "3 months", "24 hours"],
+            },
+            "event": _names(EVENTS, "event", "an event in the case"),
+            "events": _one_or_many(
+                "events", "event", "An event, or a list of events any of which satisfies.", unique=True
+            ),
+            "fact": _names(FACTS, "fact", "a fact a condition tests"),
+            "condition": _condition(),
+            "conditions": {
+                "title": "conditions",
+                "description": "A list of conditions, all of which must hold.",
+                "type": "array",
+                "items": {"$ref": "#/$defs/condition"},
+            },
+            "sooner_limit": {
+                "title": "sooner limit",
+                "description": "Another time limit on the same event; whichever due date is sooner applies.",
+                "type": "object",
+                "properties": {
+                    "within": _ref("duration", "The most time allowed after `of`. Example: `3 months`."),
+                    "of": _ref("event", "The event that starts this clock. Example: `pre_birth_conference`."),
+                },
+                "required": ["within", "of"],
+                "additionalProperties": False,
+            },
+            "deadline": _deadline(partial=False),
+            "deadline_change": _deadline(partial=True),
+            "requirement": _requirement(partial=False),
+            "requirement_change": _requirement(partial=True),
+            "decision": _decision(partial=False),
+            "decision_change": _decision(partial=True),
+            "citation": {
+                "title": "citation",
+                "description": "A quotation from a source that says what the rule says.",
+                "type": "object",
+                "properties": {
+                    "source": _ref(
+                        "slug",
+                        "The id of a source declared under `sources` here or in a policy this one extends.",
+                    ),
+                    "quote": _text(
+                        "Words copied from the source text; `cpc lint --sources DIR` checks they appear "
+                        'there and state each number the rule sets. Example: "The Initial Child Protection '
+                        'Conference should take place within 15 working days of".'
+                    ),
+                    "note": _text("Optional. A remark about the citation for reviewers."),
+                },
+                "required": ["source", "quote"],
+                "additionalProperties": False,
+            },
+            "cite": _one_or_many("cite", "citation", "A citation or a non-empty list of them.", unique=False),
+            "source": {
+                "title": "source",
+                "description": "A document the policy encodes.",
+                "type": "object",
+                "properties": {
+                    "title": _text("The document's title as published."),
+                    "file": {
+                        "description": (
+                            "The name of the document's text file in the sources folder given to "
+                            "`cpc lint --sources DIR`. Example: `004_60b63b0436c08953.txt`."
+                        ),
+                        "type": "string",
+                        "minLength": 1,
+                        "pattern": r"^[^/\\]+$",
+                    },
+                    "published": _ref("date", "Optional. The date the document was published, YYYY-MM-DD."),
+                    "url": {
+                        "description": "Optional. Where the document is published, an http(s) address.",
+                        "type": "string",
+                        "format": "uri",
+                        "pattern": r"^https?://\S+$",
+                    },
+                },
+                "required": ["title", "file"],
+                "additionalProperties": False,
+            },
+            "calendar": _calendar(),
+            "rule": _rule(),
+            "override": _override(),
+            "withdrawal": {
+                "title": "withdrawal",
+                "description": "An inherited rule that does not apply in this area.",
+                "type": "object",
+                "properties": {
+                    "id": _ref("id", "The id of the inherited rule that does not apply here."),
+                    "reason": _text(
+                        "Why the rule does not apply, shown wherever it would have been. Example: The "
+                        "local procedure has no pre-birth transfer conference."
+                    ),
+                    "cite": _ref("cite", "Optional. The local text that says so."),
+                },
+                "required": ["id", "reason"],
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+def render_policy_schema() -> str:
+    """The schema file's exact text."""
+    return json.dumps(build_policy_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write ``schemas/policy.schema.json``; with ``--check``, only report whether it is current."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    text = render_policy_schema()
+    current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else None
+    if args == ["--check"]:
+        if current == text:
+            return 0
+        print(f"{SCHEMA_PATH} is out of date; run `{REGENERATE}`", file=sys.stderr)
+        return 1
+    if args:
+        print(f"usage: {REGENERATE} [--check]", file=sys.stderr)
+        return 2
+    if current != text:
+        SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)
+        SCHEMA_PATH.write_text(text, encoding="utf-8")
+        print(f"wrote {SCHEMA_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
