@@ -86,7 +86,5 @@ def states_value(quote: str, amount: int, unit: str = "") -> bool:
     number = _number_pattern(amount)
     if not unit:
         return re.search(number, text) is not None
-    between = (
-        r"(?:[\s(),-]+(?!working\b)[\w'-]+){0,3}?[\s(),-]+" if unit == "days" else r"(?:\W+\w+){0,3}?\W+"
-    )
+    between = r"(?:[\s(),-]+(?!working\b)[\w'-]+){0,3}?[\s(),-]+" if unit == "days" else r"(?:\W+\w+){0,3}?\W+"
     return re.search(number + between + UNIT_WORDS[unit] + r"\b", text) is not None

@@ -49,7 +49,9 @@ def parameters(rule: dict) -> str:
     if kind == "deadline":
         statutory = f" (statutory {params['statutory']})" if params.get("statutory") else ""
         if "before" in params:
-            return f"{_events(params.get('what'))} at least {params.get('at_least')} before {params['before']}{statutory}"
+            return (
+                f"{_events(params.get('what'))} at least {params.get('at_least')} before {params['before']}{statutory}"
+            )
         text = f"{_events(params.get('what'))} within {params.get('within')} of {params.get('of')}"
         for clock in params.get("whichever_sooner") or []:
             text += f", or within {clock.get('within')} of {clock.get('of')} if sooner"

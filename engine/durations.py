@@ -11,11 +11,11 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     """The units a policy may count in. The value is the plural spelling used in YAML."""
 
     HOURS = "hours"
@@ -36,7 +36,7 @@ _MONTH_WINDOW = (date(2096, 1, 1), date(2104, 12, 31))
 
 
 def add_months(start: date, months: int) -> date:
-    """``start`` plus whole months, clamped to the month's last day (31 January + 1 month = 28/29 February)."""
+    """``start`` plus whole months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
     index = start.year * 12 + (start.month - 1) + months
     year, month0 = divmod(index, 12)
     last = calendar.monthrange(year, month0 + 1)[1]

@@ -58,11 +58,7 @@ def policy_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
         path = Path(given)
         if path.is_dir():
             for found in sorted(path.rglob("*")):
-                if (
-                    found.suffix in POLICY_SUFFIXES
-                    and found.is_file()
-                    and "tests" not in found.relative_to(path).parts
-                ):
+                if found.suffix in POLICY_SUFFIXES and found.is_file() and "tests" not in found.relative_to(path).parts:
                     yield found
         else:
             yield path

@@ -56,9 +56,7 @@ def open_policy(
         library, _ = Library.from_folder(root)
         library.add(target)
         if as_of is not None and target.effective_from and target.effective_from > as_of:
-            raise PolicyError(
-                f"{text} takes effect on {target.effective_from.isoformat()}, after {as_of.isoformat()}"
-            )
+            raise PolicyError(f"{text} takes effect on {target.effective_from.isoformat()}, after {as_of.isoformat()}")
     else:
         root = Path(policies_dir) if policies_dir is not None else default_policies_dir()
         library, _ = Library.from_folder(root)

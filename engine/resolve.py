@@ -114,11 +114,7 @@ def _items(policy: PolicyFile, key: str) -> list[tuple[int, dict]]:
     value = policy.data.get(key)
     if not isinstance(value, list):
         return []
-    return [
-        (i, item)
-        for i, item in enumerate(value)
-        if isinstance(item, dict) and isinstance(item.get("id"), str)
-    ]
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
 
 def chain_of(
@@ -250,9 +246,7 @@ def resolve(policy: PolicyFile, library: Library, as_of: dt.date | None = None) 
                 )
                 continue
             rules[rule_id] = ResolvedRule(rule_id, _freeze(item), area, "local", frozenset(item), layer, path)
-    final = {
-        rule_id: rule if rule.source is policy else _as_inherited(rule) for rule_id, rule in rules.items()
-    }
+    final = {rule_id: rule if rule.source is policy else _as_inherited(rule) for rule_id, rule in rules.items()}
     return ResolvedPolicy(
         area=policy.area,
         title=str(policy.data.get("title", "")),

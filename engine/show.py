@@ -51,8 +51,7 @@ def as_text(policy: ResolvedPolicy) -> str:
         counts[rule.origin] += 1
     lines.append(
         f"{len(policy.rules)} rules: {counts['local']} local, {counts['overridden']} overridden locally, "
-        f"{counts['inherited']} inherited"
-        + (f"; {len(policy.withdrawn)} withdrawn" if policy.withdrawn else "")
+        f"{counts['inherited']} inherited" + (f"; {len(policy.withdrawn)} withdrawn" if policy.withdrawn else "")
     )
     for topic, rules in _grouped(policy):
         lines.append("")
@@ -66,7 +65,7 @@ def as_text(policy: ResolvedPolicy) -> str:
             lines.append(f"    {describe.parameters(dict(rule.data))}")
             for cite in rule.citations:
                 source = policy.sources.get(cite.get("source"), {})
-                lines.append(f"    cites {source.get('file', cite.get('source'))}: \"{cite.get('quote', '')}\"")
+                lines.append(f'    cites {source.get("file", cite.get("source"))}: "{cite.get("quote", "")}"')
             if rule.data.get("reading"):
                 lines.append(f"    reading: {rule.data['reading']}")
     if policy.withdrawn:

@@ -38,9 +38,7 @@ Path_ = tuple[str | int, ...]
 class LoadError(Exception):
     """A file that could not be read as data. Carries what a finding needs."""
 
-    def __init__(
-        self, code: str, message: str, line: int = 1, column: int = 1, path: Path_ = (), hint: str = ""
-    ):
+    def __init__(self, code: str, message: str, line: int = 1, column: int = 1, path: Path_ = (), hint: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
