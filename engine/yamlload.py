@@ -34,6 +34,10 @@ _SAFE_TAGS = {
 
 Path_ = tuple[str | int, ...]
 
+# libyaml's parser is ten times faster than PyYAML's and gives nodes the same marks; only composition
+# uses it, and values are still built by the safe constructor below.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class LoadError(Exception):
     """A file that could not be read as data. Carries what a finding needs."""
@@ -71,92 +75,183 @@ class Document:
         return self.values.get((), (1, 1))
 
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
+def _mark(event: yaml.Event) -> tuple[int, int]:
+    return (event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+_MAP, _SEQ = "map", "seq"
+
+
+class _Frame:
+    """A mapping or sequence being built: its container, path, and for a mapping the pending key."""
+
+    __slots__ = ("anchor", "container", "first_seen", "kind", "path", "pending_key", "size")
+
+    def __init__(self, kind: str, container: dict | list, path: Path_, anchor: str | None):
+        self.kind = kind
+        self.container = container
+        self.path = path
+        self.anchor = anchor
+        self.pending_key: object = _NO_KEY
+        self.first_seen: dict[object, tuple[int, int]] = {}
+        self.size = 1
+
+
+_NO_KEY = object()
 
 
 class _Builder:
-    def __init__(self, doc: Document):
-        self.doc = doc
-        self.count = 0
-        self._scalars = yaml.SafeLoader("")
+    """Build plain data from the parser's events with an explicit stack.
 
-    def build(self, node: yaml.Node, path: Path_, depth: int) -> object:
-        self.count += 1
+    Composing node trees recursively (as PyYAML and its C binding do) overflows the stack on deeply
+    nested input: the C binding crashes the whole process. Events arrive flat, so depth, alias
+    expansion and duplicate keys are all checked here before anything is built too large.
+    """
+
+    def __init__(self, doc: Document, loader: yaml.SafeLoader):
+        self.doc = doc
+        self.loader = loader
+        self.count = 0
+        self.anchors: dict[str, tuple[object, int]] = {}
+        self._constructor = yaml.SafeLoader("")
+
+    def run(self) -> object:
+        loader = self.loader
+        loader.get_event()  # StreamStart
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # DocumentStart
+        stack: list[_Frame] = []
+        root: object = None
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.DocumentEndEvent):
+                break
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frame = stack.pop()
+                if frame.anchor is not None:
+                    self.anchors[frame.anchor] = (frame.container, frame.size)
+                if stack:
+                    stack[-1].size += frame.size
+                continue
+            parent = stack[-1] if stack else None
+            if parent is not None and parent.kind == _MAP and parent.pending_key is _NO_KEY:
+                self._take_key(parent, event)
+                continue
+            path = self._child_path(parent)
+            value, size = self._value(event, path, len(stack))
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                stack.append(_Frame(_MAP if isinstance(value, dict) else _SEQ, value, path, event.anchor))
+            elif parent is not None:
+                parent.size += size
+            if parent is None:
+                root = value
+            elif parent.kind == _MAP:
+                parent.container[parent.pending_key] = value
+                parent.pending_key = _NO_KEY
+            else:
+                parent.container.append(value)
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            raise LoadError("CPC001", "not valid YAML: a file holds one document, found another", *_mark(event))
+        return root
+
+    def _child_path(self, parent: _Frame | None) -> Path_:
+        if parent is None:
+            return ()
+        if parent.kind == _MAP:
+            return (*parent.path, parent.pending_key)
+        return (*parent.path, len(parent.container))
+
+    def _count(self, n: int, event: yaml.Event, path: Path_) -> None:
+        self.count += n
         if self.count > MAX_NODES:
             raise LoadError(
                 "CPC004",
                 f"the document expands to more than {MAX_NODES:,} values (an alias bomb or a file far "
                 "larger than any policy or case)",
-                *_mark(node),
+                *_mark(event),
                 path,
             )
-        if depth > MAX_DEPTH:
-            raise LoadError("CPC004", f"nested more than {MAX_DEPTH} levels deep", *_mark(node), path)
-        if node.tag not in _SAFE_TAGS:
+
+    def _check_tag(self, event: yaml.Event, path: Path_) -> None:
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!" and tag not in _SAFE_TAGS:
             raise LoadError(
                 "CPC003",
-                f"tag '{node.tag}' is not allowed: only plain YAML data is read",
-                *_mark(node),
+                f"tag '{tag}' is not allowed: only plain YAML data is read",
+                *_mark(event),
                 path,
                 hint="remove the tag; cpc never constructs objects from YAML",
             )
-        self.doc.values[path] = _mark(node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+
+    def _value(self, event: yaml.Event, path: Path_, depth: int) -> tuple[object, int]:
+        if depth >= MAX_DEPTH:
+            raise LoadError("CPC004", f"nested more than {MAX_DEPTH} levels deep", *_mark(event), path)
+        self._check_tag(event, path)
+        self.doc.values[path] = _mark(event)
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                raise LoadError("CPC001", f"alias '*{event.anchor}' names no finished anchor", *_mark(event), path)
+            value, size = self.anchors[event.anchor]
+            self._count(size, event, path)
+            return value, size
+        self._count(1, event, path)
+        if isinstance(event, yaml.MappingStartEvent):
+            return {}, 1
+        if isinstance(event, yaml.SequenceStartEvent):
+            return [], 1
+        value = self._scalar(event, path, "value")
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (value, 1)
+        return value, 1
+
+    def _scalar(self, event: yaml.ScalarEvent, path: Path_, what: str) -> object:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            value = self._scalars.construct_object(node, deep=True)
-        except (ValueError, yaml.constructor.ConstructorError) as exc:
+            return self._constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.constructor.ConstructorError) as exc:
+            kind = tag.rsplit(":", 1)[-1]
+            label = "key " if what == "key" else ""
             raise LoadError(
-                "CPC001",
-                f"'{node.value}' is not a valid {node.tag.rsplit(':', 1)[-1]}: {exc}",
-                *_mark(node),
-                path,
+                "CPC001", f"{label}'{event.value}' is not a valid {kind}: {exc}", *_mark(event), path
             ) from None
-        return value
 
-    def _key(self, node: yaml.ScalarNode, path: Path_) -> object:
-        if node.tag not in _SAFE_TAGS:
-            raise LoadError("CPC003", f"tag '{node.tag}' is not allowed on a key", *_mark(node), path)
-        try:
-            return self._scalars.construct_object(node, deep=True)
-        except (ValueError, yaml.constructor.ConstructorError) as exc:
-            raise LoadError("CPC001", f"key '{node.value}' is not valid: {exc}", *_mark(node), path) from None
-
-    def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict:
-        out: dict = {}
-        first_seen: dict[object, tuple[int, int]] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise LoadError(
-                    "CPC003",
-                    "merge keys ('<<') are not allowed",
-                    *_mark(key_node),
-                    path,
-                    hint="write the keys out; merges hide where a value comes from",
-                )
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise LoadError("CPC001", "a mapping key must be a plain value", *_mark(key_node), path)
-            key = self._key(key_node, path)
-            if isinstance(key, dt.date):
-                key = key.isoformat()
-            if not isinstance(key, str | int | bool) or key is None:
-                key = str(key)
-            if key in first_seen:
-                line, _ = first_seen[key]
-                raise LoadError(
-                    "CPC002",
-                    f"duplicate key '{key}' (first at line {line}): YAML would silently keep only the last",
-                    *_mark(key_node),
-                    (*path, key),
-                    hint="remove or rename one of them",
-                )
-            first_seen[key] = _mark(key_node)
-            self.doc.keys[(*path, key)] = _mark(key_node)
-            out[key] = self.build(value_node, (*path, key), depth + 1)
-        return out
+    def _take_key(self, frame: _Frame, event: yaml.Event) -> None:
+        path = frame.path
+        if not isinstance(event, yaml.ScalarEvent):
+            if isinstance(event, yaml.AliasEvent) and event.anchor in self.anchors:
+                raise LoadError("CPC003", "merge keys and aliases as keys are not allowed", *_mark(event), path)
+            raise LoadError("CPC001", "a mapping key must be a plain value", *_mark(event), path)
+        self._check_tag(event, path)
+        if event.tag is None and self.loader.resolve(yaml.ScalarNode, event.value, event.implicit).endswith(":merge"):
+            raise LoadError(
+                "CPC003",
+                "merge keys ('<<') are not allowed",
+                *_mark(event),
+                path,
+                hint="write the keys out; merges hide where a value comes from",
+            )
+        key = self._scalar(event, path, "key")
+        if isinstance(key, dt.date):
+            key = key.isoformat()
+        if key is None or not isinstance(key, str | int | bool):
+            key = str(key)
+        if key in frame.first_seen:
+            line, _ = frame.first_seen[key]
+            raise LoadError(
+                "CPC002",
+                f"duplicate key '{key}' (first at line {line}): YAML would silently keep only the last",
+                *_mark(event),
+                (*path, key),
+                hint="remove or rename one of them",
+            )
+        frame.first_seen[key] = _mark(event)
+        self.doc.keys[(*path, key)] = _mark(event)
+        frame.pending_key = key
 
 
 def _decode(raw: bytes) -> str:
@@ -181,19 +276,13 @@ def load_text(text: str, file: str = "<string>") -> Document:
     """Load one YAML (or JSON) document from ``text``. Raises :class:`LoadError`."""
     doc = Document(file=file, data=None, text=text)
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise LoadError(
-            "CPC001",
-            f"not text: character 0x{exc.character:02x} is not allowed in YAML",
-            line,
-            column,
-            hint="is this a binary file?",
-        ) from None
+        raise _reader_error(exc, text) from None
     try:
-        root = loader.get_single_node()
+        doc.data = _Builder(doc, loader).run()
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -203,15 +292,21 @@ def load_text(text: str, file: str = "<string>") -> Document:
         raise LoadError("CPC001", f"not valid YAML: {problem}", line, column) from None
     except yaml.YAMLError as exc:
         raise LoadError("CPC001", f"not valid YAML: {exc}") from None
-    except RecursionError:
-        raise LoadError("CPC004", f"nested more than {MAX_DEPTH} levels deep") from None
     finally:
         loader.dispose()
-    if root is None:
-        doc.data = None
-        return doc
-    doc.data = _Builder(doc).build(root, (), 0)
     return doc
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str) -> LoadError:
+    line = text.count("\n", 0, exc.position) + 1
+    column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    return LoadError(
+        "CPC001",
+        f"not text: character 0x{exc.character:02x} is not allowed in YAML",
+        line,
+        column,
+        hint="is this a binary file?",
+    )
 
 
 def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
