@@ -102,11 +102,13 @@ def _merge(base: dict, change: dict) -> tuple[dict, set[str]]:
             continue
         if key in _MERGED_KEYS and isinstance(value, dict) and isinstance(merged.get(key), dict):
             for sub, sub_value in value.items():
+                if merged[key].get(sub) != sub_value:
+                    changed.add(f"{key}.{sub}")
                 merged[key][sub] = copy.deepcopy(sub_value)
-                changed.add(f"{key}.{sub}")
         else:
+            if merged.get(key) != value:
+                changed.add(key)
             merged[key] = copy.deepcopy(value)
-            changed.add(key)
     return merged, changed
 
 

@@ -26,7 +26,9 @@ def origin(rule: ResolvedRule, area: str) -> str:
         return "local"
     if rule.origin == "overridden":
         changed = ", ".join(sorted(k for k in rule.local_keys if k not in ("cite", "title", "reading")))
-        return f"{area} overrides {rule.defined_in}" + (f" ({changed})" if changed else "")
+        if not changed:
+            return f"{area} restates {rule.defined_in}'s values with its own citation"
+        return f"{area} overrides {rule.defined_in}: {changed}"
     return f"inherited from {rule.defined_in}"
 
 
