@@ -93,8 +93,8 @@ BANK_HOLIDAYS: dict[str, str] = {
 }
 
 RULE_COMMON = ("id", "title", "kind", "topic", "when", "cite", "reading")
-WITHIN_KEYS = ("what", "within", "of", "whichever_sooner", "statutory")
-BEFORE_KEYS = ("what", "at_least", "before", "statutory")
+WITHIN_KEYS = ("what", "within", "of", "whichever_sooner", "statutory", "optional")
+BEFORE_KEYS = ("what", "at_least", "before", "statutory", "optional")
 OPERATORS = ("equals", "not_equals", "in", "at_least", "below", "present")
 FACT_KEYS = ("fact", *OPERATORS)
 EVENT_KEYS = ("event", "within", "of")
@@ -363,6 +363,14 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
                 "The least time the event must come before `before`. Example: `at_least: 2 working days`.",
             ),
             "before": _ref("event", "The event the time is counted back from, e.g. `before: conference`."),
+            "optional": {
+                "description": (
+                    "`true` when `what` need not happen at all, but must be in time if it does (a request "
+                    "to exclude a parent, a request to amend the record). Without it, `what` not happening "
+                    "by the due date is overdue."
+                ),
+                "type": "boolean",
+            },
             "statutory": _closed_enum(
                 STATUTORY,
                 "Optional. `maximum` on a `within` deadline: a local override may shorten it but never "

@@ -1,0 +1,192 @@
+"""Compile a resolved policy into a durable-rules ruleset, and say how to read its matches back.
+
+Each policy rule becomes one durable rule whose patterns are the rule's conditions on the facts of a case:
+the case fact (``child.*``, ``mother.*``, ``plan.*``, ``cin_plan.*``), the fact of each conference or
+exclusion request, and one fact per occurrence of an event. A requirement's ``require`` and ``unless``
+conditions each become two more rules (the condition holds; its fact is known), so that durable-rules, not
+Python, decides which conditions hold. Date arithmetic (due dates, "within 3 months of") needs the
+working-day calendar, which durable-rules does not have: that is done on the matched facts afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import describe, durable
+from .resolve import ResolvedPolicy, ResolvedRule
+
+SUBJECT_TYPES = {"conference": "conference", "exclusion_request": "exclusion_request"}
+CASE_PREFIXES = ("child.", "mother.", "plan.", "cin_plan.")
+CONFERENCE_EVENTS = (
+    "conference",
+    "initial_conference",
+    "pre_birth_conference",
+    "transfer_in_conference",
+    "review_conference",
+    "first_conference",
+)
+
+_NAME_SAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+def fact_type(fact: str) -> str:
+    """Which asserted fact a vocabulary fact lives on: ``case``, ``conference`` or ``exclusion_request``."""
+    prefix = fact.split(".", 1)[0]
+    return prefix if prefix in SUBJECT_TYPES else "case"
+
+
+def field_name(fact: str) -> str:
+    """The field tested on that fact: ``conference.type`` → ``type``; ``child.age_years`` stays whole."""
+    return fact.split(".", 1)[1] if fact_type(fact) != "case" else fact
+
+
+def test_for(condition: dict) -> durable.Condition:
+    """A ``{fact: F, op: V}`` condition as a durable-rules test on the field F names."""
+    name = field_name(condition["fact"])
+    if "equals" in condition:
+        return durable.eq(name, condition["equals"])
+    if "not_equals" in condition:
+        return durable.ne(name, condition["not_equals"])
+    if "in" in condition:
+        return durable.is_in(name, condition["in"])
+    if "at_least" in condition:
+        return durable.gte(name, condition["at_least"])
+    if "below" in condition:
+        return durable.lt(name, condition["below"])
+    if condition.get("present") is False:
+        return durable.missing(name)
+    return durable.exists(name)
+
+
+def _kind(kind: str, *tests: durable.Condition) -> durable.Condition:
+    return durable.all_of(durable.eq("t", kind), *tests)
+
+
+@dataclass(slots=True)
+class CompiledRule:
+    """How to read one policy rule's matches back: which alias is its subject and which its clock."""
+
+    rule: ResolvedRule
+    name: str
+    subject: str  # "case", "conference" or "exclusion_request"
+    anchor: str | None = None  # the alias of the clock's event, for deadlines
+    event_conditions: list[tuple[int, dict]] = field(default_factory=list)
+    require: list[tuple[str, str, dict]] = field(default_factory=list)  # (holds rule, known rule, condition)
+    unless: list[tuple[str, str, dict]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CompiledPolicy:
+    policy: ResolvedPolicy
+    ruleset: durable.Ruleset
+    rules: list[CompiledRule]
+
+
+def _subject(rule: ResolvedRule) -> str:
+    data = rule.data
+    if rule.kind == "requirement":
+        applies = rule.parameters.get("applies_to", "case")
+        return applies if applies in SUBJECT_TYPES else "case"
+    facts = [c.get("fact") for c in data.get("when") or [] if isinstance(c, dict) and "fact" in c]
+    types = {fact_type(f) for f in facts if isinstance(f, str)}
+    if "exclusion_request" in types:
+        return "exclusion_request"
+    if "conference" in types:
+        return "conference"
+    return "case"
+
+
+def _safe(name: str) -> str:
+    return _NAME_SAFE.sub("_", name)
+
+
+def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
+    """The durable rules for one policy rule, and how to read their matches."""
+    name = _safe(rule.id)
+    when = [c for c in rule.data.get("when") or [] if isinstance(c, dict)]
+    by_type: dict[str, list[durable.Condition]] = {"case": [], "conference": [], "exclusion_request": []}
+    compiled = CompiledRule(rule, name, _subject(rule))
+    patterns: list[durable.Pattern] = []
+    for condition in when:
+        if "fact" in condition:
+            by_type[fact_type(condition["fact"])].append(test_for(condition))
+    patterns.append(durable.Pattern("case", _kind("case", *by_type["case"])))
+
+    params = rule.parameters
+    if rule.kind == "deadline":
+        anchor_event = params.get("of") or params.get("before")
+        happened = [durable.eq("happened", True)] if "of" in params else []
+        patterns.append(durable.Pattern("anchor", _kind("event", durable.eq("name", anchor_event), *happened)))
+        compiled.anchor = "anchor"
+        if by_type["conference"] or anchor_event in CONFERENCE_EVENTS:
+            compiled.subject = "conference"
+            patterns.append(
+                durable.Pattern(
+                    "conference",
+                    _kind("conference", durable.eq("ref", durable.Ref("anchor", "owner")), *by_type["conference"]),
+                )
+            )
+    elif compiled.subject == "conference":
+        held = [durable.eq("held", True)] if rule.kind == "requirement" else []
+        patterns.append(durable.Pattern("conference", _kind("conference", *held, *by_type["conference"])))
+    elif compiled.subject == "exclusion_request":
+        patterns.append(durable.Pattern("exclusion_request", _kind("exclusion_request", *by_type["exclusion_request"])))
+        if by_type["conference"]:
+            patterns.append(
+                durable.Pattern(
+                    "conference",
+                    _kind(
+                        "conference",
+                        durable.eq("ref", durable.Ref("exclusion_request", "conference")),
+                        *by_type["conference"],
+                    ),
+                )
+            )
+
+    for index, condition in enumerate(when):
+        if "event" in condition or "since" in condition:
+            compiled.event_conditions.append((index, condition))
+            for role in ("event", "of", "since"):
+                if role in condition:
+                    patterns.append(
+                        durable.Pattern(
+                            f"c{index}{role}",
+                            _kind("event", durable.eq("name", condition[role]), durable.eq("happened", True)),
+                        )
+                    )
+    rules = [durable.Rule(name, match=tuple(patterns))]
+
+    if rule.kind == "requirement":
+        for group, target in (("require", compiled.require), ("unless", compiled.unless)):
+            for index, condition in enumerate(params.get(group) or []):
+                if not isinstance(condition, dict) or "fact" not in condition:
+                    continue
+                holds, known = f"{name}:{group}{index}:holds", f"{name}:{group}{index}:known"
+                base = fact_type(condition["fact"])
+                rules.append(durable.Rule(holds, match=(durable.Pattern("s", _kind(base, test_for(condition))),)))
+                rules.append(
+                    durable.Rule(
+                        known,
+                        match=(durable.Pattern("s", _kind(base, durable.exists(field_name(condition["fact"])))),),
+                    )
+                )
+                target.append((holds, known, condition))
+    return compiled, rules
+
+
+def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:
+    """Compile every rule of ``policy`` into one ruleset, named for the area and version."""
+    compiled: list[CompiledRule] = []
+    rules: list[durable.Rule] = []
+    for rule in policy.rules.values():
+        reading, durable_rules = compile_rule(rule)
+        compiled.append(reading)
+        rules.extend(durable_rules)
+    name = _safe(f"{policy.area}@{policy.version}").replace(" ", "_")
+    return CompiledPolicy(policy, durable.compile_ruleset(name, rules), compiled)
+
+
+def describe_rule(compiled: CompiledRule) -> str:
+    """A line for ``cpc compile``: the policy rule and what its patterns test, in words."""
+    return f"{compiled.rule.id} [{compiled.rule.kind}, per {compiled.subject}]: {describe.parameters(dict(compiled.rule.data))}"

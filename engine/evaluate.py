@@ -1,0 +1,252 @@
+"""Evaluate one case against a compiled policy: assert its facts, read the matches, build the results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from . import deadlines, describe
+from .calendar import WorkingCalendar
+from .case import CaseFacts, Occurrence, derive
+from .compile import CompiledPolicy, CompiledRule, field_name
+from .durable import Match
+from .durations import parse_duration
+from .resolve import ResolvedPolicy, ResolvedRule
+from .results import Citation, Clock, Evaluation, Late, Result, Subject
+from .results import Match as Explained
+
+STATUS_ORDER = {"overdue": 0, "breached": 1, "missed": 2, "not_assessable": 3, "pending": 4, "applies": 5, "met": 6}
+
+
+def _facts_for_engine(facts: CaseFacts) -> tuple[list[dict], list[Occurrence]]:
+    """The flat facts asserted into durable-rules, and the occurrences their event facts stand for."""
+    asserted: list[dict] = [{"t": "case", **_nest(facts.case)}]
+    for conference in facts.conferences.values():
+        asserted.append({"t": "conference", **conference})
+    for request in facts.exclusion_requests.values():
+        asserted.append({"t": "exclusion_request", **request})
+    occurrences: list[Occurrence] = []
+    for name, found in facts.events.items():
+        for occurrence in found:
+            asserted.append(
+                {
+                    "t": "event",
+                    "name": name,
+                    "i": len(occurrences),
+                    "owner": occurrence.owner or "",
+                    "happened": occurrence.happened,
+                }
+            )
+            occurrences.append(occurrence)
+    return asserted, occurrences
+
+
+def _nest(flat: dict[str, object]) -> dict[str, object]:
+    nested: dict[str, dict] = {}
+    for key, value in flat.items():
+        head, _, tail = key.partition(".")
+        nested.setdefault(head, {})[tail] = value
+    return nested
+
+
+def _citations(policy: ResolvedPolicy, rule: ResolvedRule) -> tuple[Citation, ...]:
+    return tuple(
+        Citation(
+            str(c.get("source", "")), str(policy.sources.get(c.get("source"), {}).get("file", "")), str(c.get("quote", ""))
+        )
+        for c in rule.citations
+    )
+
+
+class Evaluator:
+    """Everything needed to evaluate cases against one policy version: compiled once, shared by threads."""
+
+    def __init__(self, compiled: CompiledPolicy):
+        self.compiled = compiled
+        self.policy = compiled.policy
+        self.calendar = WorkingCalendar.from_settings(
+            {k: v for k, v in self.policy.calendar.items() if k in ("closure_days", "deadline_on_non_working_day")}
+        )
+        self._by_name = {c.name: c for c in compiled.rules}
+        self._citations = {c.rule.id: _citations(self.policy, c.rule) for c in compiled.rules}
+
+    def evaluate(self, case: dict, as_of: dt.date, *, explain: bool = False) -> Evaluation:
+        facts = derive(case, as_of)
+        asserted, occurrences = _facts_for_engine(facts)
+        matches = self.compiled.ruleset.run(asserted)
+        fired: dict[str, list[Match]] = {}
+        for match in matches:
+            fired.setdefault(match.rule, []).append(match)
+        results: list[Result] = []
+        for compiled in self.compiled.rules:
+            own = fired.get(compiled.name, [])
+            if not own:
+                continue
+            results.extend(self._results(compiled, own, fired, facts, occurrences, explain))
+        results.sort(key=_order)
+        return Evaluation(facts.case_id, self.policy.area, self.policy.version, as_of, tuple(results))
+
+    # -- per kind ------------------------------------------------------------------------------------------
+
+    def _results(
+        self,
+        compiled: CompiledRule,
+        matches: list[Match],
+        fired: dict[str, list[Match]],
+        facts: CaseFacts,
+        occurrences: list[Occurrence],
+        explain: bool,
+    ) -> Iterable[Result]:
+        seen: set[tuple] = set()
+        for match in matches:
+            if not self._timing_holds(compiled, match, occurrences, facts):
+                continue
+            subject = _subject_of(compiled, match, occurrences)
+            anchor = occurrences[match.facts["anchor"]["i"]] if compiled.anchor else None
+            key = (subject, anchor)
+            if key in seen:
+                continue
+            seen.add(key)
+            matched = _explain(compiled, match, occurrences) if explain else ()
+            rule = compiled.rule
+            if rule.kind == "deadline":
+                yield from self._deadline(compiled, subject, anchor, facts, matched)
+            elif rule.kind == "requirement":
+                yield self._requirement(compiled, subject, match, fired, matched)
+            else:
+                yield self._result(
+                    compiled,
+                    "applies",
+                    subject,
+                    matched,
+                    action=rule.parameters.get("action"),
+                    directs=rule.parameters.get("directs"),
+                )
+
+    def _result(self, compiled: CompiledRule, status: str, subject: Subject | None, matched, **fields) -> Result:
+        rule = compiled.rule
+        return Result(
+            rule=rule.id,
+            title=str(rule.data.get("title", "")),
+            kind=rule.kind,
+            status=status,
+            area=self.policy.area,
+            policy_version=self.policy.version,
+            defined_in=rule.defined_in,
+            citations=self._citations[rule.id],
+            subject=subject,
+            matched=matched,
+            **fields,
+        )
+
+    def _deadline(
+        self, compiled: CompiledRule, subject: Subject | None, anchor: Occurrence, facts: CaseFacts, matched
+    ) -> Iterable[Result]:
+        params = compiled.rule.parameters
+        what = params.get("what")
+        what = tuple(what) if isinstance(what, list) else what
+        clock = Clock(anchor.event, anchor.when)
+        if "within" in params:
+            verdicts = [deadlines.within(params, anchor, facts, self.calendar)]
+        else:
+            verdicts = deadlines.before(params, anchor, facts, self.calendar)
+        for verdict in verdicts:
+            if verdict is None:
+                continue
+            own_subject = subject
+            if verdict.done_ref and "/" in verdict.done_ref:
+                kind = "report" if "/report-" in verdict.done_ref else "exclusion_request"
+                own_subject = Subject(kind, verdict.done_ref)
+            late = Late(verdict.late_amount, verdict.late_unit) if verdict.late_amount is not None else None
+            yield self._result(
+                compiled,
+                verdict.status,
+                own_subject,
+                matched,
+                what=what,
+                clock=clock,
+                due=verdict.due,
+                done=verdict.done,
+                late=late,
+            )
+
+    def _requirement(
+        self, compiled: CompiledRule, subject: Subject | None, match: Match, fired: dict[str, list[Match]], matched
+    ) -> Result:
+        def holds(rule_name: str, condition: dict) -> bool:
+            return any(_same_subject(m, condition, match) for m in fired.get(rule_name, []))
+
+        if compiled.unless and all(holds(h, c) for h, _, c in compiled.unless):
+            return self._result(compiled, "met", subject, matched)
+        failed, missing = [], []
+        for holds_rule, known_rule, condition in compiled.require:
+            if holds(holds_rule, condition):
+                continue
+            if holds(known_rule, condition):
+                failed.append(describe.condition(condition))
+            else:
+                missing.append(condition["fact"])
+        status = "breached" if failed else "not_assessable" if missing else "met"
+        return self._result(compiled, status, subject, matched, failed=tuple(failed), missing=tuple(missing))
+
+    def _timing_holds(
+        self, compiled: CompiledRule, match: Match, occurrences: list[Occurrence], facts: CaseFacts
+    ) -> bool:
+        for index, condition in compiled.event_conditions:
+            if "within" in condition:
+                event = occurrences[match.facts[f"c{index}event"]["i"]]
+                start = occurrences[match.facts[f"c{index}of"]["i"]]
+                limit = self.calendar.add(start.when, parse_duration(condition["within"]))
+                limit_day = limit.date() if isinstance(limit, dt.datetime) else limit
+                if not start.day <= event.day <= limit_day:
+                    return False
+            elif "elapsed" in condition:
+                since = occurrences[match.facts[f"c{index}since"]["i"]]
+                until = self.calendar.add(since.when, parse_duration(condition["elapsed"]))
+                until_day = until.date() if isinstance(until, dt.datetime) else until
+                if facts.as_of < until_day:
+                    return False
+        return True
+
+
+def _same_subject(found: Match, condition: dict, subject_match: Match) -> bool:
+    """A holds/known match counts for the subject when it is about the same fact (or the case)."""
+    fact = found.facts["s"]
+    if fact.get("t") == "case":
+        return True
+    own = subject_match.facts.get(fact.get("t"))
+    return own is not None and own.get("ref") == fact.get("ref")
+
+
+def _subject_of(compiled: CompiledRule, match: Match, occurrences: list[Occurrence]) -> Subject | None:
+    if compiled.subject == "conference" and "conference" in match.facts:
+        return Subject("conference", str(match.facts["conference"]["ref"]))
+    if compiled.subject == "exclusion_request" and "exclusion_request" in match.facts:
+        return Subject("exclusion_request", str(match.facts["exclusion_request"]["ref"]))
+    return None
+
+
+def _explain(compiled: CompiledRule, match: Match, occurrences: list[Occurrence]) -> tuple[Explained, ...]:
+    rule = compiled.rule
+    when = [c for c in rule.data.get("when") or [] if isinstance(c, dict)]
+    out = []
+    for alias, fact in match.facts.items():
+        kind = fact.get("t")
+        if kind == "event":
+            occurrence = occurrences[fact["i"]]
+            label = f"event {occurrence.event} on {occurrence.when.isoformat()}"
+            tests = [f"{alias}: name is {occurrence.event}"]
+        elif kind == "case":
+            label = "the case"
+            tests = [describe.condition(c) for c in when if "fact" in c and field_name(c["fact"]) == c["fact"]]
+        else:
+            label = f"{kind} {fact.get('ref')}"
+            tests = [describe.condition(c) for c in when if "fact" in c and c["fact"].startswith(f"{kind}.")]
+        out.append(Explained(alias, label, tuple(tests)))
+    return tuple(out)
+
+
+def _order(result: Result) -> tuple:
+    due = result.due
+    due_key = due.date() if isinstance(due, dt.datetime) else due or dt.date.max
+    return (STATUS_ORDER.get(result.status, 9), due_key, result.rule, result.subject.id if result.subject else "")
