@@ -44,6 +44,12 @@ class PolicyFile:
         value = self.data.get("effective_from")
         if isinstance(value, dt.datetime):
             return value.date()
+        if isinstance(value, str):
+            # A quoted date is still a date to the schema; it must be one here too.
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return None
         return value if isinstance(value, dt.date) else None
 
     @property

@@ -128,13 +128,17 @@ def chain_of(
     seen = {policy.area}
     current = policy
     while current.extends:
-        base = library.get(current.extends, as_of or current.effective_from)
+        day = as_of or current.effective_from
+        base = library.get(current.extends, day)
         if base is None:
             known = ", ".join(library.areas) or "none"
+            message = f"'{current.extends}' is not a known area (known: {known})"
+            if current.extends in library.areas and day is not None:
+                message = f"no version of '{current.extends}' is in force on {day.isoformat()}"
             issues.append(
                 ResolveIssue(
                     "CPC204",
-                    f"'{current.extends}' is not a known area (known: {known})",
+                    message,
                     current.file,
                     ("extends",),
                     hint="name an area that has a policy folder, usually 'england'",
@@ -142,7 +146,7 @@ def chain_of(
             )
             break
         if base.area in seen:
-            loop = " → ".join([p.area for p in reversed(chain)] + [base.area])
+            loop = " → ".join([p.area for p in chain] + [base.area])
             issues.append(
                 ResolveIssue(
                     "CPC502",
@@ -186,11 +190,18 @@ def resolve(policy: PolicyFile, library: Library, as_of: dt.date | None = None) 
             mine[rule_id] = path
             inherited = rules.get(rule_id)
             if inherited is None or inherited.defined_in == area:
+                if inherited is not None:
+                    why = "this policy defines itself"
+                elif rule_id in withdrawn:
+                    why = f"'{withdrawn[rule_id].area}' withdraws"
+                elif len(chain) == 1:
+                    why = "cannot be inherited: this policy extends no other"
+                else:
+                    why = "no policy this one extends has"
                 issues.append(
                     ResolveIssue(
                         "CPC501",
-                        f"override of '{rule_id}', which "
-                        + ("this policy defines itself" if inherited else "no policy this one extends has"),
+                        f"override of '{rule_id}', which {why}",
                         layer.file,
                         (*path, "id"),
                         hint=_suggest(rule_id, rules) or "add the rule under 'rules' instead, or fix the id",

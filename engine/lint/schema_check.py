@@ -31,9 +31,15 @@ def _classify(error: ValidationError) -> tuple[str, str]:
     """The lint code and name for a schema error: specific checks own their schema errors."""
     if error.validator == "required" and "'cite'" in error.message:
         return "CPC401", "missing-citation"
-    if error.validator == "pattern" and "working" in str(error.validator_value):
+    if _is_duration(error):
         return "CPC301", "malformed-duration"
     return "CPC100", "schema-violation"
+
+
+def _is_duration(error: ValidationError) -> bool:
+    """An error in a value the schema types as a duration (its pattern names the units)."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    return error.validator in ("pattern", "type") and "working" in str(schema.get("pattern", ""))
 
 
 def _allowed(error: ValidationError) -> list[str]:
@@ -41,9 +47,44 @@ def _allowed(error: ValidationError) -> list[str]:
     return list(props)
 
 
-def _describe(error: ValidationError, doc: Document) -> Iterator[tuple[tuple, bool, str, str]]:
-    """(path, points-at-key, message, hint) for one error; unknown keys give one entry each."""
+_REDACTED = {
+    "type": lambda e: f"expected {_a(e.validator_value)}",
+    "enum": lambda e: "not one of the allowed values",
+    "const": lambda e: f"expected {e.validator_value!r}",
+    "pattern": lambda e: "not in the expected form",
+    "format": lambda e: f"not a valid {e.validator_value}",
+    "minLength": lambda e: "must not be empty",
+    "minItems": lambda e: f"needs at least {e.validator_value} item(s)",
+    "uniqueItems": lambda e: "has an item twice",
+    "minimum": lambda e: f"must be at least {e.validator_value}",
+}
+
+
+_TYPE_NAMES = {"object": "a mapping", "array": "a list", "integer": "a whole number"}
+
+
+def _a(kinds: object) -> str:
+    names = kinds if isinstance(kinds, list) else [kinds]
+    return " or ".join(_TYPE_NAMES.get(n, f"a {n}") for n in names)
+
+
+def _hint(error: ValidationError) -> str:
+    if error.validator == "enum":
+        return "one of: " + ", ".join(str(v) for v in error.validator_value)
+    if error.validator == "format" and error.validator_value in ("date", "date-time"):
+        return "write YYYY-MM-DD (a date that exists), or YYYY-MM-DDTHH:MM"
+    return ""
+
+
+def _describe(error: ValidationError, doc: Document, redact: bool = False) -> Iterator[tuple[tuple, bool, str, str]]:
+    """(path, points-at-key, message, hint) for one error; unknown keys give one entry each.
+
+    With ``redact``, no message repeats the value found: a case's values may be confidential.
+    """
     path = tuple(error.absolute_path)
+    if redact and error.validator in _REDACTED:
+        yield path, False, _REDACTED[error.validator](error), _hint(error)
+        return
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         instance = error.instance if isinstance(error.instance, dict) else {}
         allowed = _allowed(error)
@@ -59,7 +100,7 @@ def _describe(error: ValidationError, doc: Document) -> Iterator[tuple[tuple, bo
         # Point at the key that holds the incomplete mapping (`deadline:`), or at a list item's first line.
         yield path, bool(path) and isinstance(path[-1], str), what, ""
         return
-    if error.validator == "pattern" and "working" in str(error.validator_value):
+    if _is_duration(error):
         try:
             parse_duration(error.instance)
             message = f"'{error.instance}' is not a duration"
@@ -91,6 +132,8 @@ def _describe(error: ValidationError, doc: Document) -> Iterator[tuple[tuple, bo
         yield path, False, f"'{error.instance}' is not a date", "write YYYY-MM-DD, e.g. 2025-03-25"
         return
     message = error.message
+    if redact:
+        message = f"does not match the case schema ({error.validator})"
     if len(message) > 200:
         message = message[:200] + "…"
     yield path, False, message, ""
@@ -108,15 +151,17 @@ def _leaf(error: ValidationError) -> tuple[ValidationError, int]:
     return error, others
 
 
-def schema_findings(doc: Document, schema_name: str = "policy") -> list[Finding]:
-    """Validate ``doc`` against the named schema; one finding per distinct problem, best first."""
+def schema_findings(doc: Document, schema_name: str = "policy", *, redact: bool = False) -> list[Finding]:
+    """Validate ``doc`` against the named schema; one finding per distinct problem, best first.
+
+    ``redact`` keeps every message free of the values found (for case files)."""
     findings: list[Finding] = []
     seen: set[tuple] = set()
     errors = sorted(validator(schema_name).iter_errors(jsonable(doc.data)), key=relevance)
     for error in errors:
         leaf, others = _leaf(error)
         code, name = _classify(leaf)
-        for path, at_key, message, hint in _describe(leaf, doc):
+        for path, at_key, message, hint in _describe(leaf, doc, redact):
             line, column = doc.position(path, key=at_key)
             identity = (line, column, message)
             if identity in seen:

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 from ...findings import Finding, Severity
+from ...library import PolicyFile
 from ...vocabulary import closest
 from ..base import LintContext, LintRule, rule_items
 
@@ -9,8 +10,8 @@ class UnknownSource(LintRule):
     """A citation names a source the policy does not declare.
 
     What it does:
-        Checks that the `source` of every citation is declared under `sources` in this policy or in a
-        policy it extends.
+        Checks that the `source` of every citation (of a rule, an override or a withdrawal) is declared
+        under `sources` in this policy or in a policy it extends.
 
     Why is this bad?
         A citation is how a reviewer checks a value against the procedure. A citation of an unknown
@@ -42,7 +43,7 @@ class UnknownSource(LintRule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         known = list(ctx.resolved.sources)
-        for base, rule in rule_items(ctx.policy):
+        for base, rule in cited_items(ctx.policy):
             for index, cite in _citations(rule):
                 source = cite.get("source")
                 if isinstance(source, str) and source not in ctx.resolved.sources:
@@ -50,6 +51,16 @@ class UnknownSource(LintRule):
                     hint = f"did you mean '{near}'?" if near else "declare it under 'sources'"
                     path = (*base, "cite", *index, "source")
                     yield self.finding(ctx, path, f"unknown source '{source}'", hint=hint)
+
+
+def cited_items(policy: PolicyFile) -> Iterator[tuple[tuple[str | int, ...], dict]]:
+    """Every rule, override and withdrawal written in this file, with its path: all that may cite."""
+    yield from rule_items(policy)
+    items = policy.data.get("withdrawn")
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                yield ("withdrawn", index), item
 
 
 def _citations(rule: dict):

@@ -2,6 +2,7 @@ from collections.abc import Iterator
 
 from ...durations import DurationError, compare_strictness, parse_duration
 from ...findings import Finding, Severity
+from ...resolve import ResolvedRule
 from ..base import LintContext, LintRule
 
 _LOOSER = {"maximum": ("within", "longer"), "minimum": ("at_least", "shorter")}
@@ -62,7 +63,7 @@ class LoosenedStatutoryLimit(LintRule):
             if verdict not in (looser, "overlaps"):
                 continue
             limit = base_deadline["statutory"]
-            where = f"'{rule.base.defined_in}' sets a statutory {limit} of {base_value}"
+            where = f"'{_set_by(rule.base, key)}' sets a statutory {limit} of {base_value}"
             if verdict == "overlaps":
                 message = f"{new_value} may be {looser} than {base_value} on some dates: {where}"
             else:
@@ -73,3 +74,14 @@ class LoosenedStatutoryLimit(LintRule):
                 message,
                 hint=f"a local override may only make a statutory {limit} stricter; use the same unit as the base",
             )
+
+
+def _set_by(rule: ResolvedRule, key: str) -> str:
+    """The area whose policy set the rule's ``deadline.<key>``: an override that changed it, else the definer.
+
+    Naming the area that defined the rule would be wrong when a policy between it and this one has
+    already overridden the value: the limit then comes from that policy, not from the national one.
+    """
+    while rule.origin == "overridden" and f"deadline.{key}" not in rule.local_keys and rule.base is not None:
+        rule = rule.base
+    return rule.source.area

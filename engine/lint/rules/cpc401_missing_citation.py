@@ -1,8 +1,8 @@
 from collections.abc import Iterator
 
 from ...findings import Finding, Severity
-from ..base import LintContext, LintRule, rule_items
-from .cpc203_unknown_source import _citations
+from ..base import LintContext, LintRule
+from .cpc203_unknown_source import _citations, cited_items
 
 
 class MissingCitation(LintRule):
@@ -43,7 +43,7 @@ class MissingCitation(LintRule):
     reported_by = "schema"
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for base, rule in rule_items(ctx.policy):
+        for base, rule in cited_items(ctx.policy):
             for index, cite in _citations(rule):
                 quote = cite.get("quote")
                 if isinstance(quote, str) and len(quote.split()) < 3:

@@ -1,8 +1,8 @@
 from collections.abc import Iterator
 
 from ...findings import Finding, Severity
-from ..base import LintContext, LintRule, rule_items
-from .cpc203_unknown_source import _citations
+from ..base import LintContext, LintRule
+from .cpc203_unknown_source import _citations, cited_items
 
 
 class QuoteNotInSource(LintRule):
@@ -41,7 +41,7 @@ class QuoteNotInSource(LintRule):
             return
         from ..runner import source_text
 
-        for base, rule in rule_items(ctx.policy):
+        for base, rule in cited_items(ctx.policy):
             for index, cite in _citations(rule):
                 source_id, quote = cite.get("source"), cite.get("quote")
                 source = ctx.resolved.sources.get(source_id) if isinstance(source_id, str) else None

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 
 from ...citations import states_value
+from ...durations import Duration, Unit
 from ...findings import Finding, Severity
 from ...walk import values
 from ..base import LintContext, LintRule, rule_items
@@ -51,10 +52,11 @@ class QuoteDoesNotStateValue(LintRule):
                 if value.amount == 0:
                     continue
                 if not any(states_value(q, value.amount, value.unit) for q in quotes):
-                    unit = f" {value.unit}" if value.unit else ""
+                    # "1 day", not "1 days": the duration as a policy writes it.
+                    stated = str(Duration(value.amount, Unit(value.unit))) if value.unit else str(value.amount)
                     yield self.finding(
                         ctx,
                         (*base, *value.path),
-                        f"no quote of this rule states {value.amount}{unit}",
+                        f"no quote of this rule states {stated}",
                         hint="quote the sentence that sets this value, or correct the value",
                     )

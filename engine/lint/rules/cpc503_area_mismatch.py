@@ -40,5 +40,5 @@ class AreaMismatch(LintRule):
                 ctx,
                 ("area",),
                 f"area '{area}' is in folder '{folder}'",
-                hint=f"rename the folder to '{area}' or set area: {folder}",
+                hint=f"move the file to a folder named '{area}', or set area: {folder}",
             )
