@@ -141,10 +141,10 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
             if "ground" in request:
                 fact["ground"] = request["ground"]
             facts.exclusion_requests[ref] = fact
-        facts.add("documents_sent", conference.get("documents_sent"), cid, cid)
-        facts.add("documentation_received", conference.get("documentation_received"), cid, cid)
-        for day in _dates(conference.get("amendment_requests")):
-            facts.add("amendment_request", day, cid, cid)
+        facts.add("documents_sent", conference.get("documents_sent"), cid, f"{cid}/documents")
+        facts.add("documentation_received", conference.get("documentation_received"), cid, f"{cid}/received")
+        for index, day in enumerate(_dates(conference.get("amendment_requests"))):
+            facts.add("amendment_request", day, cid, f"{cid}/amendment-{index + 1}")
 
     for day in _dates(case.get("core_group_meetings")):
         facts.add("core_group_meeting", day)

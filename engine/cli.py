@@ -7,6 +7,7 @@ one for an internal error.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -140,8 +141,129 @@ def new(area: str, base: str, policies_dir: Path | None) -> None:
     click.echo(f"created {target}; check it with: cpc lint {target.parent}")
 
 
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date; write YYYY-MM-DD")
+    return None
+
+
+def _case_error(exc) -> None:
+    for f in exc.findings:
+        where = f" ({f.path})" if f.path else ""
+        click.echo(f"{f.file}:{f.line}:{f.column}: {f.code} {f.message}{where}", err=True)
+        if f.hint:
+            click.echo(f"    hint: {f.hint}", err=True)
+
+
+@cli.command(name="eval")
+@click.option("--policy", "area", required=True, help="The area (berkshire) or a policy file to evaluate against.")
+@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The evaluation date. Default: today.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--explain", is_flag=True, help="Say which conditions matched on which facts, for every result.")
+@policies_option
+def evaluate(
+    area: str, cases: tuple[Path, ...], as_of: str | None, fmt: str, explain: bool, policies_dir: Path | None
+) -> None:
+    """Evaluate CASE files (YAML or JSON) against an area's policy.
+
+    Uses the version of the policy in force on the evaluation date. Text output lists what is overdue,
+    breached or missed first, then what is coming up, what the procedure directs, and what was met, each
+    with the sentence of the procedure it rests on. JSON prints one object per case per line
+    (schemas/result.schema.json).
+
+    Exit codes: 0 all evaluated and nothing overdue, breached or missed; 1 something is; 2 a case or the
+    policy could not be used (the error names file, line, column and field, never the case's contents).
+    """
+    from . import evalreport
+    from .api import CaseError, PolicyError, load_policy
+
+    day = _date(as_of, "--as-of") or dt.date.today()
+    try:
+        policy = load_policy(area, policies_dir=policies_dir)
+        policy.evaluator(day)
+    except PolicyError as exc:
+        _policy_error(exc)
+    attention = failed = False
+    for path in cases:
+        try:
+            evaluation = policy.evaluate(path, as_of=day, explain=explain)
+        except CaseError as exc:
+            _case_error(exc)
+            failed = True
+            continue
+        attention = attention or evalreport.needs_attention(evaluation)
+        if fmt == "json":
+            click.echo(evalreport.json_line(evaluation), nl=False)
+        elif fmt == "markdown":
+            click.echo(evalreport.markdown(evaluation, explain=explain))
+        else:
+            click.echo(evalreport.text(evaluation, explain=explain))
+    sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if attention else EXIT_OK)
+
+
+@cli.command(name="test")
+@click.argument("areas", nargs=-1)
+@policies_option
+@click.option("--strict", is_flag=True, help="Fail when a rule of an area is exercised by no test.")
+def test_policies(areas: tuple[str, ...], policies_dir: Path | None, strict: bool) -> None:
+    """Run the policy tests of AREAS (default: every area): policies/<area>/tests/*.yaml.
+
+    Each test is a case and the results it must give. Lists the rules no test exercises.
+    Exit 0 when every test passes (and, with --strict, every rule is exercised), 1 otherwise.
+    """
+    from .api import PolicyError
+    from .policies import default_policies_dir
+    from .policytests import run_area
+
+    root = policies_dir or default_policies_dir()
+    names = list(areas) or sorted(p.name for p in root.iterdir() if p.is_dir())
+    ok = True
+    for name in names:
+        if not (root / name).is_dir():
+            _fail(f"no area '{name}' in {root}")
+        try:
+            report = run_area(root / name, root)
+        except PolicyError as exc:
+            _policy_error(exc)
+        passed = sum(1 for o in report.outcomes if o.passed)
+        click.echo(f"{name}: {passed} of {len(report.outcomes)} tests passed")
+        for outcome in report.outcomes:
+            if not outcome.passed:
+                click.echo(f"  FAIL {outcome.file}: {outcome.name}")
+                for failure in outcome.failures:
+                    click.echo(f"    {failure}")
+        if report.uncovered:
+            click.echo(f"  no test exercises: {', '.join(report.uncovered)}")
+        ok = ok and report.passed and not (strict and report.uncovered)
+    sys.exit(EXIT_OK if ok else EXIT_FINDINGS)
+
+
+@cli.command(name="compile")
+@click.argument("area")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Compile the version in force on this date.")
+@policies_option
+def compile_command(area: str, as_of: str | None, policies_dir: Path | None) -> None:
+    """Print the durable-rules ruleset AREA's policy compiles to, for a reviewer to see what runs."""
+    import json
+
+    from .api import PolicyError, load_policy
+
+    day = _date(as_of, "--as-of") or dt.date.today()
+    try:
+        evaluator = load_policy(area, policies_dir=policies_dir).evaluator(day)
+    except PolicyError as exc:
+        _policy_error(exc)
+    compiled = evaluator.compiled
+    click.echo(json.dumps(compiled.ruleset.definition, indent=2, ensure_ascii=False))
+
+
 @cli.command()
-@click.argument("name", type=click.Choice(["policy"]))
+@click.argument("name", type=click.Choice(["policy", "case", "result"]))
 def schema(name: str) -> None:
     """Print the JSON Schema for NAME, for editors and other validators."""
     from .resources import schema_text

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import describe, durable
+from . import durable
 from .resolve import ResolvedPolicy, ResolvedRule
 
 SUBJECT_TYPES = {"conference": "conference", "exclusion_request": "exclusion_request"}
@@ -144,15 +144,21 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
                 )
             )
 
+    # Each event a condition names must have happened: one pattern per distinct event. durable-rules
+    # binds each pattern to a different fact, so an event the clock already binds (the anchor) is not
+    # asked for twice; which occurrences satisfy "within D of" is date arithmetic, done on the case.
+    bound = {params.get("of")} if rule.kind == "deadline" and "of" in params else set()
     for index, condition in enumerate(when):
         if "event" in condition or "since" in condition:
             compiled.event_conditions.append((index, condition))
             for role in ("event", "of", "since"):
-                if role in condition:
+                event = condition.get(role)
+                if isinstance(event, str) and event not in bound:
+                    bound.add(event)
                     patterns.append(
                         durable.Pattern(
-                            f"c{index}{role}",
-                            _kind("event", durable.eq("name", condition[role]), durable.eq("happened", True)),
+                            f"e{len(bound)}",
+                            _kind("event", durable.eq("name", event), durable.eq("happened", True)),
                         )
                     )
     rules = [durable.Rule(name, match=tuple(patterns))]
@@ -183,10 +189,5 @@ def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:
         reading, durable_rules = compile_rule(rule)
         compiled.append(reading)
         rules.extend(durable_rules)
-    name = _safe(f"{policy.area}@{policy.version}").replace(" ", "_")
+    name = re.sub(r"[^A-Za-z0-9_.:@-]", "_", f"{policy.area}@{policy.version}")
     return CompiledPolicy(policy, durable.compile_ruleset(name, rules), compiled)
-
-
-def describe_rule(compiled: CompiledRule) -> str:
-    """A line for ``cpc compile``: the policy rule and what its patterns test, in words."""
-    return f"{compiled.rule.id} [{compiled.rule.kind}, per {compiled.subject}]: {describe.parameters(dict(compiled.rule.data))}"

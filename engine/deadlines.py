@@ -50,7 +50,9 @@ def late_unit(duration: Duration) -> str:
     return "days"
 
 
-def lateness(calendar: WorkingCalendar, duration: Duration, due: dt.date | dt.datetime, when: dt.date | dt.datetime) -> int:
+def lateness(
+    calendar: WorkingCalendar, duration: Duration, due: dt.date | dt.datetime, when: dt.date | dt.datetime
+) -> int:
     """How far ``when`` is past ``due``, in the unit results report for ``duration``."""
     if duration.unit is Unit.WORKING_DAYS:
         return max(calendar.working_days_between(_day(due), _day(when)), 0)
@@ -92,17 +94,27 @@ def _whats(params: dict) -> list[str]:
 
 
 def first_after(facts: CaseFacts, events: list[str], anchor: Occurrence) -> Occurrence | None:
-    """The first occurrence of any of ``events`` after ``anchor``: strictly after it for the same event,
-    on or after its day for a different one (a conference may follow a strategy discussion the same day)."""
+    """The occurrence of ``events`` that meets the clock ``anchor`` starts.
+
+    When the anchor is a conference and the events belong to it (its documents, its amendment
+    requests), the first of those. Otherwise the first occurrence after the anchor: strictly after it
+    for the same event (the next review after a review), on or after its day for another event (a
+    conference may follow a strategy discussion the same day); never the anchor's own conference.
+    """
+    found = [o for event in events for o in facts.occurrences(event)]
+    owned = [o for o in found if anchor.owner is not None and o.owner == anchor.owner and o.ref != anchor.ref]
+    if owned:
+        return min(owned, key=lambda o: _key(o.when))
     best: Occurrence | None = None
-    for event in events:
-        for occurrence in facts.occurrences(event):
-            if event == anchor.event or (anchor.ref is not None and occurrence.ref == anchor.ref):
-                later = _key(occurrence.when) > _key(anchor.when) and occurrence.ref != anchor.ref
-            else:
-                later = _day(occurrence.when) >= anchor.day
-            if later and (best is None or _key(occurrence.when) < _key(best.when)):
-                best = occurrence
+    for occurrence in found:
+        if anchor.ref is not None and occurrence.ref == anchor.ref:
+            continue
+        if occurrence.event == anchor.event:
+            later = _key(occurrence.when) > _key(anchor.when)
+        else:
+            later = occurrence.day >= anchor.day
+        if later and (best is None or _key(occurrence.when) < _key(best.when)):
+            best = occurrence
     return best
 
 
@@ -157,9 +169,9 @@ def before(params: dict, anchor: Occurrence, facts: CaseFacts, calendar: Working
         o
         for event in whats
         for o in facts.occurrences(event)
-        if anchor.ref is not None and o.owner == anchor.ref and o.event != anchor.event
+        if anchor.owner is not None and o.owner == anchor.owner and o.ref != anchor.ref
     ]
-    if not owned and anchor.ref is None:
+    if not owned and anchor.owner is None:
         # Not a conference (an order's expiry): any occurrence up to the anchor counts.
         owned = [o for event in whats for o in facts.occurrences(event) if o.day <= anchor.day][:1]
         if not owned:

@@ -52,7 +52,9 @@ def _nest(flat: dict[str, object]) -> dict[str, object]:
 def _citations(policy: ResolvedPolicy, rule: ResolvedRule) -> tuple[Citation, ...]:
     return tuple(
         Citation(
-            str(c.get("source", "")), str(policy.sources.get(c.get("source"), {}).get("file", "")), str(c.get("quote", ""))
+            str(c.get("source", "")),
+            str(policy.sources.get(c.get("source"), {}).get("file", "")),
+            str(c.get("quote", "")),
         )
         for c in rule.citations
     )
@@ -154,7 +156,7 @@ class Evaluator:
             if verdict is None:
                 continue
             own_subject = subject
-            if verdict.done_ref and "/" in verdict.done_ref:
+            if verdict.done_ref and ("/report-" in verdict.done_ref or "/exclusion-" in verdict.done_ref):
                 kind = "report" if "/report-" in verdict.done_ref else "exclusion_request"
                 own_subject = Subject(kind, verdict.done_ref)
             late = Late(verdict.late_amount, verdict.late_unit) if verdict.late_amount is not None else None
@@ -192,21 +194,28 @@ class Evaluator:
     def _timing_holds(
         self, compiled: CompiledRule, match: Match, occurrences: list[Occurrence], facts: CaseFacts
     ) -> bool:
-        for index, condition in compiled.event_conditions:
+        """The date conditions of ``when``, which durable-rules cannot compute (they need the calendar)."""
+        for _, condition in compiled.event_conditions:
             if "within" in condition:
-                event = occurrences[match.facts[f"c{index}event"]["i"]]
-                start = occurrences[match.facts[f"c{index}of"]["i"]]
-                limit = self.calendar.add(start.when, parse_duration(condition["within"]))
-                limit_day = limit.date() if isinstance(limit, dt.datetime) else limit
-                if not start.day <= event.day <= limit_day:
+                duration = parse_duration(condition["within"])
+                if not any(
+                    start.day <= event.day <= _day(self.calendar.add(start.when, duration))
+                    for start in facts.occurrences(condition["of"])
+                    for event in facts.occurrences(condition["event"])
+                ):
                     return False
             elif "elapsed" in condition:
-                since = occurrences[match.facts[f"c{index}since"]["i"]]
-                until = self.calendar.add(since.when, parse_duration(condition["elapsed"]))
-                until_day = until.date() if isinstance(until, dt.datetime) else until
-                if facts.as_of < until_day:
+                duration = parse_duration(condition["elapsed"])
+                if not any(
+                    facts.as_of >= _day(self.calendar.add(since.when, duration))
+                    for since in facts.occurrences(condition["since"])
+                ):
                     return False
         return True
+
+
+def _day(moment: dt.date | dt.datetime) -> dt.date:
+    return moment.date() if isinstance(moment, dt.datetime) else moment
 
 
 def _same_subject(found: Match, condition: dict, subject_match: Match) -> bool:

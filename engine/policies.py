@@ -27,6 +27,46 @@ def default_policies_dir() -> Path:
     return local if local.is_dir() else shipped_policies()
 
 
+def open_library(area_or_path: str | Path, policies_dir: str | Path | None = None) -> tuple[Library, PolicyFile | None]:
+    """The library an area (or a policy file) resolves in, and the file when a path was given.
+
+    Raises :class:`PolicyError` for an unknown area or a file that cannot be loaded.
+    """
+    text = str(area_or_path)
+    as_path = Path(text)
+    if as_path.suffix in (".yaml", ".yml") or as_path.is_file():
+        if not as_path.is_file():
+            raise PolicyError(f"{text}: no such policy file")
+        try:
+            target = PolicyFile(load_file(as_path))
+        except LoadError as exc:
+            from .lint.runner import load_finding
+
+            raise PolicyError(f"{text}: cannot be loaded", [load_finding(text, exc)]) from None
+        library, _ = Library.from_folder(as_path.resolve().parent.parent)
+        library.add(target)
+        return library, target
+    root = Path(policies_dir) if policies_dir is not None else default_policies_dir()
+    library, _ = Library.from_folder(root)
+    if text not in library.areas:
+        known = ", ".join(library.areas) or "none"
+        raise PolicyError(f"no policy for area '{text}' in {root} (known: {known})")
+    return library, None
+
+
+def check_resolved(resolved: ResolvedPolicy) -> None:
+    """Lint the policy and its bases; raise :class:`PolicyError` with the errors if there are any.
+
+    The engine never evaluates a broken policy: a misspelt event would silently switch a rule off.
+    """
+    from .lint.runner import lint
+
+    files = [p.file for p in resolved.chain]
+    errors = [f for f in lint(files).findings if f.severity is Severity.ERROR]
+    if errors:
+        raise PolicyError(f"{resolved.file.file} has {len(errors)} lint error(s); run `cpc lint`", errors)
+
+
 def open_policy(
     area_or_path: str | Path,
     policies_dir: str | Path | None = None,
@@ -37,43 +77,22 @@ def open_policy(
     """Resolve an area (``berkshire``) or a policy file, at the version in force on ``as_of``.
 
     With ``check`` (the default) the policy and its bases are linted first, and a :class:`PolicyError`
-    carrying the error findings is raised if any has errors: the engine never evaluates a broken policy.
+    carrying the error findings is raised if any has errors.
     """
-    from .lint.runner import lint
-
-    text = str(area_or_path)
-    as_path = Path(text)
-    if as_path.suffix in (".yaml", ".yml") or as_path.is_file():
-        if not as_path.is_file():
-            raise PolicyError(f"{text}: no such policy file")
-        root = as_path.resolve().parent.parent
-        try:
-            target = PolicyFile(load_file(as_path))
-        except LoadError as exc:
-            from .lint.runner import load_finding
-
-            raise PolicyError(f"{text}: cannot be loaded", [load_finding(text, exc)]) from None
-        library, _ = Library.from_folder(root)
-        library.add(target)
-        if as_of is not None and target.effective_from and target.effective_from > as_of:
-            raise PolicyError(f"{text} takes effect on {target.effective_from.isoformat()}, after {as_of.isoformat()}")
-    else:
-        root = Path(policies_dir) if policies_dir is not None else default_policies_dir()
-        library, _ = Library.from_folder(root)
-        if text not in library.areas:
-            known = ", ".join(library.areas) or "none"
-            raise PolicyError(f"no policy for area '{text}' in {root} (known: {known})")
-        target = library.get(text, as_of)
+    library, target = open_library(area_or_path, policies_dir)
+    if target is None:
+        target = library.get(str(area_or_path), as_of)
         if target is None:
-            first = library.versions(text)[0].effective_from
+            first = library.versions(str(area_or_path))[0].effective_from
             raise PolicyError(
-                f"no version of '{text}' is in force on {as_of.isoformat() if as_of else 'that date'}: "
+                f"no version of '{area_or_path}' is in force on {as_of.isoformat() if as_of else 'that date'}: "
                 f"the earliest takes effect on {first.isoformat() if first else 'an unknown date'}"
             )
+    elif as_of is not None and target.effective_from and target.effective_from > as_of:
+        raise PolicyError(
+            f"{target.file} takes effect on {target.effective_from.isoformat()}, after {as_of.isoformat()}"
+        )
     resolved = resolve(target, library, as_of)
     if check:
-        files = [p.file for p in resolved.chain]
-        errors = [f for f in lint(files).findings if f.severity is Severity.ERROR]
-        if errors:
-            raise PolicyError(f"{target.file} has {len(errors)} lint error(s); run `cpc lint`", errors)
+        check_resolved(resolved)
     return resolved

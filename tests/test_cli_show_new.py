@@ -46,7 +46,7 @@ def test_show_marks_local_overridden_and_inherited_rules(run_cpc, policy_tree) -
     assert lines[:4] == [
         "Westshire procedure",
         "area westshire, version 2, in force from 2025-01-01",
-        'builds on: england 2023',
+        "builds on: england 2023",
         "2 rules: 1 local, 1 overridden locally, 0 inherited",
     ]
     assert "  icpc-timescale [deadline, westshire overrides england: deadline.within]" in lines

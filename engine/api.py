@@ -1,0 +1,104 @@
+"""The Python API for software that embeds cpc.
+
+    from engine import load_policy
+    berkshire = load_policy("berkshire")
+    evaluation = berkshire.evaluate(case, as_of=date(2026, 3, 1))
+    for result in evaluation.results:
+        print(result.rule, result.status, result.due)
+
+A :class:`Policy` holds every version of one area and compiles each (with the bases it extends) once, on
+first use. It has no global state visible to the caller and is safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from .caseload import CaseError, load_case, read_case
+from .compile import compile_policy
+from .evaluate import Evaluator
+from .library import Library, PolicyFile
+from .policies import PolicyError, check_resolved, open_library
+from .resolve import ResolvedPolicy, resolve
+from .results import Evaluation
+
+__all__ = ["CaseError", "Policy", "PolicyError", "load_policy"]
+
+
+class Policy:
+    """One area's policy, in every version found. Made by :func:`load_policy`."""
+
+    def __init__(self, area: str, versions: list[PolicyFile], library: Library):
+        self.area = area
+        self._versions = sorted(versions, key=lambda p: p.effective_from or dt.date.min)
+        self._library = library
+        self._evaluators: dict[tuple[str, ...], Evaluator] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def versions(self) -> list[tuple[str, dt.date | None]]:
+        """``(version, effective_from)`` of each version, oldest first."""
+        return [(p.version, p.effective_from) for p in self._versions]
+
+    def in_force(self, as_of: dt.date) -> ResolvedPolicy:
+        """The resolved policy in force on ``as_of``; :class:`PolicyError` if none is yet."""
+        candidates = [p for p in self._versions if p.effective_from is None or p.effective_from <= as_of]
+        if not candidates:
+            first = self._versions[0].effective_from
+            raise PolicyError(
+                f"no version of '{self.area}' is in force on {as_of.isoformat()}: the earliest takes effect "
+                f"on {first.isoformat() if first else 'an unknown date'}"
+            )
+        return resolve(candidates[-1], self._library, as_of)
+
+    def evaluator(self, as_of: dt.date) -> Evaluator:
+        """The compiled evaluator for the version in force on ``as_of`` (compiled once, then shared)."""
+        resolved = self.in_force(as_of)
+        key = tuple(p.file for p in resolved.chain) + tuple(str(p.effective_from) for p in resolved.chain)
+        evaluator = self._evaluators.get(key)
+        if evaluator is None:
+            with self._lock:
+                evaluator = self._evaluators.get(key)
+                if evaluator is None:
+                    check_resolved(resolved)
+                    evaluator = Evaluator(compile_policy(resolved))
+                    self._evaluators[key] = evaluator
+        return evaluator
+
+    def evaluate(
+        self, case: Mapping | str | Path, *, as_of: dt.date | None = None, explain: bool = False
+    ) -> Evaluation:
+        """Evaluate one case against the version of the policy in force on ``as_of`` (default: today).
+
+        ``case`` is a mapping (as parsed from JSON), or a path to a YAML or JSON case file. Raises
+        :class:`CaseError` for a case that does not match the case schema, :class:`PolicyError` when no
+        version of the policy is in force on ``as_of``. With ``explain``, each result says which conditions
+        matched on which facts.
+        """
+        day = as_of or dt.date.today()
+        if isinstance(case, Path):
+            data = load_case(case)
+        elif isinstance(case, Mapping):
+            data = read_case(case)
+        else:
+            data = load_case(case)
+        return self.evaluator(day).evaluate(data, day, explain=explain)
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.area}: {len(self._versions)} version(s)>"
+
+
+def load_policy(area_or_path: str | Path, *, policies_dir: str | Path | None = None) -> Policy:
+    """Load an area's policy by name (``"berkshire"``) or from a policy file.
+
+    By name, every version of the area in ``policies_dir`` (default: ``./policies`` if present, else the
+    policies shipped with cpc) is loaded; the version in force is chosen per evaluation date. Raises
+    :class:`PolicyError` when the area is unknown or a policy cannot be loaded.
+    """
+    library, target = open_library(area_or_path, policies_dir)
+    versions = [target] if target is not None else library.versions(str(area_or_path))
+    area = versions[0].area
+    return Policy(area, versions, library)

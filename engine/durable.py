@@ -1,0 +1,624 @@
+"""The one place the project touches durable-rules (pinned at 2.0.28).
+
+Policies are compiled into durable-rules rulesets written as data (the JSON ruleset form, not Python
+lambdas), and each evaluation of a case asserts that case's facts into a fresh session and reads back which
+rules matched which facts. Nothing else in the project imports ``durable``; everything it needs is here::
+
+    rules = [
+        Rule("late", match=(Pattern("c", all_of(eq("kind", "conference"), gt("days", 15))),)),
+        Rule("no-plan", match=(Pattern("c", eq("kind", "conference")),), absent=(eq("kind", "plan"),)),
+    ]
+    ruleset = compile_ruleset("berkshire-v3", rules)
+    ruleset.run([{"kind": "conference", "days": 20}])
+    # [Match(rule='late', ...), Match(rule='no-plan', ...)]
+
+Conditions are built from :class:`Test` (one field, one operator), :class:`AllOf` and :class:`AnyOf`, or
+with the helpers :func:`eq`, :func:`ne`, :func:`lt`, :func:`lte`, :func:`gt`, :func:`gte`, :func:`exists`,
+:func:`missing`, :func:`is_in`, :func:`all_of` and :func:`any_of`. A field name with dots (``conference.type``)
+reads a flat key of that name or the same path through nested objects: durable-rules flattens both alike.
+
+What the wrapper does about durable-rules' behaviour, each measured on 2.0.28 and pinned by
+``tests/test_durable_quirks.py``:
+
+* Patterns of one rule are matched by *different* facts (durable's ``when_all(a, b)`` is a join); several
+  conditions on one fact are one :class:`Pattern` with :class:`AllOf`.
+* A fact that no rule pattern can take makes durable raise ``MessageNotHandledException`` for the whole
+  batch, and the actions the other facts earned are left queued, not run in the call (a ``Host``'s
+  dispatcher thread would run them later). The wrapper compiles in a catch-all join that takes
+  every fact and never fires, so ``run`` never raises for unmatched facts and returns every match.
+* Two facts with identical content are one fact to durable (``MessageObservedException``); the wrapper gives
+  each fact of a run its own ``id``, so duplicates are kept and reported by position.
+* A negation (``absent``) is decided when it is first evaluated and not taken back when the missing fact
+  arrives later in the same batch. Every rule with ``absent`` conditions is gated on an end-of-case marker
+  fact that the wrapper asserts last, and the gate is placed before the negations (placed after them, the
+  negation is still decided early and fooled).
+* A durable action taking two parameters is run as asynchronous and stalls the session until its callback
+  is called. The wrapper registers no Python actions at all: it drives the engine's action queue itself and
+  returns matches as data, so no callable can be attached to a rule.
+* Rule names are the keys of the ruleset's JSON object, so a second rule of the same name silently replaces
+  the first when the definition is built as a dict (YAML mappings do the same). :func:`compile_ruleset` takes
+  a sequence and raises :class:`DuplicateRuleError` instead.
+* A ruleset holds at most 1,024 live sessions (the 1,025th raises ``MemoryError``). ``run`` uses a fresh
+  session id each time and always deletes the session, error or not.
+* Deleting a session in which no action has completed frees uninitialised pointers and crashes the process
+  (durable's ``createStateNode`` leaves the action context unset). Every compiled ruleset has an end-of-run
+  rule on the marker fact, so each run completes at least one action before its session is deleted; after a
+  failure the wrapper first settles the session that way, and leaves it in place rather than risk the crash
+  if it cannot (counted in :attr:`Ruleset.leaked_sessions`).
+* A fact may hold at most 254 properties, counting each key of a nested object and the ``sid`` and ``id``
+  durable adds; one more fails with error 302 when asserted alone, but inside a batch it is accepted without
+  an error and the process crashes when its match is read.
+  The wrapper adds three keys, so a fact passed to ``run`` may have at most :data:`MAX_FACT_FIELDS` (251);
+  ``run`` raises :class:`FactTooLargeError` before the engine sees a larger one.
+* A pattern that can match durable's own session-state message (``missing`` alone does) fires again on every
+  state update and loops forever. Every compiled pattern also requires the wrapper's fact marker, which the
+  state message never has.
+* Comparing values of different types gives answers no policy means: ``True < 10`` holds, so does
+  ``"2025-01-01" < 5`` but not ``"2025-01-01" < 10``, and equality is loose (``"1"`` and ``True`` both equal
+  ``1``). The ordering operators therefore take only a number or a string, never a boolean or ``None``;
+  keeping each field's type consistent in the facts is the caller's job (ISO dates as strings compare
+  correctly with each other). ``ne`` holds only when the field is present. durable accepts ``$ne`` with a
+  string without complaint (with a number it fails with error 202), but it is not an operator and never
+  matches: the operator is ``$neq``, which is why conditions are built here and not written by hand.
+
+Engine, threads and sessions: the wrapper deliberately does not use durable's ``Host``. A ``Host`` starts
+two timer threads that keep dispatching the queued actions of every ruleset registered with it; measured
+over 150,000 synchronous runs, 5 had their action taken by that thread instead of the calling one: matches
+missing from the caller's result, and a session deleted under the other thread. The wrapper talks to the C
+core (``durable_rules_engine``) directly instead, so importing, compiling or running starts no thread, and
+there is no process-wide object to share. Ruleset names are still made unique per compile (a ``Host``
+refuses a second ruleset of one name; the core itself does not care).
+
+The C core has no locks, but never releases the GIL, so each call into it is atomic; interleaving the calls
+of different sessions of one ruleset was measured safe (12,026 randomly interleaved sessions, all correct).
+Each :class:`Ruleset` still serialises its runs with a lock: it costs nothing measurable (every call holds
+the GIL anyway), it keeps :meth:`Ruleset.close` from freeing the engine under a running session, and it
+keeps correctness from resting on an undocumented property of the extension. Preparing and encoding the
+facts happens outside the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import itertools
+import json
+import re
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeAlias
+
+import durable_rules_engine as _core
+
+__all__ = [
+    "MAX_FACT_FIELDS",
+    "AllOf",
+    "AnyOf",
+    "Condition",
+    "DuplicateRuleError",
+    "EngineError",
+    "FactError",
+    "FactTooLargeError",
+    "Match",
+    "Op",
+    "Pattern",
+    "Ref",
+    "Rule",
+    "Ruleset",
+    "RulesetError",
+    "Scalar",
+    "Test",
+    "all_of",
+    "any_of",
+    "compile_ruleset",
+    "eq",
+    "exists",
+    "gt",
+    "gte",
+    "is_in",
+    "lt",
+    "lte",
+    "missing",
+    "ne",
+]
+
+# durable-rules 2.0.28 fails a fact with 255 properties (error 302, or a crash inside a batch); sid and id count.
+_ENGINE_MAX_PROPERTIES: Final = 254
+# Keys the wrapper adds to every fact: durable's session id and fact identity, and the wrapper's marker.
+_SID: Final = "sid"
+_ID: Final = "id"
+_MARK: Final = "_cpc"
+_RESERVED_KEYS: Final = frozenset({_SID, _ID, _MARK})
+MAX_FACT_FIELDS: Final = _ENGINE_MAX_PROPERTIES - len(_RESERVED_KEYS)
+"""The most fields a fact passed to :meth:`Ruleset.run` may have, counting each key of a nested object."""
+
+# Marker values: a case fact, the end-of-case marker, and a value no fact ever has (for the catch-all).
+_FACT: Final = 1
+_END: Final = 2
+_NEVER: Final = 3
+_END_RULE: Final = "_end"
+_CATCH_ALL_RULE: Final = "_unmatched"
+_END_ALIAS: Final = "_end"
+
+_RULE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]*")
+_RULESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]*")
+_ALIAS = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+Scalar: TypeAlias = str | int | float | bool | None
+Op: TypeAlias = Literal["eq", "ne", "lt", "lte", "gt", "gte", "exists", "missing", "in"]
+
+_ORDERING: Final = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+_OPS: Final = frozenset({"eq", "ne", "exists", "missing", "in", *_ORDERING})
+
+
+class RulesetError(ValueError):
+    """A ruleset definition the wrapper cannot compile faithfully."""
+
+
+class DuplicateRuleError(RulesetError):
+    """Two rules of one ruleset share a name (durable-rules would keep only the last)."""
+
+
+class FactError(ValueError):
+    """A fact passed to :meth:`Ruleset.run` that the engine cannot take as it is."""
+
+
+class FactTooLargeError(FactError):
+    """A fact with more fields than durable-rules can hold (its error 302)."""
+
+
+class EngineError(RuntimeError):
+    """durable-rules failed in a way the wrapper does not expect; the message says which call and how."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """The value of ``field`` in the fact bound to ``alias`` by an earlier pattern of the same rule."""
+
+    alias: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """One test of one field. ``value`` is unused by ``exists``/``missing`` and a tuple for ``in``.
+
+    ``eq`` holds when the field has the value; ``ne`` when it is present and differs; ``lt``, ``lte``,
+    ``gt``, ``gte`` compare numbers with numbers and strings with strings (a missing field never holds);
+    ``exists``/``missing`` test presence; ``in`` holds when the field equals one of the values.
+    """
+
+    field: str
+    op: Op
+    value: Scalar | Ref | tuple[Scalar, ...] = None
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """Every condition holds (of the same fact)."""
+
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """At least one condition holds (of the same fact)."""
+
+    conditions: tuple[Condition, ...]
+
+
+Condition: TypeAlias = Test | AllOf | AnyOf
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A fact the rule needs, bound to ``alias`` in the rule's matches: one fact satisfying ``where``."""
+
+    alias: str
+    where: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A named rule: fires once for each combination of distinct facts matching ``match`` (in order), when
+    no fact satisfies any of the ``absent`` conditions. ``absent`` is judged on the whole case: the wrapper
+    gates it on an end-of-case marker asserted after every fact. ``absent`` conditions may :class:`Ref`
+    aliases of ``match``.
+    """
+
+    name: str
+    match: tuple[Pattern, ...] = ()
+    absent: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One firing of a rule: the caller's own fact objects by alias, and their positions in the run's list."""
+
+    rule: str
+    facts: Mapping[str, Mapping[str, Any]]
+    indexes: Mapping[str, int]
+
+
+def eq(field: str, value: Scalar | Ref) -> Test:
+    """``field`` equals ``value``."""
+    return Test(field, "eq", value)
+
+
+def ne(field: str, value: Scalar | Ref) -> Test:
+    """``field`` is present and differs from ``value``."""
+    return Test(field, "ne", value)
+
+
+def lt(field: str, value: str | int | float | Ref) -> Test:
+    """``field`` < ``value``."""
+    return Test(field, "lt", value)
+
+
+def lte(field: str, value: str | int | float | Ref) -> Test:
+    """``field`` <= ``value``."""
+    return Test(field, "lte", value)
+
+
+def gt(field: str, value: str | int | float | Ref) -> Test:
+    """``field`` > ``value``."""
+    return Test(field, "gt", value)
+
+
+def gte(field: str, value: str | int | float | Ref) -> Test:
+    """``field`` >= ``value``."""
+    return Test(field, "gte", value)
+
+
+def exists(field: str) -> Test:
+    """``field`` is present (with any value, ``None`` included)."""
+    return Test(field, "exists")
+
+
+def missing(field: str) -> Test:
+    """``field`` is absent."""
+    return Test(field, "missing")
+
+
+def is_in(field: str, values: Sequence[Scalar]) -> Test:
+    """``field`` equals one of ``values``."""
+    return Test(field, "in", tuple(values))
+
+
+def all_of(*conditions: Condition) -> AllOf:
+    """Every condition holds."""
+    return AllOf(tuple(conditions))
+
+
+def any_of(*conditions: Condition) -> AnyOf:
+    """At least one condition holds."""
+    return AnyOf(tuple(conditions))
+
+
+# The engine's match messages start with "{": raw_decode skips json.loads' argument checks and whitespace scans.
+_decode = json.JSONDecoder().raw_decode
+
+# Session ids only need to be unique among a ruleset's live sessions; one process-wide counter does that.
+_session_ids = itertools.count(1)
+_ruleset_ids = itertools.count(1)
+
+
+class Ruleset:
+    """A compiled ruleset, loaded in durable-rules' C core. Made by :func:`compile_ruleset`.
+
+    Safe to share between threads (runs on one ruleset take turns). Its engine memory is released by
+    :meth:`close`, or when the object is garbage collected.
+    """
+
+    def __init__(self, name: str, engine_name: str, rules: tuple[Rule, ...], definition: dict[str, Any]):
+        self._name = name
+        self._engine_name = engine_name
+        self._rules = rules
+        self._order = {rule.name: index for index, rule in enumerate(rules)}
+        self._aliases = {rule.name: tuple(p.alias for p in rule.match) for rule in rules}
+        self._definition = definition
+        self._lock = threading.Lock()
+        self._leaked = 0
+        self._handle: int | None = _core.create_ruleset(engine_name, json.dumps(definition, ensure_ascii=False))
+        # Release the C ruleset with the object; the finalizer must not hold a reference to ``self``.
+        self._finalizer = weakref.finalize(self, _core.delete_ruleset, self._handle)
+
+    @property
+    def name(self) -> str:
+        """The name the ruleset was compiled under."""
+        return self._name
+
+    @property
+    def engine_name(self) -> str:
+        """The unique name of this compilation inside durable-rules."""
+        return self._engine_name
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules, in the order given to :func:`compile_ruleset`."""
+        return self._rules
+
+    @property
+    def definition(self) -> dict[str, Any]:
+        """The ruleset exactly as durable-rules was given it (JSON-able), keyed by the engine name.
+
+        Rules whose names start with ``_`` are the wrapper's own: ``_end`` fires on the end-of-case marker,
+        ``_unmatched`` takes every fact and never fires. Every pattern requires ``{"_cpc": 1}`` (a case fact);
+        ``{"_cpc": 2}`` is the end-of-case marker.
+        """
+        return {self._engine_name: copy.deepcopy(self._definition)}
+
+    @property
+    def leaked_sessions(self) -> int:
+        """Sessions left in the engine after a failed run because deleting them was not safe (normally 0)."""
+        return self._leaked
+
+    def close(self) -> None:
+        """Release the engine's memory for this ruleset; ``run`` fails afterwards. Idempotent."""
+        with self._lock:
+            self._handle = None
+            self._finalizer()
+
+    def run(self, facts: Sequence[Mapping[str, Any]]) -> list[Match]:
+        """Evaluate ``facts`` (one case) in a fresh session and return every match.
+
+        Matches are ordered by rule (in definition order), then by the positions of the matched facts.
+        Facts no rule matches are simply not reported. Raises :class:`FactError` for a fact the engine
+        cannot take (too many fields, a reserved key, a value JSON cannot encode).
+        """
+        sid = str(next(_session_ids))
+        payload = self._encode(facts, sid)
+        with self._lock:
+            handle = self._handle
+            if handle is None:
+                raise EngineError(f"ruleset {self._engine_name} is closed")
+            fired = self._evaluate(handle, sid, payload)
+        return self._matches(fired, facts)
+
+    def __repr__(self) -> str:
+        return f"<Ruleset {self._engine_name}: {len(self._rules)} rules>"
+
+    # -- internals ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _encode(facts: Sequence[Mapping[str, Any]], sid: str) -> str:
+        batch: list[dict[str, Any]] = []
+        for index, fact in enumerate(facts):
+            if not isinstance(fact, Mapping):
+                raise FactError(f"fact {index} is a {type(fact).__name__}, not a mapping")
+            size = 0
+            for key, value in fact.items():
+                size += 1
+                if isinstance(value, Mapping):
+                    size += _count_fields(value)
+                if key in _RESERVED_KEYS or not isinstance(key, str) or key.startswith("$"):
+                    raise FactError(
+                        f"fact {index} has the key {key!r}: fact keys must be strings, not start with '$' "
+                        f"and not be one of {sorted(_RESERVED_KEYS)}, which the engine wrapper uses"
+                    )
+            if size > MAX_FACT_FIELDS:
+                raise FactTooLargeError(
+                    f"fact {index} has {size} fields (each key of a nested object counts); durable-rules takes "
+                    f"at most {MAX_FACT_FIELDS} per fact through this wrapper ({_ENGINE_MAX_PROPERTIES} with the "
+                    "keys the wrapper adds): more fails with its error 302. Split the fact, or drop fields no "
+                    "rule reads"
+                )
+            prepared = dict(fact)
+            prepared[_SID] = sid
+            prepared[_ID] = index
+            prepared[_MARK] = _FACT
+            batch.append(prepared)
+        batch.append({_SID: sid, _ID: "end", _MARK: _END})
+        try:
+            return json.dumps(batch, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise FactError(f"a fact cannot be encoded as JSON: {error}") from error
+
+    def _evaluate(self, handle: int, sid: str, payload: str) -> list[tuple[str, dict[str, Any]]]:
+        fired: list[tuple[str, dict[str, Any]]] = []
+        state: int | None = None
+        in_action = completed = False
+        try:
+            code, state = _core.assert_facts(handle, payload)
+            if code != 0:
+                # 1: a fact nothing takes (the catch-all rule prevents it); 2: a fact seen before (ids prevent it).
+                raise EngineError(f"durable-rules assert_facts returned {code} for session {sid}")
+            result = _core.start_action_for_state(handle, state)
+            message = result[1] if result else None
+            while message:
+                in_action = True
+                name, bound = next(iter(_decode(message)[0].items()))
+                if not name.startswith("_"):
+                    fired.append((name, bound))
+                message = _core.complete_and_start_action(handle, state)
+                completed = True
+            in_action = False
+        except BaseException:
+            if in_action and state is not None:
+                self._abandon(handle, state)
+            if completed or self._settle(handle, sid):
+                self._delete(handle, sid, missing_ok=True)
+            else:
+                self._leaked += 1
+            raise
+        self._delete(handle, sid, missing_ok=False)
+        return fired
+
+    @staticmethod
+    def _abandon(handle: int, state: int) -> None:
+        with contextlib.suppress(_core.error):  # nothing was in progress after all
+            _core.abandon_action(handle, state)
+
+    @staticmethod
+    def _delete(handle: int, sid: str, *, missing_ok: bool) -> None:
+        try:
+            _core.delete_state(handle, sid)
+        except _core.error as error:
+            if missing_ok and "309" in str(error):  # the failed run never created the session
+                return
+            raise EngineError(f"durable-rules could not delete session {sid}: {error}") from error
+
+    @staticmethod
+    def _settle(handle: int, sid: str) -> bool:
+        # A session may be deleted only once an action has completed in it (see the module docstring), so
+        # assert one more end marker, which the end rule takes, and drain whatever is queued, unread.
+        try:
+            code, state = _core.assert_facts(handle, json.dumps([{_SID: sid, _ID: "settle", _MARK: _END}]))
+            if code != 0 or not _core.start_action_for_state(handle, state):
+                return False
+            while _core.complete_and_start_action(handle, state):
+                pass
+        except _core.error:
+            return False
+        return True
+
+    def _matches(self, fired: list[tuple[str, dict[str, Any]]], facts: Sequence[Mapping[str, Any]]) -> list[Match]:
+        matches: list[tuple[int, tuple[int, ...], Match]] = []
+        for name, bound in fired:
+            aliases = self._aliases[name]
+            indexes = {alias: bound[alias][_ID] for alias in aliases}
+            match = Match(name, {alias: facts[i] for alias, i in indexes.items()}, indexes)
+            matches.append((self._order[name], tuple(indexes.values()), match))
+        matches.sort(key=lambda item: (item[0], item[1]))
+        return [match for _, _, match in matches]
+
+
+def _count_fields(value: Mapping[str, Any]) -> int:
+    size = len(value)
+    for inner in value.values():
+        if isinstance(inner, Mapping):
+            size += _count_fields(inner)
+    return size
+
+
+def compile_ruleset(name: str, rules: Sequence[Rule]) -> Ruleset:
+    """Validate ``rules`` and load them into durable-rules as a new ruleset.
+
+    ``name`` says what the rules are (``berkshire@v3``); each call gets a unique engine name, so several
+    policies, or versions of one, can be loaded side by side. Raises :class:`DuplicateRuleError` for two
+    rules of one name and :class:`RulesetError` for anything else the engine would misread.
+    """
+    if not isinstance(name, str) or not _RULESET_NAME.fullmatch(name):
+        raise RulesetError(f"ruleset name {name!r}: use letters, digits and _ . : - @")
+    rules = tuple(rules)
+    seen: set[str] = set()
+    definition: dict[str, Any] = {}
+    for rule in rules:
+        if not isinstance(rule, Rule):
+            raise TypeError(
+                f"compile_ruleset takes Rule objects, not {type(rule).__name__}: rules carry no actions, "
+                "matches are returned by Ruleset.run"
+            )
+        if rule.name in seen:
+            raise DuplicateRuleError(
+                f"ruleset {name}: two rules are named {rule.name!r}; durable-rules would silently keep only the last"
+            )
+        seen.add(rule.name)
+        definition[rule.name] = _compile_rule(name, rule)
+    if not rules:
+        raise RulesetError(f"ruleset {name} has no rules")
+    # The end rule makes every run complete an action (so its session can be deleted safely); the
+    # catch-all join takes every fact, so no fact is "not handled", and never fires (nothing has _NEVER).
+    definition[_END_RULE] = {"all": [{_END_ALIAS: {_MARK: _END}}]}
+    definition[_CATCH_ALL_RULE] = {"all": [{"_fact": {_MARK: _FACT}}, {"_never": {_MARK: _NEVER}}]}
+    engine_name = f"{name}#{next(_ruleset_ids)}"
+    return Ruleset(name, engine_name, rules, definition)
+
+
+def _compile_rule(ruleset: str, rule: Rule) -> dict[str, Any]:
+    where = f"ruleset {ruleset}, rule {rule.name!r}"
+    if not isinstance(rule.name, str) or not _RULE_NAME.fullmatch(rule.name):
+        raise RulesetError(
+            f"{where}: a rule name starts with a letter or digit and has only letters, digits and _ . : -"
+        )
+    if not rule.match and not rule.absent:
+        raise RulesetError(f"{where}: a rule needs at least one pattern or absent condition")
+    bound: list[str] = []
+    patterns: list[dict[str, Any]] = []
+    for pattern in rule.match:
+        if not isinstance(pattern, Pattern):
+            raise RulesetError(f"{where}: match holds {type(pattern).__name__}, not Pattern")
+        if not _ALIAS.fullmatch(pattern.alias):
+            raise RulesetError(f"{where}: alias {pattern.alias!r} must be a letter followed by letters, digits, _")
+        if pattern.alias in bound:
+            raise RulesetError(f"{where}: alias {pattern.alias!r} is used twice")
+        condition = _compile_condition(pattern.where, tuple(bound), f"{where}, pattern {pattern.alias!r}")
+        patterns.append({pattern.alias: _marked(condition)})
+        bound.append(pattern.alias)
+    if rule.absent:
+        # The gate must come before the negations: placed after them, a negation is decided when the
+        # facts before it arrive and is not taken back by a fact arriving later in the batch.
+        patterns.append({_END_ALIAS: {_MARK: _END}})
+        for index, condition in enumerate(rule.absent):
+            compiled = _compile_condition(condition, tuple(bound), f"{where}, absent condition {index}")
+            patterns.append({f"_absent{index}$not": _marked(compiled)})
+    return {"all": patterns}
+
+
+def _marked(condition: dict[str, Any]) -> dict[str, Any]:
+    # Requiring the fact marker keeps durable's own session-state message (which has no marker) from
+    # matching: a pattern like ``missing`` alone would otherwise match it and refire on every state update.
+    if "$and" in condition and len(condition) == 1:
+        return {"$and": [{_MARK: _FACT}, *condition["$and"]]}
+    return {"$and": [{_MARK: _FACT}, condition]}
+
+
+def _compile_condition(condition: Condition, bound: tuple[str, ...], where: str) -> dict[str, Any]:
+    if isinstance(condition, AllOf | AnyOf):
+        if not condition.conditions:
+            raise RulesetError(f"{where}: {type(condition).__name__} of no conditions")
+        parts = [_compile_condition(c, bound, where) for c in condition.conditions]
+        if len(parts) == 1:
+            return parts[0]
+        return {"$and" if isinstance(condition, AllOf) else "$or": parts}
+    if not isinstance(condition, Test):
+        raise RulesetError(f"{where}: {condition!r} is not a condition (Test, AllOf or AnyOf)")
+    field, op, value = condition.field, condition.op, condition.value
+    if not isinstance(field, str) or not _FIELD.fullmatch(field) or field.split(".")[0] in _RESERVED_KEYS:
+        raise RulesetError(
+            f"{where}: field {field!r}: use dotted identifiers, and not {sorted(_RESERVED_KEYS)} (the wrapper's)"
+        )
+    if op not in _OPS:
+        raise RulesetError(f"{where}: unknown operator {op!r}; use one of {sorted(_OPS)}")
+    if op == "exists":
+        return {"$ex": {field: 1}}
+    if op == "missing":
+        return {"$nex": {field: 1}}
+    if op == "in":
+        if not isinstance(value, tuple) or not value:
+            raise RulesetError(f"{where}: 'in' takes a non-empty tuple of values")
+        options = [{field: _scalar(v, where)} for v in value]
+        return options[0] if len(options) == 1 else {"$or": options}
+    rvalue = _rvalue(value, bound, where)
+    if op == "eq":
+        return {field: rvalue}
+    if op == "ne":
+        return {"$neq": {field: rvalue}}
+    if not isinstance(value, Ref) and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+        raise RulesetError(
+            f"{where}: {op} needs a number or a string, not {value!r}: durable-rules orders mixed types arbitrarily"
+        )
+    return {_ORDERING[op]: {field: rvalue}}
+
+
+def _rvalue(value: object, bound: tuple[str, ...], where: str) -> Any:
+    if isinstance(value, Ref):
+        if value.alias not in bound:
+            raise RulesetError(
+                f"{where}: Ref to {value.alias!r}, which no earlier pattern of the rule binds (bound: {list(bound)})"
+            )
+        if not _FIELD.fullmatch(value.field):
+            raise RulesetError(f"{where}: Ref field {value.field!r} is not a dotted identifier")
+        return {value.alias: value.field}
+    return _scalar(value, where)
+
+
+def _scalar(value: object, where: str) -> Scalar:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+        return value
+    raise RulesetError(f"{where}: value {value!r} is not a string, number, boolean or None")

@@ -1,0 +1,135 @@
+"""Print evaluations: text a social worker's manager reads at a glance, Markdown, and JSON for programs.
+
+Only what the results say is printed: rule, status, dates and the procedure's own words. Nothing from the
+case beyond its id and the dates the results rest on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from .results import Evaluation, Result
+
+HEADINGS = (
+    ("overdue", "Overdue"),
+    ("breached", "Breached"),
+    ("missed", "Missed"),
+    ("not_assessable", "Not assessable"),
+    ("pending", "Coming up"),
+    ("applies", "The procedure directs"),
+    ("met", "Met"),
+)
+NEEDS_ATTENTION = ("overdue", "breached", "missed")
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.isoformat(timespec="minutes") if isinstance(value, dt.datetime) else value.isoformat()
+
+
+def _day(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def line(result: Result, as_of: dt.date) -> str:
+    """One result as a line of plain English."""
+    about = f" ({result.subject.id})" if result.subject else ""
+    head = f"{result.rule}{about}"
+    if result.kind == "deadline":
+        if result.status == "met":
+            return f"{head}: done {_iso(result.done)}, due {_iso(result.due)}"
+        if result.status == "missed":
+            return f"{head}: done {_iso(result.done)}, {_late(result)} after the due date {_iso(result.due)}"
+        if result.status == "overdue":
+            return f"{head}: due {_iso(result.due)}, {_late(result)} overdue"
+        days = (_day(result.due) - as_of).days
+        when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        return f"{head}: due {_iso(result.due)} ({when})"
+    if result.kind == "requirement":
+        if result.status == "breached":
+            return f"{head}: not met: {'; '.join(result.failed)}"
+        if result.status == "not_assessable":
+            return f"{head}: the case does not record {', '.join(result.missing)}"
+        return f"{head}: met"
+    return f"{head}: {result.directs}"
+
+
+def _late(result: Result) -> str:
+    late = result.late
+    if late is not None and late.unit == "hours" and late.amount >= 48:
+        return f"{late} ({late.amount // 24} days)"
+    return str(late)
+
+
+def _grouped(results: list[Result]) -> list[tuple[Result, list[str]]]:
+    """Decisions that say the same for several conferences are printed once, naming them all."""
+    groups: dict[tuple, tuple[Result, list[str]]] = {}
+    for result in results:
+        key = (result.rule, result.directs) if result.kind == "decision" else (id(result),)
+        _, subjects = groups.setdefault(key, (result, []))
+        if result.subject:
+            subjects.append(result.subject.id)
+    return list(groups.values())
+
+
+def text(evaluation: Evaluation, *, explain: bool = False) -> str:
+    out = [f"{evaluation.case}: {evaluation.area} policy {evaluation.policy_version}, as of {evaluation.as_of}"]
+    for status, heading in HEADINGS:
+        group = [r for r in evaluation.results if r.status == status]
+        if not group:
+            continue
+        out.append(f"\n{heading} ({len(group)})")
+        for result, subjects in _grouped(group) if not explain else [(r, []) for r in group]:
+            shown = line(result, evaluation.as_of)
+            if len(subjects) > 1:
+                shown = shown.replace(f"({result.subject.id})", f"({', '.join(subjects)})", 1)
+            out.append(f"  {shown}")
+            if status != "met" or explain:
+                out.append(f"      {result.title}")
+                for citation in result.citations[: 1 if not explain else None]:
+                    out.append(f'      "{citation.quote}" ({citation.file or citation.source})')
+            if explain:
+                for match in result.matched:
+                    tested = f": {'; '.join(match.conditions)}" if match.conditions else ""
+                    out.append(f"      matched {match.fact}{tested}")
+    if not evaluation.results:
+        out.append("\nNo rule of the policy applies to this case on this date.")
+    return "\n".join(out) + "\n"
+
+
+def markdown(evaluation: Evaluation, *, explain: bool = False) -> str:
+    out = [
+        f"### {evaluation.case}",
+        "",
+        f"{evaluation.area} policy {evaluation.policy_version}, as of {evaluation.as_of}.",
+        "",
+        "| status | rule | about | due | done | what the procedure says |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for result in evaluation.results:
+        quote = result.citations[0].quote if result.citations else ""
+        detail = line(result, evaluation.as_of).split(": ", 1)[-1]
+        out.append(
+            f"| {result.status} | `{result.rule}` | {result.subject.id if result.subject else ''} | "
+            f"{_iso(result.due)} | {_iso(result.done)} | {_cell(detail)}<br>“{_cell(quote)}” |"
+        )
+    if explain:
+        out.append("")
+        for result in evaluation.results:
+            for match in result.matched:
+                out.append(f"- `{result.rule}` matched {match.fact}: {'; '.join(match.conditions) or 'present'}")
+    return "\n".join(out) + "\n"
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def json_line(evaluation: Evaluation) -> str:
+    return json.dumps(evaluation.to_dict(), ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def needs_attention(evaluation: Evaluation) -> bool:
+    return any(r.status in NEEDS_ATTENTION for r in evaluation.results)

@@ -1,0 +1,403 @@
+"""The JSON Schema of an evaluation: the results of one case under one version of an area's policy.
+
+``schemas/result.schema.json`` is generated from :func:`build_result_schema`; regenerate it with
+``python -m engine.result_schema`` whenever the vocabulary or this module changes (a test fails until you
+do). It is the contract of ``cpc eval --format json`` and ``Evaluation.to_dict()`` as docs/results.md
+describes them, so that a program reading results can rely on every key it finds and on no other.
+
+Design choices:
+
+* A result's keys depend on its ``kind``. All are declared once, described, and an ``if``/``then`` on
+  ``kind`` narrows the statuses and refuses the keys of the other kinds, as the policy schema does for a
+  rule's kind: an error then names the one thing wrong with the kind of result at hand.
+* Within a kind, the status decides what must be there, as the statuses table says: a deadline ``met`` or
+  ``missed`` has a ``done`` date, one ``missed`` or ``overdue`` has a ``late`` amount, and the others have
+  neither; a requirement ``not_assessable`` names what is ``missing`` and one ``breached`` what ``failed``.
+* Event and fact names are the vocabulary's, closed: ``cpc lint`` refuses a policy naming any other, so a
+  result can name no other.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .case_schema import DATE_TIME_PATTERN, write_schema
+from .durations import Unit
+from .policy_schema import ACTION_PATTERN, DATE_PATTERN, NOT_BLANK, SLUG_PATTERN
+from .vocabulary import EVENTS, FACTS, Term
+
+SCHEMA_ID = "https://cpc.example/schemas/result.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "result.schema.json"
+REGENERATE = "python -m engine.result_schema"
+
+KINDS: dict[str, str] = {
+    "deadline": "An event must happen within a time after another event, or at least a time before it.",
+    "requirement": "A condition a conference, plan or exclusion request must satisfy.",
+    "decision": "What the procedure directs when the rule's conditions hold.",
+}
+# Each kind's statuses, in the order docs/results.md lists them, with what each means for that kind.
+STATUSES: dict[str, dict[str, str]] = {
+    "deadline": {
+        "met": "`what` happened on or before `due`.",
+        "missed": "`what` happened, after `due`.",
+        "pending": "`what` has not happened and `due` is today or later.",
+        "overdue": "`what` has not happened and `due` has passed.",
+    },
+    "requirement": {
+        "met": "Every `require` condition holds, or every `unless` condition does.",
+        "breached": "A `require` condition does not hold, and the `unless` conditions do not all hold.",
+        "not_assessable": "A fact a `require` condition needs is not recorded; `missing` names it.",
+    },
+    "decision": {
+        "applies": "The decision's conditions hold: the procedure directs what `directs` says.",
+    },
+}
+SUBJECTS: dict[str, str] = {
+    "conference": "A conference of the case, by its `id`.",
+    "exclusion_request": "A request to exclude a parent from a conference.",
+    "report": "An agency's report to a conference.",
+}
+LATE_UNITS: dict[str, str] = {
+    Unit.WORKING_DAYS.value: "Working days, for a rule counted in working days.",
+    Unit.DAYS.value: "Calendar days, for a rule counted in days, weeks, months or years.",
+    Unit.HOURS.value: "Hours, for a rule counted in hours from a date-time.",
+}
+
+COMMON_KEYS = ("rule", "title", "kind", "status", "subject", "area", "policy_version", "defined_in", "citations")
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "deadline": ("what", "clock", "due", "done", "late"),
+    "requirement": ("failed", "missing"),
+    "decision": ("action", "directs"),
+}
+EXPLAIN_KEYS = ("matched",)
+
+
+def _ref(name: str, description: str, **extra: Any) -> dict[str, Any]:
+    """A property that uses a shared definition but has its own, context-specific description."""
+    return {"description": description, "$ref": f"#/$defs/{name}", **extra}
+
+
+def _text(description: str, **extra: Any) -> dict[str, Any]:
+    """A property holding non-blank text."""
+    return {"description": description, "type": "string", "minLength": 1, "pattern": NOT_BLANK, **extra}
+
+
+def _closed_enum(values: dict[str, str], description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "type": "string",
+        "enum": list(values),
+        "enumDescriptions": list(values.values()),
+    }
+
+
+def _names(terms: dict[str, Term], noun: str) -> dict[str, Any]:
+    return {
+        "title": noun,
+        "description": f"A {noun} of the vocabulary in engine/vocabulary.py.",
+        "type": "string",
+        "enum": list(terms),
+        "enumDescriptions": [t.meaning for t in terms.values()],
+    }
+
+
+def _only_keys(allowed: Sequence[str], declared: Sequence[str]) -> dict[str, Any]:
+    """A ``propertyNames`` schema refusing the declared keys that are not ``allowed`` for this kind.
+
+    Undeclared keys pass here on purpose: ``additionalProperties: false`` already reports them once.
+    """
+    return {"if": {"enum": list(declared)}, "then": {"enum": list(allowed)}}
+
+
+def _not_keys(*keys: str) -> dict[str, Any]:
+    """A ``propertyNames`` schema refusing ``keys``; the error names the key, as ``false`` would not."""
+    return {"not": {"enum": list(keys)}}
+
+
+def _names_one(key: str, description: str) -> dict[str, Any]:
+    """``key`` is present and lists at least one thing."""
+    return {"required": [key], "properties": {key: {"description": description, "minItems": 1}}}
+
+
+def _when_status(statuses: Sequence[str], then: dict[str, Any]) -> dict[str, Any]:
+    return {"if": {"properties": {"status": {"enum": list(statuses)}}, "required": ["status"]}, "then": then}
+
+
+def _kind_branches() -> list[dict[str, Any]]:
+    """For each kind: its statuses, its keys and no other kind's, and what each status needs."""
+    declared = (*COMMON_KEYS, *[k for keys in KIND_KEYS.values() for k in keys], *EXPLAIN_KEYS)
+    needs: dict[str, dict[str, Any]] = {
+        "deadline": {
+            "required": ["what", "due"],
+            "allOf": [
+                _when_status(("met", "missed"), {"required": ["done"]}),
+                _when_status(("pending", "overdue"), {"propertyNames": _not_keys("done")}),
+                _when_status(("missed", "overdue"), {"required": ["late"]}),
+                _when_status(("met", "pending"), {"propertyNames": _not_keys("late")}),
+            ],
+        },
+        "requirement": {
+            "allOf": [
+                _when_status(("breached",), _names_one("failed", "A breached requirement names what failed.")),
+                _when_status(
+                    ("not_assessable",), _names_one("missing", "A requirement not assessable names what is missing.")
+                ),
+            ],
+        },
+        "decision": {"required": ["action", "directs"]},
+    }
+    branches = []
+    for kind, statuses in STATUSES.items():
+        then: dict[str, Any] = {
+            "properties": {
+                "status": {"description": f"A {kind}'s status: {', '.join(statuses)}.", "enum": list(statuses)}
+            },
+            "propertyNames": _only_keys((*COMMON_KEYS, *KIND_KEYS[kind], *EXPLAIN_KEYS), declared),
+            **needs[kind],
+        }
+        branches.append({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": then})
+    return branches
+
+
+def _all_statuses() -> dict[str, str]:
+    """Every status, with what it means for each kind that has it."""
+    out: dict[str, list[str]] = {}
+    for kind, statuses in STATUSES.items():
+        for status, meaning in statuses.items():
+            out.setdefault(status, []).append(f"{kind.capitalize()}: {meaning}")
+    return {status: " ".join(meanings) for status, meanings in out.items()}
+
+
+def _result() -> dict[str, Any]:
+    return {
+        "title": "result",
+        "description": (
+            "One rule's verdict on the case, or on one conference, exclusion request or report of it. "
+            "See docs/results.md."
+        ),
+        "type": "object",
+        "properties": {
+            "rule": _text(
+                "The rule's id in the policy. Example: `icpc-timescale`.",
+                pattern=SLUG_PATTERN,
+                examples=["icpc-timescale"],
+            ),
+            "title": _text("The rule's title: one plain-English sentence of what it says."),
+            "kind": _closed_enum(KINDS, "`deadline`, `requirement` or `decision`; decides the other keys."),
+            "status": _closed_enum(
+                _all_statuses(),
+                "The verdict. A deadline is `met`, `missed`, `pending` or `overdue`; a requirement `met`, "
+                "`breached` or `not_assessable`; a decision `applies`.",
+            ),
+            "subject": _ref(
+                "subject",
+                "What the result is about when the rule applies to each of several things, e.g. "
+                '`{"type": "conference", "id": "icpc-1"}`. Absent when it is about the case as a whole.',
+            ),
+            "what": {
+                "description": (
+                    "Deadline: the event that must happen, or a list of events any of which satisfies. "
+                    "Example: `initial_conference`."
+                ),
+                "if": {"type": "array"},
+                "then": {"items": {"$ref": "#/$defs/event"}, "minItems": 1, "uniqueItems": True},
+                "else": {"$ref": "#/$defs/event"},
+            },
+            "clock": _ref(
+                "clock",
+                "Deadline: the occurrence of the event the deadline counts from (`of`) or back to (`before`).",
+            ),
+            "due": _ref(
+                "date_or_date_time",
+                "Deadline: the last date on which `what` is on time; a date-time for hours counted from a date-time.",
+            ),
+            "done": _ref(
+                "date_or_date_time",
+                "Deadline: when `what` happened. Present when the status is `met` or `missed`.",
+            ),
+            "late": _ref(
+                "late",
+                "Deadline: how late, when the status is `missed` or `overdue` (overdue: as of the evaluation date).",
+            ),
+            "failed": {
+                "description": "Requirement: the conditions that do not hold, in words.",
+                "type": "array",
+                "items": _text("A condition that does not hold, in words."),
+            },
+            "missing": {
+                "description": "Requirement: the facts the case does not record and the requirement needs.",
+                "type": "array",
+                "items": _ref("fact", "A fact the case does not record."),
+                "uniqueItems": True,
+            },
+            "action": _text(
+                "Decision: the decision's slug, stable for software to act on. Example: `offer_attendance`.",
+                pattern=ACTION_PATTERN,
+            ),
+            "directs": _text("Decision: what the procedure directs."),
+            "area": _text(
+                "The area whose policy the rule was evaluated in. Example: `berkshire`.", pattern=SLUG_PATTERN
+            ),
+            "policy_version": _text("The version of the area's policy in force on the evaluation date."),
+            "defined_in": _text(
+                "The area whose policy text the rule comes from: the evaluated area, or one it extends, "
+                "such as `england`.",
+                pattern=SLUG_PATTERN,
+            ),
+            "citations": {
+                "description": "The quotations the rule rests on; at least one.",
+                "type": "array",
+                "items": {"$ref": "#/$defs/citation"},
+                "minItems": 1,
+            },
+            "matched": {
+                "description": (
+                    "With `--explain`: the conditions that matched and the facts they matched on. Absent otherwise."
+                ),
+                "type": "array",
+                "items": {"$ref": "#/$defs/match"},
+            },
+        },
+        "required": ["rule", "title", "kind", "status", "area", "policy_version", "defined_in", "citations"],
+        "additionalProperties": False,
+        "allOf": _kind_branches(),
+    }
+
+
+def build_result_schema() -> dict[str, Any]:
+    """The draft 2020-12 JSON Schema of one case's evaluation (docs/results.md)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "cpc results",
+        "description": (
+            "The results of evaluating one case against the version of an area's policy in force on the "
+            "evaluation date. See docs/results.md."
+        ),
+        "type": "object",
+        "properties": {
+            "case": _text("The case's `id`, as the case file gives it.", examples=["child-0001"]),
+            "area": _text("The area whose policy was evaluated. Example: `berkshire`.", pattern=SLUG_PATTERN),
+            "policy_version": _text("The version of the area's policy in force on `as_of`. Example: `v97`."),
+            "as_of": _ref("date", "The evaluation date: events dated after it have not happened yet."),
+            "results": {
+                "description": "Every result, one per rule and subject that gave one.",
+                "type": "array",
+                "items": {"$ref": "#/$defs/result"},
+            },
+        },
+        "required": ["case", "area", "policy_version", "as_of", "results"],
+        "additionalProperties": False,
+        "$defs": {
+            "date": {
+                "title": "date",
+                "description": "A date written YYYY-MM-DD, e.g. 2025-03-25.",
+                "type": "string",
+                "format": "date",
+                "pattern": DATE_PATTERN,
+            },
+            "date_or_date_time": {
+                "title": "date or date-time",
+                "description": (
+                    "A date, YYYY-MM-DD, or a local date-time, YYYY-MM-DDTHH:MM (seconds optional, no time zone)."
+                ),
+                "type": "string",
+                "if": {"pattern": "T"},
+                "then": {"pattern": DATE_TIME_PATTERN},
+                "else": {"$ref": "#/$defs/date"},
+            },
+            "event": _names(EVENTS, "event"),
+            "fact": _names(FACTS, "fact"),
+            "result": _result(),
+            "subject": {
+                "title": "subject",
+                "description": "The thing of the case a result is about.",
+                "type": "object",
+                "properties": {
+                    "type": _closed_enum(SUBJECTS, "`conference`, `exclusion_request` or `report`."),
+                    "id": _text(
+                        "Its id: a conference's `id`, or an id the engine gives an exclusion request or report "
+                        "of a conference.",
+                        examples=["icpc-1"],
+                    ),
+                },
+                "required": ["type", "id"],
+                "additionalProperties": False,
+            },
+            "clock": {
+                "title": "clock",
+                "description": "The occurrence of the event a deadline counts from or back to.",
+                "type": "object",
+                "properties": {
+                    "event": _ref("event", "The event. Example: `strategy_discussion`."),
+                    "date": _ref("date_or_date_time", "When it happened (or, counted back from, is to happen)."),
+                },
+                "required": ["event", "date"],
+                "additionalProperties": False,
+            },
+            "late": {
+                "title": "late",
+                "description": 'How late: `{"amount": 3, "unit": "working days"}`.',
+                "type": "object",
+                "properties": {
+                    "amount": {"description": "How many units late.", "type": "integer", "minimum": 0},
+                    "unit": _closed_enum(
+                        LATE_UNITS,
+                        "`working days` for a working-day rule, `hours` for an hours rule, `days` (calendar) "
+                        "otherwise; plural whatever the amount.",
+                    ),
+                },
+                "required": ["amount", "unit"],
+                "additionalProperties": False,
+            },
+            "citation": {
+                "title": "citation",
+                "description": "A quotation from a source of the policy.",
+                "type": "object",
+                "properties": {
+                    "source": _text(
+                        "The id of the source in the policy that declares it. Example: `berkshire-cpc`.",
+                        pattern=SLUG_PATTERN,
+                    ),
+                    "file": _text("The source's text file, as the policy's `sources` name it."),
+                    "quote": _text("The words quoted from the source."),
+                },
+                "required": ["source", "file", "quote"],
+                "additionalProperties": False,
+            },
+            "match": {
+                "title": "match",
+                "description": "With `--explain`: one rule pattern that matched, and what it matched on.",
+                "type": "object",
+                "properties": {
+                    "pattern": _text("The pattern that matched."),
+                    "fact": _text("The fact it matched on."),
+                    "conditions": {
+                        "description": "The conditions the pattern tested, in words.",
+                        "type": "array",
+                        "items": _text("A condition, in words."),
+                    },
+                },
+                "required": ["pattern", "fact", "conditions"],
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+def render_result_schema() -> str:
+    """The schema file's exact text."""
+    return json.dumps(build_result_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write ``schemas/result.schema.json``; with ``--check``, only report whether it is current."""
+    return write_schema(SCHEMA_PATH, render_result_schema(), REGENERATE, sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

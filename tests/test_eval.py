@@ -1,0 +1,172 @@
+"""Evaluating cases, as `cpc eval` users and embedding developers meet it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+import engine
+from engine.resources import schema
+
+from .conftest import ROOT
+
+EXAMPLES = sorted((ROOT / "examples" / "cases").glob("*.yaml"))
+
+TRANSFER = {
+    "id": "moved-in",
+    "child": {"date_of_birth": "2016-05-01"},
+    "transfer_in": {"notified": "2025-06-02", "accepted": "2025-06-02"},
+    "conferences": [{"id": "tic-1", "type": "transfer_in", "date": "2025-06-20", "outcome": {"plan": True}}],
+    "plan": {"start": "2025-06-20"},
+}
+
+
+def _statuses(evaluation: engine.Evaluation, rule: str) -> list[str]:
+    return [r.status for r in evaluation.by_rule(rule)]
+
+
+def test_berkshire_and_hampshire_differ_where_their_texts_do() -> None:
+    """A transfer-in conference 18 days (14 working days) after notification: Berkshire's 15 working days
+    are met, the 15 calendar days Hampshire inherits from the national baseline are missed."""
+    as_of = dt.date(2025, 7, 1)
+    berkshire = engine.load_policy("berkshire").evaluate(TRANSFER, as_of=as_of)
+    hampshire = engine.load_policy("hampshire").evaluate(TRANSFER, as_of=as_of)
+    assert _statuses(berkshire, "transfer-in-timescale") == ["met"]
+    [late] = hampshire.by_rule("transfer-in-timescale")
+    assert (late.status, late.due, str(late.late)) == ("missed", dt.date(2025, 6, 17), "3 days")
+    assert _statuses(berkshire, "transfer-in-after-acceptance") == ["met"]
+    assert hampshire.by_rule("transfer-in-after-acceptance") == []
+    assert late.defined_in == "england" and late.area == "hampshire"
+
+
+def test_every_result_carries_area_version_rule_and_quote() -> None:
+    evaluation = engine.load_policy("berkshire").evaluate(EXAMPLES[0], as_of=dt.date(2026, 1, 5))
+    assert evaluation.results
+    for result in evaluation.results:
+        assert result.area == "berkshire" and result.policy_version == "v97"
+        assert result.citations and all(c.quote and c.file for c in result.citations)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_json_output_of_every_example_matches_the_result_schema(path: Path) -> None:
+    evaluation = engine.load_policy("berkshire").evaluate(path, as_of=dt.date(2026, 3, 1), explain=True)
+    errors = list(
+        Draft202012Validator(schema("result"), format_checker=FormatChecker()).iter_errors(evaluation.to_dict())
+    )
+    assert errors == [], [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def test_results_are_immutable_and_the_api_leaves_no_global_state() -> None:
+    first = engine.load_policy("berkshire")
+    second = engine.load_policy("berkshire")
+    one = first.evaluate(TRANSFER, as_of=dt.date(2025, 7, 1))
+    result = one.results[0]
+    with pytest.raises(AttributeError):
+        result.status = "met"  # type: ignore[misc]
+    assert second.evaluate(TRANSFER, as_of=dt.date(2025, 7, 1)) == one
+
+
+def test_evaluation_is_the_same_from_eight_threads_as_from_one() -> None:
+    policy = engine.load_policy("berkshire")
+    cases = [engine.caseload.load_case(p) for p in EXAMPLES]
+    day = dt.date(2026, 2, 1)
+    alone = [policy.evaluate(c, as_of=day).to_dict() for c in cases]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda c: policy.evaluate(c, as_of=day).to_dict(), cases * 10))
+    assert together == alone * 10
+
+
+def test_an_as_of_before_the_earliest_version_is_an_error() -> None:
+    with pytest.raises(engine.PolicyError, match=r"no version of 'hampshire' is in force on 2024-01-01"):
+        engine.load_policy("hampshire").evaluate(TRANSFER, as_of=dt.date(2024, 1, 1))
+
+
+def test_eval_text_lists_what_needs_attention_first(run_cpc, tmp_path: Path) -> None:
+    case = tmp_path / "late.yaml"
+    case.write_text(
+        "id: late-icpc\ns47:\n  strategy_discussion: 2025-12-19\n"
+        "conferences:\n  - id: icpc-1\n    type: initial\n    date: 2026-01-15\n    outcome: {plan: false}\n"
+    )
+    result = run_cpc("eval", "--policy", "berkshire", str(case), "--as-of", "2026-02-02")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "late-icpc: berkshire policy v97, as of 2026-02-02"
+    headings = [line for line in lines if line and not line.startswith(" ")][1:]
+    assert headings == ["Overdue (3)", "Missed (1)", "Not assessable (1)"]
+    assert "  report-to-chair-initial (icpc-1): due 2026-01-13, 14 working days overdue" in lines
+    at = lines.index("  icpc-timescale: done 2026-01-15, 1 working day after the due date 2026-01-14")
+    assert lines[at + 2].endswith(
+        '"The Initial Child Protection Conference should take place within 15 working days of:"'
+        " (004_60b63b0436c08953.txt)"
+    )
+    assert (
+        "  quorum (icpc-1): the case does not record conference.social_care_present, conference.other_agencies_present"
+    ) in lines
+
+
+def test_eval_json_is_one_object_per_case_per_line(run_cpc) -> None:
+    result = run_cpc(
+        "eval", "--policy", "berkshire", *map(str, EXAMPLES[:2]), "--as-of", "2026-03-01", "--format", "json"
+    )
+    assert result.returncode in (0, 1), result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["case"] for o in objects] == [engine.caseload.load_case(p)["id"] for p in EXAMPLES[:2]]
+
+
+BAD_CASES = {
+    "invalid-date": (
+        "id: x\ns47:\n  strategy_discussion: 2025-02-30\n",
+        "3:24: CPC001 '2025-02-30' is not a valid timestamp",
+    ),
+    "unknown-conference-type": (
+        "id: x\nconferences:\n  - id: c\n    type: case-review\n    date: 2025-01-01\n",
+        "4:11: CPC100 not one of the allowed values (conferences[0].type)",
+    ),
+    "wrong-type": (
+        "id: x\nconferences:\n  - id: c\n    type: initial\n    date: 2025-01-01\n    agencies_present: police\n",
+        "6:23: CPC100 expected a list (conferences[0].agencies_present)",
+    ),
+    "time-without-date": (
+        "id: x\nconferences:\n  - id: c\n    type: initial\n    time: '10:00'\n",
+        "3:5: CPC100",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CASES))
+def test_bad_case_input_names_file_line_column_and_field_and_exits_2(run_cpc, tmp_path: Path, name: str) -> None:
+    text, expected = BAD_CASES[name]
+    case = tmp_path / f"{name}.yaml"
+    case.write_text(text)
+    result = run_cpc("eval", "--policy", "berkshire", str(case), "--as-of", "2026-01-01")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"{case}:{expected}"), result.stderr
+
+
+def test_case_errors_never_repeat_free_text(run_cpc, tmp_path: Path) -> None:
+    case = tmp_path / "secret.yaml"
+    case.write_text("id: x\nchild:\n  name: Jane Confidential\n  looked_after: Jane Confidential\n")
+    result = run_cpc("eval", "--policy", "berkshire", str(case), "--as-of", "2026-01-01")
+    assert result.returncode == 2
+    assert "Confidential" not in result.stdout + result.stderr
+    assert f"{case}:4:17: CPC100 expected a boolean (child.looked_after)" in result.stderr
+
+
+def test_as_of_before_the_policy_exists_exits_2(run_cpc) -> None:
+    result = run_cpc("eval", "--policy", "hampshire", str(EXAMPLES[0]), "--as-of", "2020-01-01")
+    assert result.returncode == 2
+    assert result.stderr.startswith("cpc: no version of 'hampshire' is in force on 2020-01-01")
+
+
+def test_compile_prints_the_ruleset_durable_rules_runs(run_cpc) -> None:
+    result = run_cpc("compile", "hampshire")
+    assert result.returncode == 0, result.stderr
+    [(name, rules)] = json.loads(result.stdout).items()
+    assert name.startswith("hampshire@printed_2024-04-24")
+    assert "icpc-timescale" in rules and "review-interval" in rules
