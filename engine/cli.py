@@ -165,9 +165,16 @@ def _case_error(exc) -> None:
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The evaluation date. Default: today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Say which conditions matched on which facts, for every result.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is overdue, breached or missed.")
 @policies_option
 def evaluate(
-    area: str, cases: tuple[Path, ...], as_of: str | None, fmt: str, explain: bool, policies_dir: Path | None
+    area: str,
+    cases: tuple[Path, ...],
+    as_of: str | None,
+    fmt: str,
+    explain: bool,
+    exit_zero: bool,
+    policies_dir: Path | None,
 ) -> None:
     """Evaluate CASE files (YAML or JSON) against an area's policy.
 
@@ -203,7 +210,7 @@ def evaluate(
             click.echo(evalreport.markdown(evaluation, explain=explain))
         else:
             click.echo(evalreport.text(evaluation, explain=explain))
-    sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if attention else EXIT_OK)
+    sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if attention and not exit_zero else EXIT_OK)
 
 
 @cli.command(name="test")

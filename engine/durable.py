@@ -12,7 +12,7 @@ rules matched which facts. Nothing else in the project imports ``durable``; ever
     ruleset.run([{"kind": "conference", "days": 20}])
     # [Match(rule='late', ...), Match(rule='no-plan', ...)]
 
-Conditions are built from :class:`Test` (one field, one operator), :class:`AllOf` and :class:`AnyOf`, or
+Conditions are built from :class:`FieldTest` (one field, one operator), :class:`AllOf` and :class:`AnyOf`, or
 with the helpers :func:`eq`, :func:`ne`, :func:`lt`, :func:`lte`, :func:`gt`, :func:`gte`, :func:`exists`,
 :func:`missing`, :func:`is_in`, :func:`all_of` and :func:`any_of`. A field name with dots (``conference.type``)
 reads a flat key of that name or the same path through nested objects: durable-rules flattens both alike.
@@ -101,6 +101,7 @@ __all__ = [
     "EngineError",
     "FactError",
     "FactTooLargeError",
+    "FieldTest",
     "Match",
     "Op",
     "Pattern",
@@ -109,7 +110,6 @@ __all__ = [
     "Ruleset",
     "RulesetError",
     "Scalar",
-    "Test",
     "all_of",
     "any_of",
     "compile_ruleset",
@@ -183,7 +183,7 @@ class Ref:
 
 
 @dataclass(frozen=True, slots=True)
-class Test:
+class FieldTest:
     """One test of one field. ``value`` is unused by ``exists``/``missing`` and a tuple for ``in``.
 
     ``eq`` holds when the field has the value; ``ne`` when it is present and differs; ``lt``, ``lte``,
@@ -210,7 +210,7 @@ class AnyOf:
     conditions: tuple[Condition, ...]
 
 
-Condition: TypeAlias = Test | AllOf | AnyOf
+Condition: TypeAlias = FieldTest | AllOf | AnyOf
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,49 +243,49 @@ class Match:
     indexes: Mapping[str, int]
 
 
-def eq(field: str, value: Scalar | Ref) -> Test:
+def eq(field: str, value: Scalar | Ref) -> FieldTest:
     """``field`` equals ``value``."""
-    return Test(field, "eq", value)
+    return FieldTest(field, "eq", value)
 
 
-def ne(field: str, value: Scalar | Ref) -> Test:
+def ne(field: str, value: Scalar | Ref) -> FieldTest:
     """``field`` is present and differs from ``value``."""
-    return Test(field, "ne", value)
+    return FieldTest(field, "ne", value)
 
 
-def lt(field: str, value: str | int | float | Ref) -> Test:
+def lt(field: str, value: str | int | float | Ref) -> FieldTest:
     """``field`` < ``value``."""
-    return Test(field, "lt", value)
+    return FieldTest(field, "lt", value)
 
 
-def lte(field: str, value: str | int | float | Ref) -> Test:
+def lte(field: str, value: str | int | float | Ref) -> FieldTest:
     """``field`` <= ``value``."""
-    return Test(field, "lte", value)
+    return FieldTest(field, "lte", value)
 
 
-def gt(field: str, value: str | int | float | Ref) -> Test:
+def gt(field: str, value: str | int | float | Ref) -> FieldTest:
     """``field`` > ``value``."""
-    return Test(field, "gt", value)
+    return FieldTest(field, "gt", value)
 
 
-def gte(field: str, value: str | int | float | Ref) -> Test:
+def gte(field: str, value: str | int | float | Ref) -> FieldTest:
     """``field`` >= ``value``."""
-    return Test(field, "gte", value)
+    return FieldTest(field, "gte", value)
 
 
-def exists(field: str) -> Test:
+def exists(field: str) -> FieldTest:
     """``field`` is present (with any value, ``None`` included)."""
-    return Test(field, "exists")
+    return FieldTest(field, "exists")
 
 
-def missing(field: str) -> Test:
+def missing(field: str) -> FieldTest:
     """``field`` is absent."""
-    return Test(field, "missing")
+    return FieldTest(field, "missing")
 
 
-def is_in(field: str, values: Sequence[Scalar]) -> Test:
+def is_in(field: str, values: Sequence[Scalar]) -> FieldTest:
     """``field`` equals one of ``values``."""
-    return Test(field, "in", tuple(values))
+    return FieldTest(field, "in", tuple(values))
 
 
 def all_of(*conditions: Condition) -> AllOf:
@@ -313,7 +313,7 @@ class Ruleset:
     :meth:`close`, or when the object is garbage collected.
     """
 
-    def __init__(self, name: str, engine_name: str, rules: tuple[Rule, ...], definition: dict[str, Any]):
+    def __init__(self, name: str, engine_name: str, rules: tuple[Rule, ...], definition: dict[str, Any]) -> None:
         self._name = name
         self._engine_name = engine_name
         self._rules = rules
@@ -343,13 +343,14 @@ class Ruleset:
 
     @property
     def definition(self) -> dict[str, Any]:
-        """The ruleset exactly as durable-rules was given it (JSON-able), keyed by the engine name.
+        """The ruleset exactly as durable-rules was given it (JSON-able), under :attr:`name`.
 
-        Rules whose names start with ``_`` are the wrapper's own: ``_end`` fires on the end-of-case marker,
-        ``_unmatched`` takes every fact and never fires. Every pattern requires ``{"_cpc": 1}`` (a case fact);
-        ``{"_cpc": 2}`` is the end-of-case marker.
+        The engine holds it as :attr:`engine_name`, which differs between compilations; the key here does
+        not, so printed definitions can be compared. Rules whose names start with ``_`` are the wrapper's
+        own: ``_end`` fires on the end-of-case marker, ``_unmatched`` takes every fact and never fires.
+        Every pattern requires ``{"_cpc": 1}`` (a case fact); ``{"_cpc": 2}`` is the end-of-case marker.
         """
-        return {self._engine_name: copy.deepcopy(self._definition)}
+        return {self._name: copy.deepcopy(self._definition)}
 
     @property
     def leaked_sessions(self) -> int:
@@ -574,8 +575,8 @@ def _compile_condition(condition: Condition, bound: tuple[str, ...], where: str)
         if len(parts) == 1:
             return parts[0]
         return {"$and" if isinstance(condition, AllOf) else "$or": parts}
-    if not isinstance(condition, Test):
-        raise RulesetError(f"{where}: {condition!r} is not a condition (Test, AllOf or AnyOf)")
+    if not isinstance(condition, FieldTest):
+        raise RulesetError(f"{where}: {condition!r} is not a condition (FieldTest, AllOf or AnyOf)")
     field, op, value = condition.field, condition.op, condition.value
     if not isinstance(field, str) or not _FIELD.fullmatch(field) or field.split(".")[0] in _RESERVED_KEYS:
         raise RulesetError(

@@ -114,6 +114,12 @@ def parse_duration(text: object) -> Duration:
     """
     if not isinstance(text, str):
         raise DurationError(f"expected a duration such as '15 working days', got {type(text).__name__}")
+    return _parse(text)
+
+
+@lru_cache(maxsize=1024)
+def _parse(text: str) -> Duration:
+    # Policies repeat a handful of durations and the engine reads them for every case.
     match = _PATTERN.match(text)
     if not match:
         raise DurationError(f"'{text}' is not a duration; write {DURATION_SYNTAX}")

@@ -184,9 +184,7 @@ def test_none_is_not_fooled_by_a_fact_later_in_the_batch() -> None:
     assert ruleset.run([{"kind": "x"}, {"kind": "y"}]) == []
     assert fired_by(ruleset.run([{"kind": "y"}, {"kind": "z"}])) == [("y-without-x", (0,))]
     # The gate appears in the definition before the negation.
-    (patterns,) = [
-        rule["all"] for rule in ruleset.definition[ruleset.engine_name].values() if "_absent0$not" in str(rule)
-    ]
+    patterns = ruleset.definition["none"]["y-without-x"]["all"]
     assert [next(iter(p)) for p in patterns] == ["a", "_end", "_absent0$not"]
 
 
@@ -544,13 +542,41 @@ def test_dotted_fields_read_flat_keys_and_nested_objects_alike() -> None:
 def test_the_definition_is_the_json_durable_was_given() -> None:
     ruleset = compile_ruleset("shown", [Rule("r", match=(Pattern("a", all_of(eq("kind", "x"), exists("n"))),))])
     definition = ruleset.definition
-    assert list(definition) == [ruleset.engine_name]
+    assert list(definition) == ["shown"]
     assert json.loads(json.dumps(definition)) == definition
-    rules = definition[ruleset.engine_name]
+    rules = definition["shown"]
     assert rules["r"] == {"all": [{"a": {"$and": [{"_cpc": 1}, {"kind": "x"}, {"$ex": {"n": 1}}]}}]}
     assert sorted(rules) == ["_end", "_unmatched", "r"]
-    definition[ruleset.engine_name].clear()  # a copy: the ruleset is unchanged
-    assert "r" in ruleset.definition[ruleset.engine_name]
+    rules.clear()  # a copy: the ruleset is unchanged
+    assert "r" in ruleset.definition["shown"]
     ruleset.close()
     with pytest.raises(wrapper.EngineError, match="closed"):
         ruleset.run([])
+
+
+def test_compiling_rejects_what_durable_would_misread() -> None:
+    def rule(*patterns: Pattern, absent: tuple[wrapper.Condition, ...] = ()) -> list[Rule]:
+        return [Rule("r", match=patterns, absent=absent)]
+
+    bad = {
+        "Ref to 'b'": rule(Pattern("a", eq("n", Ref("b", "n"))), Pattern("b", exists("n"))),  # b is bound later
+        "AllOf of no conditions": rule(Pattern("a", all_of())),
+        "unknown operator": rule(Pattern("a", wrapper.FieldTest("n", "like", 1))),  # type: ignore[arg-type]
+        "field 'sid'": rule(Pattern("a", eq("sid", 1))),
+        "field 'a b'": rule(Pattern("a", eq("a b", 1))),
+        "alias '_x'": rule(Pattern("_x", eq("n", 1))),
+        "alias 'a' is used twice": rule(Pattern("a", eq("n", 1)), Pattern("a", eq("n", 2))),
+        "non-empty tuple": rule(Pattern("a", is_in("n", ()))),
+        "needs at least one pattern": rule(),
+        "not a string, number": rule(Pattern("a", eq("n", [1]))),  # type: ignore[arg-type]
+    }
+    for message, rules in bad.items():
+        with pytest.raises(RulesetError, match=re.escape(message)):
+            compile_ruleset("bad", rules)
+    with pytest.raises(RulesetError, match="no rules"):
+        compile_ruleset("empty", [])
+    with pytest.raises(RulesetError, match="ruleset name"):
+        compile_ruleset("has space", rule(Pattern("a", eq("n", 1))))
+    # ne is durable's $neq: its $ne is accepted and tests nothing.
+    shown = compile_ruleset("ne", rule(Pattern("a", ne("n", "x")))).definition["ne"]["r"]
+    assert shown == {"all": [{"a": {"$and": [{"_cpc": 1}, {"$neq": {"n": "x"}}]}}]}
