@@ -14,8 +14,9 @@ rules matched which facts. Nothing else in the project imports ``durable``; ever
 
 Conditions are built from :class:`FieldTest` (one field, one operator), :class:`AllOf` and :class:`AnyOf`, or
 with the helpers :func:`eq`, :func:`ne`, :func:`lt`, :func:`lte`, :func:`gt`, :func:`gte`, :func:`exists`,
-:func:`missing`, :func:`is_in`, :func:`all_of` and :func:`any_of`. A field name with dots (``conference.type``)
-reads a flat key of that name or the same path through nested objects: durable-rules flattens both alike.
+:func:`missing`, :func:`is_in`, :func:`all_of` and :func:`any_of`. A field name with dots
+(``conference.type``) reads a flat key of that name or the same path through nested objects: durable-rules
+flattens both alike.
 
 What the wrapper does about durable-rules' behaviour, each measured on 2.0.28 and pinned by
 ``tests/test_durable_quirks.py``:
@@ -40,19 +41,20 @@ What the wrapper does about durable-rules' behaviour, each measured on 2.0.28 an
   a sequence and raises :class:`DuplicateRuleError` instead.
 * A ruleset holds at most 1,024 live sessions (the 1,025th raises ``MemoryError``). ``run`` uses a fresh
   session id each time and always deletes the session, error or not.
-* Deleting a session in which no action has completed frees uninitialised pointers and crashes the process
-  (durable's ``createStateNode`` leaves the action context unset). Every compiled ruleset has an end-of-run
-  rule on the marker fact, so each run completes at least one action before its session is deleted; after a
-  failure the wrapper first settles the session that way, and leaves it in place rather than risk the crash
-  if it cannot (counted in :attr:`Ruleset.leaked_sessions`).
+* Deleting a session in which no action has completed frees uninitialised pointers, which crashes the
+  process whenever they are not null (durable's ``createStateNode`` leaves the action context unset). Every
+  compiled ruleset has an end-of-run rule on the marker fact, so each run completes at least one action
+  before its session is deleted; after a failure the wrapper first settles the session that way, and leaves
+  it in place rather than risk the crash if it cannot (counted in :attr:`Ruleset.leaked_sessions`).
 * A fact may hold at most 254 properties, counting each key of a nested object and the ``sid`` and ``id``
   durable adds; one more fails with error 302 when asserted alone, but inside a batch it is accepted without
-  an error and the process crashes when its match is read.
-  The wrapper adds three keys, so a fact passed to ``run`` may have at most :data:`MAX_FACT_FIELDS` (251);
-  ``run`` raises :class:`FactTooLargeError` before the engine sees a larger one.
-* A pattern that can match durable's own session-state message (``missing`` alone does) fires again on every
-  state update and loops forever. Every compiled pattern also requires the wrapper's fact marker, which the
-  state message never has.
+  an error and the process crashes when its match is read. The wrapper adds three keys, so a fact passed to
+  ``run`` may have at most :data:`MAX_FACT_FIELDS` (251); ``run`` raises :class:`FactTooLargeError` before
+  the engine sees a larger one.
+* A pattern that can match durable's own session-state message (``missing`` alone does) binds that message
+  as if it were a fact, and durable's Python layer, which updates the state after every action, makes it fire
+  again forever. Every compiled pattern also requires the wrapper's fact marker, which the state message
+  never has.
 * Comparing values of different types gives answers no policy means: ``True < 10`` holds, so does
   ``"2025-01-01" < 5`` but not ``"2025-01-01" < 10``, and equality is loose (``"1"`` and ``True`` both equal
   ``1``). The ordering operators therefore take only a number or a string, never a boolean or ``None``;
@@ -63,7 +65,7 @@ What the wrapper does about durable-rules' behaviour, each measured on 2.0.28 an
 
 Engine, threads and sessions: the wrapper deliberately does not use durable's ``Host``. A ``Host`` starts
 two timer threads that keep dispatching the queued actions of every ruleset registered with it; measured
-over 150,000 synchronous runs, 5 had their action taken by that thread instead of the calling one: matches
+over 149,477 synchronous runs, 5 had their action taken by that thread instead of the calling one: matches
 missing from the caller's result, and a session deleted under the other thread. The wrapper talks to the C
 core (``durable_rules_engine``) directly instead, so importing, compiling or running starts no thread, and
 there is no process-wide object to share. Ruleset names are still made unique per compile (a ``Host``
@@ -124,7 +126,7 @@ __all__ = [
     "ne",
 ]
 
-# durable-rules 2.0.28 fails a fact with 255 properties (error 302, or a crash inside a batch); sid and id count.
+# durable-rules 2.0.28 fails a fact of 255 properties (error 302, or a crash in a batch); sid and id count.
 _ENGINE_MAX_PROPERTIES: Final = 254
 # Keys the wrapper adds to every fact: durable's session id and fact identity, and the wrapper's marker.
 _SID: Final = "sid"
@@ -298,7 +300,7 @@ def any_of(*conditions: Condition) -> AnyOf:
     return AnyOf(tuple(conditions))
 
 
-# The engine's match messages start with "{": raw_decode skips json.loads' argument checks and whitespace scans.
+# The engine's match messages start with "{", so raw_decode can skip json.loads' checks and whitespace scans.
 _decode = json.JSONDecoder().raw_decode
 
 # Session ids only need to be unique among a ruleset's live sessions; one process-wide counter does that.
@@ -313,7 +315,9 @@ class Ruleset:
     :meth:`close`, or when the object is garbage collected.
     """
 
-    def __init__(self, name: str, engine_name: str, rules: tuple[Rule, ...], definition: dict[str, Any]) -> None:
+    def __init__(
+        self, name: str, engine_name: str, rules: tuple[Rule, ...], definition: dict[str, Any]
+    ) -> None:
         self._name = name
         self._engine_name = engine_name
         self._rules = rules
@@ -322,7 +326,9 @@ class Ruleset:
         self._definition = definition
         self._lock = threading.Lock()
         self._leaked = 0
-        self._handle: int | None = _core.create_ruleset(engine_name, json.dumps(definition, ensure_ascii=False))
+        self._handle: int | None = _core.create_ruleset(
+            engine_name, json.dumps(definition, ensure_ascii=False)
+        )
         # Release the C ruleset with the object; the finalizer must not hold a reference to ``self``.
         self._finalizer = weakref.finalize(self, _core.delete_ruleset, self._handle)
 
@@ -402,14 +408,14 @@ class Ruleset:
                     )
             if size > MAX_FACT_FIELDS:
                 raise FactTooLargeError(
-                    f"fact {index} has {size} fields (each key of a nested object counts); durable-rules takes "
-                    f"at most {MAX_FACT_FIELDS} per fact through this wrapper ({_ENGINE_MAX_PROPERTIES} with the "
-                    "keys the wrapper adds): more fails with its error 302. Split the fact, or drop fields no "
-                    "rule reads"
+                    f"fact {index} has {size} fields (each key of a nested object counts); durable-rules "
+                    f"takes at most {MAX_FACT_FIELDS} per fact through this wrapper "
+                    f"({_ENGINE_MAX_PROPERTIES} with the keys the wrapper adds): more fails with its "
+                    "error 302. Split the fact, or drop fields no rule reads"
                 )
             prepared = dict(fact)
             prepared[_SID] = sid
-            prepared[_ID] = index
+            pass
             prepared[_MARK] = _FACT
             batch.append(prepared)
         batch.append({_SID: sid, _ID: "end", _MARK: _END})
@@ -425,7 +431,8 @@ class Ruleset:
         try:
             code, state = _core.assert_facts(handle, payload)
             if code != 0:
-                # 1: a fact nothing takes (the catch-all rule prevents it); 2: a fact seen before (ids prevent it).
+                # 1: a fact nothing takes (the catch-all rule prevents it); 2: a fact seen before (ids
+                # prevent it).
                 raise EngineError(f"durable-rules assert_facts returned {code} for session {sid}")
             result = _core.start_action_for_state(handle, state)
             message = result[1] if result else None
@@ -476,7 +483,9 @@ class Ruleset:
             return False
         return True
 
-    def _matches(self, fired: list[tuple[str, dict[str, Any]]], facts: Sequence[Mapping[str, Any]]) -> list[Match]:
+    def _matches(
+        self, fired: list[tuple[str, dict[str, Any]]], facts: Sequence[Mapping[str, Any]]
+    ) -> list[Match]:
         matches: list[tuple[int, tuple[int, ...], Match]] = []
         for name, bound in fired:
             aliases = self._aliases[name]
@@ -515,7 +524,8 @@ def compile_ruleset(name: str, rules: Sequence[Rule]) -> Ruleset:
             )
         if rule.name in seen:
             raise DuplicateRuleError(
-                f"ruleset {name}: two rules are named {rule.name!r}; durable-rules would silently keep only the last"
+                f"ruleset {name}: two rules are named {rule.name!r}; durable-rules would silently keep "
+                "only the last"
             )
         seen.add(rule.name)
         definition[rule.name] = _compile_rule(name, rule)
@@ -543,7 +553,9 @@ def _compile_rule(ruleset: str, rule: Rule) -> dict[str, Any]:
         if not isinstance(pattern, Pattern):
             raise RulesetError(f"{where}: match holds {type(pattern).__name__}, not Pattern")
         if not _ALIAS.fullmatch(pattern.alias):
-            raise RulesetError(f"{where}: alias {pattern.alias!r} must be a letter followed by letters, digits, _")
+            raise RulesetError(
+                f"{where}: alias {pattern.alias!r} must be a letter followed by letters, digits, _"
+            )
         if pattern.alias in bound:
             raise RulesetError(f"{where}: alias {pattern.alias!r} is used twice")
         condition = _compile_condition(pattern.where, tuple(bound), f"{where}, pattern {pattern.alias!r}")
@@ -580,7 +592,8 @@ def _compile_condition(condition: Condition, bound: tuple[str, ...], where: str)
     field, op, value = condition.field, condition.op, condition.value
     if not isinstance(field, str) or not _FIELD.fullmatch(field) or field.split(".")[0] in _RESERVED_KEYS:
         raise RulesetError(
-            f"{where}: field {field!r}: use dotted identifiers, and not {sorted(_RESERVED_KEYS)} (the wrapper's)"
+            f"{where}: field {field!r}: use dotted identifiers, and not {sorted(_RESERVED_KEYS)} "
+            "(the wrapper's)"
         )
     if op not in _OPS:
         raise RulesetError(f"{where}: unknown operator {op!r}; use one of {sorted(_OPS)}")
@@ -600,7 +613,8 @@ def _compile_condition(condition: Condition, bound: tuple[str, ...], where: str)
         return {"$neq": {field: rvalue}}
     if not isinstance(value, Ref) and (isinstance(value, bool) or not isinstance(value, str | int | float)):
         raise RulesetError(
-            f"{where}: {op} needs a number or a string, not {value!r}: durable-rules orders mixed types arbitrarily"
+            f"{where}: {op} needs a number or a string, not {value!r}: durable-rules orders mixed types "
+            "arbitrarily"
         )
     return {_ORDERING[op]: {field: rvalue}}
 
@@ -609,7 +623,8 @@ def _rvalue(value: object, bound: tuple[str, ...], where: str) -> Any:
     if isinstance(value, Ref):
         if value.alias not in bound:
             raise RulesetError(
-                f"{where}: Ref to {value.alias!r}, which no earlier pattern of the rule binds (bound: {list(bound)})"
+                f"{where}: Ref to {value.alias!r}, which no earlier pattern of the rule binds "
+                f"(bound: {list(bound)})"
             )
         if not _FIELD.fullmatch(value.field):
             raise RulesetError(f"{where}: Ref field {value.field!r} is not a dotted identifier")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -36,6 +37,11 @@ overrides:
 
 
 def test_shipped_policies_lint_clean_with_their_sources(run_cpc) -> None:
+    if not SEEDS.is_dir():
+        # The procedure texts live beside the repository (../shared/seeds), as they do in CI; a clone
+        # elsewhere cannot check quotes against them. In CI their absence is a failure, not a skip.
+        assert not os.environ.get("CI"), f"CI must have the procedure texts at {SEEDS}"
+        pytest.skip(f"the procedure texts are not at {SEEDS}")
     result = run_cpc("lint", "policies", "--sources", str(SEEDS))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("All checks passed (")

@@ -57,12 +57,14 @@ def raw_ruleset(rules: dict[str, dict[str, Any]], fired: list[tuple[str, dict[st
 
         return action
 
-    definition = {name: {**rule, "run": recorder(name)} for name, rule in json.loads(json.dumps(rules)).items()}
+    definition = {
+        name: {**rule, "run": recorder(name)} for name, rule in json.loads(json.dumps(rules)).items()
+    }
     return durable_engine.Ruleset(f"raw-{next(_names)}", None, definition)
 
 
 def raw_assert(ruleset: Any, facts: list[dict[str, Any]], sid: str) -> None:
-    """Assert ``facts`` in one batch into session ``sid`` and run the actions, as ``Host.assert_facts`` does."""
+    """Assert ``facts`` in one batch into session ``sid`` and run the actions, as a Host would."""
     errors: list[BaseException] = []
     state = ruleset.assert_facts([{**fact, "sid": sid} for fact in facts])
     ruleset.do_actions(state, lambda error, _state: errors.append(error) if error else None)
@@ -71,7 +73,11 @@ def raw_assert(ruleset: Any, facts: list[dict[str, Any]], sid: str) -> None:
 
 def run_child(source: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-c", textwrap.dedent(source)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -79,7 +85,7 @@ def fired_by(matches: list[wrapper.Match]) -> list[tuple[str, tuple[int, ...]]]:
     return [(m.rule, tuple(m.indexes.values())) for m in matches]
 
 
-# -- when_all(a, b) joins different facts; a & b is one fact --------------------------------------------------
+# -- when_all(a, b) joins different facts; a & b is one fact -----------------------------------------------
 
 
 def test_when_all_joins_two_different_facts_and_one_pattern_tests_one_fact() -> None:
@@ -108,7 +114,7 @@ def test_when_all_joins_two_different_facts_and_one_pattern_tests_one_fact() -> 
     ]
 
 
-# -- MessageNotHandledException; events are consumed, facts are not -------------------------------------------
+# -- MessageNotHandledException; events are consumed, facts are not ----------------------------------------
 
 
 def test_a_fact_no_rule_matches_raises_in_durable_but_gives_no_match_through_the_wrapper() -> None:
@@ -142,7 +148,10 @@ def test_events_are_consumed_by_the_first_rule_facts_by_every_rule() -> None:
 
     ruleset = compile_ruleset(
         "facts",
-        [Rule("first", match=(Pattern("a", eq("kind", "x")),)), Rule("second", match=(Pattern("a", eq("kind", "x")),))],
+        [
+            Rule("first", match=(Pattern("a", eq("kind", "x")),)),
+            Rule("second", match=(Pattern("a", eq("kind", "x")),)),
+        ],
     )
     assert fired_by(ruleset.run([{"kind": "x"}])) == [("first", (0,)), ("second", (0,))]
 
@@ -157,7 +166,7 @@ def test_identical_facts_are_one_fact_to_durable_but_two_to_the_wrapper() -> Non
     assert fired_by(ruleset.run([{"kind": "x"}, {"kind": "x"}])) == [("r", (0,)), ("r", (1,))]
 
 
-# -- none(x) is decided early and not taken back -------------------------------------------------------------
+# -- none(x) is decided early and not taken back -----------------------------------------------------------
 
 
 def test_none_is_not_fooled_by_a_fact_later_in_the_batch() -> None:
@@ -217,7 +226,7 @@ def test_absent_conditions_hold_for_every_order_of_the_facts() -> None:
             assert {m.rule for m in ruleset.run(ordering)} == expected, ordering
 
 
-# -- two-parameter actions; rule names --------------------------------------------------------------------------
+# -- two-parameter actions; rule names ---------------------------------------------------------------------
 
 
 def test_a_two_parameter_action_stalls_its_session_and_the_wrapper_takes_no_actions() -> None:
@@ -272,7 +281,7 @@ def test_a_second_rule_of_the_same_name_replaces_the_first_silently_and_the_wrap
             compile_ruleset("bad-name", [Rule(bad, match=(Pattern("a", eq("kind", "x")),))])
 
 
-# -- sessions, fact size, threads, ruleset names -----------------------------------------------------------------
+# -- sessions, fact size, threads, ruleset names -----------------------------------------------------------
 
 
 def test_session_state_ceiling_is_1024_and_5000_wrapper_runs_do_not_reach_it() -> None:
@@ -358,9 +367,13 @@ def test_an_oversize_fact_fails_with_error_302_and_the_wrapper_says_why() -> Non
     try:
         core.assert_fact(handle, json.dumps({"kind": "x", "sid": "fits", **{f"f{i}": i for i in range(251)}}))
         with pytest.raises(core.error, match="302"):
-            core.assert_fact(handle, json.dumps({"kind": "x", "sid": "too-big", **{f"f{i}": i for i in range(252)}}))
+            core.assert_fact(
+                handle, json.dumps({"kind": "x", "sid": "too-big", **{f"f{i}": i for i in range(252)}})
+            )
         with pytest.raises(core.error, match="302"):  # keys of nested objects count, and so does their key
-            core.assert_fact(handle, json.dumps({"kind": "x", "sid": "nested", "o": {f"f{i}": i for i in range(251)}}))
+            core.assert_fact(
+                handle, json.dumps({"kind": "x", "sid": "nested", "o": {f"f{i}": i for i in range(251)}})
+            )
     finally:
         core.delete_ruleset(handle)
     # In a batch the same fact is accepted without an error, and reading its match crashes the process.
@@ -402,7 +415,7 @@ def stop_host_timers(host: Any) -> None:
             return
 
 
-def test_a_host_starts_timer_threads_and_ruleset_names_are_global_to_it_but_the_wrapper_needs_neither() -> None:
+def test_a_host_starts_timer_threads_and_ruleset_names_are_global_to_it_the_wrapper_needs_neither() -> None:
     before = set(threading.enumerate())
     host = durable_engine.Host()
     try:
@@ -410,7 +423,9 @@ def test_a_host_starts_timer_threads_and_ruleset_names_are_global_to_it_but_the_
         assert len(set(threading.enumerate()) - before) == 2
         host.register_rulesets({"same-name": {"r": {"all": [{"m": {"kind": "x"}}], "run": lambda c: None}}})
         with pytest.raises(Exception, match="already registered"):
-            host.register_rulesets({"same-name": {"r": {"all": [{"m": {"kind": "y"}}], "run": lambda c: None}}})
+            host.register_rulesets(
+                {"same-name": {"r": {"all": [{"m": {"kind": "y"}}], "run": lambda c: None}}}
+            )
     finally:
         stop_host_timers(host)
 
@@ -460,7 +475,7 @@ def test_runs_from_8_threads_give_the_same_results_as_sequential_runs() -> None:
     assert ruleset.leaked_sessions == 0
 
 
-# -- conditions -------------------------------------------------------------------------------------------------
+# -- conditions --------------------------------------------------------------------------------------------
 
 
 def test_missing_alone_matches_durables_session_state_and_loops_but_not_through_the_wrapper() -> None:
@@ -480,7 +495,10 @@ def test_missing_alone_matches_durables_session_state_and_loops_but_not_through_
         core.delete_ruleset(handle)
 
     ruleset = compile_ruleset("missing", [Rule("no-kind", match=(Pattern("a", missing("kind")),))])
-    assert fired_by(ruleset.run([{"other": 1}, {"kind": "x"}, {"other": 2}])) == [("no-kind", (0,)), ("no-kind", (2,))]
+    assert fired_by(ruleset.run([{"other": 1}, {"kind": "x"}, {"other": 2}])) == [
+        ("no-kind", (0,)),
+        ("no-kind", (2,)),
+    ]
 
 
 def test_mixed_type_comparisons_are_loose_so_ordering_takes_numbers_or_strings_only() -> None:
@@ -490,7 +508,8 @@ def test_mixed_type_comparisons_are_loose_so_ordering_takes_numbers_or_strings_o
             "below_5": {"all": [{"a": {"$lt": {"v": 5}}}]},
             "below_10": {"all": [{"a": {"$lt": {"v": 10}}}]},
             "equals_1": {"all": [{"a": {"v": 1}}]},
-            "ne_spelt_ne": {"all": [{"a": {"$ne": {"v": "2"}}}]},  # accepted, but not an operator: never fires
+            # $ne is accepted, but it is not an operator ($neq is): it never fires.
+            "ne_spelt_ne": {"all": [{"a": {"$ne": {"v": "2"}}}]},
             "_catch": {"all": [{"a": {"$ex": {"v": 1}}}, {"b": {"never": 1}}]},
         },
         fired,
@@ -540,7 +559,9 @@ def test_dotted_fields_read_flat_keys_and_nested_objects_alike() -> None:
 
 
 def test_the_definition_is_the_json_durable_was_given() -> None:
-    ruleset = compile_ruleset("shown", [Rule("r", match=(Pattern("a", all_of(eq("kind", "x"), exists("n"))),))])
+    ruleset = compile_ruleset(
+        "shown", [Rule("r", match=(Pattern("a", all_of(eq("kind", "x"), exists("n"))),))]
+    )
     definition = ruleset.definition
     assert list(definition) == ["shown"]
     assert json.loads(json.dumps(definition)) == definition
@@ -559,7 +580,8 @@ def test_compiling_rejects_what_durable_would_misread() -> None:
         return [Rule("r", match=patterns, absent=absent)]
 
     bad = {
-        "Ref to 'b'": rule(Pattern("a", eq("n", Ref("b", "n"))), Pattern("b", exists("n"))),  # b is bound later
+        # b is bound after the pattern that refers to it
+        "Ref to 'b'": rule(Pattern("a", eq("n", Ref("b", "n"))), Pattern("b", exists("n"))),
         "AllOf of no conditions": rule(Pattern("a", all_of())),
         "unknown operator": rule(Pattern("a", wrapper.FieldTest("n", "like", 1))),  # type: ignore[arg-type]
         "field 'sid'": rule(Pattern("a", eq("sid", 1))),
