@@ -415,7 +415,7 @@ class Ruleset:
                 )
             prepared = dict(fact)
             prepared[_SID] = sid
-            pass
+            prepared[_ID] = index
             prepared[_MARK] = _FACT
             batch.append(prepared)
         batch.append({_SID: sid, _ID: "end", _MARK: _END})
