@@ -21,13 +21,13 @@ Design choices:
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .policy_schema import DATE_PATTERN, NOT_BLANK
+from .policy_schema import DATE_PATTERN
+from .schema_parts import ref, render, text, write_schema
 from .vocabulary import FACTS
 
 SCHEMA_ID = "https://cpc.example/schemas/case.schema.json"
@@ -91,16 +91,6 @@ GROUNDS: dict[str, str] = {
 EXTRA_GROUNDS = ("other",)
 
 
-def _ref(name: str, description: str, **extra: Any) -> dict[str, Any]:
-    """A property that uses a shared definition but has its own, context-specific description."""
-    return {"description": description, "$ref": f"#/$defs/{name}", **extra}
-
-
-def _text(description: str, **extra: Any) -> dict[str, Any]:
-    """A property holding non-blank text."""
-    return {"description": description, "type": "string", "minLength": 1, "pattern": NOT_BLANK, **extra}
-
-
 def _flag(description: str) -> dict[str, Any]:
     return {"description": description, "type": "boolean"}
 
@@ -132,7 +122,7 @@ def _vocabulary_values(fact: str) -> tuple[str, ...]:
 
 
 def _agency(description: str) -> dict[str, Any]:
-    return _text(description, examples=AGENCY_EXAMPLES)
+    return text(description, examples=AGENCY_EXAMPLES)
 
 
 def _child() -> dict[str, Any]:
@@ -141,8 +131,8 @@ def _child() -> dict[str, Any]:
         "description": "The child the case is about.",
         "type": "object",
         "properties": {
-            "date_of_birth": _ref("date", "The child's date of birth. SSD: `pers_dob`. Example: `2019-05-02`."),
-            "expected_date_of_birth": _ref(
+            "date_of_birth": ref("date", "The child's date of birth. SSD: `pers_dob`. Example: `2019-05-02`."),
+            "expected_date_of_birth": ref(
                 "date",
                 "For an unborn child: the expected date of birth. Keep it after the birth; the child counts "
                 "as unborn only while there is no `date_of_birth`. SSD: `pers_expected_dob`.",
@@ -167,8 +157,8 @@ def _report() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "agency": _agency("The agency that wrote the report. Example: `police`."),
-            "sent_to_chair": _ref("date", "When the report was available to the conference chair."),
-            "shared_with_parents": _ref("date", "When the report was provided to and discussed with the parents."),
+            "sent_to_chair": ref("date", "When the report was available to the conference chair."),
+            "shared_with_parents": ref("date", "When the report was provided to and discussed with the parents."),
         },
         "additionalProperties": False,
     }
@@ -180,7 +170,7 @@ def _exclusion_request() -> dict[str, Any]:
         "description": "A representation to the chair that a parent be excluded from this conference.",
         "type": "object",
         "properties": {
-            "date": _ref("date", "When the representation was made to the chair."),
+            "date": ref("date", "When the representation was made to the chair."),
             "ground": _enum(
                 _vocabulary_values("exclusion_request.ground") + EXTRA_GROUNDS,
                 GROUNDS,
@@ -218,7 +208,7 @@ def _conference() -> dict[str, Any]:
         "description": "One child protection conference: initial, pre-birth, transfer-in or review.",
         "type": "object",
         "properties": {
-            "id": _text(
+            "id": text(
                 "The conference's id, unique within the case; results about this conference name it. "
                 "SSD: `icpc_icpc_id`, `cppr_cp_review_id`. Example: `icpc-1`.",
                 examples=["icpc-1", "review-1"],
@@ -229,7 +219,7 @@ def _conference() -> dict[str, Any]:
                 "The type of conference: `initial`, `pre_birth`, `transfer_in` or `review`. SSD: "
                 "`icpc_icpc_transfer_in` tells a transfer-in conference apart.",
             ),
-            "date": _ref(
+            "date": ref(
                 "date",
                 "The date the conference was held, or is booked for when `held: false`. SSD: "
                 "`icpc_icpc_date`, `cppr_cp_review_date`.",
@@ -279,14 +269,14 @@ def _conference() -> dict[str, Any]:
                 "type": "array",
                 "items": {"$ref": "#/$defs/exclusion_request"},
             },
-            "outcome": _ref("outcome", "What the conference decided: whether there is a plan, and its category."),
-            "documents_sent": _ref(
+            "outcome": ref("outcome", "What the conference decided: whether there is a plan, and its category."),
+            "documents_sent": ref(
                 "date_or_date_time",
                 "When the outline plan and the decision were sent to those who attended or were invited: "
                 "a date, or a local date-time `YYYY-MM-DDTHH:MM` for the 24-hour rule. Example: "
                 "`2025-01-24T17:30`.",
             ),
-            "documentation_received": _ref("date", "When the parents received the conference documentation."),
+            "documentation_received": ref("date", "When the parents received the conference documentation."),
             "amendment_requests": _dates("The dates of requests to amend the conference record."),
         },
         "required": ["id"],
@@ -302,8 +292,8 @@ def _plan() -> dict[str, Any]:
         "description": "The child protection plan: when it started and, if it has, how it ended.",
         "type": "object",
         "properties": {
-            "start": _ref("date", "The start of the child protection plan. SSD: `cppl_cp_plan_start_date`."),
-            "end": _ref("date", "The end of the plan. SSD: `cppl_cp_plan_end_date`."),
+            "start": ref("date", "The start of the child protection plan. SSD: `cppl_cp_plan_start_date`."),
+            "end": ref("date", "The end of the plan. SSD: `cppl_cp_plan_end_date`."),
             "end_reason": _enum(
                 _vocabulary_values("plan.end_reason"),
                 END_REASONS,
@@ -321,7 +311,7 @@ def _plan() -> dict[str, Any]:
                 "The receiving authority held its transfer-in conference and confirmed in writing that it is "
                 "responsible."
             ),
-            "discussed_with_parents": _ref(
+            "discussed_with_parents": ref(
                 "date", "When the allocated social worker discussed the plan with the parents."
             ),
         },
@@ -335,9 +325,9 @@ def _step_down() -> dict[str, Any]:
         "description": "The child in need plan that followed the child protection plan.",
         "type": "object",
         "properties": {
-            "cin_plan_start": _ref("date", "When the child in need plan started. SSD: `cinp_cin_plan_start`."),
+            "cin_plan_start": ref("date", "When the child in need plan started. SSD: `cinp_cin_plan_start`."),
             "cin_reviews": _dates("The dates of the child in need plan's reviews."),
-            "cin_plan_end": _ref("date", "When the child in need plan closed. SSD: `cinp_cin_plan_end`."),
+            "cin_plan_end": ref("date", "When the child in need plan closed. SSD: `cinp_cin_plan_end`."),
             "closure_agreed_by_senior_manager": _flag("A senior manager agreed to close the child in need plan early."),
         },
         "additionalProperties": False,
@@ -350,7 +340,7 @@ def _significant_change() -> dict[str, Any]:
         "description": "A significant change in the child's circumstances.",
         "type": "object",
         "properties": {
-            "date": _ref("date", "When the change happened."),
+            "date": ref("date", "When the change happened."),
             "description": {
                 "description": (
                     "Free text for the case worker's own use; cpc never prints it, in any result, error or report."
@@ -368,7 +358,7 @@ def _dated(title: str, description: str, fields: dict[str, str]) -> dict[str, An
         "title": title,
         "description": description,
         "type": "object",
-        "properties": {name: _ref("date", meaning) for name, meaning in fields.items()},
+        "properties": {name: ref("date", meaning) for name, meaning in fields.items()},
         "additionalProperties": False,
     }
 
@@ -385,12 +375,12 @@ def build_case_schema() -> dict[str, Any]:
         ),
         "type": "object",
         "properties": {
-            "id": _text(
+            "id": text(
                 "The case's id, used in every result and error; never a name. Quote an id that is all "
                 "digits. SSD: `pers_person_id`. Example: `child-0001`.",
                 examples=["child-0001"],
             ),
-            "child": _ref("child", "The child: date of birth, or expected date of birth if unborn."),
+            "child": ref("child", "The child: date of birth, or expected date of birth if unborn."),
             "mother": {
                 "title": "mother",
                 "description": "The child's mother, where the procedure's timescales depend on her.",
@@ -447,8 +437,8 @@ def build_case_schema() -> dict[str, Any]:
                 "items": {"$ref": "#/$defs/conference"},
             },
             "core_group_meetings": _dates("The dates of core group meetings."),
-            "plan": _ref("plan", "The child protection plan."),
-            "step_down": _ref("step_down", "The child in need plan that followed the child protection plan."),
+            "plan": ref("plan", "The child protection plan."),
+            "step_down": ref("step_down", "The child in need plan that followed the child protection plan."),
             "significant_changes": {
                 "description": "Significant changes in the child's circumstances.",
                 "type": "array",
@@ -494,30 +484,7 @@ def build_case_schema() -> dict[str, Any]:
 
 def render_case_schema() -> str:
     """The schema file's exact text."""
-    return json.dumps(build_case_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_schema(path: Path, text: str, regenerate: str, argv: Sequence[str]) -> int:
-    """Write ``text`` to ``path`` if it differs; with ``--check``, only report whether it is current.
-
-    Shared by the generated schemas' ``main`` functions. Exit codes: 0 current or written, 1 stale (with
-    ``--check``), 2 bad arguments.
-    """
-    args = list(argv)
-    current = path.read_text(encoding="utf-8") if path.exists() else None
-    if args == ["--check"]:
-        if current == text:
-            return 0
-        print(f"{path} is out of date; run `{regenerate}`", file=sys.stderr)
-        return 1
-    if args:
-        print(f"usage: {regenerate} [--check]", file=sys.stderr)
-        return 2
-    if current != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    return 0
+    return render(build_case_schema())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

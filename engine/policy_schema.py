@@ -22,13 +22,13 @@ Design choices, because they shape every error an author sees:
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .durations import Unit
+from .schema_parts import NOT_BLANK, closed_enum, known_names, only_keys, ref, render, text, write_schema
 from .vocabulary import EVENTS, FACTS, Term
 
 SCHEMA_ID = "https://cpc.example/schemas/policy.schema.json"
@@ -40,7 +40,6 @@ NAME_PATTERN = r"^[a-z][a-z0-9_.]*$"
 ACTION_PATTERN = r"^[a-z][a-z0-9_]*$"
 # [0-9] rather than \d: Python's \d also matches other scripts' digits, ECMA's does not.
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-NOT_BLANK = r"\S"
 
 
 def _duration_pattern() -> str:
@@ -101,35 +100,6 @@ EVENT_KEYS = ("event", "within", "of")
 ELAPSED_KEYS = ("elapsed", "since")
 
 
-def _ref(name: str, description: str, **extra: Any) -> dict[str, Any]:
-    """A property that uses a shared definition but has its own, context-specific description."""
-    return {"description": description, "$ref": f"#/$defs/{name}", **extra}
-
-
-def _text(description: str, **extra: Any) -> dict[str, Any]:
-    """A property holding non-blank text."""
-    return {"description": description, "type": "string", "minLength": 1, "pattern": NOT_BLANK, **extra}
-
-
-def _closed_enum(values: dict[str, str], description: str) -> dict[str, Any]:
-    """An enum whose values each carry a meaning an editor shows while completing."""
-    return {
-        "description": description,
-        "type": "string",
-        "enum": list(values),
-        "enumDescriptions": list(values.values()),
-    }
-
-
-def _only_keys(allowed: Iterable[str], declared: Iterable[str]) -> dict[str, Any]:
-    """A ``propertyNames`` schema refusing the declared keys that are not ``allowed`` in this variant.
-
-    Undeclared keys pass here on purpose: ``additionalProperties: false`` already reports them, and one
-    report per unknown key is enough.
-    """
-    return {"if": {"enum": list(declared)}, "then": {"enum": list(allowed)}}
-
-
 def _names(terms: dict[str, Term], noun: str, pattern_note: str) -> dict[str, Any]:
     """A known name from the vocabulary, or any well-formed name left for ``cpc lint`` to judge."""
     return {
@@ -139,12 +109,7 @@ def _names(terms: dict[str, Term], noun: str, pattern_note: str) -> dict[str, An
             f"known names; `cpc lint` reports any other name with the nearest known one."
         ),
         "anyOf": [
-            {
-                "description": f"A known {noun}.",
-                "type": "string",
-                "enum": list(terms),
-                "enumDescriptions": [t.meaning for t in terms.values()],
-            },
+            known_names(terms, f"A known {noun}."),
             {
                 "description": f"Another {noun} name (lower case, digits, `_`, `.`), checked by `cpc lint`.",
                 "type": "string",
@@ -213,11 +178,14 @@ def _fact_typing() -> list[dict[str, Any]]:
         props: dict[str, Any] = {
             "equals": {"description": f"`{name}` is {words}.", **value},
             "not_equals": {"description": f"`{name}` is {words}.", **value},
-            "in": {"description": f"Values of `{name}`: each {words}.", "items": value},
+            "in": {
+                "description": f"Values of `{name}`: each {words}.",
+                "items": {"description": f"A value of `{name}`.", **value},
+            },
         }
         then: dict[str, Any] = {"properties": props}
         if term.type != "integer":
-            then["propertyNames"] = _only_keys([k for k in FACT_KEYS if k not in ("at_least", "below")], FACT_KEYS)
+            then["propertyNames"] = only_keys([k for k in FACT_KEYS if k not in ("at_least", "below")], FACT_KEYS)
         out.append(
             {
                 "if": {"properties": {"fact": {"const": name}}, "required": ["fact"]},
@@ -240,7 +208,7 @@ def _condition() -> dict[str, Any]:
         ),
         "type": "object",
         "properties": {
-            "fact": _ref(
+            "fact": ref(
                 "fact",
                 "The fact tested, e.g. `conference.child_age_years`. Give exactly one test with it: "
                 "equals, not_equals, in, at_least, below or present.",
@@ -256,7 +224,7 @@ def _condition() -> dict[str, Any]:
             "in": {
                 "description": "Holds when the fact is one of these values, e.g. `in: [initial, review]`.",
                 "type": "array",
-                "items": comparable,
+                "items": {"description": "One of the values the fact may have.", **comparable},
                 "minItems": 1,
                 "uniqueItems": True,
             },
@@ -272,32 +240,32 @@ def _condition() -> dict[str, Any]:
                 "description": "`true`: holds when the fact is known. `false`: holds when it is unknown.",
                 "type": "boolean",
             },
-            "event": _ref(
+            "event": ref(
                 "event",
                 "The event tested. Alone, holds when it has happened; with `within` and `of`, when it "
                 "happened within that time after `of`. Example: `{event: amendment_request}`, "
                 "`{event: significant_change, within: 3 months, of: plan_end}`.",
             ),
-            "within": _ref("duration", "With `event`: the most time after `of` in which `event` counts."),
-            "of": _ref("event", "With `event`: the event the time is counted from."),
-            "elapsed": _ref(
+            "within": ref("duration", "With `event`: the most time after `of` in which `event` counts."),
+            "of": ref("event", "With `event`: the event the time is counted from."),
+            "elapsed": ref(
                 "duration",
                 "Holds when at least this much time has passed between `since` and the evaluation date. "
                 "Example: `{elapsed: 3 months, since: plan_end}`.",
             ),
-            "since": _ref("event", "With `elapsed`: the event the time is counted from."),
+            "since": ref("event", "With `elapsed`: the event the time is counted from."),
         },
         "additionalProperties": False,
         # The key that names the form decides which shape is checked, so an error names what is wrong
         # with the form the author was writing.
         "if": {"required": ["fact"]},
         "then": {
-            "propertyNames": _only_keys(FACT_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
+            "propertyNames": only_keys(FACT_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
             # The fact and a test: the only other keys allowed here are tests.
             "minProperties": 2,
             # And only one test: each test present refuses the others, by name. Counting properties
             # instead would also count an unknown key, which additionalProperties already reports.
-            "dependentSchemas": {op: {"propertyNames": _only_keys(("fact", op), OPERATORS)} for op in OPERATORS},
+            "dependentSchemas": {op: {"propertyNames": only_keys(("fact", op), OPERATORS)} for op in OPERATORS},
             "allOf": _fact_typing(),
         },
         "else": {
@@ -306,13 +274,13 @@ def _condition() -> dict[str, Any]:
                 # `{event: E}` alone: E has happened; with `within` and `of`: it happened within D of E2.
                 "required": ["event"],
                 "dependentRequired": {"within": ["of"], "of": ["within"]},
-                "propertyNames": _only_keys(EVENT_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
+                "propertyNames": only_keys(EVENT_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
             },
             "else": {
                 "if": {"required": ["elapsed"]},
                 "then": {
                     "required": list(ELAPSED_KEYS),
-                    "propertyNames": _only_keys(ELAPSED_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
+                    "propertyNames": only_keys(ELAPSED_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
                 },
                 "else": {
                     "anyOf": [{"required": ["fact"]}, {"required": ["event"]}, {"required": ["elapsed"]}],
@@ -334,17 +302,17 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
         ),
         "type": "object",
         "properties": {
-            "what": _ref(
+            "what": ref(
                 "events",
                 "The event that must happen, or a list of events any of which satisfies the deadline. "
                 "Example: `what: initial_conference`.",
             ),
-            "within": _ref(
+            "within": ref(
                 "duration",
                 "The most time allowed after `of`. The due date is the last day of it, and an event on the "
                 "due date is on time. Example: `within: 15 working days`.",
             ),
-            "of": _ref(
+            "of": ref(
                 "event",
                 "The event that starts the clock, each time it happens. Example: `of: strategy_discussion`.",
             ),
@@ -358,11 +326,11 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
                 "items": {"$ref": "#/$defs/sooner_limit"},
                 "minItems": 1,
             },
-            "at_least": _ref(
+            "at_least": ref(
                 "duration",
                 "The least time the event must come before `before`. Example: `at_least: 2 working days`.",
             ),
-            "before": _ref("event", "The event the time is counted back from, e.g. `before: conference`."),
+            "before": ref("event", "The event the time is counted back from, e.g. `before: conference`."),
             "optional": {
                 "description": (
                     "`true` when `what` need not happen at all, but must be in time if it does (a request "
@@ -371,7 +339,7 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
                 ),
                 "type": "boolean",
             },
-            "statutory": _closed_enum(
+            "statutory": closed_enum(
                 STATUTORY,
                 "Optional. `maximum` on a `within` deadline: a local override may shorten it but never "
                 "lengthen it. `minimum` on an `at_least` deadline: it may be lengthened, never shortened.",
@@ -380,7 +348,7 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
         "additionalProperties": False,
     }
     within_then: dict[str, Any] = {
-        "propertyNames": _only_keys(WITHIN_KEYS, declared),
+        "propertyNames": only_keys(WITHIN_KEYS, declared),
         "properties": {
             "statutory": {
                 "description": "A `within` deadline can only be a statutory maximum.",
@@ -389,7 +357,7 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
         },
     }
     before_then: dict[str, Any] = {
-        "propertyNames": _only_keys(BEFORE_KEYS, declared),
+        "propertyNames": only_keys(BEFORE_KEYS, declared),
         "properties": {
             "statutory": {
                 "description": "An `at_least` deadline can only be a statutory minimum.",
@@ -428,17 +396,17 @@ def _requirement(*, partial: bool) -> dict[str, Any]:
         ),
         "type": "object",
         "properties": {
-            "applies_to": _closed_enum(
+            "applies_to": closed_enum(
                 APPLIES_TO,
                 "What the requirement is checked against: `conference`, `plan`, `cin_plan` or `exclusion_request`.",
             ),
-            "require": _ref(
+            "require": ref(
                 "conditions",
                 "Conditions that must all hold, or the requirement is breached. Example: "
                 "`- {fact: conference.social_care_present, equals: true}`.",
                 minItems=1,
             ),
-            "unless": _ref(
+            "unless": ref(
                 "conditions",
                 "Optional. When all of these hold, failing the requirement is permitted. Example: "
                 "`- {fact: conference.proceeded_inquorate, equals: true}`.",
@@ -471,7 +439,7 @@ def _decision(*, partial: bool) -> dict[str, Any]:
                 "pattern": ACTION_PATTERN,
                 "examples": ["offer_attendance"],
             },
-            "directs": _text(
+            "directs": text(
                 "What the procedure directs, in one plain sentence. Example: The child should be offered "
                 "the chance to attend the conference."
             ),
@@ -498,42 +466,42 @@ def _rule_properties(*, override: bool) -> dict[str, Any]:
             ),
             "$ref": "#/$defs/id",
         },
-        "title": _text(change + "One plain-English sentence: what the rule says."),
-        "kind": _closed_enum(
+        "title": text(change + "One plain-English sentence: what the rule says."),
+        "kind": closed_enum(
             KINDS,
             "`deadline`, `requirement` or `decision`; the rule then needs the mapping of the same name.",
         ),
-        "topic": _closed_enum(TOPICS, change + "Where the rule sits in the procedure."),
-        "when": _ref(
+        "topic": closed_enum(TOPICS, change + "Where the rule sits in the procedure."),
+        "when": ref(
             "conditions",
             change + "Conditions under which the rule applies; all must hold. Leave out if it always "
             "applies. Example: `- {fact: conference.child_age_years, at_least: 12}`.",
         ),
-        "deadline": _ref(
+        "deadline": ref(
             "deadline_change" if override else "deadline",
             "Only the deadline keys to change; each replaces the base's key of that name."
             if override
             else "The deadline's parameters; required when `kind: deadline`.",
         ),
-        "requirement": _ref(
+        "requirement": ref(
             "requirement_change" if override else "requirement",
             "Only the requirement keys to change; each replaces the base's key of that name."
             if override
             else "The requirement's parameters; required when `kind: requirement`.",
         ),
-        "decision": _ref(
+        "decision": ref(
             "decision_change" if override else "decision",
             "Only the decision keys to change; each replaces the base's key of that name."
             if override
             else "The decision's parameters; required when `kind: decision`.",
         ),
-        "cite": _ref(
+        "cite": ref(
             "cite",
             "The local text that says so: a citation or a list of them."
             if override
             else "Where the procedure says this: a citation (`source` and `quote`) or a list of them.",
         ),
-        "reading": _text(
+        "reading": text(
             change + "How an ambiguous sentence was read, in plain words. Review requires it wherever the "
             "text is ambiguous."
         ),
@@ -549,7 +517,7 @@ def _rule() -> dict[str, Any]:
     def kind_branch(kind: str) -> dict[str, Any]:
         return {
             "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-            "then": {"required": [kind], "propertyNames": _only_keys((*RULE_COMMON, kind), declared)},
+            "then": {"required": [kind], "propertyNames": only_keys((*RULE_COMMON, kind), declared)},
         }
 
     return {
@@ -589,7 +557,7 @@ def _calendar() -> dict[str, Any]:
         ),
         "type": "object",
         "properties": {
-            "bank_holidays": _closed_enum(
+            "bank_holidays": closed_enum(
                 BANK_HOLIDAYS, "The bank holidays that are not working days: `england-and-wales`."
             ),
             "closure_days": {
@@ -600,7 +568,7 @@ def _calendar() -> dict[str, Any]:
                 "items": {"$ref": "#/$defs/date"},
                 "uniqueItems": True,
             },
-            "deadline_on_non_working_day": _closed_enum(
+            "deadline_on_non_working_day": closed_enum(
                 NON_WORKING_DAY,
                 "When a due date counted in calendar days, weeks, months or hours lands on a weekend, bank "
                 "holiday or closure day: `keep` it (the default), or move it to the `next_working_day` or "
@@ -623,11 +591,11 @@ def build_policy_schema() -> dict[str, Any]:
         ),
         "type": "object",
         "properties": {
-            "area": _ref(
+            "area": ref(
                 "slug",
                 "The area's slug: lower case with hyphens, the folder name under policies/. Example: `berkshire`.",
             ),
-            "title": _text("The procedure's title as its readers know it. Example: Child Protection Conferences."),
+            "title": text("The procedure's title as its readers know it. Example: Child Protection Conferences."),
             "version": {
                 "description": (
                     'The version of the procedure this document encodes, as a string: quote it ("1.4") '
@@ -638,10 +606,8 @@ def build_policy_schema() -> dict[str, Any]:
                 "pattern": NOT_BLANK,
                 "examples": ["v97", "1.4"],
             },
-            "effective_from": _ref(
-                "date", "The date this version is in force from, YYYY-MM-DD. Example: `2025-04-01`."
-            ),
-            "extends": _ref(
+            "effective_from": ref("date", "The date this version is in force from, YYYY-MM-DD. Example: `2025-04-01`."),
+            "extends": ref(
                 "slug",
                 "The area whose policy this one builds on: `england` for every local area. Leave out for the "
                 "national baseline.",
@@ -654,10 +620,10 @@ def build_policy_schema() -> dict[str, Any]:
                 ),
                 "type": "object",
                 "propertyNames": {"pattern": SLUG_PATTERN},
-                "additionalProperties": _ref("source", "A document the policy encodes: its title and file."),
+                "additionalProperties": ref("source", "A document the policy encodes: its title and file."),
                 "minProperties": 1,
             },
-            "calendar": _ref("calendar", "Optional working-day settings: bank holidays, closure days."),
+            "calendar": ref("calendar", "Optional working-day settings: bank holidays, closure days."),
             "rules": {
                 "description": ("Rules this policy adds. A rule id must not already exist in the policy it extends."),
                 "type": "array",
@@ -728,8 +694,8 @@ def build_policy_schema() -> dict[str, Any]:
                 "description": "Another time limit on the same event; whichever due date is sooner applies.",
                 "type": "object",
                 "properties": {
-                    "within": _ref("duration", "The most time allowed after `of`. Example: `3 months`."),
-                    "of": _ref("event", "The event that starts this clock. Example: `pre_birth_conference`."),
+                    "within": ref("duration", "The most time allowed after `of`. Example: `3 months`."),
+                    "of": ref("event", "The event that starts this clock. Example: `pre_birth_conference`."),
                 },
                 "required": ["within", "of"],
                 "additionalProperties": False,
@@ -745,16 +711,16 @@ def build_policy_schema() -> dict[str, Any]:
                 "description": "A quotation from a source that says what the rule says.",
                 "type": "object",
                 "properties": {
-                    "source": _ref(
+                    "source": ref(
                         "slug",
                         "The id of a source declared under `sources` here or in a policy this one extends.",
                     ),
-                    "quote": _text(
+                    "quote": text(
                         "Words copied from the source text; `cpc lint --sources DIR` checks they appear "
                         'there and state each number the rule sets. Example: "The Initial Child Protection '
                         'Conference should take place within 15 working days of".'
                     ),
-                    "note": _text("Optional. A remark about the citation for reviewers."),
+                    "note": text("Optional. A remark about the citation for reviewers."),
                 },
                 "required": ["source", "quote"],
                 "additionalProperties": False,
@@ -765,7 +731,7 @@ def build_policy_schema() -> dict[str, Any]:
                 "description": "A document the policy encodes.",
                 "type": "object",
                 "properties": {
-                    "title": _text("The document's title as published."),
+                    "title": text("The document's title as published."),
                     "file": {
                         "description": (
                             "The name of the document's text file in the sources folder given to "
@@ -775,7 +741,7 @@ def build_policy_schema() -> dict[str, Any]:
                         "minLength": 1,
                         "pattern": r"^[^/\\]+$",
                     },
-                    "published": _ref("date", "Optional. The date the document was published, YYYY-MM-DD."),
+                    "published": ref("date", "Optional. The date the document was published, YYYY-MM-DD."),
                     "url": {
                         "description": "Optional. Where the document is published, an http(s) address.",
                         "type": "string",
@@ -794,12 +760,12 @@ def build_policy_schema() -> dict[str, Any]:
                 "description": "An inherited rule that does not apply in this area.",
                 "type": "object",
                 "properties": {
-                    "id": _ref("id", "The id of the inherited rule that does not apply here."),
-                    "reason": _text(
+                    "id": ref("id", "The id of the inherited rule that does not apply here."),
+                    "reason": text(
                         "Why the rule does not apply, shown wherever it would have been. Example: The "
                         "local procedure has no pre-birth transfer conference."
                     ),
-                    "cite": _ref("cite", "Optional. The local text that says so."),
+                    "cite": ref("cite", "Optional. The local text that says so."),
                 },
                 "required": ["id", "reason"],
                 "additionalProperties": False,
@@ -810,27 +776,12 @@ def build_policy_schema() -> dict[str, Any]:
 
 def render_policy_schema() -> str:
     """The schema file's exact text."""
-    return json.dumps(build_policy_schema(), indent=2, ensure_ascii=False) + "\n"
+    return render(build_policy_schema())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write ``schemas/policy.schema.json``; with ``--check``, only report whether it is current."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    text = render_policy_schema()
-    current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else None
-    if args == ["--check"]:
-        if current == text:
-            return 0
-        print(f"{SCHEMA_PATH} is out of date; run `{REGENERATE}`", file=sys.stderr)
-        return 1
-    if args:
-        print(f"usage: {REGENERATE} [--check]", file=sys.stderr)
-        return 2
-    if current != text:
-        SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)
-        SCHEMA_PATH.write_text(text, encoding="utf-8")
-        print(f"wrote {SCHEMA_PATH}")
-    return 0
+    return write_schema(SCHEMA_PATH, render_policy_schema(), REGENERATE, sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

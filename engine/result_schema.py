@@ -19,15 +19,15 @@ Design choices:
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .case_schema import DATE_TIME_PATTERN, write_schema
+from .case_schema import DATE_TIME_PATTERN
 from .durations import Unit
-from .policy_schema import ACTION_PATTERN, DATE_PATTERN, NOT_BLANK, SLUG_PATTERN
+from .policy_schema import ACTION_PATTERN, DATE_PATTERN, SLUG_PATTERN
+from .schema_parts import closed_enum, known_names, only_keys, ref, render, text, write_schema
 from .vocabulary import EVENTS, FACTS, Term
 
 SCHEMA_ID = "https://cpc.example/schemas/result.schema.json"
@@ -76,41 +76,8 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
 EXPLAIN_KEYS = ("matched",)
 
 
-def _ref(name: str, description: str, **extra: Any) -> dict[str, Any]:
-    """A property that uses a shared definition but has its own, context-specific description."""
-    return {"description": description, "$ref": f"#/$defs/{name}", **extra}
-
-
-def _text(description: str, **extra: Any) -> dict[str, Any]:
-    """A property holding non-blank text."""
-    return {"description": description, "type": "string", "minLength": 1, "pattern": NOT_BLANK, **extra}
-
-
-def _closed_enum(values: dict[str, str], description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "type": "string",
-        "enum": list(values),
-        "enumDescriptions": list(values.values()),
-    }
-
-
 def _names(terms: dict[str, Term], noun: str) -> dict[str, Any]:
-    return {
-        "title": noun,
-        "description": f"A {noun} of the vocabulary in engine/vocabulary.py.",
-        "type": "string",
-        "enum": list(terms),
-        "enumDescriptions": [t.meaning for t in terms.values()],
-    }
-
-
-def _only_keys(allowed: Sequence[str], declared: Sequence[str]) -> dict[str, Any]:
-    """A ``propertyNames`` schema refusing the declared keys that are not ``allowed`` for this kind.
-
-    Undeclared keys pass here on purpose: ``additionalProperties: false`` already reports them once.
-    """
-    return {"if": {"enum": list(declared)}, "then": {"enum": list(allowed)}}
+    return {"title": noun, **known_names(terms, f"A {noun} of the vocabulary in engine/vocabulary.py.")}
 
 
 def _not_keys(*keys: str) -> dict[str, Any]:
@@ -156,7 +123,7 @@ def _kind_branches() -> list[dict[str, Any]]:
             "properties": {
                 "status": {"description": f"A {kind}'s status: {', '.join(statuses)}.", "enum": list(statuses)}
             },
-            "propertyNames": _only_keys((*COMMON_KEYS, *KIND_KEYS[kind], *EXPLAIN_KEYS), declared),
+            "propertyNames": only_keys((*COMMON_KEYS, *KIND_KEYS[kind], *EXPLAIN_KEYS), declared),
             **needs[kind],
         }
         branches.append({"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]}, "then": then})
@@ -181,19 +148,19 @@ def _result() -> dict[str, Any]:
         ),
         "type": "object",
         "properties": {
-            "rule": _text(
+            "rule": text(
                 "The rule's id in the policy. Example: `icpc-timescale`.",
                 pattern=SLUG_PATTERN,
                 examples=["icpc-timescale"],
             ),
-            "title": _text("The rule's title: one plain-English sentence of what it says."),
-            "kind": _closed_enum(KINDS, "`deadline`, `requirement` or `decision`; decides the other keys."),
-            "status": _closed_enum(
+            "title": text("The rule's title: one plain-English sentence of what it says."),
+            "kind": closed_enum(KINDS, "`deadline`, `requirement` or `decision`; decides the other keys."),
+            "status": closed_enum(
                 _all_statuses(),
                 "The verdict. A deadline is `met`, `missed`, `pending` or `overdue`; a requirement `met`, "
                 "`breached` or `not_assessable`; a decision `applies`.",
             ),
-            "subject": _ref(
+            "subject": ref(
                 "subject",
                 "What the result is about when the rule applies to each of several things, e.g. "
                 '`{"type": "conference", "id": "icpc-1"}`. Absent when it is about the case as a whole.',
@@ -207,43 +174,43 @@ def _result() -> dict[str, Any]:
                 "then": {"items": {"$ref": "#/$defs/event"}, "minItems": 1, "uniqueItems": True},
                 "else": {"$ref": "#/$defs/event"},
             },
-            "clock": _ref(
+            "clock": ref(
                 "clock",
                 "Deadline: the occurrence of the event the deadline counts from (`of`) or back to (`before`).",
             ),
-            "due": _ref(
+            "due": ref(
                 "date_or_date_time",
                 "Deadline: the last date on which `what` is on time; a date-time for hours counted from a date-time.",
             ),
-            "done": _ref(
+            "done": ref(
                 "date_or_date_time",
                 "Deadline: when `what` happened. Present when the status is `met` or `missed`.",
             ),
-            "late": _ref(
+            "late": ref(
                 "late",
                 "Deadline: how late, when the status is `missed` or `overdue` (overdue: as of the evaluation date).",
             ),
             "failed": {
                 "description": "Requirement: the conditions that do not hold, in words.",
                 "type": "array",
-                "items": _text("A condition that does not hold, in words."),
+                "items": text("A condition that does not hold, in words."),
             },
             "missing": {
                 "description": "Requirement: the facts the case does not record and the requirement needs.",
                 "type": "array",
-                "items": _ref("fact", "A fact the case does not record."),
+                "items": ref("fact", "A fact the case does not record."),
                 "uniqueItems": True,
             },
-            "action": _text(
+            "action": text(
                 "Decision: the decision's slug, stable for software to act on. Example: `offer_attendance`.",
                 pattern=ACTION_PATTERN,
             ),
-            "directs": _text("Decision: what the procedure directs."),
-            "area": _text(
+            "directs": text("Decision: what the procedure directs."),
+            "area": text(
                 "The area whose policy the rule was evaluated in. Example: `berkshire`.", pattern=SLUG_PATTERN
             ),
-            "policy_version": _text("The version of the area's policy in force on the evaluation date."),
-            "defined_in": _text(
+            "policy_version": text("The version of the area's policy in force on the evaluation date."),
+            "defined_in": text(
                 "The area whose policy text the rule comes from: the evaluated area, or one it extends, "
                 "such as `england`.",
                 pattern=SLUG_PATTERN,
@@ -280,10 +247,10 @@ def build_result_schema() -> dict[str, Any]:
         ),
         "type": "object",
         "properties": {
-            "case": _text("The case's `id`, as the case file gives it.", examples=["child-0001"]),
-            "area": _text("The area whose policy was evaluated. Example: `berkshire`.", pattern=SLUG_PATTERN),
-            "policy_version": _text("The version of the area's policy in force on `as_of`. Example: `v97`."),
-            "as_of": _ref("date", "The evaluation date: events dated after it have not happened yet."),
+            "case": text("The case's `id`, as the case file gives it.", examples=["child-0001"]),
+            "area": text("The area whose policy was evaluated. Example: `berkshire`.", pattern=SLUG_PATTERN),
+            "policy_version": text("The version of the area's policy in force on `as_of`. Example: `v97`."),
+            "as_of": ref("date", "The evaluation date: events dated after it have not happened yet."),
             "results": {
                 "description": "Every result, one per rule and subject that gave one.",
                 "type": "array",
@@ -318,8 +285,8 @@ def build_result_schema() -> dict[str, Any]:
                 "description": "The thing of the case a result is about.",
                 "type": "object",
                 "properties": {
-                    "type": _closed_enum(SUBJECTS, "`conference`, `exclusion_request` or `report`."),
-                    "id": _text(
+                    "type": closed_enum(SUBJECTS, "`conference`, `exclusion_request` or `report`."),
+                    "id": text(
                         "Its id: a conference's `id`, or an id the engine gives an exclusion request or report "
                         "of a conference.",
                         examples=["icpc-1"],
@@ -333,8 +300,8 @@ def build_result_schema() -> dict[str, Any]:
                 "description": "The occurrence of the event a deadline counts from or back to.",
                 "type": "object",
                 "properties": {
-                    "event": _ref("event", "The event. Example: `strategy_discussion`."),
-                    "date": _ref("date_or_date_time", "When it happened (or, counted back from, is to happen)."),
+                    "event": ref("event", "The event. Example: `strategy_discussion`."),
+                    "date": ref("date_or_date_time", "When it happened (or, counted back from, is to happen)."),
                 },
                 "required": ["event", "date"],
                 "additionalProperties": False,
@@ -345,7 +312,7 @@ def build_result_schema() -> dict[str, Any]:
                 "type": "object",
                 "properties": {
                     "amount": {"description": "How many units late.", "type": "integer", "minimum": 0},
-                    "unit": _closed_enum(
+                    "unit": closed_enum(
                         LATE_UNITS,
                         "`working days` for a working-day rule, `hours` for an hours rule, `days` (calendar) "
                         "otherwise; plural whatever the amount.",
@@ -359,12 +326,12 @@ def build_result_schema() -> dict[str, Any]:
                 "description": "A quotation from a source of the policy.",
                 "type": "object",
                 "properties": {
-                    "source": _text(
+                    "source": text(
                         "The id of the source in the policy that declares it. Example: `berkshire-cpc`.",
                         pattern=SLUG_PATTERN,
                     ),
-                    "file": _text("The source's text file, as the policy's `sources` name it."),
-                    "quote": _text("The words quoted from the source."),
+                    "file": text("The source's text file, as the policy's `sources` name it."),
+                    "quote": text("The words quoted from the source."),
                 },
                 "required": ["source", "file", "quote"],
                 "additionalProperties": False,
@@ -374,12 +341,12 @@ def build_result_schema() -> dict[str, Any]:
                 "description": "With `--explain`: one rule pattern that matched, and what it matched on.",
                 "type": "object",
                 "properties": {
-                    "pattern": _text("The pattern that matched."),
-                    "fact": _text("The fact it matched on."),
+                    "pattern": text("The pattern that matched."),
+                    "fact": text("The fact it matched on."),
                     "conditions": {
                         "description": "The conditions the pattern tested, in words.",
                         "type": "array",
-                        "items": _text("A condition, in words."),
+                        "items": text("A condition, in words."),
                     },
                 },
                 "required": ["pattern", "fact", "conditions"],
@@ -391,7 +358,7 @@ def build_result_schema() -> dict[str, Any]:
 
 def render_result_schema() -> str:
     """The schema file's exact text."""
-    return json.dumps(build_result_schema(), indent=2, ensure_ascii=False) + "\n"
+    return render(build_result_schema())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,7 +15,7 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from engine import case_schema, result_schema
 from engine.vocabulary import EVENTS, FACTS
 from engine.yamlload import jsonable, load_file
+
+from .schema_walk import undescribed
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "case"
@@ -112,31 +114,11 @@ def test_main_writes_and_checks(name: str, tmp_path: Path, monkeypatch: pytest.M
     assert module.main(["--bogus"]) == 2
 
 
-def _undescribed(node: Any, where: str) -> Iterator[str]:
-    """Paths of property (and definition) schemas without a description; ``if`` schemas are tests only."""
-    if isinstance(node, list):
-        for i, item in enumerate(node):
-            yield from _undescribed(item, f"{where}/{i}")
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        if key == "if":
-            continue
-        if key in ("properties", "$defs") and isinstance(value, dict):
-            for name, sub in value.items():
-                if isinstance(sub, dict) and not sub.get("description"):
-                    yield f"{where}/{key}/{name}"
-        if key == "items" and isinstance(value, dict) and "$ref" not in value and not value.get("description"):
-            yield f"{where}/{key}"
-        yield from _undescribed(value, f"{where}/{key}")
-
-
 @pytest.mark.parametrize("name", list(SCHEMAS))
 def test_every_property_has_a_description(name: str) -> None:
     schema = BUILD[name]()
     assert schema.get("description")
-    missing = list(_undescribed(schema, "#"))
+    missing = list(undescribed(schema, "#"))
     assert not missing, "no description at:\n" + "\n".join(missing)
 
 

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ from engine import policy_schema
 from engine.durations import DurationError, Unit, parse_duration
 from engine.policy_schema import REGENERATE, SCHEMA_PATH, build_policy_schema, render_policy_schema
 from engine.vocabulary import EVENTS, FACTS
+
+from .schema_walk import undescribed
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "schema"
@@ -90,33 +91,10 @@ def test_checked_in_schema_is_current() -> None:
     )
 
 
-def _undescribed(node: Any, where: str) -> Iterator[str]:
-    """Paths of property (and definition) schemas without a description.
-
-    ``if`` schemas are tests, never shown to an author, so they are not searched.
-    """
-    if isinstance(node, list):
-        for i, item in enumerate(node):
-            yield from _undescribed(item, f"{where}/{i}")
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        if key == "if":
-            continue
-        if key in ("properties", "$defs") and isinstance(value, dict):
-            for name, sub in value.items():
-                if isinstance(sub, dict) and not sub.get("description"):
-                    yield f"{where}/{key}/{name}"
-        if key == "additionalProperties" and isinstance(value, dict) and not value.get("description"):
-            yield f"{where}/{key}"
-        yield from _undescribed(value, f"{where}/{key}")
-
-
 def test_every_property_has_a_description() -> None:
     schema = build_policy_schema()
     assert schema.get("description")
-    missing = list(_undescribed(schema, "#"))
+    missing = list(undescribed(schema, "#"))
     assert not missing, "no description at:\n" + "\n".join(missing)
 
 
