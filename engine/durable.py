@@ -315,9 +315,7 @@ class Ruleset:
     :meth:`close`, or when the object is garbage collected.
     """
 
-    def __init__(
-        self, name: str, engine_name: str, rules: tuple[Rule, ...], definition: dict[str, Any]
-    ) -> None:
+    def __init__(self, name: str, engine_name: str, rules: tuple[Rule, ...], definition: dict[str, Any]) -> None:
         self._name = name
         self._engine_name = engine_name
         self._rules = rules
@@ -326,9 +324,7 @@ class Ruleset:
         self._definition = definition
         self._lock = threading.Lock()
         self._leaked = 0
-        self._handle: int | None = _core.create_ruleset(
-            engine_name, json.dumps(definition, ensure_ascii=False)
-        )
+        self._handle: int | None = _core.create_ruleset(engine_name, json.dumps(definition, ensure_ascii=False))
         # Release the C ruleset with the object; the finalizer must not hold a reference to ``self``.
         self._finalizer = weakref.finalize(self, _core.delete_ruleset, self._handle)
 
@@ -483,9 +479,7 @@ class Ruleset:
             return False
         return True
 
-    def _matches(
-        self, fired: list[tuple[str, dict[str, Any]]], facts: Sequence[Mapping[str, Any]]
-    ) -> list[Match]:
+    def _matches(self, fired: list[tuple[str, dict[str, Any]]], facts: Sequence[Mapping[str, Any]]) -> list[Match]:
         matches: list[tuple[int, tuple[int, ...], Match]] = []
         for name, bound in fired:
             aliases = self._aliases[name]
@@ -524,8 +518,7 @@ def compile_ruleset(name: str, rules: Sequence[Rule]) -> Ruleset:
             )
         if rule.name in seen:
             raise DuplicateRuleError(
-                f"ruleset {name}: two rules are named {rule.name!r}; durable-rules would silently keep "
-                "only the last"
+                f"ruleset {name}: two rules are named {rule.name!r}; durable-rules would silently keep only the last"
             )
         seen.add(rule.name)
         definition[rule.name] = _compile_rule(name, rule)
@@ -553,9 +546,7 @@ def _compile_rule(ruleset: str, rule: Rule) -> dict[str, Any]:
         if not isinstance(pattern, Pattern):
             raise RulesetError(f"{where}: match holds {type(pattern).__name__}, not Pattern")
         if not _ALIAS.fullmatch(pattern.alias):
-            raise RulesetError(
-                f"{where}: alias {pattern.alias!r} must be a letter followed by letters, digits, _"
-            )
+            raise RulesetError(f"{where}: alias {pattern.alias!r} must be a letter followed by letters, digits, _")
         if pattern.alias in bound:
             raise RulesetError(f"{where}: alias {pattern.alias!r} is used twice")
         condition = _compile_condition(pattern.where, tuple(bound), f"{where}, pattern {pattern.alias!r}")
@@ -592,8 +583,7 @@ def _compile_condition(condition: Condition, bound: tuple[str, ...], where: str)
     field, op, value = condition.field, condition.op, condition.value
     if not isinstance(field, str) or not _FIELD.fullmatch(field) or field.split(".")[0] in _RESERVED_KEYS:
         raise RulesetError(
-            f"{where}: field {field!r}: use dotted identifiers, and not {sorted(_RESERVED_KEYS)} "
-            "(the wrapper's)"
+            f"{where}: field {field!r}: use dotted identifiers, and not {sorted(_RESERVED_KEYS)} (the wrapper's)"
         )
     if op not in _OPS:
         raise RulesetError(f"{where}: unknown operator {op!r}; use one of {sorted(_OPS)}")
@@ -613,8 +603,7 @@ def _compile_condition(condition: Condition, bound: tuple[str, ...], where: str)
         return {"$neq": {field: rvalue}}
     if not isinstance(value, Ref) and (isinstance(value, bool) or not isinstance(value, str | int | float)):
         raise RulesetError(
-            f"{where}: {op} needs a number or a string, not {value!r}: durable-rules orders mixed types "
-            "arbitrarily"
+            f"{where}: {op} needs a number or a string, not {value!r}: durable-rules orders mixed types arbitrarily"
         )
     return {_ORDERING[op]: {field: rvalue}}
 
@@ -623,8 +612,7 @@ def _rvalue(value: object, bound: tuple[str, ...], where: str) -> Any:
     if isinstance(value, Ref):
         if value.alias not in bound:
             raise RulesetError(
-                f"{where}: Ref to {value.alias!r}, which no earlier pattern of the rule binds "
-                f"(bound: {list(bound)})"
+                f"{where}: Ref to {value.alias!r}, which no earlier pattern of the rule binds (bound: {list(bound)})"
             )
         if not _FIELD.fullmatch(value.field):
             raise RulesetError(f"{where}: Ref field {value.field!r} is not a dotted identifier")

@@ -57,9 +57,7 @@ def raw_ruleset(rules: dict[str, dict[str, Any]], fired: list[tuple[str, dict[st
 
         return action
 
-    definition = {
-        name: {**rule, "run": recorder(name)} for name, rule in json.loads(json.dumps(rules)).items()
-    }
+    definition = {name: {**rule, "run": recorder(name)} for name, rule in json.loads(json.dumps(rules)).items()}
     return durable_engine.Ruleset(f"raw-{next(_names)}", None, definition)
 
 
@@ -367,13 +365,9 @@ def test_an_oversize_fact_fails_with_error_302_and_the_wrapper_says_why() -> Non
     try:
         core.assert_fact(handle, json.dumps({"kind": "x", "sid": "fits", **{f"f{i}": i for i in range(251)}}))
         with pytest.raises(core.error, match="302"):
-            core.assert_fact(
-                handle, json.dumps({"kind": "x", "sid": "too-big", **{f"f{i}": i for i in range(252)}})
-            )
+            core.assert_fact(handle, json.dumps({"kind": "x", "sid": "too-big", **{f"f{i}": i for i in range(252)}}))
         with pytest.raises(core.error, match="302"):  # keys of nested objects count, and so does their key
-            core.assert_fact(
-                handle, json.dumps({"kind": "x", "sid": "nested", "o": {f"f{i}": i for i in range(251)}})
-            )
+            core.assert_fact(handle, json.dumps({"kind": "x", "sid": "nested", "o": {f"f{i}": i for i in range(251)}}))
     finally:
         core.delete_ruleset(handle)
     # In a batch the same fact is accepted without an error, and reading its match crashes the process.
@@ -423,9 +417,7 @@ def test_a_host_starts_timer_threads_and_ruleset_names_are_global_to_it_the_wrap
         assert len(set(threading.enumerate()) - before) == 2
         host.register_rulesets({"same-name": {"r": {"all": [{"m": {"kind": "x"}}], "run": lambda c: None}}})
         with pytest.raises(Exception, match="already registered"):
-            host.register_rulesets(
-                {"same-name": {"r": {"all": [{"m": {"kind": "y"}}], "run": lambda c: None}}}
-            )
+            host.register_rulesets({"same-name": {"r": {"all": [{"m": {"kind": "y"}}], "run": lambda c: None}}})
     finally:
         stop_host_timers(host)
 
@@ -559,9 +551,7 @@ def test_dotted_fields_read_flat_keys_and_nested_objects_alike() -> None:
 
 
 def test_the_definition_is_the_json_durable_was_given() -> None:
-    ruleset = compile_ruleset(
-        "shown", [Rule("r", match=(Pattern("a", all_of(eq("kind", "x"), exists("n"))),))]
-    )
+    ruleset = compile_ruleset("shown", [Rule("r", match=(Pattern("a", all_of(eq("kind", "x"), exists("n"))),))])
     definition = ruleset.definition
     assert list(definition) == ["shown"]
     assert json.loads(json.dumps(definition)) == definition
