@@ -15,29 +15,14 @@ from pathlib import Path
 import click
 
 from . import __version__
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"cpc: {message}", err=True)
-    sys.exit(EXIT_ERROR)
-
-
-def _policy_error(exc) -> None:
-    from .lint.reporters import text
-
-    click.echo(f"cpc: {exc.message}", err=True)
-    if exc.findings:
-        click.echo(text(exc.findings, len({f.file for f in exc.findings})), err=True, nl=False)
-    sys.exit(EXIT_ERROR)
-
-
-policies_option = click.option(
-    "--policies",
-    "policies_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of area policies. Default: ./policies if present, else the policies shipped with cpc.",
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    fail,
+    parse_date,
+    policies_option,
+    policy_error,
 )
 
 
@@ -87,7 +72,7 @@ def lint(paths: tuple[Path, ...], sources: Path | None, fmt: str, explain: str |
     if explain:
         rule = lookup(explain)
         if rule is None:
-            _fail(f"no lint code '{explain}'; `cpc lint --list-rules` lists them")
+            fail(f"no lint code '{explain}'; `cpc lint --list-rules` lists them")
         click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
         click.echo(rule.documentation())
         return
@@ -95,7 +80,7 @@ def lint(paths: tuple[Path, ...], sources: Path | None, fmt: str, explain: str |
     try:
         result = run_lint(targets, sources)
     except UsageError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     chosen = reporters.auto_format() if fmt == "auto" else fmt
     color = chosen == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(reporters.render(chosen, result.findings, len(result.files), color=color), nl=False)
@@ -118,7 +103,7 @@ def show(area: str, policies_dir: Path | None, fmt: str) -> None:
     try:
         policy = open_policy(area, policies_dir)
     except PolicyError as exc:
-        _policy_error(exc)
+        policy_error(exc)
     click.echo(show_module.as_json(policy) if fmt == "json" else show_module.as_text(policy), nl=False)
 
 
@@ -137,80 +122,8 @@ def new(area: str, base: str, policies_dir: Path | None) -> None:
     try:
         target = new_area(area, base, root)
     except ScaffoldError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"created {target}; check it with: cpc lint {target.parent}")
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option} {value!r} is not a date; write YYYY-MM-DD")
-    return None
-
-
-def _case_error(exc) -> None:
-    for f in exc.findings:
-        where = f" ({f.path})" if f.path else ""
-        click.echo(f"{f.file}:{f.line}:{f.column}: {f.code} {f.message}{where}", err=True)
-        if f.hint:
-            click.echo(f"    hint: {f.hint}", err=True)
-
-
-@cli.command(name="eval")
-@click.option("--policy", "area", required=True, help="The area (berkshire) or a policy file to evaluate against.")
-@click.argument("cases", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The evaluation date. Default: today.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--explain", is_flag=True, help="Say which conditions matched on which facts, for every result.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is overdue, breached or missed.")
-@policies_option
-def evaluate(
-    area: str,
-    cases: tuple[Path, ...],
-    as_of: str | None,
-    fmt: str,
-    explain: bool,
-    exit_zero: bool,
-    policies_dir: Path | None,
-) -> None:
-    """Evaluate CASE files (YAML or JSON) against an area's policy.
-
-    Uses the version of the policy in force on the evaluation date. Text output lists what is overdue,
-    breached or missed first, then what is coming up, what the procedure directs, and what was met, each
-    with the sentence of the procedure it rests on. JSON prints one object per case per line
-    (schemas/result.schema.json).
-
-    Exit codes: 0 all evaluated and nothing overdue, breached or missed; 1 something is; 2 a case or the
-    policy could not be used (the error names file, line, column and field, never the case's contents).
-    """
-    from . import evalreport
-    from .api import CaseError, PolicyError, load_policy
-
-    day = _date(as_of, "--as-of") or dt.date.today()
-    try:
-        policy = load_policy(area, policies_dir=policies_dir)
-        policy.evaluator(day)
-    except PolicyError as exc:
-        _policy_error(exc)
-    attention = failed = False
-    for path in cases:
-        try:
-            evaluation = policy.evaluate(path, as_of=day, explain=explain)
-        except CaseError as exc:
-            _case_error(exc)
-            failed = True
-            continue
-        attention = attention or evalreport.needs_attention(evaluation)
-        if fmt == "json":
-            click.echo(evalreport.json_line(evaluation), nl=False)
-        elif fmt == "markdown":
-            click.echo(evalreport.markdown(evaluation, explain=explain))
-        else:
-            click.echo(evalreport.text(evaluation, explain=explain))
-    sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if attention and not exit_zero else EXIT_OK)
 
 
 @cli.command(name="test")
@@ -232,11 +145,11 @@ def test_policies(areas: tuple[str, ...], policies_dir: Path | None, strict: boo
     ok = True
     for name in names:
         if not (root / name).is_dir():
-            _fail(f"no area '{name}' in {root}")
+            fail(f"no area '{name}' in {root}")
         try:
             report = run_area(root / name, root)
         except PolicyError as exc:
-            _policy_error(exc)
+            policy_error(exc)
         passed = sum(1 for o in report.outcomes if o.passed)
         click.echo(f"{name}: {passed} of {len(report.outcomes)} tests passed")
         for outcome in report.outcomes:
@@ -260,11 +173,11 @@ def compile_command(area: str, as_of: str | None, policies_dir: Path | None) -> 
 
     from .api import PolicyError, load_policy
 
-    day = _date(as_of, "--as-of") or dt.date.today()
+    day = parse_date(as_of, "--as-of") or dt.date.today()
     try:
         evaluator = load_policy(area, policies_dir=policies_dir).evaluator(day)
     except PolicyError as exc:
-        _policy_error(exc)
+        policy_error(exc)
     compiled = evaluator.compiled
     click.echo(json.dumps(compiled.ruleset.definition, indent=2, ensure_ascii=False))
 
@@ -276,6 +189,12 @@ def schema(name: str) -> None:
     from .resources import schema_text
 
     click.echo(schema_text(name), nl=False)
+
+
+# Commands that live in their own modules.
+from .cli_eval import evaluate  # noqa: E402
+
+cli.add_command(evaluate)
 
 
 def main() -> None:

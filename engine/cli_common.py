@@ -1,0 +1,58 @@
+"""What every `cpc` command shares: exit codes, error printing, common options, date arguments.
+
+Command modules import from here, never from ``engine.cli``, so that any of them can be imported alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def fail(message: str) -> None:
+    """Print ``cpc: message`` on stderr and exit 2."""
+    click.echo(f"cpc: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def policy_error(exc) -> None:
+    """Print a policy that cannot be used, with its lint findings, and exit 2."""
+    from .lint.reporters import text
+
+    click.echo(f"cpc: {exc.message}", err=True)
+    if exc.findings:
+        click.echo(text(exc.findings, len({f.file for f in exc.findings})), err=True, nl=False)
+    sys.exit(EXIT_ERROR)
+
+
+policies_option = click.option(
+    "--policies",
+    "policies_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of area policies. Default: ./policies if present, else the policies shipped with cpc.",
+)
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option's value as a date; a clear usage error otherwise."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date; write YYYY-MM-DD")
+    return None
+
+
+def case_error(exc) -> None:
+    """Print a case's findings on stderr: file, line, column, code and field, never its values."""
+    for f in exc.findings:
+        where = f" ({f.path})" if f.path else ""
+        click.echo(f"{f.file}:{f.line}:{f.column}: {f.code} {f.message}{where}", err=True)
+        if f.hint:
+            click.echo(f"    hint: {f.hint}", err=True)
