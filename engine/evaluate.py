@@ -178,18 +178,27 @@ class Evaluator:
         def holds(rule_name: str, condition: dict) -> bool:
             return any(_same_subject(m, condition, match) for m in fired.get(rule_name, []))
 
-        if compiled.unless and all(holds(h, c) for h, _, c in compiled.unless):
-            return self._result(compiled, "met", subject, matched)
-        failed, missing = [], []
-        for holds_rule, known_rule, condition in compiled.require:
+        def verdict(holds_rule: str, known_rule: str, condition: dict) -> str:
             if holds(holds_rule, condition):
-                continue
-            if holds(known_rule, condition):
-                failed.append(describe.condition(condition))
-            else:
-                missing.append(condition["fact"])
+                return "holds"
+            return "does not hold" if holds(known_rule, condition) else "not recorded"
+
+        verdicts = {
+            group: [(verdict(h, k, c), c) for h, k, c in conditions]
+            for group, conditions in (("require", compiled.require), ("unless", compiled.unless))
+        }
+        if matched:
+            matched = matched + tuple(
+                Explained(group, f"{group} condition", (f"{describe.condition(c)}: {v}",))
+                for group, pairs in verdicts.items()
+                for v, c in pairs
+            )
+        if verdicts["unless"] and all(v == "holds" for v, _ in verdicts["unless"]):
+            return self._result(compiled, "met", subject, matched)
+        failed = tuple(describe.condition(c) for v, c in verdicts["require"] if v == "does not hold")
+        missing = tuple(c["fact"] for v, c in verdicts["require"] if v == "not recorded")
         status = "breached" if failed else "not_assessable" if missing else "met"
-        return self._result(compiled, status, subject, matched, failed=tuple(failed), missing=tuple(missing))
+        return self._result(compiled, status, subject, matched, failed=failed, missing=missing)
 
     def _timing_holds(
         self, compiled: CompiledRule, match: Match, occurrences: list[Occurrence], facts: CaseFacts
