@@ -128,10 +128,13 @@ def _parse(text: str) -> Duration:
     if not words.endswith("s"):
         words += "s"
     unit = Unit(words)
-    if amount != 1 and match["unit"].lower().rstrip() == unit.singular and amount != 0:
-        # "15 working day" is a slip worth flagging: procedures never write it, and it is usually a
-        # truncated edit of something else.
+    written = " ".join(match["unit"].lower().split())
+    # "15 working day" and "1 days" are slips worth flagging: procedures never write them, and they are
+    # usually a truncated edit of something else.
+    if amount != 1 and written == unit.singular:
         raise DurationError(f"'{text}': write '{amount} {unit.value}'")
+    if amount == 1 and written == unit.value:
+        raise DurationError(f"'{text}': write '1 {unit.singular}'")
     return Duration(amount, unit)
 
 

@@ -51,7 +51,8 @@ def _duration_pattern() -> str:
     """
     singular = "|".join(u.singular for u in Unit)
     plural = "|".join(u.value for u in Unit)
-    return f"^(1 ({singular})|[0-9]{{1,4}} ({plural}))$"
+    # The plural takes any amount but 1 (written without leading zeros, as procedures write numbers).
+    return f"^(1 ({singular})|(0|[2-9]|[1-9][0-9]{{1,3}}) ({plural}))$"
 
 
 DURATION_PATTERN = _duration_pattern()
