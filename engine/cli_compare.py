@@ -1,0 +1,68 @@
+"""`cpc compare`: one matrix of every timescale, quorum and notice period across the named areas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli_common import fail, policies_option, policy_error
+from .compare import CSV_HELP, FORMATS
+
+
+@click.command("compare", epilog=CSV_HELP)
+@click.argument("areas", nargs=-1, required=True, metavar="AREA...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="markdown",
+    show_default=True,
+    help="markdown: a table per topic; csv: one row per value, for a spreadsheet; html: a self-contained page.",
+)
+@policies_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output. Refuses to overwrite an existing file without --force.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+def compare(areas: tuple[str, ...], fmt: str, policies_dir: Path | None, output: Path | None, force: bool) -> None:
+    """Compare the timescales, quorums and notice periods of two or more AREAs side by side.
+
+    AREA is an area name (berkshire) or a policy file; columns follow the order given. Each row is one value
+    a rule sets, grouped by topic. A value the area's text is silent about is marked as inherited, with the
+    area it comes from; the strictest value in a row is highlighted (the shortest maximum, the longest notice,
+    the highest required number). Durations in different units are compared by the calendar days each can
+    span; where that depends on the dates (3 months against 13 weeks) nothing is highlighted and the row says
+    so. A decision's conditions (a child's age, say) have no stricter side and are never highlighted.
+
+    Exit codes: 0 written; 2 an area could not be used or the output could not be written.
+    """
+    from .compare import CompareError, compare_policies, render
+    from .policies import PolicyError, open_policy
+
+    if len(areas) < 2:
+        fail("compare needs at least two areas, e.g. `cpc compare england berkshire`")
+    policies = []
+    for area in areas:
+        try:
+            policies.append(open_policy(area, policies_dir))
+        except PolicyError as exc:
+            policy_error(exc)
+    try:
+        text = render(compare_policies(policies), fmt)
+    except CompareError as exc:
+        fail(str(exc))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        # "x" refuses an existing file in the same step that creates it, so nothing is overwritten by a race.
+        with output.open("w" if force else "x", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except FileExistsError:
+        fail(f"{output} exists; pass --force to overwrite it")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")

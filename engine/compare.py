@@ -1,0 +1,708 @@
+"""`cpc compare`: every timescale, quorum and notice period of several areas side by side.
+
+A row is one value a rule sets (a rule id and the path of the value inside the rule, as :func:`walk.values`
+finds it); a column is an area. Each cell says where the area's value comes from (its own text, a restatement
+of the base's value, or inheritance because its text is silent) and whether it is the strictest in its row.
+Strictness follows the direction of the parameter: a maximum (``within``) is stricter when shorter, a notice
+period (``at_least … before``) when longer, a required number when higher. Durations in different units are
+compared by the calendar days each can span, so "3 months" against "13 weeks" depends on the dates and
+neither is highlighted.
+
+This module builds the model and renders it; it knows nothing of the command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Literal
+
+from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
+from .resolve import ResolvedPolicy, ResolvedRule
+from .show import TOPIC_ORDER
+from .walk import RelPath, values
+
+Status = Literal["local", "overridden", "restated", "inherited", "absent", "withdrawn"]
+# Which way a value is stricter: "lower" (a shorter maximum, a lower ceiling) or "higher" (a longer notice,
+# a larger quorum); None where the value has no direction (the thresholds of a decision's conditions).
+Direction = Literal["lower", "higher"] | None
+Verdict = Literal["stricter", "same", "depends on dates", "no direction", "one value"]
+
+FORMATS = ("markdown", "csv", "html")
+
+
+class CompareError(ValueError):
+    """The policies cannot be compared as given (e.g. the same area version named twice)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One area's value for one row."""
+
+    status: Status
+    text: str = ""
+    value: Duration | int | None = None
+    # The area whose text sets the value (the area itself unless inherited), or that withdrew the rule.
+    source: str = ""
+    strictest: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One value a rule sets, across the compared areas."""
+
+    topic: str
+    rule_id: str
+    title: str
+    parameter: str
+    path: RelPath
+    direction: Direction
+    verdict: Verdict
+    cells: tuple[Cell, ...]
+
+    @property
+    def strictest_columns(self) -> list[int]:
+        """Indexes of the highlighted cells."""
+        return [i for i, cell in enumerate(self.cells) if cell.strictest]
+
+    @property
+    def stricter_is(self) -> str:
+        """The direction in words for this row's kind of value: shorter, longer, higher, lower, or ''."""
+        if self.direction is None:
+            return ""
+        durations = any(isinstance(c.value, Duration) for c in self.cells)
+        if durations:
+            return "shorter" if self.direction == "lower" else "longer"
+        return self.direction
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A compared area: its label in the tables and what the policy is."""
+
+    label: str
+    area: str
+    title: str
+    version: str
+    effective_from: str
+    extends: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnNote:
+    """A rule withdrawn in a compared area, with the reason the policy gives."""
+
+    label: str
+    area: str
+    rule_id: str
+    by: str
+    defined_in: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The whole matrix: columns in the order the areas were named, rows grouped by topic."""
+
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    withdrawn: tuple[WithdrawnNote, ...] = ()
+
+    def topics(self) -> list[tuple[str, list[Row]]]:
+        """The rows grouped by topic, topics in the procedure's order (:data:`show.TOPIC_ORDER`)."""
+        groups: dict[str, list[Row]] = {}
+        for row in self.rows:
+            groups.setdefault(row.topic, []).append(row)
+        order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+        return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+# --- Building the model -----------------------------------------------------------------------------------
+
+
+def compare_policies(policies: Sequence[ResolvedPolicy]) -> Comparison:
+    """Compare resolved policies, in the order given.
+
+    Raises :class:`CompareError` when the same version of an area is given twice, since its two columns
+    could not be told apart.
+    """
+    columns = _columns(policies)
+    keys: dict[tuple[str, RelPath], ResolvedRule] = {}
+    for policy in policies:
+        for rule in _all_rules(policy):
+            for value in values(dict(rule.data)):
+                keys.setdefault((rule.id, value.path), rule)
+    rows = [_row(rule_id, path, first, policies) for (rule_id, path), first in keys.items()]
+    order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+    # A stable sort keeps, within a topic, the order rules first appear in the areas as named.
+    rows.sort(key=lambda r: (order.get(r.topic, len(order)), r.topic))
+    withdrawn = tuple(
+        WithdrawnNote(column.label, column.area, w.id, w.area, w.rule.defined_in, w.reason)
+        for column, policy in zip(columns, policies, strict=True)
+        for w in policy.withdrawn.values()
+    )
+    return Comparison(tuple(columns), tuple(rows), withdrawn)
+
+
+def _columns(policies: Sequence[ResolvedPolicy]) -> list[Column]:
+    areas = [p.area for p in policies]
+    labels: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for policy in policies:
+        # Two versions of one area (given as files) are told apart by version; the same one twice cannot be.
+        if (policy.area, policy.version) in seen:
+            raise CompareError(f"'{policy.area}' is named twice; name each area (or policy file) once")
+        seen.add((policy.area, policy.version))
+        labels.append(policy.area if areas.count(policy.area) == 1 else f"{policy.area} {policy.version}")
+    return [
+        Column(
+            label,
+            p.area,
+            p.title,
+            p.version,
+            p.effective_from.isoformat() if p.effective_from else "",
+            tuple(f.area for f in p.chain[:-1]),
+        )
+        for label, p in zip(labels, policies, strict=True)
+    ]
+
+
+def _all_rules(policy: ResolvedPolicy) -> Iterator[ResolvedRule]:
+    yield from policy.rules.values()
+    # A withdrawn rule still names a row, so the areas that keep it can be seen beside the one that does not.
+    for withdrawal in policy.withdrawn.values():
+        yield withdrawal.rule
+
+
+def _row(rule_id: str, path: RelPath, first: ResolvedRule, policies: Sequence[ResolvedPolicy]) -> Row:
+    direction = _direction(first.kind, path)
+    cells = [_cell(policy, rule_id, path) for policy in policies]
+    verdict, strictest = _strictest([c.value for c in cells], direction)
+    cells = [replace(c, strictest=True) if i in strictest else c for i, c in enumerate(cells)]
+    return Row(
+        topic=str(first.data.get("topic", "other")),
+        rule_id=rule_id,
+        title=str(first.data.get("title", "")),
+        parameter=_parameter(dict(first.data), path),
+        path=path,
+        direction=direction,
+        verdict=verdict,
+        cells=tuple(cells),
+    )
+
+
+def _cell(policy: ResolvedPolicy, rule_id: str, path: RelPath) -> Cell:
+    withdrawal = policy.withdrawn.get(rule_id)
+    if withdrawal is not None:
+        return Cell("withdrawn", source=withdrawal.area, reason=withdrawal.reason)
+    rule = policy.rules.get(rule_id)
+    found = _value_at(rule, path) if rule is not None else None
+    if rule is None or found is None:
+        return Cell("absent")
+    text, value = found
+    setter = _setter(rule, path)
+    if setter != policy.area:
+        return Cell("inherited", text, value, setter)
+    base = _value_at(rule.base, path) if rule.base is not None else None
+    if base is None:
+        return Cell("local", text, value, setter)
+    if _same(base[1], value):
+        return Cell("restated", text, value, setter)
+    return Cell("overridden", text, value, setter)
+
+
+def _value_at(rule: ResolvedRule | None, path: RelPath) -> tuple[str, Duration | int] | None:
+    if rule is None:
+        return None
+    for value in values(dict(rule.data)):
+        if value.path == path:
+            if value.unit:
+                duration = _parse(value.text)
+                return (str(duration), duration) if duration is not None else None
+            return (str(value.amount), value.amount)
+    return None
+
+
+def _parse(text: str) -> Duration | None:
+    try:
+        return parse_duration(text)
+    except DurationError:
+        return None
+
+
+def _setter(rule: ResolvedRule, path: RelPath) -> str:
+    """The area whose text sets the value at ``path``: the last layer that defined or overrode it there."""
+    current: ResolvedRule | None = rule
+    while current is not None:
+        if current.base is None:
+            return current.source.area
+        item = _lookup(current.source.data, current.path)
+        if isinstance(item, dict) and _lookup(item, path) is not None:
+            return current.source.area
+        current = current.base
+    return rule.defined_in  # pragma: no cover - a chain always ends at the rule's definition
+
+
+def _lookup(data: object, path: RelPath) -> object:
+    for key in path:
+        if isinstance(key, int) and isinstance(data, list) and 0 <= key < len(data):
+            data = data[key]
+            continue
+        if isinstance(key, str) and isinstance(data, dict | MappingProxyType) and key in data:
+            data = data[key]
+            continue
+        return None
+    return data
+
+
+# --- Strictness -------------------------------------------------------------------------------------------
+
+# Whether a larger value makes a condition harder to satisfy.
+_HARDER_WHEN_LARGER = {"at_least": True, "below": False, "within": False, "elapsed": True}
+
+
+def _direction(kind: str, path: RelPath) -> Direction:
+    """Which way the value at ``path`` of a rule of ``kind`` is stricter."""
+    if path[0] == "deadline":
+        # A notice period ("at least … before") binds harder when longer; every other deadline is a maximum.
+        return "higher" if path[-1] == "at_least" and len(path) == 2 else "lower"
+    harder_when_larger = _HARDER_WHEN_LARGER.get(str(path[-1]))
+    if harder_when_larger is None:
+        return None
+    if path[0] == "requirement":
+        # A requirement that is harder to meet is stricter, and so is an exemption ("unless") that is harder
+        # to qualify for.
+        return "higher" if harder_when_larger else "lower"
+    if path[0] == "when" and kind in ("requirement", "deadline"):
+        # A condition on when an obligation applies is stricter when it holds more often: a child in need
+        # plan that needs agreement to close within 6 months is held to more than one within 3.
+        return "lower" if harder_when_larger else "higher"
+    # A decision's conditions say when the procedure directs something; neither side of them is stricter.
+    return None
+
+
+def _normal(value: Duration | int) -> Duration | int:
+    # Units that are exact multiples of each other: 2 weeks are always 14 days, 1 year always 12 months.
+    if isinstance(value, Duration):
+        if value.unit is Unit.WEEKS:
+            return Duration(value.amount * 7, Unit.DAYS)
+        if value.unit is Unit.YEARS:
+            return Duration(value.amount * 12, Unit.MONTHS)
+    return value
+
+
+def _same(a: Duration | int, b: Duration | int) -> bool:
+    return type(a) is type(b) and _normal(a) == _normal(b)
+
+
+def _relation(a: Duration | int, b: Duration | int, direction: Literal["lower", "higher"]) -> str:
+    """``a`` against ``b``: stricter, looser, same, or overlaps (depends on the dates)."""
+    if _same(a, b):
+        return "same"
+    if isinstance(a, Duration) and isinstance(b, Duration):
+        order = {"shorter": -1, "longer": 1}.get(compare_strictness(_normal(a), _normal(b)))
+    elif isinstance(a, int) and isinstance(b, int):
+        order = -1 if a < b else 1
+    else:
+        order = None  # a number against a duration: the rules do not mean the same thing
+    if order is None:
+        return "overlaps"
+    return "stricter" if (order < 0) == (direction == "lower") else "looser"
+
+
+def _strictest(cells: Sequence[Duration | int | None], direction: Direction) -> tuple[Verdict, set[int]]:
+    present = [(i, v) for i, v in enumerate(cells) if v is not None]
+    if len(present) < 2:
+        return "one value", set()
+    if direction is None:
+        return "no direction", set()
+    if all(_same(present[0][1], v) for _, v in present[1:]):
+        return "same", set()
+    # The strictest are the values no other value is stricter than. With one of them (or several equal
+    # ones) it is clear; several that are not equal can only overlap, and then it depends on the dates.
+    top = [(i, v) for i, v in present if not any(_relation(v, w, direction) == "looser" for _, w in present)]
+    if top and all(_same(top[0][1], v) for _, v in top[1:]):
+        return "stricter", {i for i, _ in top}
+    return "depends on dates", set()
+
+
+# --- Plain-English labels ---------------------------------------------------------------------------------
+
+_PHRASES = (("pre_birth", "pre-birth"), ("transfer_in", "transfer-in"), ("cin_", "child in need "))
+
+
+def _words(name: object) -> str:
+    """``pre_birth_conference`` → ``pre-birth conference``; ``conference.child_age_years`` likewise."""
+    text = str(name)
+    for old, new in _PHRASES:
+        text = text.replace(old, new)
+    return text.replace(".", " ").replace("_", " ").replace("epo ", "EPO ")
+
+
+def _events(what: object) -> str:
+    return " or ".join(_words(w) for w in what) if isinstance(what, list) else _words(what)
+
+
+_FACT_OPERATORS = {"at_least": "at least", "below": "below"}
+_BLANK = "…"
+
+
+def _condition(cond: dict, blank: str | None = None) -> str:
+    """A condition in words, with ``blank``'s value (a key of the condition) shown as "…"."""
+
+    def value(key: str) -> str:
+        return _BLANK if key == blank else str(cond.get(key))
+
+    if "fact" in cond:
+        fact = _words(cond["fact"])
+        if "equals" in cond:
+            if isinstance(cond["equals"], bool):
+                return fact if cond["equals"] else f"not {fact}"
+            return f"{fact} is {_words(cond['equals'])}"
+        if "not_equals" in cond:
+            return f"{fact} is not {_words(cond['not_equals'])}"
+        if isinstance(cond.get("in"), list):
+            names = [_words(v) for v in cond["in"]]
+            return f"{fact} is " + (" or ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} or {names[-1]}")
+        for op, words in _FACT_OPERATORS.items():
+            if op in cond:
+                return f"{fact} {words} {value(op)}"
+        if "present" in cond:
+            return f"{fact} {'known' if cond['present'] else 'unknown'}"
+        return fact
+    if "event" in cond:
+        if "within" in cond:
+            return f"{_words(cond['event'])} within {value('within')} of {_words(cond.get('of'))}"
+        return f"after {_words(cond['event'])}"
+    if "elapsed" in cond:
+        return f"{value('elapsed')} passed since {_words(cond.get('since'))}"
+    return str(cond)
+
+
+def _conditions(items: object, path: RelPath | None = None) -> str:
+    if not isinstance(items, list):
+        return ""
+    said = []
+    for index, cond in enumerate(items):
+        if isinstance(cond, dict):
+            blank = str(path[-1]) if path is not None and path[-2] == index else None
+            said.append(_condition(cond, blank))
+    return " and ".join(said)
+
+
+def _parameter(rule: dict, path: RelPath) -> str:
+    """Which value of the rule the row is, in words, with "…" where the value goes.
+
+    The rule's other conditions are said too, so that two rules setting the same kind of value (reports
+    before an initial conference, and before a review) read differently.
+    """
+    when = rule.get("when")
+    context = _conditions(when)
+    deadline = rule.get("deadline") if isinstance(rule.get("deadline"), dict) else {}
+    what = _events(deadline.get("what"))
+    if path == ("deadline", "within"):
+        text = f"{what} within {_BLANK} of {_words(deadline.get('of'))}"
+    elif path == ("deadline", "at_least"):
+        text = f"{what} at least {_BLANK} before {_words(deadline.get('before'))}"
+    elif path[:2] == ("deadline", "whichever_sooner"):
+        clock = _lookup(rule, path[:-1])
+        of = clock.get("of") if isinstance(clock, dict) else None
+        text = f"{what} within {_BLANK} of {_words(of)}, if sooner"
+    elif path[0] == "when":
+        text, context = f"applies when {_conditions(when, path)}", ""
+    else:
+        # A requirement's own condition that holds the value; its other conditions say nothing about this row.
+        cond = _lookup(rule, path[:-1])
+        lead = "excused when" if path[-3] == "unless" else "requires"
+        text = f"{lead} {_condition(cond if isinstance(cond, dict) else {}, str(path[-1]))}"
+    if context:
+        text += f", when {context}"
+    return text[:1].upper() + text[1:]
+
+
+# --- Words shared by the renderers ------------------------------------------------------------------------
+
+_VERDICT_NOTES = {
+    "stricter": "",
+    "same": "same",
+    "depends on dates": "depends on dates",
+    "no direction": "no direction",
+    "one value": "",
+}
+
+
+def note(row: Row, comparison: Comparison) -> str:
+    """The row's comparison in words: which area is strictest, or why none is highlighted."""
+    if row.verdict == "stricter":
+        labels = [comparison.columns[i].label for i in row.strictest_columns]
+        return "strictest: " + ", ".join(labels)
+    return _VERDICT_NOTES[row.verdict]
+
+
+def cell_text(cell: Cell, column: Column) -> str:
+    """The cell without markup: ``15 days``, ``15 days (from england)``, ``—``, ``withdrawn``."""
+    match cell.status:
+        case "absent":
+            return "—"
+        case "withdrawn":
+            return "withdrawn" if cell.source == column.area else f"withdrawn (by {cell.source})"
+        case "inherited":
+            return f"{cell.text} (from {cell.source})"
+        case "restated":
+            return f"{cell.text} (restated)"
+        case "overridden":
+            return f"{cell.text} (changed)"
+    return cell.text
+
+
+def _topic_title(topic: str) -> str:
+    return topic.replace("-", " ").capitalize()
+
+
+# (how markdown shows it, how HTML shows it, what it means)
+_LEGEND = (
+    (
+        "**bold**",
+        "★ strictest",
+        "the strictest value in its row: the shortest maximum, the longest notice, the highest required number",
+    ),
+    ("*italics (from AREA)*", "(from AREA)", "inherited: the area's own text is silent, so AREA's value applies"),
+    ("(restated)", "(restated)", "the area's own text states the value it would inherit, with its own citation"),
+    ("(changed)", "(changed)", "the area's own text changes the value it would otherwise inherit"),
+    ("—", "—", "the area has no such rule, or its rule sets no such value"),
+    ("withdrawn", "withdrawn", "the area withdraws the rule: it does not apply there"),
+    (
+        "depends on dates",
+        "depends on dates",
+        "no value is highlighted: they are in units whose lengths differ by date (months, weeks, working days)",
+    ),
+    ("no direction", "no direction", "a threshold in a decision's conditions: neither value is stricter"),
+)
+
+
+_INTRO = (
+    "Every timescale, quorum, notice period and other number each area's policy sets, after inheritance. "
+    "Durations in different units are compared by the calendar days each can span."
+)
+
+
+# --- Markdown ---------------------------------------------------------------------------------------------
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+
+
+def _md(text: str) -> str:
+    return " ".join(text.split()).translate(_MD_SPECIAL)
+
+
+def _md_cell(cell: Cell, column: Column) -> str:
+    if cell.status in ("absent", "withdrawn"):
+        return _md(cell_text(cell, column))
+    value = f"**{_md(cell.text)}**" if cell.strictest else _md(cell.text)
+    match cell.status:
+        case "inherited":
+            return f"*{value} (from {_md(cell.source)})*"
+        case "restated":
+            return f"{value} (restated)"
+        case "overridden":
+            return f"{value} (changed)"
+    return value
+
+
+def render_markdown(comparison: Comparison) -> str:
+    """A table per topic, the strictest value in bold, inherited values in italics with their source area."""
+    labels = [c.label for c in comparison.columns]
+    out = [f"# Compare: {', '.join(_md(label) for label in labels)}", "", _INTRO, ""]
+    for column in comparison.columns:
+        based = f"; extends {', '.join(column.extends)}" if column.extends else ""
+        out.append(
+            f"- **{_md(column.label)}**: {_md(column.title)} (version {_md(column.version)}, "
+            f"in force from {column.effective_from or 'an unknown date'}{_md(based)})"
+        )
+    out += ["", "Legend:", ""]
+    out += [f"- {term}: {_md(meaning)}" for term, _, meaning in _LEGEND]
+    out.append("")
+    for topic, rows in comparison.topics():
+        out += [f"## {_md(_topic_title(topic))}", ""]
+        out.append("| Parameter | Rule | " + " | ".join(_md(label) for label in labels) + " | Compared |")
+        out.append("| --- | --- | " + " | ".join("---" for _ in labels) + " | --- |")
+        for row in rows:
+            cells = " | ".join(_md_cell(c, col) for c, col in zip(row.cells, comparison.columns, strict=True))
+            out.append(f"| {_md(row.parameter)} | `{row.rule_id}` | {cells} | {_md(note(row, comparison))} |")
+        out.append("")
+    if comparison.withdrawn:
+        out += ["## Withdrawn rules", ""]
+        for w in comparison.withdrawn:
+            by = "" if w.by == w.area else f" (withdrawn by {_md(w.by)})"
+            out.append(f"- {_md(w.label)}: `{w.rule_id}` from {_md(w.defined_in)}{by}: {_md(w.reason)}")
+        out.append("")
+    return "\n".join(out)
+
+
+# --- CSV --------------------------------------------------------------------------------------------------
+
+CSV_HELP = (
+    "CSV: one header row, then one row per value. Columns: topic, rule (the rule id), title, parameter "
+    "('…' marks where the value goes), stricter_is (shorter, longer, higher, lower, or empty when neither "
+    "is stricter), compared (stricter, same, depends on dates, no direction, one value), strictest (the "
+    "highlighted areas, separated by '; '), then for each AREA: AREA (the value, e.g. '15 working days' "
+    "or '2'; empty when absent or withdrawn), AREA_status (local, changed, restated, inherited, absent, "
+    "withdrawn), AREA_from (the area whose text sets the value, or that withdrew the rule) and "
+    "AREA_strictest (yes or empty)."
+)
+
+_CSV_STATUS = {"overridden": "changed"}
+
+
+def csv_header(comparison: Comparison) -> list[str]:
+    """The CSV header row."""
+    header = ["topic", "rule", "title", "parameter", "stricter_is", "compared", "strictest"]
+    for column in comparison.columns:
+        label = column.label
+        header += [label, f"{label}_status", f"{label}_from", f"{label}_strictest"]
+    return header
+
+
+def render_csv(comparison: Comparison) -> str:
+    """One row per value, every column filterable in a spreadsheet (see :data:`CSV_HELP`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(csv_header(comparison))
+    for topic, rows in comparison.topics():
+        for row in rows:
+            line = [
+                topic,
+                row.rule_id,
+                row.title,
+                row.parameter,
+                row.stricter_is,
+                row.verdict,
+                "; ".join(comparison.columns[i].label for i in row.strictest_columns),
+            ]
+            for cell in row.cells:
+                line += [cell.text, _CSV_STATUS.get(cell.status, cell.status), cell.source, "yes" * cell.strictest]
+            writer.writerow(line)
+    return buffer.getvalue()
+
+
+# --- HTML -------------------------------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: system-ui, sans-serif; color: #1a1a1a; background: #fff; margin: 2rem; line-height: 1.4; }
+h1 { font-size: 1.5rem; }
+table { border-collapse: collapse; margin: 1.5rem 0; width: 100%; table-layout: fixed; }
+thead th:first-child { width: 40%; }
+thead th:last-child { width: 12%; }
+caption { text-align: left; font-weight: bold; font-size: 1.2rem; padding: 0.5rem 0; }
+th, td { border: 1px solid #888; padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }
+thead th { background: #e8e8e8; }
+th[scope=row] { font-weight: normal; }
+th[scope=row] code { display: block; font-size: 0.85em; color: #444; margin-top: 0.2rem; }
+td.strictest { background: #fff1a8; outline: 2px solid #8a6d00; outline-offset: -2px; }
+.mark { font-weight: bold; font-size: 0.85em; white-space: nowrap; }
+td.inherited { color: #4a4a4a; }
+.origin { font-size: 0.85em; }
+td.absent, td.withdrawn { color: #555; }
+dt { font-weight: bold; }
+dd { margin: 0 0 0.4rem 1.5rem; }
+.title { display: block; font-size: 0.8em; color: #444; margin-top: 0.2rem; }
+.hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+""".strip()
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _html_cell(cell: Cell, column: Column) -> str:
+    classes = [cell.status] + (["strictest"] * cell.strictest)
+    if cell.status == "absent":
+        body = '—<span class="hidden"> no such rule</span>'
+    elif cell.status == "withdrawn":
+        body = _h(cell_text(cell, column))
+        if cell.reason:
+            body += f'<br><span class="origin">{_h(cell.reason)}</span>'
+    else:
+        body = f"<strong>{_h(cell.text)}</strong>" if cell.strictest else _h(cell.text)
+        if cell.status == "inherited":
+            body = f'<em>{body}</em> <span class="origin">(from {_h(cell.source)})</span>'
+        elif cell.status == "restated":
+            body += ' <span class="origin">(restated)</span>'
+        elif cell.status == "overridden":
+            body += ' <span class="origin">(changed)</span>'
+        if cell.strictest:
+            body += ' <span class="mark">★ strictest</span>'
+    return f'<td class="{" ".join(classes)}">{body}</td>'
+
+
+def render_html(comparison: Comparison) -> str:
+    """A self-contained page: a table per topic, inline CSS, no JavaScript, strictest marked in text too."""
+    labels = ", ".join(c.label for c in comparison.columns)
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>cpc compare: {_h(labels)}</title>",
+        f"<style>\n{_CSS}\n</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        f"<h1>Compare: {_h(labels)}</h1>",
+        f"<p>{_h(_INTRO)}</p>",
+        "<ul>",
+    ]
+    for column in comparison.columns:
+        based = f"; extends {', '.join(column.extends)}" if column.extends else ""
+        out.append(
+            f"<li><strong>{_h(column.label)}</strong>: {_h(column.title)} (version {_h(column.version)}, "
+            f"in force from {_h(column.effective_from or 'an unknown date')}{_h(based)})</li>"
+        )
+    out += ["</ul>", "<h2>How to read the tables</h2>", "<dl>"]
+    for _, term, meaning in _LEGEND:
+        out.append(f"<dt>{_h(term)}</dt><dd>{_h(meaning)}</dd>")
+    out.append("</dl>")
+    for topic, rows in comparison.topics():
+        out.append("<table>")
+        out.append(f"<caption>{_h(_topic_title(topic))}</caption>")
+        heads = "".join(f'<th scope="col">{_h(c.label)}</th>' for c in comparison.columns)
+        out.append(
+            f'<thead><tr><th scope="col">Parameter and rule</th>{heads}<th scope="col">Compared</th></tr></thead>'
+        )
+        out.append("<tbody>")
+        for row in rows:
+            cells = "".join(_html_cell(c, col) for c, col in zip(row.cells, comparison.columns, strict=True))
+            out.append(
+                f'<tr><th scope="row">{_h(row.parameter)} <code>{_h(row.rule_id)}</code>'
+                f'<span class="title">{_h(row.title)}</span></th>'
+                f"{cells}<td>{_h(note(row, comparison))}</td></tr>"
+            )
+        out += ["</tbody>", "</table>"]
+    if comparison.withdrawn:
+        out += ["<h2>Withdrawn rules</h2>", "<ul>"]
+        for w in comparison.withdrawn:
+            by = "" if w.by == w.area else f" (withdrawn by {_h(w.by)})"
+            out.append(
+                f"<li>{_h(w.label)}: <code>{_h(w.rule_id)}</code> from {_h(w.defined_in)}{by}: {_h(w.reason)}</li>"
+            )
+        out.append("</ul>")
+    out += ["</main>", "</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+RENDERERS = {"markdown": render_markdown, "csv": render_csv, "html": render_html}
+
+
+def render(comparison: Comparison, fmt: str) -> str:
+    """Render ``comparison`` as ``markdown``, ``csv`` or ``html``."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise CompareError(f"unknown format '{fmt}'; one of: {', '.join(FORMATS)}") from None
+    return renderer(comparison)

@@ -1,0 +1,497 @@
+"""`cpc compare`: the matrix of values across areas, which is strictest, and its three renderings.
+
+Golden files under tests/data/compare/ hold the output for the shipped policies; regenerate them with
+CPC_UPDATE_GOLDEN=1 after a deliberate change, and review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli_compare import compare
+from engine.compare import Comparison, Row, compare_policies, csv_header, render, render_csv
+from engine.policies import open_policy
+
+from .conftest import ROOT
+
+GOLDEN = Path(__file__).parent / "data" / "compare"
+SHIPPED = ("england", "berkshire", "hampshire")
+
+# A baseline and two areas built to exercise every way a cell and a row can come out.
+ENGLAND = """\
+area: england
+title: National baseline
+version: "2023"
+effective_from: 2023-12-15
+sources:
+  wt:
+    title: National guidance
+    file: wt.txt
+rules:
+  - id: icpc-timescale
+    title: Initial conference within 15 working days of the strategy discussion.
+    kind: deadline
+    topic: timescales
+    deadline:
+      what: initial_conference
+      within: 15 working days
+      of: strategy_discussion
+      statutory: maximum
+    cite:
+      source: wt
+      quote: "should take place within 15 working days of the strategy discussion"
+  - id: transfer-in-timescale
+    title: Transfer-in conference within 15 days of notification.
+    kind: deadline
+    topic: timescales
+    deadline:
+      what: transfer_in_conference
+      within: 15 days
+      of: move_notified
+    cite:
+      source: wt
+      quote: "a conference within 15 days of being notified of the move"
+  - id: first-review-timescale
+    title: First review within 3 months.
+    kind: deadline
+    topic: timescales
+    deadline:
+      what: review_conference
+      within: 3 months
+      of: first_conference
+    cite:
+      source: wt
+      quote: "the review conference within 3 months of the initial conference"
+  - id: exclusion-request-notice
+    title: Exclusion requests are made at least 3 working days before the conference.
+    kind: deadline
+    topic: exclusion
+    deadline:
+      what: exclusion_request
+      at_least: 3 working days
+      before: conference
+      optional: true
+    cite:
+      source: wt
+      quote: "at least 3 working days in advance"
+  - id: quorum
+    title: A conference is quorate with social care and at least 2 other agencies.
+    kind: requirement
+    topic: quorum
+    requirement:
+      applies_to: conference
+      require:
+        - fact: conference.social_care_present
+          equals: true
+        - fact: conference.other_agencies_present
+          at_least: 2
+    cite:
+      source: wt
+      quote: "children's social care and at least 2 other agencies"
+  - id: child-attendance
+    title: A child of 12 or over is offered the chance to attend.
+    kind: decision
+    topic: attendance
+    when:
+      - fact: conference.child_age_years
+        at_least: 12
+    decision:
+      action: offer_attendance
+      directs: Offer the child the chance to attend.
+    cite:
+      source: wt
+      quote: "a child aged 12 or over should be offered the chance to attend"
+  - id: documents-sent
+    title: Documents are sent within 24 hours of the conference.
+    kind: deadline
+    topic: records
+    deadline:
+      what: documents_sent
+      within: 24 hours
+      of: conference
+    cite:
+      source: wt
+      quote: "sent within 24 hours of the conference"
+"""
+
+WESTSHIRE = """\
+area: westshire
+title: Westshire procedure
+version: "2"
+effective_from: 2025-01-01
+extends: england
+sources:
+  west:
+    title: Westshire
+    file: west.txt
+overrides:
+  - id: icpc-timescale
+    deadline:
+      within: 10 working days
+    cite:
+      source: west
+      quote: "within 10 working days of the strategy discussion"
+  - id: transfer-in-timescale
+    deadline:
+      within: 15 working days
+    cite:
+      source: west
+      quote: "within 15 working days of notification"
+  - id: first-review-timescale
+    deadline:
+      within: 13 weeks
+    cite:
+      source: west
+      quote: "the first review within 13 weeks"
+  - id: exclusion-request-notice
+    deadline:
+      at_least: 5 working days
+    cite:
+      source: west
+      quote: "at least 5 working days before the conference"
+  - id: child-attendance
+    when:
+      - fact: conference.child_age_years
+        at_least: 10
+    cite:
+      source: west
+      quote: "a child aged 10 or over is offered the chance to attend"
+withdrawn:
+  - id: documents-sent
+    reason: Westshire sends documents at the conference itself.
+rules:
+  - id: local-only
+    title: <script>alert(1)</script> The plan is discussed with parents within 20 working days.
+    kind: deadline
+    topic: plans
+    deadline:
+      what: plan_discussed_with_parents
+      within: 20 working days
+      of: first_conference
+    cite:
+      source: west
+      quote: "discussed with the parents within 20 working days"
+"""
+
+EASTSHIRE = """\
+area: eastshire
+title: Eastshire procedure
+version: "1"
+effective_from: 2025-01-01
+extends: england
+sources:
+  east:
+    title: Eastshire
+    file: east.txt
+overrides:
+  - id: quorum
+    requirement:
+      require:
+        - fact: conference.social_care_present
+          equals: true
+        - fact: conference.other_agencies_present
+          at_least: 3
+    cite:
+      source: east
+      quote: "social care and at least 3 other agencies"
+"""
+
+
+# An area that extends a local area: what it inherits comes from whichever area last set each value.
+NORTHSHIRE = """\
+area: northshire
+title: Northshire procedure
+version: "1"
+effective_from: 2025-06-01
+extends: westshire
+sources:
+  north:
+    title: Northshire
+    file: north.txt
+"""
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Comparison:
+    return compare_policies([open_policy(area, ROOT / "policies") for area in SHIPPED])
+
+
+@pytest.fixture
+def fixtures(policy_tree) -> Path:
+    return policy_tree(
+        {"england/policy.yaml": ENGLAND, "westshire/policy.yaml": WESTSHIRE, "eastshire/policy.yaml": EASTSHIRE}
+    )
+
+
+@pytest.fixture
+def fixture_comparison(fixtures: Path) -> Comparison:
+    return compare_policies([open_policy(area, fixtures) for area in ("england", "westshire", "eastshire")])
+
+
+def row(comparison: Comparison, rule_id: str, last: str | None = None) -> Row:
+    found = [r for r in comparison.rows if r.rule_id == rule_id and (last is None or r.path[-1] == last)]
+    assert len(found) == 1, [r.path for r in found]
+    return found[0]
+
+
+def cells(comparison: Comparison, rule_id: str) -> dict[str, tuple[str, str, str, bool]]:
+    """Each area's (status, value, source, strictest) for a rule's only row."""
+    return {
+        col.label: (c.status, c.text, c.source, c.strictest)
+        for col, c in zip(comparison.columns, row(comparison, rule_id).cells, strict=True)
+    }
+
+
+# --- Golden outputs for the shipped policies ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt,suffix", [("markdown", "md"), ("csv", "csv"), ("html", "html")])
+def test_shipped_policies_match_the_golden_output(shipped: Comparison, fmt: str, suffix: str) -> None:
+    golden = GOLDEN / f"england-berkshire-hampshire.{suffix}"
+    text = render(shipped, fmt)
+    if os.environ.get("CPC_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8", newline="")
+    with golden.open(encoding="utf-8", newline="") as handle:
+        assert text == handle.read()
+
+
+def test_transfer_in_shows_where_berkshire_and_hampshire_differ(shipped: Comparison) -> None:
+    assert cells(shipped, "transfer-in-timescale") == {
+        "england": ("local", "15 days", "england", True),
+        # Berkshire's text says 15 working days, which always spans more calendar days than 15 days.
+        "berkshire": ("overridden", "15 working days", "berkshire", False),
+        # Hampshire's text is silent, so the national 15 days applies.
+        "hampshire": ("inherited", "15 days", "england", True),
+    }
+    assert row(shipped, "transfer-in-timescale").verdict == "stricter"
+
+
+def test_shipped_restatements_and_inheritance_are_told_apart(shipped: Comparison) -> None:
+    assert cells(shipped, "icpc-timescale") == {
+        "england": ("local", "15 working days", "england", False),
+        "berkshire": ("restated", "15 working days", "berkshire", False),
+        "hampshire": ("inherited", "15 working days", "england", False),
+    }
+    assert row(shipped, "icpc-timescale").verdict == "same"
+    assert cells(shipped, "review-interval")["hampshire"] == ("restated", "6 months", "hampshire", False)
+    # Berkshire's override of plan-end-at-18 changes what it directs, not the age, which stays England's.
+    assert cells(shipped, "plan-end-at-18")["berkshire"] == ("inherited", "18", "england", False)
+    assert row(shipped, "plan-end-at-18").verdict == "no direction"
+
+
+def test_shipped_rows_are_grouped_by_topic_in_the_procedures_order(shipped: Comparison) -> None:
+    topics = [topic for topic, _ in shipped.topics()]
+    assert topics == [
+        "timescales",
+        "attendance",
+        "quorum",
+        "exclusion",
+        "reports",
+        "records",
+        "plans",
+        "step-down",
+    ]
+    assert cells(shipped, "quorum") == {
+        "england": ("absent", "", "", False),
+        "berkshire": ("local", "2", "berkshire", False),
+        "hampshire": ("absent", "", "", False),
+    }
+    assert row(shipped, "quorum").parameter == "Requires conference other agencies present at least …"
+
+
+# --- Fixture policies: each kind of cell and row -----------------------------------------------------------
+
+
+def test_an_inherited_value_is_marked_with_the_area_it_comes_from(fixture_comparison: Comparison) -> None:
+    assert cells(fixture_comparison, "exclusion-request-notice")["eastshire"] == (
+        "inherited",
+        "3 working days",
+        "england",
+        False,
+    )
+    markdown = render(fixture_comparison, "markdown")
+    assert "| *3 working days (from england)* |" in markdown
+
+
+def test_a_stricter_local_maximum_is_highlighted(fixture_comparison: Comparison) -> None:
+    assert cells(fixture_comparison, "icpc-timescale") == {
+        "england": ("local", "15 working days", "england", False),
+        "westshire": ("overridden", "10 working days", "westshire", True),
+        "eastshire": ("inherited", "15 working days", "england", False),
+    }
+    assert "| **10 working days** (changed) |" in render(fixture_comparison, "markdown")
+
+
+def test_15_days_is_stricter_than_15_working_days(fixture_comparison: Comparison) -> None:
+    result = cells(fixture_comparison, "transfer-in-timescale")
+    assert result["england"][3] and result["eastshire"][3]
+    assert not result["westshire"][3]
+    assert "strictest: england, eastshire" in render(fixture_comparison, "markdown")
+
+
+def test_3_months_against_13_weeks_depends_on_the_dates(fixture_comparison: Comparison) -> None:
+    review = row(fixture_comparison, "first-review-timescale")
+    assert review.verdict == "depends on dates"
+    assert review.strictest_columns == []
+    assert [c.text for c in review.cells] == ["3 months", "13 weeks", "3 months"]
+    assert "| 3 months | 13 weeks (changed) | *3 months (from england)* | depends on dates |" in render(
+        fixture_comparison, "markdown"
+    )
+
+
+def test_a_longer_notice_period_is_stricter(fixture_comparison: Comparison) -> None:
+    notice = row(fixture_comparison, "exclusion-request-notice")
+    assert notice.stricter_is == "longer"
+    assert [c.strictest for c in notice.cells] == [False, True, False]
+    assert notice.cells[1].text == "5 working days"
+
+
+def test_a_higher_quorum_is_stricter(fixture_comparison: Comparison) -> None:
+    quorum = row(fixture_comparison, "quorum")
+    assert quorum.stricter_is == "higher"
+    assert [(c.text, c.strictest) for c in quorum.cells] == [("2", False), ("2", False), ("3", True)]
+
+
+def test_a_decisions_age_threshold_has_no_direction(fixture_comparison: Comparison) -> None:
+    age = row(fixture_comparison, "child-attendance")
+    assert age.verdict == "no direction"
+    assert age.strictest_columns == []
+    assert [c.text for c in age.cells] == ["12", "10", "12"]
+
+
+def test_an_area_without_the_rule_shows_a_dash(fixture_comparison: Comparison) -> None:
+    assert cells(fixture_comparison, "local-only") == {
+        "england": ("absent", "", "", False),
+        "westshire": ("local", "20 working days", "westshire", False),
+        "eastshire": ("absent", "", "", False),
+    }
+    assert "| — | 20 working days | — |" in render(fixture_comparison, "markdown")
+
+
+def test_a_withdrawn_rule_shows_withdrawn(fixture_comparison: Comparison) -> None:
+    documents = row(fixture_comparison, "documents-sent")
+    assert [c.status for c in documents.cells] == ["local", "withdrawn", "inherited"]
+    # Only two areas have a value; being withdrawn is not a value to compare.
+    assert documents.verdict == "same"
+    markdown = render(fixture_comparison, "markdown")
+    assert "| 24 hours | withdrawn | *24 hours (from england)* | same |" in markdown
+    assert "- westshire: `documents-sent` from england: Westshire sends documents at the conference itself." in markdown
+
+
+def test_csv_parses_and_round_trips(fixture_comparison: Comparison) -> None:
+    text = render_csv(fixture_comparison)
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert list(records[0]) == csv_header(fixture_comparison)
+    assert len(records) == len(fixture_comparison.rows)
+    transfer = next(r for r in records if r["rule"] == "transfer-in-timescale")
+    assert transfer["strictest"] == "england; eastshire"
+    assert (transfer["westshire"], transfer["westshire_status"], transfer["westshire_from"]) == (
+        "15 working days",
+        "changed",
+        "westshire",
+    )
+    assert (transfer["eastshire_status"], transfer["eastshire_from"], transfer["eastshire_strictest"]) == (
+        "inherited",
+        "england",
+        "yes",
+    )
+    withdrawn = next(r for r in records if r["rule"] == "documents-sent")
+    assert (withdrawn["westshire"], withdrawn["westshire_status"]) == ("", "withdrawn")
+    # Writing the parsed rows back gives the same text: nothing is lost to quoting.
+    again = io.StringIO()
+    writer = csv.writer(again, lineterminator="\n")
+    writer.writerows(csv.reader(io.StringIO(text)))
+    assert again.getvalue() == text
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_has_captions_scoped_headers_a_visible_marker_and_escapes_titles(fixture_comparison: Comparison) -> None:
+    page = render(fixture_comparison, "html")
+    parser = _Page()
+    parser.feed(page)
+    parser.close()
+    names = [tag for tag, _ in parser.tags]
+    assert "script" not in names
+    assert names.count("caption") == names.count("table") == len(fixture_comparison.topics())
+    scopes = {attrs.get("scope") for tag, attrs in parser.tags if tag == "th"}
+    assert scopes == {"col", "row"}
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert any("<script>alert(1)</script>" in t for t in parser.text)
+    strictest = [attrs for tag, attrs in parser.tags if tag == "td" and "strictest" in attrs.get("class", "")]
+    assert len(strictest) == sum(len(r.strictest_columns) for r in fixture_comparison.rows)
+    assert page.count("★ strictest") == len(strictest) + 1  # and once in the legend
+
+
+def test_an_area_two_levels_down_inherits_each_value_from_the_area_that_set_it(policy_tree) -> None:
+    root = policy_tree(
+        {"england/policy.yaml": ENGLAND, "westshire/policy.yaml": WESTSHIRE, "northshire/policy.yaml": NORTHSHIRE}
+    )
+    comparison = compare_policies([open_policy(area, root) for area in ("westshire", "northshire")])
+    assert cells(comparison, "icpc-timescale")["northshire"] == ("inherited", "10 working days", "westshire", False)
+    assert cells(comparison, "quorum")["northshire"] == ("inherited", "2", "england", False)
+    assert cells(comparison, "child-attendance")["northshire"] == ("inherited", "10", "westshire", False)
+    assert cells(comparison, "documents-sent")["northshire"] == ("withdrawn", "", "westshire", False)
+    markdown = render(comparison, "markdown")
+    assert "| withdrawn | withdrawn (by westshire) |" in markdown
+    assert "- northshire: `documents-sent` from england (withdrawn by westshire): Westshire sends" in markdown
+
+
+# --- The command -------------------------------------------------------------------------------------------
+
+
+def test_command_writes_each_format_and_refuses_to_overwrite(fixtures: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    target = tmp_path / "out.csv"
+    args = ["england", "westshire", "--policies", str(fixtures), "--format", "csv", "--output", str(target)]
+    result = runner.invoke(compare, args)
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8").startswith("topic,rule,title,parameter,")
+    again = runner.invoke(compare, args)
+    assert again.exit_code == 2
+    assert again.stderr == f"cpc: {target} exists; pass --force to overwrite it\n"
+    forced = runner.invoke(compare, [*args, "--force"])
+    assert forced.exit_code == 0
+    shown = runner.invoke(compare, ["england", "eastshire", "--policies", str(fixtures)])
+    assert shown.exit_code == 0
+    assert shown.stdout.startswith("# Compare: england, eastshire\n")
+
+
+def test_command_accepts_a_policy_file(fixtures: Path) -> None:
+    result = CliRunner().invoke(compare, ["england", str(fixtures / "westshire" / "policy.yaml"), "--format", "html"])
+    assert result.exit_code == 0, result.output
+    assert '<th scope="col">westshire</th>' in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["england"], "cpc: compare needs at least two areas, e.g. `cpc compare england berkshire`\n"),
+        (["england", "england"], "cpc: 'england' is named twice; name each area (or policy file) once\n"),
+        (["england", "northshire"], "cpc: no policy for area 'northshire' in {root} (known: eastshire, england"),
+    ],
+)
+def test_command_errors_exit_2_with_a_message(fixtures: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(compare, [*args, "--policies", str(fixtures)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message.format(root=fixtures))
+    assert result.stdout == ""
