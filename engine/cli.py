@@ -193,9 +193,11 @@ def schema(name: str) -> None:
 
 # Commands that live in their own modules.
 from .cli_compare import compare  # noqa: E402
+from .cli_diff import diff  # noqa: E402
 from .cli_eval import evaluate  # noqa: E402
 
 cli.add_command(evaluate)
+cli.add_command(diff)
 cli.add_command(compare)
 
 

@@ -1,0 +1,115 @@
+"""`cpc diff`: what changes between two policies, and with --cases what that does to real cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, parse_date, policies_option, policy_error
+
+
+@click.command(name="diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text (coloured on a terminal unless NO_COLOR is set), markdown for a pull-request comment, or json.",
+)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the policies differ, like `git diff --exit-code`.")
+@click.option(
+    "--cases",
+    "cases_path",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="A folder of case files (*.yaml, *.yml, *.json) or a .jsonl file: evaluate every case under both "
+    "policies and report the results that change.",
+)
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The evaluation date for --cases. Default: today.")
+@policies_option
+def diff(
+    old: str,
+    new: str,
+    fmt: str,
+    exit_code: bool,
+    cases_path: Path | None,
+    as_of: str | None,
+    policies_dir: Path | None,
+) -> None:
+    """Compare two policies after inheritance: what changes from OLD to NEW.
+
+    OLD and NEW are each an area (berkshire), a policy file (policies/berkshire/policy.yaml), or either at
+    a git revision, written after the last @: berkshire@HEAD~1, policies/berkshire/policy.yaml@main. At a
+    revision the whole policies folder is read as it was then, so bases resolve as they were too. An area
+    means its newest version.
+
+    Rules are compared parameter by parameter: rules added and withdrawn; durations and numbers stricter or
+    looser (across units by the calendar days each can span, and said to depend on the dates where it
+    does); other changes to parameters and conditions; citations; values one policy states in its own text
+    and the other inherits; and changes of wording. Reordering, comments and formatting are no difference.
+
+    With --cases PATH, every case is evaluated under both policies on --as-of, and the report counts, per
+    rule, the cases whose results go from one status to another, with their ids. A case that cannot be
+    read is reported by file (and id) and the run goes on; nothing from a case but its id is printed.
+
+    \b
+    Exit codes:
+      0  the policies were compared (with --exit-code: and do not differ)
+      1  with --exit-code: the policies differ
+      2  a usage error, a policy that cannot be used, a revision that cannot
+         be read, or a case that could not be evaluated
+    """
+    from . import diff as diff_module
+    from . import impact as impact_module
+    from .gitrev import GitError, open_policy_at, split_revision
+    from .policies import PolicyError, open_policy
+
+    if as_of is not None and cases_path is None:
+        fail("--as-of is the evaluation date of --cases; give --cases PATH too")
+    day = parse_date(as_of, "--as-of") or dt.date.today()
+    cases = None
+    if cases_path is not None:
+        # Read before the policies are opened: a wrong PATH is a usage error, reported at once.
+        try:
+            cases = impact_module.read_cases(cases_path)
+        except impact_module.ImpactError as exc:
+            fail(str(exc))
+    resolved = []
+    for spec in (old, new):
+        try:
+            target, rev = split_revision(spec)
+            if rev is None:
+                resolved.append(open_policy(target, policies_dir))
+            else:
+                resolved.append(open_policy_at(target, rev, policies_dir))
+        except GitError as exc:
+            fail(f"{spec}: {exc}")
+        except PolicyError as exc:
+            policy_error(exc)
+    before, after = resolved
+    changes = diff_module.diff_policies(before, after, old, new)
+    impact = None
+    if cases is not None:
+        impact = impact_module.compare_cases(before, after, cases, day)
+
+    color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if fmt == "json":
+        data = changes.to_dict()
+        if impact is not None:
+            data["impact"] = impact.to_dict()
+        click.echo(diff_module.to_json(data), nl=False)
+    else:
+        click.echo(diff_module.render(changes, fmt, color=color), nl=False)
+        if impact is not None:
+            click.echo("")
+            click.echo(impact_module.render(impact, fmt, color=color), nl=False)
+    if impact is not None and impact.failures:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if exit_code and changes.differs else EXIT_OK)
