@@ -1,0 +1,81 @@
+"""`cpc report`: per-rule compliance and the census timeliness measures over a caseload's results."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+
+import click
+
+from .cli_common import fail
+from .summary import CSV_HELP, DEFAULT_OVERDUE_LIMIT, FORMATS, Line, Malformed
+
+
+def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> Iterator[Line]:
+    """Pass lines through, saying on stderr which are malformed as they are met (by number, never content)."""
+    for item in items:
+        if isinstance(item, Malformed):
+            found[0] += 1
+            click.echo(f"cpc: {name}:{item.line}: {item.reason}; line skipped", err=True)
+        yield item
+
+
+@click.command("report", epilog=CSV_HELP)
+@click.argument("results", metavar="RESULTS")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for reading; markdown for a wiki or pull request; csv for a spreadsheet (one row per rule and "
+    "status); overdue-csv for the overdue list as CSV; json for programs.",
+)
+@click.option(
+    "--overdue-limit",
+    type=int,
+    default=DEFAULT_OVERDUE_LIMIT,
+    show_default=True,
+    metavar="N",
+    help="List at most N overdue items, the earliest due (all are counted). 0 lists none.",
+)
+def report(results: str, fmt: str, overdue_limit: int) -> None:
+    """Report per-rule compliance and census timeliness over a caseload's results.
+
+    RESULTS is the JSON Lines file `cpc eval --cases … --out` writes (docs/batch.md), or - for standard input.
+
+    For every rule: how many results had each status (met, missed, pending, overdue for a deadline; met,
+    breached, not assessable for a requirement; applies for a decision), and the share met of the deadlines
+    that have fallen due or the requirements that could be assessed. The Children in Need census measures:
+    initial conferences held within 15 working days of the strategy discussion (from the icpc-timescale
+    results), with the working days from one to the other in bands 0-10, 11-15, 16-20 and 21+ (England and
+    Wales bank holidays; an area's own closure days are not in the results), and reviews held on time
+    (first-review-timescale and review-interval). Then the overdue items, earliest due first, and how many
+    cases were evaluated and how many error records there were, by error code.
+
+    The file is read a line at a time, so it may be of any size. A line that is neither an evaluation nor an
+    error record is reported on stderr by its line number (never its content) and skipped.
+
+    Exit codes: 0 the report was written; 2 RESULTS could not be read, or a line was malformed (the report is
+    still written, from the other lines).
+    """
+    from .summary import parse_lines, render, summarize
+
+    if overdue_limit < 0:
+        fail(f"--overdue-limit must be 0 or more, not {overdue_limit}")
+    name = "<stdin>" if results == "-" else results
+    malformed = [0]
+    try:
+        handle = sys.stdin.buffer if results == "-" else open(results, "rb")  # noqa: SIM115  # closed below
+    except OSError as exc:
+        fail(f"cannot read {results}: {exc.strerror or exc}")
+    try:
+        summary = summarize(_announce_malformed(parse_lines(handle), name, malformed), overdue_limit=overdue_limit)
+    except OSError as exc:
+        fail(f"cannot read {results}: {exc.strerror or exc}")
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+    click.echo(render(summary, fmt), nl=False)
+    if malformed[0]:
+        fail(f"{malformed[0]} malformed line{'s' if malformed[0] != 1 else ''} in {name} skipped")

@@ -1,0 +1,895 @@
+"""Per-rule compliance over a caseload's results, and the Children in Need census timeliness measures.
+
+The input is the JSON Lines a caseload run writes (docs/batch.md): one evaluation per line
+(schemas/result.schema.json), or an error record for a case that could not be evaluated. Everything here is
+a pure function over lines, with no I/O and no click:
+
+    summary = summarize(parse_lines(open("results.jsonl", "rb")), overdue_limit=100)
+    print(render(summary, "text"))
+
+:func:`parse_lines` turns each line into an :class:`EvaluationRecord`, an :class:`ErrorRecord` or, for a line
+that is not one, a :class:`Malformed` naming the line number and what is wrong with it, never what it says:
+a results file holds case ids and dates, and a broken line may hold anything. :func:`summarize` consumes them
+one at a time and keeps only counts, so memory does not grow with the number of cases, except the list of
+overdue items, which keeps at most ``overdue_limit`` of them (the earliest due).
+
+A line is taken whole or not at all: a line with one bad result is skipped entirely, so no count comes from
+half a line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar
+
+KINDS = ("deadline", "requirement", "decision")
+STATUSES: dict[str, tuple[str, ...]] = {
+    "deadline": ("met", "missed", "pending", "overdue"),
+    "requirement": ("met", "breached", "not_assessable"),
+    "decision": ("applies",),
+}
+NEEDS_ATTENTION = frozenset({"overdue", "breached", "missed"})
+
+# The rules whose results give the census measures. They are the national baseline's rule ids, which every
+# area inherits or overrides under the same id.
+ICPC_RULE = "icpc-timescale"
+FIRST_REVIEW_RULE = "first-review-timescale"
+REVIEW_INTERVAL_RULE = "review-interval"
+
+# Working days from the strategy discussion to the initial conference, in bands either side of the census's
+# 15-working-day measure: on time early, on time, up to a week late, later.
+BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-10", 0, 10),
+    ("11-15", 11, 15),
+    ("16-20", 16, 20),
+    ("21+", 21, None),
+)
+
+DEFAULT_OVERDUE_LIMIT = 100
+# Malformed lines are all counted, but only the first few line numbers are kept for the report.
+MALFORMED_KEPT = 20
+
+FORMATS = ("text", "markdown", "csv", "overdue-csv", "json")
+
+CSV_HELP = (
+    "CSV (--format csv): one header row, then one row per rule and status, every status of the rule's kind "
+    "included even when 0. Columns: kind (deadline, requirement, decision), rule, title, status, count, "
+    "rule_results (all results of the rule), rule_met_percent (deadlines: met / (met + missed + overdue); "
+    "requirements: met / (met + breached); empty for decisions or when nothing has fallen due). "
+    "--format overdue-csv writes the overdue items instead, earliest due first, at most --overdue-limit of them: "
+    "due, late_amount, late_unit, case, rule, subject."
+)
+
+
+# -- parsed lines ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """What the report needs from one result of an evaluation."""
+
+    rule: str
+    title: str
+    kind: str
+    status: str
+    subject: str | None = None
+    due: str | None = None
+    due_day: dt.date | None = None
+    clock_day: dt.date | None = None
+    done_day: dt.date | None = None
+    late_amount: int | None = None
+    late_unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationRecord:
+    """A line holding one case's evaluation."""
+
+    line: int
+    case: str
+    area: str
+    policy_version: str
+    as_of: str
+    results: tuple[ResultRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRecord:
+    """A line saying a case could not be evaluated; ``codes`` are its findings' codes, each once."""
+
+    line: int
+    case: str | None
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A line that is neither; ``reason`` says what is wrong without quoting it."""
+
+    line: int
+    reason: str
+
+
+Line = EvaluationRecord | ErrorRecord | Malformed
+
+
+class _Bad(ValueError):
+    """Why a line is malformed; the message never contains the line's content."""
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad(f"{where} is not a non-empty string")
+    return value
+
+
+@lru_cache(maxsize=8192)
+def _parse_day(value: str) -> dt.date | None:
+    # Results repeat the same few hundred dates; caching the parse halves the time spent on a line.
+    try:
+        day = dt.datetime.fromisoformat(value).date() if "T" in value else dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    # Working days cannot be counted outside the years whose bank holidays are known.
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
+
+
+def _day(value: object, where: Callable[[], str]) -> dt.date:
+    """The date of a ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM`` string within the calendar's known years.
+
+    ``where`` names the field, and is called only for the error message.
+    """
+    day = _parse_day(value) if isinstance(value, str) else None
+    if day is None:
+        raise _Bad(f"{where()} is not a date (YYYY-MM-DD) from {FIRST_YEAR} to {LAST_YEAR}")
+    return day
+
+
+_STATUS_SETS = {kind: frozenset(statuses) for kind, statuses in STATUSES.items()}
+
+
+def _result(data: object, index: int) -> ResultRow:
+    """One result of an evaluation, checked; the fast path does no string formatting."""
+
+    def where(suffix: str = "") -> str:
+        return f"results[{index}]{suffix}"
+
+    if not isinstance(data, dict):
+        raise _Bad(f"{where()} is not an object")
+    rule = data.get("rule")
+    if not isinstance(rule, str) or not rule.strip():
+        raise _Bad(f"{where('.rule')} is not a non-empty string")
+    kind = data.get("kind")
+    allowed = _STATUS_SETS.get(kind)  # type: ignore[arg-type]  # any value may be looked up
+    if allowed is None:
+        raise _Bad(f"{where('.kind')} is not one of {', '.join(KINDS)}")
+    status = data.get("status")
+    if status not in allowed:
+        raise _Bad(f"{where('.status')} is not one of {', '.join(STATUSES[kind])} (for a {kind})")
+    title = data.get("title", "")
+    if not isinstance(title, str):
+        raise _Bad(f"{where('.title')} is not a string")
+    subject = data.get("subject")
+    subject_id = None
+    if subject is not None:
+        if not isinstance(subject, dict):
+            raise _Bad(f"{where('.subject')} is not an object")
+        subject_id = _text(subject.get("id"), where(".subject.id"))
+    if kind != "deadline":
+        return ResultRow(rule, title, kind, status, subject_id)
+
+    due = data.get("due")
+    due_day = _day(due, lambda: where(".due"))
+    clock_day = done_day = None
+    clock = data.get("clock")
+    if clock is not None:
+        if not isinstance(clock, dict):
+            raise _Bad(f"{where('.clock')} is not an object")
+        clock_day = _day(clock.get("date"), lambda: where(".clock.date"))
+    done = data.get("done")
+    if done is not None:
+        done_day = _day(done, lambda: where(".done"))
+    elif status in ("met", "missed"):
+        raise _Bad(f"{where()} is {status} but has no done date")
+    late_amount = late_unit = None
+    late = data.get("late")
+    if late is not None:
+        amount = late.get("amount") if isinstance(late, dict) else None
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise _Bad(f"{where('.late')} is not an amount and a unit")
+        late_amount = amount
+        late_unit = _text(late.get("unit"), where(".late.unit"))
+    return ResultRow(
+        rule, title, kind, status, subject_id, str(due), due_day, clock_day, done_day, late_amount, late_unit
+    )
+
+
+def _record(number: int, data: object) -> EvaluationRecord | ErrorRecord:
+    if not isinstance(data, dict):
+        raise _Bad("not a JSON object")
+    if "error" in data and "results" not in data:
+        errors = data["error"]
+        if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
+            raise _Bad("error is not a list of findings")
+        case = data.get("case")
+        if case is not None and not isinstance(case, str):
+            raise _Bad("case is not a string or null")
+        codes = sorted({e["code"] if isinstance(e.get("code"), str) and e["code"] else "no code" for e in errors})
+        return ErrorRecord(number, case, tuple(codes or ["no code"]))
+    if "results" not in data or "error" in data:
+        raise _Bad("neither an evaluation (with results) nor an error record (with error)")
+    results = data["results"]
+    if not isinstance(results, list):
+        raise _Bad("results is not a list")
+    case = _text(data.get("case"), "case")
+    area = _text(data.get("area"), "area")
+    version = _text(data.get("policy_version"), "policy_version")
+    as_of = data.get("as_of")
+    _day(as_of, lambda: "as_of")
+    rows = tuple(_result(r, i) for i, r in enumerate(results))
+    return EvaluationRecord(number, case, area, version, str(as_of), rows)
+
+
+def parse_line(number: int, raw: str | bytes) -> Line | None:
+    """Line ``number`` (1-based) of a results file, parsed and checked; ``None`` for a blank line."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return Malformed(number, "not UTF-8 text")
+    raw = raw.rstrip("\r\n")
+    if number == 1:
+        # A file saved by a Windows editor may start with a byte order mark; it is not part of the JSON.
+        raw = raw.removeprefix("\ufeff")
+    if not raw.strip():
+        return None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        # The decoder's message names the position only, but say it in our own words to be sure.
+        return Malformed(number, f"not valid JSON (column {exc.colno})")
+    except RecursionError:
+        return Malformed(number, "not valid JSON (nested too deeply)")
+    try:
+        return _record(number, data)
+    except _Bad as exc:
+        return Malformed(number, str(exc))
+
+
+def parse_lines(lines: Iterable[str | bytes]) -> Iterator[Line]:
+    """Each non-blank line of a results file, parsed (lazily: one line is held at a time)."""
+    for number, raw in enumerate(lines, 1):
+        parsed = parse_line(number, raw)
+        if parsed is not None:
+            yield parsed
+
+
+# -- the summary -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSummary:
+    """Every status count of one rule across the caseload."""
+
+    rule: str
+    title: str
+    kind: str
+    counts: tuple[tuple[str, int], ...]
+    cases: int
+
+    def count(self, status: str) -> int:
+        """How many results had ``status``."""
+        return dict(self.counts).get(status, 0)
+
+    @property
+    def total(self) -> int:
+        """All results of the rule."""
+        return sum(n for _, n in self.counts)
+
+    @property
+    def rate_base(self) -> int:
+        """The results a rate is out of: deadlines that have fallen due, requirements that could be assessed."""
+        if self.kind == "deadline":
+            return self.count("met") + self.count("missed") + self.count("overdue")
+        if self.kind == "requirement":
+            return self.count("met") + self.count("breached")
+        return 0
+
+    @property
+    def met_rate(self) -> float | None:
+        """Met as a share of :attr:`rate_base`; ``None`` for a decision or when the base is 0."""
+        base = self.rate_base
+        return self.count("met") / base if base else None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeliness:
+    """A deadline rule's results as the census counts them: held on time among those held."""
+
+    rule: str
+    met: int = 0
+    missed: int = 0
+    pending: int = 0
+    overdue: int = 0
+
+    @property
+    def held(self) -> int:
+        return self.met + self.missed
+
+    @property
+    def not_yet_held(self) -> int:
+        return self.pending + self.overdue
+
+    @property
+    def rate(self) -> float | None:
+        """Held on time as a share of those held; ``None`` when none was held."""
+        return self.met / self.held if self.held else None
+
+
+@dataclass(frozen=True, slots=True)
+class Census:
+    """The Children in Need census timeliness measures, from the results of the rules named above."""
+
+    initial: Timeliness
+    buckets: tuple[tuple[str, int], ...]
+    first_review: Timeliness
+    review_interval: Timeliness
+
+    @property
+    def reviews(self) -> Timeliness:
+        """First and later reviews together."""
+        a, b = self.first_review, self.review_interval
+        return Timeliness(
+            f"{a.rule}+{b.rule}", a.met + b.met, a.missed + b.missed, a.pending + b.pending, a.overdue + b.overdue
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    """Something the procedure required that has not happened and whose due date has passed."""
+
+    due: str
+    due_day: dt.date
+    case: str
+    rule: str
+    subject: str | None
+    late_amount: int | None
+    late_unit: str | None
+    line: int
+
+    @property
+    def late(self) -> str:
+        """How late: ``30 days``, ``1 working day``, ``50 hours (2 days)``; empty when the result does not say."""
+        if self.late_amount is None or not self.late_unit:
+            return ""
+        unit = self.late_unit[:-1] if self.late_amount == 1 and self.late_unit.endswith("s") else self.late_unit
+        if self.late_unit == "hours" and self.late_amount >= 48:
+            # Thousands of hours mean nothing to a reader; days do (as `cpc eval` prints them).
+            return f"{self.late_amount} hours ({self.late_amount // 24} days)"
+        return f"{self.late_amount} {unit}"
+
+    def sort_key(self) -> tuple:
+        return (self.due_day, self.due, self.case, self.rule, self.subject or "", self.line)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRun:
+    """How many evaluations were made under one area, policy version and evaluation date."""
+
+    area: str
+    policy_version: str
+    as_of: str
+    cases: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Everything the report says about a caseload's results."""
+
+    cases: int
+    cases_needing_attention: int
+    results: int
+    runs: tuple[PolicyRun, ...]
+    error_records: int
+    errors_by_code: tuple[tuple[str, int], ...]
+    malformed: int
+    malformed_lines: tuple[int, ...]
+    rules: tuple[RuleSummary, ...]
+    census: Census
+    overdue_total: int
+    overdue: tuple[OverdueItem, ...]
+    overdue_limit: int
+
+
+def bucket_of(working_days: int) -> str:
+    """The census band of a number of working days (0 or fewer is the first band)."""
+    for label, _, high in BUCKETS:
+        if high is None or working_days <= high:
+            return label
+    raise AssertionError("the last band is open-ended")  # pragma: no cover
+
+
+@dataclass
+class Summarizer:
+    """Accumulates lines one at a time; :meth:`summary` gives the :class:`Summary` so far."""
+
+    overdue_limit: int = DEFAULT_OVERDUE_LIMIT
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    # Running counts; not constructor arguments.
+    _cases: int = field(default=0, init=False)
+    _attention: int = field(default=0, init=False)
+    _results: int = field(default=0, init=False)
+    _runs: Counter = field(default_factory=Counter, init=False)
+    _errors: int = field(default=0, init=False)
+    _codes: Counter = field(default_factory=Counter, init=False)
+    _malformed: int = field(default=0, init=False)
+    _malformed_lines: list[int] = field(default_factory=list, init=False)
+    _titles: dict[tuple[str, str], str] = field(default_factory=dict, init=False)
+    _counts: Counter = field(default_factory=Counter, init=False)
+    _rule_cases: Counter = field(default_factory=Counter, init=False)
+    _buckets: Counter = field(default_factory=Counter, init=False)
+    _overdue_total: int = field(default=0, init=False)
+    _overdue: list[OverdueItem] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        if self.overdue_limit < 0:
+            raise ValueError("overdue_limit must be 0 or more")
+
+    def add(self, item: Line) -> None:
+        """Count one parsed line."""
+        if isinstance(item, Malformed):
+            self._malformed += 1
+            if len(self._malformed_lines) < MALFORMED_KEPT:
+                self._malformed_lines.append(item.line)
+            return
+        if isinstance(item, ErrorRecord):
+            self._errors += 1
+            self._codes.update(item.codes)
+            return
+        self._cases += 1
+        self._runs[(item.area, item.policy_version, item.as_of)] += 1
+        self._results += len(item.results)
+        seen: set[tuple[str, str]] = set()
+        attention = False
+        for row in item.results:
+            key = (row.rule, row.kind)
+            self._titles.setdefault(key, row.title)
+            self._counts[(*key, row.status)] += 1
+            seen.add(key)
+            attention = attention or row.status in NEEDS_ATTENTION
+            if row.rule == ICPC_RULE and row.kind == "deadline" and row.clock_day and row.done_day:
+                days = self.calendar.working_days_between(row.clock_day, row.done_day)
+                self._buckets[bucket_of(days)] += 1
+            if row.status == "overdue":
+                self._add_overdue(item, row)
+        self._rule_cases.update(seen)
+        self._attention += attention
+
+    def _add_overdue(self, record: EvaluationRecord, row: ResultRow) -> None:
+        self._overdue_total += 1
+        if self.overdue_limit == 0 or row.due is None or row.due_day is None:
+            return
+        self._overdue.append(
+            OverdueItem(
+                row.due, row.due_day, record.case, row.rule, row.subject, row.late_amount, row.late_unit, record.line
+            )
+        )
+        # Trim in batches rather than keep a heap: sorting 2 * limit items now and then is cheap, and the
+        # list never holds more than twice the limit.
+        if len(self._overdue) >= 2 * self.overdue_limit:
+            self._trim()
+
+    def _trim(self) -> None:
+        self._overdue.sort(key=OverdueItem.sort_key)
+        del self._overdue[self.overdue_limit :]
+
+    def _timeliness(self, rule: str) -> Timeliness:
+        counts = {s: self._counts[(rule, "deadline", s)] for s in STATUSES["deadline"]}
+        return Timeliness(rule, **counts)
+
+    def summary(self) -> Summary:
+        """The summary of every line added so far."""
+        self._trim()
+        rules = tuple(
+            RuleSummary(
+                rule,
+                self._titles[(rule, kind)],
+                kind,
+                tuple((s, self._counts[(rule, kind, s)]) for s in STATUSES[kind]),
+                self._rule_cases[(rule, kind)],
+            )
+            # Grouped by kind (their statuses differ), then by rule id: the same order whatever the input order.
+            for rule, kind in sorted(self._titles, key=lambda k: (KINDS.index(k[1]), k[0]))
+        )
+        census = Census(
+            self._timeliness(ICPC_RULE),
+            tuple((label, self._buckets[label]) for label, _, _ in BUCKETS),
+            self._timeliness(FIRST_REVIEW_RULE),
+            self._timeliness(REVIEW_INTERVAL_RULE),
+        )
+        return Summary(
+            cases=self._cases,
+            cases_needing_attention=self._attention,
+            results=self._results,
+            runs=tuple(PolicyRun(a, v, d, n) for (a, v, d), n in sorted(self._runs.items())),
+            error_records=self._errors,
+            errors_by_code=tuple(sorted(self._codes.items())),
+            malformed=self._malformed,
+            malformed_lines=tuple(self._malformed_lines),
+            rules=rules,
+            census=census,
+            overdue_total=self._overdue_total,
+            overdue=tuple(self._overdue),
+            overdue_limit=self.overdue_limit,
+        )
+
+
+def summarize(
+    lines: Iterable[Line],
+    *,
+    overdue_limit: int = DEFAULT_OVERDUE_LIMIT,
+    calendar: WorkingCalendar | None = None,
+) -> Summary:
+    """Summarize parsed lines (from :func:`parse_lines`), consuming them one at a time.
+
+    ``overdue_limit`` caps the overdue items kept (the earliest due; all are counted). ``calendar`` counts
+    the working days for the census bands; default England and Wales bank holidays and weekends.
+    """
+    summarizer = Summarizer(overdue_limit, calendar or WorkingCalendar())
+    for item in lines:
+        summarizer.add(item)
+    return summarizer.summary()
+
+
+# -- rendering -------------------------------------------------------------------------------------------
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def _rate(rate: float | None) -> str:
+    return f"{100 * rate:.1f}%" if rate is not None else "-"
+
+
+def _percent_number(rate: float | None) -> float | None:
+    return round(100 * rate, 1) if rate is not None else None
+
+
+KIND_HEADINGS = {
+    "deadline": ("Deadlines", "met of those due", "met / (met + missed + overdue)"),
+    "requirement": ("Requirements", "met of assessed", "met / (met + breached)"),
+    "decision": ("Directions (decisions that applied)", "", ""),
+}
+STATUS_LABELS = {
+    "met": "met",
+    "missed": "missed",
+    "pending": "pending",
+    "overdue": "overdue",
+    "breached": "breached",
+    "not_assessable": "not assessable",
+    "applies": "applies",
+}
+
+
+def _runs_line(summary: Summary) -> str:
+    if len(summary.runs) == 1:
+        run = summary.runs[0]
+        return f"{run.area} policy {run.policy_version} as of {run.as_of}"
+    return "; ".join(f"{r.area} policy {r.policy_version} as of {r.as_of} ({_n(r.cases)})" for r in summary.runs)
+
+
+def _headline(summary: Summary) -> list[str]:
+    """The totals that open the text and Markdown reports."""
+    out = [
+        f"{_n(summary.cases)} cases evaluated under {_runs_line(summary)}." if summary.cases else "No cases evaluated."
+    ]
+    if summary.error_records:
+        codes = ", ".join(f"{code} {_n(n)}" for code, n in summary.errors_by_code)
+        out.append(f"{_n(summary.error_records)} cases could not be evaluated (error records by code: {codes}).")
+    else:
+        out.append("No error records.")
+    attention = summary.cases_needing_attention
+    out.append(f"{_n(attention)} cases ({_pct(attention, summary.cases)}) have something overdue, breached or missed.")
+    return out
+
+
+def _overdue_heading(summary: Summary) -> str:
+    total, shown = summary.overdue_total, len(summary.overdue)
+    if total == shown:
+        return f"Overdue ({_n(total)}), earliest due first"
+    return f"Overdue ({_n(total)}; the {_n(shown)} earliest due shown)"
+
+
+def render_text(summary: Summary) -> str:
+    """The report a manager reads: totals, census measures, each rule's counts, then what is overdue."""
+    out = ["Caseload compliance report", "", *_headline(summary)]
+
+    census = summary.census
+    icpc, reviews = census.initial, census.reviews
+    held = sum(n for _, n in census.buckets)
+    out += [
+        "",
+        "Children in Need census timeliness",
+        f"  Initial conferences within 15 working days of the strategy discussion ({icpc.rule})",
+        f"    held on time: {_n(icpc.met)} of {_n(icpc.held)} held ({_rate(icpc.rate)})",
+        f"    not yet held: {_n(icpc.not_yet_held)}, of them overdue: {_n(icpc.overdue)}",
+        "    working days from the strategy discussion to the conference:",
+    ]
+    for label, n in census.buckets:
+        out.append(f"      {label:<6} {_n(n):>8}  {_pct(n, held):>6}")
+    out.append("  Review conferences held on time")
+    for name, t in (
+        ("all reviews", reviews),
+        ("first reviews", census.first_review),
+        ("later reviews", census.review_interval),
+    ):
+        rule = f" ({t.rule})" if t is not reviews else ""
+        out.append(f"    {name}{rule}: {_n(t.met)} of {_n(t.held)} held ({_rate(t.rate)}); {_n(t.overdue)} overdue")
+
+    for kind in KINDS:
+        rules = [r for r in summary.rules if r.kind == kind]
+        if not rules:
+            continue
+        heading, rate_label, rate_formula = KIND_HEADINGS[kind]
+        statuses = STATUSES[kind]
+        width = max(len(r.rule) for r in rules)
+        # Each column as wide as its heading or its widest number, so the table stays narrow.
+        widths = [max(len(STATUS_LABELS[s]), *(len(_n(r.count(s))) for r in rules)) for s in statuses]
+        last = rate_label or "cases"
+        out += ["", f"{heading}" + (f"; {rate_label} = {rate_formula}" if rate_label else "")]
+        header = f"  {'rule':<{width}}" + "".join(
+            f"  {STATUS_LABELS[s]:>{w}}" for s, w in zip(statuses, widths, strict=True)
+        )
+        last_width = max(8, len(last))
+        out.append(f"{header}  {last:>{last_width}}")
+        for r in rules:
+            row = f"  {r.rule:<{width}}" + "".join(
+                f"  {_n(r.count(s)):>{w}}" for s, w in zip(statuses, widths, strict=True)
+            )
+            tail = _rate(r.met_rate) if rate_label else _n(r.cases)
+            out.append(f"{row}  {tail:>{last_width}}")
+            out.append(f"      {r.title}")
+
+    out += ["", _overdue_heading(summary)]
+    if summary.overdue:
+        due_w = max(3, *(len(i.due) for i in summary.overdue))
+        late_w = max(4, *(len(i.late) for i in summary.overdue))
+        case_w = max(4, *(len(i.case) for i in summary.overdue))
+        out.append(f"  {'due':<{due_w}}  {'late':<{late_w}}  {'case':<{case_w}}  rule (subject)")
+        for item in summary.overdue:
+            about = f"{item.rule} ({item.subject})" if item.subject else item.rule
+            out.append(f"  {item.due:<{due_w}}  {item.late:<{late_w}}  {item.case:<{case_w}}  {about}")
+    elif summary.overdue_total:
+        out.append("  (not listed: --overdue-limit is 0)")
+    else:
+        out.append("  Nothing is overdue.")
+    if summary.malformed:
+        out += ["", _malformed_text(summary)]
+    return "\n".join(out) + "\n"
+
+
+def _malformed_text(summary: Summary) -> str:
+    shown = ", ".join(str(n) for n in summary.malformed_lines)
+    more = ", ..." if summary.malformed > len(summary.malformed_lines) else ""
+    return f"{_n(summary.malformed)} malformed lines were skipped (lines {shown}{more})."
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(summary: Summary) -> str:
+    """The same report as Markdown tables."""
+    out = ["# Caseload compliance report", "", *_headline(summary)]
+
+    census = summary.census
+    icpc, reviews = census.initial, census.reviews
+    held = sum(n for _, n in census.buckets)
+    out += [
+        "",
+        "## Children in Need census timeliness",
+        "",
+        f"Initial conferences within 15 working days of the strategy discussion (`{icpc.rule}`): "
+        f"{_n(icpc.met)} of {_n(icpc.held)} held on time ({_rate(icpc.rate)}); {_n(icpc.not_yet_held)} not yet held, "
+        f"{_n(icpc.overdue)} of them overdue.",
+        "",
+        "| working days from the strategy discussion to the conference | conferences | share |",
+        "| --- | ---: | ---: |",
+    ]
+    out += [f"| {label} | {_n(n)} | {_pct(n, held)} |" for label, n in census.buckets]
+    out += [
+        "",
+        "| reviews | held on time | held | on time | overdue |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, t in (
+        ("all reviews", reviews),
+        ("first reviews", census.first_review),
+        ("later reviews", census.review_interval),
+    ):
+        rule = f" (`{t.rule}`)" if t is not reviews else ""
+        out.append(f"| {name}{rule} | {_n(t.met)} | {_n(t.held)} | {_rate(t.rate)} | {_n(t.overdue)} |")
+
+    for kind in KINDS:
+        rules = [r for r in summary.rules if r.kind == kind]
+        if not rules:
+            continue
+        heading, rate_label, rate_formula = KIND_HEADINGS[kind]
+        statuses = STATUSES[kind]
+        out += ["", f"## {heading}", ""]
+        if rate_label:
+            out += [f"*{rate_label}* = {rate_formula}.", ""]
+        last = rate_label or "cases"
+        out.append("| rule | title | " + " | ".join(STATUS_LABELS[s] for s in statuses) + f" | {last} |")
+        out.append("| --- | --- | " + " | ".join("---:" for _ in statuses) + " | ---: |")
+        for r in rules:
+            counts = " | ".join(_n(r.count(s)) for s in statuses)
+            tail = _rate(r.met_rate) if rate_label else _n(r.cases)
+            out.append(f"| `{r.rule}` | {_cell(r.title)} | {counts} | {tail} |")
+
+    out += ["", f"## {_overdue_heading(summary)}", ""]
+    if summary.overdue:
+        out += ["| due | late | case | rule | subject |", "| --- | --- | --- | --- | --- |"]
+        for item in summary.overdue:
+            out.append(
+                f"| {item.due} | {item.late} | {_cell(item.case)} | `{item.rule}` | {_cell(item.subject or '')} |"
+            )
+    elif summary.overdue_total:
+        out.append("Not listed: `--overdue-limit` is 0.")
+    else:
+        out.append("Nothing is overdue.")
+    if summary.malformed:
+        out += ["", _malformed_text(summary)]
+    return "\n".join(out) + "\n"
+
+
+def render_csv(summary: Summary) -> str:
+    """One row per rule and status (see :data:`CSV_HELP`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["kind", "rule", "title", "status", "count", "rule_results", "rule_met_percent"])
+    for r in summary.rules:
+        percent = _percent_number(r.met_rate)
+        for status, n in r.counts:
+            writer.writerow([r.kind, r.rule, r.title, status, n, r.total, "" if percent is None else f"{percent:.1f}"])
+    return buffer.getvalue()
+
+
+def render_overdue_csv(summary: Summary) -> str:
+    """The overdue items, earliest due first (see :data:`CSV_HELP`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject"])
+    for item in summary.overdue:
+        amount = "" if item.late_amount is None else item.late_amount
+        writer.writerow([item.due, amount, item.late_unit or "", item.case, item.rule, item.subject or ""])
+    return buffer.getvalue()
+
+
+def _timeliness_dict(t: Timeliness) -> dict:
+    return {
+        "rule": t.rule,
+        "held": t.held,
+        "met": t.met,
+        "missed": t.missed,
+        "pending": t.pending,
+        "overdue": t.overdue,
+        "on_time_percent": _percent_number(t.rate),
+    }
+
+
+def to_dict(summary: Summary) -> dict:
+    """The summary as JSON-able data, in a fixed key order."""
+    census = summary.census
+    reviews = _timeliness_dict(census.reviews)
+    del reviews["rule"]
+    return {
+        "cases": summary.cases,
+        "cases_needing_attention": summary.cases_needing_attention,
+        "results": summary.results,
+        "evaluated_under": [
+            {"area": r.area, "policy_version": r.policy_version, "as_of": r.as_of, "cases": r.cases}
+            for r in summary.runs
+        ],
+        "error_records": summary.error_records,
+        "errors_by_code": dict(summary.errors_by_code),
+        "malformed_lines": {"count": summary.malformed, "first": list(summary.malformed_lines)},
+        "census": {
+            "initial_conferences": {
+                **_timeliness_dict(census.initial),
+                "working_days": dict(census.buckets),
+            },
+            "reviews": {
+                **reviews,
+                "first_review": _timeliness_dict(census.first_review),
+                "later_reviews": _timeliness_dict(census.review_interval),
+            },
+        },
+        "rules": [
+            {
+                "rule": r.rule,
+                "title": r.title,
+                "kind": r.kind,
+                "counts": dict(r.counts),
+                "results": r.total,
+                "cases": r.cases,
+                "met_percent": _percent_number(r.met_rate),
+            }
+            for r in summary.rules
+        ],
+        "overdue": {
+            "total": summary.overdue_total,
+            "limit": summary.overdue_limit,
+            "items": [
+                {
+                    "due": item.due,
+                    "late": None if item.late_amount is None else {"amount": item.late_amount, "unit": item.late_unit},
+                    "case": item.case,
+                    "rule": item.rule,
+                    "subject": item.subject,
+                }
+                for item in summary.overdue
+            ],
+        },
+    }
+
+
+def render_json(summary: Summary) -> str:
+    """The summary as one indented JSON document (see :func:`to_dict`)."""
+    return json.dumps(to_dict(summary), indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Summary], str]] = {
+    "text": render_text,
+    "markdown": render_markdown,
+    "csv": render_csv,
+    "overdue-csv": render_overdue_csv,
+    "json": render_json,
+}
+
+
+def render(summary: Summary, fmt: str) -> str:
+    """Render ``summary`` in one of :data:`FORMATS`."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}") from None
+    return renderer(summary)
+
+
+__all__ = [
+    "BUCKETS",
+    "CSV_HELP",
+    "FORMATS",
+    "Census",
+    "ErrorRecord",
+    "EvaluationRecord",
+    "Line",
+    "Malformed",
+    "OverdueItem",
+    "PolicyRun",
+    "ResultRow",
+    "RuleSummary",
+    "Summarizer",
+    "Summary",
+    "Timeliness",
+    "bucket_of",
+    "parse_line",
+    "parse_lines",
+    "render",
+    "summarize",
+    "to_dict",
+]
