@@ -1,0 +1,152 @@
+"""`cpc import ssd` and `cpc reconcile`: cases from a Standard Safeguarding Dataset extract, and its due dates
+checked against cpc's.
+
+Register with ``cli.add_command(import_group)`` and ``cli.add_command(reconcile_command)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, parse_date, policies_option, policy_error
+
+
+def _refuse_existing(path: Path | None, force: bool, option: str) -> None:
+    if path is not None and path.exists() and not force:
+        fail(f"{option} {path} exists; give --force to overwrite it")
+
+
+def write_atomically(path: Path, write: Callable) -> None:
+    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it into place.
+
+    An interrupted or failed run leaves no partial file where a complete one is expected.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        fail(f"{path}: folder {directory} does not exist")
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            write(handle)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@click.group("import")
+def import_group() -> None:
+    """Make cases from another system's data."""
+
+
+@import_group.command("ssd")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The JSON Lines file of cases to write. Default: standard output.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write what was read, warned about and not mapped, as JSON, to this file.",
+)
+@click.option("--force", is_flag=True, help="Overwrite --out and --report if they exist.")
+def import_ssd(folder: Path, out: Path | None, report_path: Path | None, force: bool) -> None:
+    """Write one case per child from the SSD extract in FOLDER (one CSV file per table).
+
+    Reads ssd_person, ssd_s47_enquiry, ssd_initial_cp_conference, ssd_cp_plans, ssd_cp_reviews and
+    ssd_cin_plans; headers and file names in any case. Each line of the output is a case in cpc's case format
+    (schemas/case.schema.json). On standard error: the tables read, the cases written, data-quality warnings by
+    kind, and every table, field and row that did not reach a case, with counts. No names or free text are
+    read or printed.
+
+    Exit codes: 0 written; 2 the extract cannot be read, or a file exists without --force.
+    """
+    from .caseload import CaseError
+    from .ssd import CaseChecker, ImportReport, SsdError, dumps, iter_cases, read_extract, report_text
+
+    _refuse_existing(out, force, "--out")
+    _refuse_existing(report_path, force, "--report")
+    try:
+        extract = read_extract(folder)
+    except SsdError as exc:
+        fail(str(exc))
+    report = ImportReport()
+    checker = CaseChecker()
+    invalid: list[str] = []
+
+    def lines():
+        for mapped in iter_cases(extract, report):
+            # The mapping only builds valid shapes; checking them keeps that a guarantee, not a hope.
+            try:
+                checker.check(mapped.case, mapped.source)
+            except CaseError:
+                invalid.append(mapped.source)
+                continue
+            yield dumps(mapped.case)
+
+    def write(handle) -> None:
+        for line in lines():
+            handle.write(line + "\n")
+
+    if out is None:
+        write(sys.stdout)
+    else:
+        write_atomically(out, write)
+    click.echo(report_text(report, written_to=str(out) if out else None), err=True, nl=False)
+    if report_path is not None:
+        write_atomically(report_path, lambda h: h.write(json.dumps(report.to_dict(), indent=2) + "\n"))
+    if invalid:
+        for source in invalid:
+            click.echo(f"cpc: {source}: the case mapped from this row does not validate; it was not written", err=True)
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_OK)
+
+
+@click.command("reconcile")
+@click.option("--policy", "area", required=True, help="The area (berkshire) or a policy file to compute due dates by.")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The evaluation date. Default: today.")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@policies_option
+def reconcile_command(area: str, folder: Path, as_of: str | None, fmt: str, policies_dir: Path | None) -> None:
+    """Compare the due dates an SSD extract in FOLDER records with the ones cpc computes under an area's policy.
+
+    Each initial conference's icpc_icpc_target_date is compared with cpc's icpc-timescale due date, and each
+    review's cppr_cp_review_due with cpc's first-review-timescale or review-interval due date. Lists every
+    disagreement (child, which date, theirs, ours, the difference in working days, the rule and its citation),
+    counts them by rule and by difference, and names a bank holiday the source system seems not to know when
+    one-day disagreements point at it. Formats: text, csv (one row per disagreement), json.
+
+    Exit codes: 0 no disagreements; 1 some; 2 the extract or policy cannot be used.
+    """
+    from . import reconcile as reconciling
+    from .api import PolicyError, load_policy
+    from .calendar import CalendarRangeError
+    from .ssd import SsdError
+
+    day = parse_date(as_of, "--as-of") or dt.date.today()
+    try:
+        policy = load_policy(area, policies_dir=policies_dir)
+        report = reconciling.reconcile(folder, policy, day)
+    except PolicyError as exc:
+        policy_error(exc)
+    except (SsdError, CalendarRangeError) as exc:
+        fail(str(exc))
+    click.echo(reconciling.FORMATS[fmt](report), nl=False)
+    if report.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if report.disagreements else EXIT_OK)
+
+
+__all__ = ["import_group", "import_ssd", "reconcile_command", "write_atomically"]

@@ -1,0 +1,1297 @@
+"""Read a Standard Safeguarding Dataset (SSD) extract and map it onto cpc's case format.
+
+An SSD extract is a folder with one CSV file per table (``ssd_person.csv``, ``ssd_cp_plans.csv``, …), as the
+data-to-insight SSD model names them. This module reads the six tables that carry conference facts, joins them
+per child (person → s47 enquiry → initial conference → child protection plan → reviews, and the child in need
+plan that followed the plan) and yields one case per child in the format of ``docs/case-format.md``. The field
+by field mapping is :data:`FIELDS` and is documented in ``docs/ssd.md``.
+
+Nothing is dropped without a count. Every column that does not reach a case, every value that cannot be read
+and every row that cannot be joined is tallied per (table, field, reason) in an :class:`Unmapped`, and records
+that contradict each other become a :class:`DataWarning` on the child's case rather than an error.
+
+The tables are small enough to group in memory: only the mapped columns of the six tables are kept, as parsed
+dates and flags (about 0.5 KB a row), while other tables are streamed and only counted. Cases are then yielded
+one child at a time. Nothing here prints or stores a name or any free text: the outcome JSON is read for one
+flag, and warnings and tallies name tables, fields and ids only.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .calendar import FIRST_YEAR, LAST_YEAR
+from .yamlload import jsonable
+
+MAX_TABLE_BYTES = 500 * 1024 * 1024
+"""A table file larger than this is refused: an authority's extract is a few MB per table."""
+
+PERSON, S47, ICPC, PLANS, REVIEWS, CIN = (
+    "ssd_person",
+    "ssd_s47_enquiry",
+    "ssd_initial_cp_conference",
+    "ssd_cp_plans",
+    "ssd_cp_reviews",
+    "ssd_cin_plans",
+)
+MAPPED_TABLES = (PERSON, S47, ICPC, PLANS, REVIEWS, CIN)
+
+# Reasons a row or a value does not reach a case; the strings are what the report prints.
+TABLE_NOT_MAPPED = "table not mapped: no case field comes from it"
+UNKNOWN_COLUMN = "column not in the SSD fields cpc maps"
+DUPLICATE_COLUMN = "column repeated in the header: the first is read"
+EXTRA_CELLS = "row has more cells than the header: the extra cells are ignored"
+UNREADABLE_DATE = "value is not a date (YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS], or DD/MM/YYYY)"
+OUT_OF_RANGE_DATE = f"date outside {FIRST_YEAR}-{LAST_YEAR}, the years whose bank holidays are known"
+TIME_IGNORED = "time of day ignored: the case records the date"
+UNREADABLE_FLAG = "value is not a Y/N flag"
+UNKNOWN_CATEGORY = "not one of Neglect, Physical abuse, Emotional abuse, Sexual abuse, Multiple"
+UNREADABLE_JSON = "value is not a JSON object"
+BLANK_ID = "blank id: the row cannot be joined"
+DUPLICATE_ID = "id repeated: only the first row with it is read"
+UNKNOWN_PERSON = "person id not in ssd_person"
+BLANK_PERSON = "blank person id: the row cannot be joined"
+UNKNOWN_PLAN = "plan id not in ssd_cp_plans"
+PLAN_NOT_MAPPED = "its plan was not mapped (its person is not in ssd_person)"
+OTHER_PERSONS_RECORD = "links to a record of another person, or to none of this person's: link ignored"
+EARLIER_EPISODE = "an earlier episode: the case holds the child's latest"
+NO_CONFERENCE = "no initial conference followed the enquiry, and none is flagged as due"
+NOT_STEP_DOWN = "not the child in need plan that followed the case's plan"
+NO_CP_RECORDS = "the child has no conference, no plan and no enquiry leading to one: no case"
+CATEGORY_WITHOUT_CONFERENCE = "the plan has no initial conference whose outcome could carry the category"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    """How one SSD field reaches (or does not reach) a case.
+
+    ``role`` is ``case`` (a case field), ``join`` (links rows), ``derive`` (decides a case field's value),
+    ``recorded`` (the source system's own due date, compared by ``cpc reconcile``) or ``unmapped``.
+    """
+
+    table: str
+    field: str
+    role: str
+    case_field: str
+    note: str
+
+
+FIELDS: tuple[FieldMap, ...] = (
+    FieldMap(PERSON, "pers_person_id", "case", "id", "the case's id, as the source system has it"),
+    FieldMap(PERSON, "pers_dob", "case", "child.date_of_birth", "a child born after a conference was unborn at it"),
+    FieldMap(PERSON, "pers_expected_dob", "case", "child.expected_date_of_birth", "only when there is no pers_dob"),
+    FieldMap(
+        PERSON,
+        "pers_death_date",
+        "unmapped",
+        "",
+        "the case format has no date of death",
+    ),
+    FieldMap(S47, "s47e_s47_enquiry_id", "join", "", "joined from icpc_s47_enquiry_id"),
+    FieldMap(S47, "s47e_person_id", "join", "", "joins the enquiry to the child"),
+    FieldMap(
+        S47,
+        "s47e_s47_start_date",
+        "case",
+        "s47.strategy_discussion",
+        "of the enquiry that led to the case's conference",
+    ),
+    FieldMap(S47, "s47e_s47_end_date", "unmapped", "", "no rule counts from the end of the enquiry"),
+    FieldMap(
+        S47,
+        "s47e_s47_nfa",
+        "derive",
+        "",
+        "an enquiry with no conference becomes a case only if it is not NFA and CP_CONFERENCE_FLAG is Y",
+    ),
+    FieldMap(
+        S47,
+        "s47e_s47_outcome_json",
+        "derive",
+        "",
+        "only CP_CONFERENCE_FLAG is read, as for s47e_s47_nfa; the rest is counted as not mapped",
+    ),
+    FieldMap(ICPC, "icpc_icpc_id", "case", "conferences[].id", "as `icpc-<id>`"),
+    FieldMap(ICPC, "icpc_s47_enquiry_id", "join", "", "the enquiry whose strategy discussion starts the clock"),
+    FieldMap(ICPC, "icpc_person_id", "join", "", "joins the conference to the child"),
+    FieldMap(ICPC, "icpc_cp_plan_id", "join", "", "the plan the conference made (when cppl_icpc_id is blank)"),
+    FieldMap(
+        ICPC, "icpc_icpc_transfer_in", "derive", "conferences[].type", "Y: `transfer_in`; else `pre_birth` or `initial`"
+    ),
+    FieldMap(
+        ICPC,
+        "icpc_icpc_target_date",
+        "recorded",
+        "",
+        "the system's own due date, compared with cpc's `icpc-timescale` by `cpc reconcile`",
+    ),
+    FieldMap(ICPC, "icpc_icpc_date", "case", "conferences[].date", "blank: `held: false`, no date"),
+    FieldMap(ICPC, "icpc_icpc_outcome_cp_flag", "case", "conferences[].outcome.plan", "Y: true, N: false"),
+    FieldMap(
+        ICPC,
+        "icpc_icpc_outcome_json",
+        "unmapped",
+        "",
+        "its CP_FLAG repeats icpc_icpc_outcome_cp_flag; the rest has no case field",
+    ),
+    FieldMap(PLANS, "cppl_cp_plan_id", "join", "", "joined from icpc_cp_plan_id and cppr_cp_plan_id"),
+    FieldMap(PLANS, "cppl_icpc_id", "join", "", "the conference that made the plan"),
+    FieldMap(PLANS, "cppl_person_id", "join", "", "joins the plan to the child"),
+    FieldMap(PLANS, "cppl_cp_plan_start_date", "case", "plan.start", "of the plan the case's conference made"),
+    FieldMap(PLANS, "cppl_cp_plan_end_date", "case", "plan.end", "also picks the step-down CIN plan"),
+    FieldMap(
+        PLANS,
+        "cppl_cp_plan_initial_category",
+        "case",
+        "conferences[].outcome.category",
+        "on the initial conference whose outcome is a plan",
+    ),
+    FieldMap(
+        PLANS,
+        "cppl_cp_plan_latest_category",
+        "unmapped",
+        "",
+        "the extract does not say which review changed the category",
+    ),
+    FieldMap(PLANS, "cppl_cp_plan_ola", "unmapped", "", "the case format has no field for another authority's plan"),
+    FieldMap(REVIEWS, "cppr_cp_review_id", "case", "conferences[].id", "as `review-<id>`, type `review`"),
+    FieldMap(REVIEWS, "cppr_cp_plan_id", "join", "", "joins the review to its plan, and so to the child"),
+    FieldMap(
+        REVIEWS,
+        "cppr_cp_review_due",
+        "recorded",
+        "",
+        "the system's own due date, compared with cpc's `first-review-timescale` or `review-interval`",
+    ),
+    FieldMap(REVIEWS, "cppr_cp_review_date", "case", "conferences[].date", "blank: `held: false`, no date"),
+    FieldMap(
+        REVIEWS, "cppr_cp_review_outcome", "case", "conferences[].outcome.plan", "plan to continue: Y true, N false"
+    ),
+    FieldMap(REVIEWS, "cppr_cp_review_quorate", "case", "conferences[].quorate", "Y: true, N: false"),
+    FieldMap(
+        REVIEWS,
+        "cppr_cp_review_participation",
+        "unmapped",
+        "",
+        "the case format has no field for the PN0-PN7 codes",
+    ),
+    FieldMap(CIN, "cinp_cin_plan_id", "join", "", "identifies the row"),
+    FieldMap(CIN, "cinp_person_id", "join", "", "joins the plan to the child"),
+    FieldMap(
+        CIN, "cinp_cin_plan_start", "case", "step_down.cin_plan_start", "the first that starts on or after plan.end"
+    ),
+    FieldMap(CIN, "cinp_cin_plan_end", "case", "step_down.cin_plan_end", "of that plan"),
+)
+
+
+def mapping_markdown() -> str:
+    """The mapping of every SSD field as the Markdown table ``docs/ssd.md`` shows (and a test compares)."""
+    lines = ["| SSD table | SSD field | case field | how |", "| --- | --- | --- | --- |"]
+    for f in FIELDS:
+        if f.role == "case":
+            target = f"`{f.case_field}`"
+        elif f.role == "derive":
+            target = f"derives `{f.case_field}`" if f.case_field else "derives which enquiry is a case"
+        else:
+            target = {"join": "used to join", "recorded": "not in the case", "unmapped": "not mapped"}[f.role]
+        lines.append(f"| `{f.table}` | `{f.field}` | {target} | {f.note} |")
+    return "\n".join(lines) + "\n"
+
+
+_READ = {t: {f.field for f in FIELDS if f.table == t and f.role != "unmapped"} for t in MAPPED_TABLES}
+_UNMAPPED_REASON = {(f.table, f.field): f"not mapped: {f.note}" for f in FIELDS if f.role == "unmapped"}
+_RECORDED_REASON = "not in the case: the system's own due date (cpc reconcile compares it)"
+_JSON_PARTLY = "not mapped: only CP_CONFERENCE_FLAG is read from it"
+
+CATEGORIES = {
+    "neglect": "neglect",
+    "neg": "neglect",
+    "physical abuse": "physical_abuse",
+    "phy": "physical_abuse",
+    "emotional abuse": "emotional_abuse",
+    "emo": "emotional_abuse",
+    "sexual abuse": "sexual_abuse",
+    "sab": "sexual_abuse",
+    "multiple": "multiple",
+    "mul": "multiple",
+}
+"""SSD category names (and the CIN census codes some extracts carry instead), case-insensitive."""
+
+_FLAGS = {"y": True, "yes": True, "true": True, "t": True, "1": True}
+_FLAGS.update({"n": False, "no": False, "false": False, "f": False, "0": False})
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,7})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+# Day first: an extract opened and saved in Excel with English (UK) settings writes dates this way.
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+class SsdError(Exception):
+    """An extract that cannot be read at all: a missing folder, a file too large, a broken CSV."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataWarning:
+    """Records of one child that contradict each other; the case is still written. Names ids only."""
+
+    kind: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "message": self.message}
+
+
+WARNING_KINDS: dict[str, str] = {
+    "two_open_plans": "more than one child protection plan without an end date; the case holds the latest",
+    "plan_without_icpc": "a plan no initial conference is linked to",
+    "no_strategy_discussion": "an initial conference not linked to an s47 enquiry: icpc-timescale cannot be computed",
+    "conference_before_strategy_discussion": "the initial conference is dated before the strategy discussion",
+    "plan_starts_before_conference": "the plan starts before the conference that made it",
+    "plan_ends_before_it_starts": "the plan's end date is before its start date",
+    "review_before_plan_start": "a review conference is dated before the plan started",
+    "review_after_plan_end": "a review conference is dated after the plan ended",
+    "outcome_contradicts_plan": "the initial conference's outcome is no plan, but a plan is linked to it",
+    "dob_and_expected_dob": "both a date of birth and an expected date of birth (the SSD allows one)",
+}
+
+
+class Unmapped:
+    """Rows that did not reach a case, per (table, field, reason); ``field`` is ``*`` for a whole row."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str, str]] = Counter()
+
+    def add(self, table: str, field_name: str, reason: str, rows: int = 1) -> None:
+        if rows:
+            self.counts[(table, field_name, reason)] += rows
+
+    def update(self, other: Unmapped) -> None:
+        self.counts.update(other.counts)
+
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_list(self) -> list[dict]:
+        """One entry per (table, field, reason), in table order then field, as the report prints them."""
+        order = {t: i for i, t in enumerate(MAPPED_TABLES)}
+        keys = sorted(self.counts, key=lambda k: (order.get(k[0], len(order)), k[0], k[1] != "*", k[1], k[2]))
+        return [{"table": t, "field": f, "reason": r, "rows": self.counts[(t, f, r)]} for t, f, r in keys]
+
+
+# -- rows --------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Person:
+    line: int
+    id: str
+    dob: dt.date | None
+    expected_dob: dt.date | None
+
+
+@dataclass(slots=True)
+class Enquiry:
+    line: int
+    id: str
+    person: str
+    start: dt.date | None
+    nfa: bool | None
+    conference_flag: bool | None
+
+
+@dataclass(slots=True)
+class Conference:
+    line: int
+    id: str
+    person: str
+    enquiry: str
+    plan: str
+    transfer_in: bool | None
+    target: dt.date | None
+    target_unreadable: bool
+    date: dt.date | None
+    outcome_plan: bool | None
+
+
+@dataclass(slots=True)
+class Plan:
+    line: int
+    id: str
+    person: str
+    conference: str
+    start: dt.date | None
+    end: dt.date | None
+    category: str | None
+
+
+@dataclass(slots=True)
+class Review:
+    line: int
+    id: str
+    plan: str
+    due: dt.date | None
+    due_unreadable: bool
+    date: dt.date | None
+    outcome: bool | None
+    quorate: bool | None
+
+
+@dataclass(slots=True)
+class CinPlan:
+    line: int
+    id: str
+    person: str
+    start: dt.date | None
+    end: dt.date | None
+
+
+@dataclass
+class Extract:
+    """The mapped tables of an extract, read and parsed; made by :func:`read_extract`.
+
+    ``files`` names the file each table was read from, ``rows`` how many data rows each had (other tables
+    included), ``missing`` the mapped tables the folder does not have, ``unmapped`` what reading could not
+    map (other tables, other columns, unreadable values, duplicate ids).
+    """
+
+    folder: Path
+    files: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    other_tables: list[str] = field(default_factory=list)
+    unmapped: Unmapped = field(default_factory=Unmapped)
+    persons: dict[str, Person] = field(default_factory=dict)
+    enquiries: dict[str, Enquiry] = field(default_factory=dict)
+    conferences: dict[str, Conference] = field(default_factory=dict)
+    plans: dict[str, Plan] = field(default_factory=dict)
+    reviews: dict[str, Review] = field(default_factory=dict)
+    cin_plans: list[CinPlan] = field(default_factory=list)
+
+    def source(self, table: str, line: int) -> str:
+        """``folder/file:line`` for a row, the way batch mode names a JSON Lines record."""
+        return f"{self.folder / self.files.get(table, table + '.csv')}:{line}"
+
+
+# -- values ------------------------------------------------------------------------------------------------
+
+
+class _Cells:
+    """Parses one table's cells, tallying every value it cannot read against (table, field)."""
+
+    def __init__(self, table: str, tally: Unmapped):
+        self.table = table
+        self.tally = tally
+
+    def date(self, row: dict[str, str], name: str) -> dt.date | None:
+        value, _ = self.date_read(row, name)
+        return value
+
+    def date_read(self, row: dict[str, str], name: str) -> tuple[dt.date | None, bool]:
+        """The date in a cell and whether a non-blank cell could not be read."""
+        raw = row.get(name, "")
+        if not raw:
+            return None, False
+        parsed = parse_datetime(raw)
+        if parsed is None:
+            self.tally.add(self.table, name, UNREADABLE_DATE)
+            return None, True
+        day, has_time = parsed
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.tally.add(self.table, name, OUT_OF_RANGE_DATE)
+            return None, True
+        if has_time:
+            self.tally.add(self.table, name, TIME_IGNORED)
+        return day, False
+
+    def flag(self, row: dict[str, str], name: str) -> bool | None:
+        raw = row.get(name, "")
+        if not raw:
+            return None
+        value = parse_flag(raw)
+        if value is None:
+            self.tally.add(self.table, name, UNREADABLE_FLAG)
+        return value
+
+    def category(self, row: dict[str, str], name: str) -> str | None:
+        raw = row.get(name, "")
+        if not raw:
+            return None
+        value = CATEGORIES.get(" ".join(raw.replace("_", " ").split()).lower())
+        if value is None:
+            self.tally.add(self.table, name, UNKNOWN_CATEGORY)
+        return value
+
+
+def parse_datetime(raw: str) -> tuple[dt.date, bool] | None:
+    """A cell's date, and whether it also carried a time of day other than midnight; None if unreadable.
+
+    Accepts ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM[:SS[.fff]]`` (SQL Server's form, also with ``T``) and day-first
+    ``DD/MM/YYYY [HH:MM[:SS]]`` (what Excel writes with UK settings). Month-first dates are never guessed.
+    """
+    text = raw.strip()
+    match = _ISO.match(text)
+    if match:
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+        hour, minute, second = match[4], match[5], match[6]
+    else:
+        match = _UK.match(text)
+        if not match:
+            return None
+        day, month, year = int(match[1]), int(match[2]), int(match[3])
+        hour, minute, second = match[4], match[5], match[6]
+    try:
+        value = dt.date(year, month, day)
+        clock = dt.time(int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        return None
+    return value, clock != dt.time()
+
+
+def parse_flag(raw: str) -> bool | None:
+    """``Y``/``N`` (and yes/no, true/false, 1/0), any case; None for anything else."""
+    return _FLAGS.get(raw.strip().lower())
+
+
+# -- reading -----------------------------------------------------------------------------------------------
+
+
+def _table_files(folder: Path) -> dict[str, Path]:
+    """Every ``*.csv`` in the folder by lower-cased stem; a name that differs only in case is refused."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.suffix.lower() != ".csv":
+            continue
+        name = path.stem.lower()
+        if name in found:
+            raise SsdError(f"{folder}: both {found[name].name} and {path.name} would be table {name}")
+        found[name] = path
+    return found
+
+
+def _check_size(path: Path, max_bytes: int) -> None:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise SsdError(
+            f"{path}: {size / 1e6:.0f} MB is larger than the {max_bytes / 1e6:.0f} MB a table may be; "
+            "extract fewer years or split the extract"
+        )
+
+
+def _rows(
+    path: Path, table: str, known: set[str], tally: Unmapped, max_bytes: int
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Data rows as (line, {lower-cased known column: stripped cell}); unknown columns are only counted."""
+    _check_size(path, max_bytes)
+    line = 1
+    # Undecodable bytes become U+FFFD: they can only be in free text, and a mapped value holding one fails
+    # to parse as a date, flag or category and is counted.
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            names = [h.strip().lower() for h in header]
+            positions: dict[str, int] = {}
+            ignored: list[tuple[int, str, str]] = []
+            for index, name in enumerate(names):
+                if not name:
+                    continue
+                if name in positions:
+                    ignored.append((index, name, DUPLICATE_COLUMN))
+                elif name in known:
+                    positions[name] = index
+                else:
+                    ignored.append((index, name, _UNMAPPED_REASON.get((table, name), UNKNOWN_COLUMN)))
+            counts: Counter[tuple[str, str]] = Counter()
+            width = len(names)
+            for row in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) > width and any(cell.strip() for cell in row[width:]):
+                    counts[("*", EXTRA_CELLS)] += 1
+                for index, name, reason in ignored:
+                    if index < len(row) and row[index].strip():
+                        counts[(name, reason)] += 1
+                yield line, {name: row[i].strip() for name, i in positions.items() if i < len(row)}
+        except csv.Error as exc:
+            raise SsdError(f"{path}:{line}: not readable as CSV ({exc})") from None
+        except UnicodeError as exc:  # pragma: no cover - errors="replace" makes this unreachable in practice
+            raise SsdError(f"{path}: cannot be decoded ({exc.__class__.__name__})") from None
+    for (name, reason), n in counts.items():
+        tally.add(table, name, reason, n)
+
+
+def _count_rows(path: Path, max_bytes: int) -> int:
+    _check_size(path, max_bytes)
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            next(reader, None)
+            return sum(1 for row in reader if any(cell.strip() for cell in row))
+        except csv.Error as exc:
+            raise SsdError(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from None
+
+
+def read_extract(folder: str | Path, *, max_table_bytes: int = MAX_TABLE_BYTES) -> Extract:
+    """Read the mapped tables of the SSD extract in ``folder``; other CSV files are counted as unmapped.
+
+    Table file names and column headers are matched without regard to case; a missing table is recorded in
+    ``Extract.missing``, not an error. Raises :class:`SsdError` for a folder that does not exist, a file
+    over ``max_table_bytes``, or a file that is not CSV.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise SsdError(f"{root}: not a folder; give the folder holding the extract's CSV files")
+    files = _table_files(root)
+    extract = Extract(folder=root)
+    tally = extract.unmapped
+    for table in MAPPED_TABLES:
+        path = files.get(table)
+        if path is None:
+            extract.missing.append(table)
+            continue
+        extract.files[table] = path.name
+        cells = _Cells(table, tally)
+        rows = 0
+        for line, row in _rows(path, table, _READ[table], tally, max_table_bytes):
+            rows += 1
+            _parse_row(extract, table, cells, line, row)
+        extract.rows[table] = rows
+    for name, path in files.items():
+        if name in MAPPED_TABLES:
+            continue
+        extract.files[name] = path.name
+        extract.other_tables.append(name)
+        rows = _count_rows(path, max_table_bytes)
+        extract.rows[name] = rows
+        tally.add(name, "*", TABLE_NOT_MAPPED, rows)
+    return extract
+
+
+def _note_recorded(extract: Extract, table: str, name: str, row: dict[str, str]) -> None:
+    # Read for reconcile, but never part of a case: so counted, like any other value that is not mapped.
+    if row.get(name):
+        extract.unmapped.add(table, name, _RECORDED_REASON)
+
+
+def _row_id(extract: Extract, table: str, name: str, row: dict[str, str], seen: dict) -> str | None:
+    value = row.get(name, "")
+    if not value:
+        extract.unmapped.add(table, "*", BLANK_ID)
+        return None
+    if value in seen:
+        extract.unmapped.add(table, "*", DUPLICATE_ID)
+        return None
+    return value
+
+
+def _parse_row(extract: Extract, table: str, cells: _Cells, line: int, row: dict[str, str]) -> None:
+    if table == PERSON:
+        pid = _row_id(extract, table, "pers_person_id", row, extract.persons)
+        if pid is not None:
+            extract.persons[pid] = Person(line, pid, cells.date(row, "pers_dob"), cells.date(row, "pers_expected_dob"))
+    elif table == S47:
+        eid = _row_id(extract, table, "s47e_s47_enquiry_id", row, extract.enquiries)
+        if eid is not None:
+            extract.enquiries[eid] = Enquiry(
+                line,
+                eid,
+                row.get("s47e_person_id", ""),
+                cells.date(row, "s47e_s47_start_date"),
+                cells.flag(row, "s47e_s47_nfa"),
+                _conference_flag(row.get("s47e_s47_outcome_json", ""), cells),
+            )
+    elif table == ICPC:
+        cid = _row_id(extract, table, "icpc_icpc_id", row, extract.conferences)
+        if cid is not None:
+            target, unreadable = cells.date_read(row, "icpc_icpc_target_date")
+            _note_recorded(extract, table, "icpc_icpc_target_date", row)
+            extract.conferences[cid] = Conference(
+                line,
+                cid,
+                row.get("icpc_person_id", ""),
+                row.get("icpc_s47_enquiry_id", ""),
+                row.get("icpc_cp_plan_id", ""),
+                cells.flag(row, "icpc_icpc_transfer_in"),
+                target,
+                unreadable,
+                cells.date(row, "icpc_icpc_date"),
+                cells.flag(row, "icpc_icpc_outcome_cp_flag"),
+            )
+    elif table == PLANS:
+        plid = _row_id(extract, table, "cppl_cp_plan_id", row, extract.plans)
+        if plid is not None:
+            extract.plans[plid] = Plan(
+                line,
+                plid,
+                row.get("cppl_person_id", ""),
+                row.get("cppl_icpc_id", ""),
+                cells.date(row, "cppl_cp_plan_start_date"),
+                cells.date(row, "cppl_cp_plan_end_date"),
+                cells.category(row, "cppl_cp_plan_initial_category"),
+            )
+    elif table == REVIEWS:
+        rid = _row_id(extract, table, "cppr_cp_review_id", row, extract.reviews)
+        if rid is not None:
+            due, unreadable = cells.date_read(row, "cppr_cp_review_due")
+            _note_recorded(extract, table, "cppr_cp_review_due", row)
+            extract.reviews[rid] = Review(
+                line,
+                rid,
+                row.get("cppr_cp_plan_id", ""),
+                due,
+                unreadable,
+                cells.date(row, "cppr_cp_review_date"),
+                cells.flag(row, "cppr_cp_review_outcome"),
+                cells.flag(row, "cppr_cp_review_quorate"),
+            )
+    elif table == CIN:
+        # The CIN plan's own id links nothing, so a blank or repeated one still leaves a usable row.
+        extract.cin_plans.append(
+            CinPlan(
+                line,
+                row.get("cinp_cin_plan_id", ""),
+                row.get("cinp_person_id", ""),
+                cells.date(row, "cinp_cin_plan_start"),
+                cells.date(row, "cinp_cin_plan_end"),
+            )
+        )
+
+
+def _conference_flag(raw: str, cells: _Cells) -> bool | None:
+    """CP_CONFERENCE_FLAG from ``s47e_s47_outcome_json``; the rest of the JSON is counted as not mapped."""
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        cells.tally.add(cells.table, "s47e_s47_outcome_json", UNREADABLE_JSON)
+        return None
+    cells.tally.add(cells.table, "s47e_s47_outcome_json", _JSON_PARTLY)
+    for key, value in data.items():
+        if str(key).upper() == "CP_CONFERENCE_FLAG":
+            flag = parse_flag(str(value)) if value not in (None, "") else None
+            if flag is None and value not in (None, ""):
+                cells.tally.add(cells.table, "s47e_s47_outcome_json", UNREADABLE_FLAG)
+            return flag
+    return None
+
+
+# -- joining -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Child:
+    id: str
+    person: Person | None
+    enquiries: list[Enquiry] = field(default_factory=list)
+    conferences: list[Conference] = field(default_factory=list)
+    plans: list[Plan] = field(default_factory=list)
+    cin_plans: list[CinPlan] = field(default_factory=list)
+
+
+@dataclass
+class Episode:
+    """One run of the procedure for a child: an enquiry, its initial conference, the plan it made.
+
+    A child may have several (an earlier conference that made no plan, a plan that ended and a new one);
+    the case of :func:`iter_cases` holds the latest, and :func:`iter_episodes` gives them all.
+    """
+
+    enquiry: Enquiry | None
+    conference: Conference | None
+    plan: Plan | None
+
+    def anchor(self) -> dt.date:
+        for value in (
+            self.conference and (self.conference.date or self.conference.target),
+            self.plan and self.plan.start,
+            self.enquiry and self.enquiry.start,
+        ):
+            if value:
+                return value
+        return dt.date.min
+
+    def key(self) -> tuple:
+        ids = (self.conference.id if self.conference else "", self.plan.id if self.plan else "")
+        return (self.anchor(), *ids)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedDue:
+    """A due date the source system recorded, for ``cpc reconcile`` to compare with cpc's own.
+
+    ``kind`` is ``icpc_target`` or ``review_due``; ``record`` is the conference's id in the case;
+    ``theirs`` the recorded date (None when blank or unreadable, see ``unreadable``); ``held_on`` the date
+    the conference was held, if it was; ``transfer_in`` for a transfer-in initial conference.
+    """
+
+    kind: str
+    record: str
+    theirs: dt.date | None
+    held_on: dt.date | None
+    unreadable: bool = False
+    transfer_in: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MappedCase:
+    """One case in cpc's case format (dates as ISO strings), with what the mapping noticed about it.
+
+    ``source`` is ``folder/file:line`` of the child's row; ``recorded`` the source system's due dates
+    for the conferences in the case; ``parsed`` the same case with ``datetime.date`` values, as
+    :func:`engine.caseload.read_case` would return it once validated.
+    """
+
+    case: dict
+    warnings: tuple[DataWarning, ...]
+    source: str
+    recorded: tuple[RecordedDue, ...] = ()
+    parsed: dict | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        return str(self.case["id"])
+
+
+def _sort_key(pid: str) -> tuple:
+    # Numeric ids in number order (the usual SSD id), others after them in text order: deterministic either way.
+    return (0, int(pid), pid) if pid.isdigit() else (1, 0, pid)
+
+
+def _children(extract: Extract, tally: Unmapped) -> list[_Child]:
+    """Every child with rows in the mapped tables, joined; rows that cannot be joined are tallied."""
+    have_persons = PERSON not in extract.missing
+    children: dict[str, _Child] = {pid: _Child(pid, p) for pid, p in extract.persons.items()}
+
+    def owner(table: str, pid: str) -> _Child | None:
+        if not pid:
+            tally.add(table, "*", BLANK_PERSON)
+            return None
+        child = children.get(pid)
+        if child is None:
+            if have_persons:
+                tally.add(table, "*", UNKNOWN_PERSON)
+                return None
+            child = children[pid] = _Child(pid, None)
+        return child
+
+    for enquiry in extract.enquiries.values():
+        if (child := owner(S47, enquiry.person)) is not None:
+            child.enquiries.append(enquiry)
+    for conference in extract.conferences.values():
+        if (child := owner(ICPC, conference.person)) is not None:
+            child.conferences.append(conference)
+    dropped_plans: set[str] = set()
+    for plan in extract.plans.values():
+        if (child := owner(PLANS, plan.person)) is not None:
+            child.plans.append(plan)
+        else:
+            dropped_plans.add(plan.id)
+    for cin in extract.cin_plans:
+        if (child := owner(CIN, cin.person)) is not None:
+            child.cin_plans.append(cin)
+    for review in extract.reviews.values():
+        if review.plan in dropped_plans:
+            tally.add(REVIEWS, "*", PLAN_NOT_MAPPED)
+        elif review.plan not in extract.plans:
+            tally.add(REVIEWS, "*", UNKNOWN_PLAN)
+    return [children[pid] for pid in sorted(children, key=_sort_key)]
+
+
+def _reviews_by_plan(extract: Extract) -> dict[str, list[Review]]:
+    by_plan: dict[str, list[Review]] = {}
+    for review in extract.reviews.values():
+        if review.plan in extract.plans:
+            by_plan.setdefault(review.plan, []).append(review)
+    for reviews in by_plan.values():
+        # Held reviews in date order, then the ones not yet held by due date.
+        reviews.sort(key=lambda r: (r.date is None, r.date or r.due or dt.date.max, _sort_key(r.id)))
+    return by_plan
+
+
+def _episodes(child: _Child, tally: Unmapped) -> tuple[list[Episode], list[Enquiry], list[DataWarning]]:
+    """The child's episodes, oldest first; the enquiries that belong to none; person-level warnings."""
+    warnings: list[DataWarning] = []
+    conferences = {c.id: c for c in child.conferences}
+    plans = {p.id: p for p in child.plans}
+    enquiries = {e.id: e for e in child.enquiries}
+    plan_of: dict[str, Plan] = {}
+    linked_plans: set[str] = set()
+    for plan in child.plans:
+        if plan.conference and plan.conference in conferences and plan.conference not in plan_of:
+            plan_of[plan.conference] = plan
+            linked_plans.add(plan.id)
+        elif plan.conference:
+            tally.add(PLANS, "cppl_icpc_id", OTHER_PERSONS_RECORD)
+    for conference in child.conferences:
+        if not conference.plan:
+            continue
+        if conference.id in plan_of:
+            if plan_of[conference.id].id != conference.plan:
+                tally.add(ICPC, "icpc_cp_plan_id", OTHER_PERSONS_RECORD)
+        elif conference.plan in plans and conference.plan not in linked_plans:
+            plan_of[conference.id] = plans[conference.plan]
+            linked_plans.add(conference.plan)
+        else:
+            tally.add(ICPC, "icpc_cp_plan_id", OTHER_PERSONS_RECORD)
+
+    episodes: list[Episode] = []
+    used_enquiries: set[str] = set()
+    for conference in child.conferences:
+        enquiry = None
+        if conference.enquiry:
+            enquiry = enquiries.get(conference.enquiry)
+            if enquiry is None:
+                tally.add(ICPC, "icpc_s47_enquiry_id", OTHER_PERSONS_RECORD)
+            else:
+                used_enquiries.add(enquiry.id)
+        episodes.append(Episode(enquiry, conference, plan_of.get(conference.id)))
+    for plan in child.plans:
+        if plan.id not in linked_plans:
+            episodes.append(Episode(None, None, plan))
+    latest_anchor = max((e.anchor() for e in episodes), default=dt.date.min)
+    leftover = [e for e in child.enquiries if e.id not in used_enquiries]
+    # An enquiry whose conference is decided but not yet held is a case: its 15 working days are running.
+    due = [
+        e
+        for e in leftover
+        if e.conference_flag is True and e.nfa is not True and e.start is not None and e.start > latest_anchor
+    ]
+    if due:
+        pending = max(due, key=lambda e: (e.start, _sort_key(e.id)))
+        episodes.append(Episode(pending, None, None))
+        leftover = [e for e in leftover if e is not pending]
+    episodes.sort(key=Episode.key)
+
+    open_plans = [p for p in child.plans if p.start is not None and p.end is None]
+    if len(open_plans) > 1:
+        ids = ", ".join(sorted(p.id for p in open_plans))
+        warnings.append(
+            DataWarning("two_open_plans", f"plans {ids} are all open; the case holds the one that started last")
+        )
+    person = child.person
+    if person and person.dob and person.expected_dob:
+        warnings.append(DataWarning("dob_and_expected_dob", f"person {child.id} has both; the date of birth is used"))
+    return episodes, leftover, warnings
+
+
+def _conference_type(conference: Conference, person: Person | None) -> str:
+    if conference.transfer_in:
+        return "transfer_in"
+    if person is not None:
+        if person.dob is not None:
+            if conference.date is not None and person.dob > conference.date:
+                return "pre_birth"
+        elif person.expected_dob is not None:
+            return "pre_birth"
+    return "initial"
+
+
+def _build(
+    child: _Child,
+    episode: Episode,
+    reviews: list[Review],
+    warnings: list[DataWarning],
+    tally: Unmapped | None,
+) -> tuple[dict, list[CinPlan], tuple[RecordedDue, ...]]:
+    """The case for one episode (dates as ``date``, as :func:`engine.caseload.read_case` gives them), the CIN
+    plan it used, and the due dates the source recorded for it."""
+    case: dict = {"id": child.id}
+    person = child.person
+    if person is not None:
+        born = {}
+        if person.dob is not None:
+            born["date_of_birth"] = person.dob
+        elif person.expected_dob is not None:
+            born["expected_date_of_birth"] = person.expected_dob
+        if born:
+            case["child"] = born
+    enquiry, conference, plan = episode.enquiry, episode.conference, episode.plan
+    if enquiry is not None and enquiry.start is not None:
+        case["s47"] = {"strategy_discussion": enquiry.start}
+    conferences: list[dict] = []
+    recorded: list[RecordedDue] = []
+    if conference is not None:
+        cid = f"icpc-{conference.id}"
+        entry: dict = {"id": cid, "type": _conference_type(conference, person)}
+        if conference.date is not None:
+            entry["date"] = conference.date
+        else:
+            entry["held"] = False
+        outcome: dict = {}
+        if conference.outcome_plan is not None:
+            outcome["plan"] = conference.outcome_plan
+        if plan is not None and plan.category is not None:
+            if conference.outcome_plan is True:
+                outcome["category"] = plan.category
+            elif tally is not None:
+                tally.add(PLANS, "cppl_cp_plan_initial_category", CATEGORY_WITHOUT_CONFERENCE)
+        if outcome:
+            entry["outcome"] = outcome
+        conferences.append(entry)
+        recorded.append(
+            RecordedDue(
+                "icpc_target",
+                cid,
+                conference.target,
+                conference.date,
+                conference.target_unreadable,
+                entry["type"] == "transfer_in",
+            )
+        )
+        if enquiry is None and entry["type"] != "transfer_in":
+            warnings.append(
+                DataWarning("no_strategy_discussion", f"conference {cid} is linked to no s47 enquiry of the child")
+            )
+        if enquiry and enquiry.start and conference.date and conference.date < enquiry.start:
+            warnings.append(
+                DataWarning(
+                    "conference_before_strategy_discussion",
+                    f"conference {cid} is dated before the strategy discussion of enquiry {enquiry.id}",
+                )
+            )
+        if plan is not None and conference.outcome_plan is False:
+            warnings.append(
+                DataWarning(
+                    "outcome_contradicts_plan", f"conference {cid} made no plan, yet plan {plan.id} links to it"
+                )
+            )
+        if plan and plan.start and conference.date and plan.start < conference.date:
+            warnings.append(
+                DataWarning(
+                    "plan_starts_before_conference", f"plan {plan.id} starts before conference {cid} that made it"
+                )
+            )
+    elif plan is not None:
+        warnings.append(DataWarning("plan_without_icpc", f"plan {plan.id} has no initial conference linked to it"))
+        if plan.category is not None and tally is not None:
+            tally.add(PLANS, "cppl_cp_plan_initial_category", CATEGORY_WITHOUT_CONFERENCE)
+    for review in reviews:
+        rid = f"review-{review.id}"
+        entry = {"id": rid, "type": "review"}
+        if review.date is not None:
+            entry["date"] = review.date
+        else:
+            entry["held"] = False
+        if review.quorate is not None:
+            entry["quorate"] = review.quorate
+        if review.outcome is not None:
+            entry["outcome"] = {"plan": review.outcome}
+        conferences.append(entry)
+        recorded.append(RecordedDue("review_due", rid, review.due, review.date, review.due_unreadable))
+        if plan and plan.start and review.date and review.date < plan.start:
+            warnings.append(
+                DataWarning("review_before_plan_start", f"review {rid} is dated before plan {plan.id} started")
+            )
+        if plan and plan.end and review.date and review.date > plan.end:
+            warnings.append(DataWarning("review_after_plan_end", f"review {rid} is dated after plan {plan.id} ended"))
+    if conferences:
+        case["conferences"] = conferences
+    used: list[CinPlan] = []
+    if plan is not None:
+        block = {k: v for k, v in (("start", plan.start), ("end", plan.end)) if v is not None}
+        if block:
+            case["plan"] = block
+        if plan.start and plan.end and plan.end < plan.start:
+            warnings.append(DataWarning("plan_ends_before_it_starts", f"plan {plan.id} ends before it starts"))
+        if plan.end is not None:
+            after = [c for c in child.cin_plans if c.start is not None and c.start >= plan.end]
+            if after:
+                step = min(after, key=lambda c: (c.start, _sort_key(c.id)))
+                used.append(step)
+                case["step_down"] = {k: v for k, v in (("cin_plan_start", step.start), ("cin_plan_end", step.end)) if v}
+    return case, used, tuple(recorded)
+
+
+def _source(extract: Extract, child: _Child, episode: Episode | None) -> str:
+    if child.person is not None:
+        return extract.source(PERSON, child.person.line)
+    if episode is not None:
+        if episode.conference is not None:
+            return extract.source(ICPC, episode.conference.line)
+        if episode.plan is not None:
+            return extract.source(PLANS, episode.plan.line)
+        if episode.enquiry is not None:
+            return extract.source(S47, episode.enquiry.line)
+    return f"{extract.folder}:{child.id}"
+
+
+@dataclass
+class ImportReport:
+    """What an import read, wrote and could not map; filled in by :func:`iter_cases` as it goes."""
+
+    folder: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    other_tables: list[str] = field(default_factory=list)
+    persons: int = 0
+    cases: int = 0
+    without_records: int = 0
+    warnings: Counter[str] = field(default_factory=Counter)
+    case_warnings: list[tuple[str, tuple[DataWarning, ...]]] = field(default_factory=list)
+    unmapped: Unmapped = field(default_factory=Unmapped)
+
+    def to_dict(self) -> dict:
+        """The report as JSON-able data (``--report FILE``): counts, ids and field names, never values."""
+        return {
+            "folder": self.folder,
+            "tables": {
+                name: {"file": self.files[name], "rows": self.rows.get(name, 0)}
+                for name in (*MAPPED_TABLES, *self.other_tables)
+                if name in self.files
+            },
+            "missing_tables": list(self.missing),
+            "other_tables": list(self.other_tables),
+            "persons": self.persons,
+            "cases": self.cases,
+            "persons_without_cp_records": self.without_records,
+            "warnings": dict(sorted(self.warnings.items())),
+            "case_warnings": [
+                {"case": case_id, "warnings": [w.to_dict() for w in found]} for case_id, found in self.case_warnings
+            ],
+            "unmapped": self.unmapped.to_list(),
+        }
+
+
+def _tally_episode_rows(episode: Episode, reviews: dict[str, list[Review]], tally: Unmapped) -> None:
+    if episode.conference is not None:
+        tally.add(ICPC, "*", EARLIER_EPISODE)
+    if episode.enquiry is not None:
+        tally.add(S47, "*", EARLIER_EPISODE)
+    if episode.plan is not None:
+        tally.add(PLANS, "*", EARLIER_EPISODE)
+        tally.add(REVIEWS, "*", EARLIER_EPISODE, len(reviews.get(episode.plan.id, [])))
+
+
+def iter_cases(extract: Extract, report: ImportReport | None = None) -> Iterator[MappedCase]:
+    """One case per child with child protection records, in person id order: the child's latest episode.
+
+    With ``report``, fills it in as cases are yielded: counts, warnings, and every row or value that did not
+    reach a case (the reading tallies of ``extract`` included). A child with none of an s47 enquiry leading
+    to a conference, an initial conference or a plan gets no case and is counted.
+    """
+    if report is not None:
+        report.folder = str(extract.folder)
+        report.files = dict(extract.files)
+        report.rows = dict(extract.rows)
+        report.missing = list(extract.missing)
+        report.other_tables = list(extract.other_tables)
+        report.persons = len(extract.persons)
+        report.unmapped.update(extract.unmapped)
+    joining = Unmapped()
+    children = _children(extract, joining)
+    if report is not None:
+        report.unmapped.update(joining)
+    reviews = _reviews_by_plan(extract)
+    for child in children:
+        # Counted per child and added once the child is done, so a report is whole when iteration ends.
+        tally = Unmapped()
+        episodes, leftover, warnings = _episodes(child, tally)
+        tally.add(S47, "*", NO_CONFERENCE, len(leftover))
+        if not episodes:
+            tally.add(CIN, "*", NO_CP_RECORDS, len(child.cin_plans))
+            if report is not None:
+                report.without_records += 1
+                report.unmapped.update(tally)
+            continue
+        *earlier, latest = episodes
+        for episode in earlier:
+            _tally_episode_rows(episode, reviews, tally)
+            # Not in the case, but contradictions in them are still the extract's: report them.
+            earlier_reviews = reviews.get(episode.plan.id, []) if episode.plan else []
+            _build(child, episode, earlier_reviews, warnings, None)
+        plan_reviews = reviews.get(latest.plan.id, []) if latest.plan else []
+        case, used, recorded = _build(child, latest, plan_reviews, warnings, tally)
+        tally.add(CIN, "*", NOT_STEP_DOWN, len(child.cin_plans) - len(used))
+        mapped = MappedCase(jsonable(case), tuple(warnings), _source(extract, child, latest), recorded, case)
+        if report is not None:
+            report.cases += 1
+            report.warnings.update(w.kind for w in warnings)
+            if warnings:
+                report.case_warnings.append((mapped.id, mapped.warnings))
+            report.unmapped.update(tally)
+        yield mapped
+
+
+def iter_episodes(extract: Extract) -> Iterator[MappedCase]:
+    """Every episode of every child as a case, oldest first per child, in person id order.
+
+    ``cpc reconcile`` uses these so that the due dates of earlier episodes (a conference that made no plan,
+    a plan that ended before the latest began) are compared too. The case id is the child's in every one.
+    """
+    tally = Unmapped()
+    children = _children(extract, tally)
+    reviews = _reviews_by_plan(extract)
+    for child in children:
+        episodes, _, person_warnings = _episodes(child, tally)
+        for episode in episodes:
+            warnings = list(person_warnings)
+            plan_reviews = reviews.get(episode.plan.id, []) if episode.plan else []
+            case, _, recorded = _build(child, episode, plan_reviews, warnings, None)
+            yield MappedCase(jsonable(case), tuple(warnings), _source(extract, child, episode), recorded, case)
+
+
+def iter_ssd_records(
+    folder: str | Path, report: ImportReport | None = None, *, max_table_bytes: int = MAX_TABLE_BYTES
+) -> Iterator[tuple[str, dict]]:
+    """``(source, case)`` for each child of the SSD extract in ``folder``, for batch evaluation.
+
+    ``case`` is a mapping in cpc's case format with ISO date strings, exactly the line ``cpc import ssd``
+    writes for the child; ``source`` is ``folder/ssd_person.csv:LINE``. The extract is read when this is
+    called (so :class:`SsdError` is raised here, not on the first ``next``); cases are then built one at a
+    time. Pass an :class:`ImportReport` to learn, once iteration ends, what was not mapped and which cases
+    carry data-quality warnings.
+    """
+    extract = read_extract(folder, max_table_bytes=max_table_bytes)
+    return ((mapped.source, mapped.case) for mapped in iter_cases(extract, report))
+
+
+# -- the report as text ------------------------------------------------------------------------------------
+
+
+def report_text(report: ImportReport, *, written_to: str | None = None) -> str:
+    """The summary ``cpc import ssd`` prints on stderr: tables, counts, warnings by kind, what was not mapped."""
+    lines: list[str] = []
+    read = [t for t in MAPPED_TABLES if t in report.files]
+    lines.append(f"read {report.folder}: {len(read)} of {len(MAPPED_TABLES)} SSD tables cpc maps")
+    for table in read:
+        lines.append(f"  {report.files[table]:<34} {report.rows.get(table, 0):>8} rows")
+    for table in report.missing:
+        lines.append(f"  {table + '.csv':<34}  missing: its fields are absent from every case")
+    for table in report.other_tables:
+        lines.append(f"  {report.files[table]:<34} {report.rows.get(table, 0):>8} rows, not mapped")
+    target = f" to {written_to}" if written_to else ""
+    lines.append(
+        f"persons {report.persons}; cases written {report.cases}{target}; "
+        f"{report.without_records} with no child protection records (no case)"
+    )
+    if report.warnings:
+        lines.append(f"data-quality warnings: {sum(report.warnings.values())} on {len(report.case_warnings)} case(s)")
+        for kind, n in sorted(report.warnings.items()):
+            lines.append(f"  {kind:<38} {n:>6}  {WARNING_KINDS.get(kind, '')}")
+    else:
+        lines.append("data-quality warnings: none")
+    entries = report.unmapped.to_list()
+    if entries:
+        lines.append("not mapped (rows, by table, field and reason):")
+        for e in entries:
+            where = f"{e['table']}.{e['field']}" if e["field"] != "*" else f"{e['table']} (whole rows)"
+            lines.append(f"  {where:<52} {e['rows']:>6}  {e['reason']}")
+    else:
+        lines.append("not mapped: nothing")
+    return "\n".join(lines) + "\n"
+
+
+SSD_EVENTS = frozenset(
+    {
+        "strategy_discussion",
+        "initial_conference",
+        "pre_birth_conference",
+        "transfer_in_conference",
+        "first_conference",
+        "review_conference",
+        "conference",
+        "birth",
+        "plan_start",
+        "plan_end",
+        "cin_plan_start",
+        "cin_plan_end",
+    }
+)
+"""The events a case mapped from an SSD extract can hold (docs/case-format.md's event table)."""
+
+
+def rules_ssd_cannot_meet(evaluator) -> list[str]:
+    """Deadline rules whose ``what`` is no event an SSD extract records, in the policy's order.
+
+    On SSD data alone such a deadline can only be pending or overdue: the core group meeting, the reports,
+    the documents sent may all have happened, but the extract does not say. ``evaluator`` is what
+    :meth:`engine.Policy.evaluator` returns.
+    """
+    found = []
+    for compiled in evaluator.compiled.rules:
+        rule = compiled.rule
+        if rule.kind != "deadline":
+            continue
+        what = rule.parameters.get("what")
+        events = what if isinstance(what, list) else [what]
+        if not any(e in SSD_EVENTS for e in events):
+            found.append(rule.id)
+    return found
+
+
+def _shape(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _shape(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        # The case schema constrains list items one by one, so the set of item shapes is what matters.
+        return ("list", frozenset(_shape(v) for v in value))
+    return type(value).__name__
+
+
+class CaseChecker:
+    """Checks mapped cases against ``schemas/case.schema.json``, validating each distinct shape once.
+
+    A mapped case's values are ISO dates the importer wrote from parsed dates, booleans, enum values from
+    fixed tables, and ids that are non-blank stripped strings: none of these can fail the schema. What could
+    is the structure (which keys, which nesting), so a case whose shape (keys and value types, lists as the
+    set of their items' shapes) has validated once is not validated again. This keeps the guarantee at a
+    fraction of the cost: schema validation is about 1 ms a case, and an extract has a few hundred shapes.
+    """
+
+    def __init__(self) -> None:
+        self._valid: set[object] = set()
+
+    def check(self, case: dict, source: str) -> None:
+        """Raise :class:`engine.caseload.CaseError` if ``case`` does not validate."""
+        from .caseload import read_case
+
+        shape = _shape(case)
+        if shape in self._valid:
+            return
+        read_case(case, source)
+        self._valid.add(shape)
+
+
+def dumps(case: dict) -> str:
+    """One case as a JSON Lines line (no newline), keys in the order of the case format."""
+    return json.dumps(case, ensure_ascii=False)
+
+
+__all__ = [
+    "FIELDS",
+    "MAPPED_TABLES",
+    "SSD_EVENTS",
+    "WARNING_KINDS",
+    "CaseChecker",
+    "DataWarning",
+    "Extract",
+    "FieldMap",
+    "ImportReport",
+    "MappedCase",
+    "RecordedDue",
+    "SsdError",
+    "Unmapped",
+    "iter_cases",
+    "iter_episodes",
+    "iter_ssd_records",
+    "parse_datetime",
+    "parse_flag",
+    "read_extract",
+    "report_text",
+    "rules_ssd_cannot_meet",
+]
