@@ -7,11 +7,12 @@ say what was expected, but never repeat the value that was found: it may be a na
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from .findings import Finding, Severity
-from .yamlload import Document, LoadError, jsonable, load_file, load_text
+from .calendar import FIRST_YEAR, LAST_YEAR
+from .findings import Finding, Severity, json_path
+from .yamlload import MAX_DEPTH, MAX_NODES, Document, LoadError, jsonable, load_file, load_text
 
 # Every field of the case format that holds a date (or, for documents_sent, a date-time).
 DATE_KEYS = frozenset(
@@ -70,6 +71,67 @@ def _parse_dates(data: object, key: str = "") -> object:
     return _moment(data) if key in DATE_KEYS else data
 
 
+def _out_of_range(data: object, path: tuple = ()) -> Iterator[tuple]:
+    """Paths of the parsed dates outside the years the working-day calendar covers."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _out_of_range(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _out_of_range(value, (*path, index))
+    elif isinstance(data, dt.date) and not FIRST_YEAR <= data.year <= LAST_YEAR:
+        yield path
+
+
+def _range_findings(doc: Document, case: dict) -> list[Finding]:
+    # Every deadline is counted in working days or moved off bank holidays, and the calendar knows bank
+    # holidays only for these years: outside them evaluation would fail, so the case is refused here, at
+    # the date's line, rather than with an error that names no place in the file.
+    return [
+        Finding(
+            doc.file,
+            *doc.position(path),
+            "CPC100",
+            "schema-violation",
+            Severity.ERROR,
+            f"date outside {FIRST_YEAR} to {LAST_YEAR}, the years whose bank holidays are known",
+            json_path(path),
+            "check the year; working days cannot be counted outside those years",
+        )
+        for path in _out_of_range(case)
+    ]
+
+
+def _duplicate_ids(doc: Document, case: dict) -> list[Finding]:
+    # Results, reports and exclusion requests name a conference by its id, and the engine keeps one set of
+    # facts per id: a second conference under the same id would silently take the first one's place (an
+    # initial conference judged as the review that shares its id). The schema cannot say "unique by id".
+    first: dict[object, int] = {}
+    findings = []
+    conferences = case.get("conferences") or []
+    for index, conference in enumerate(conferences):
+        conference_id = conference.get("id") if isinstance(conference, dict) else None
+        if conference_id is None:
+            continue
+        if conference_id in first:
+            path = ("conferences", index, "id")
+            findings.append(
+                Finding(
+                    doc.file,
+                    *doc.position(path),
+                    "CPC100",
+                    "schema-violation",
+                    Severity.ERROR,
+                    f"conference id already used by conferences[{first[conference_id]}]",
+                    json_path(path),
+                    "give each conference its own id: results name conferences by it",
+                )
+            )
+        else:
+            first[conference_id] = index
+    return findings
+
+
 def check_case(doc: Document) -> dict:
     """The case in ``doc``, validated and with its dates parsed; raises :class:`CaseError`."""
     from .lint.schema_check import schema_findings
@@ -80,19 +142,67 @@ def check_case(doc: Document) -> dict:
     findings = schema_findings(doc, "case", redact=True)
     if findings:
         raise CaseError(f"{doc.file}: {len(findings)} problem(s) in the case", findings)
-    return _parse_dates(doc.data)
+    case = _parse_dates(doc.data)
+    findings = sorted(_duplicate_ids(doc, case) + _range_findings(doc, case), key=Finding.sort_key)
+    if findings:
+        raise CaseError(f"{doc.file}: {len(findings)} problem(s) in the case", findings)
+    return case
+
+
+def _check_data(data: Mapping, source: str) -> None:
+    """Refuse data given as a mapping that no case file could hold: too deep, too large, a cycle, bad text.
+
+    A file is checked as it is read (:mod:`engine.yamlload`); a mapping from the caller is not, and the
+    schema check and everything after it recurse, so a cycle or deep nesting would end in RecursionError.
+    """
+    count = 0
+    stack: list[tuple[object, tuple]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        count += 1
+        problem = ""
+        if len(path) > MAX_DEPTH:
+            problem = f"nested more than {MAX_DEPTH} levels deep (or a mapping that contains itself)"
+        elif count > MAX_NODES:
+            problem = f"more than {MAX_NODES:,} values"
+        if problem:
+            raise _load_error(source, LoadError("CPC004", problem, path=path[:MAX_DEPTH]))
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str) and not _encodable(key):
+                    raise _load_error(source, LoadError("CPC001", _SURROGATE, path=path))
+                stack.append((item, (*path, key)))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+        elif isinstance(value, str) and not _encodable(value):
+            raise _load_error(source, LoadError("CPC001", _SURROGATE, path=path))
+
+
+_SURROGATE = "not text: a lone surrogate is not a character"
+
+
+def _encodable(text: str) -> bool:
+    # A lone surrogate cannot be written as UTF-8, so no JSON output or rules engine could take it.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _load_error(file: str, exc: LoadError) -> CaseError:
     from .lint.runner import load_finding
+    from .lint.schema_check import redacted_path
 
+    # The loader's path is made of the file's keys, which may be anything before the schema has been checked.
+    exc.path = redacted_path(exc.path, "case")
     return CaseError(f"{file}: cannot be read", [load_finding(file, exc)])
 
 
 def load_case(path: str | Path) -> dict:
     """Read a case file (YAML or JSON), validate it and parse its dates; raises :class:`CaseError`."""
     try:
-        doc = load_file(path)
+        doc = load_file(path, redact=True)
     except LoadError as exc:
         raise _load_error(str(path), exc) from None
     return check_case(doc)
@@ -102,9 +212,10 @@ def read_case(case: Mapping | str, source: str = "<case>") -> dict:
     """A case given as data (a mapping, as JSON would give it) or as YAML/JSON text, validated."""
     if isinstance(case, str):
         try:
-            doc = load_text(case, source)
+            doc = load_text(case, source, redact=True)
         except LoadError as exc:
             raise _load_error(source, exc) from None
         return check_case(doc)
+    _check_data(case, source)
     doc = Document(file=source, data=jsonable(dict(case)))
     return check_case(doc)

@@ -70,6 +70,28 @@ def policy_paths(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
+def area_files(root: str | Path) -> list[Path]:
+    """The policy files of the areas under a policies folder: ``root/<area>/*.yaml``, nothing deeper.
+
+    This is what a policy is resolved against, and ``root`` is often not chosen by the user (it is the
+    folder two levels above a policy file given by path): searching it to any depth would read every YAML
+    file under, say, ``/tmp`` or a home folder, taking minutes and resolving against whatever it found.
+    """
+    folder = Path(root)
+    try:
+        areas = sorted(entry for entry in folder.iterdir() if entry.is_dir() and entry.name != "tests")
+    except OSError:
+        return []
+    found: list[Path] = []
+    for area in areas:
+        try:
+            entries = sorted(area.iterdir())
+        except OSError:
+            continue
+        found.extend(entry for entry in entries if entry.suffix in POLICY_SUFFIXES and entry.is_file())
+    return found
+
+
 class Library:
     """The policies that can be resolved against each other: every version of every area found."""
 
@@ -107,7 +129,7 @@ class Library:
         """Load every policy under ``root``. Files that fail to load are returned, not raised."""
         library = cls()
         errors: list[LoadError] = []
-        for path in policy_paths([root]):
+        for path in area_files(root):
             try:
                 library.add(PolicyFile(load_file(path)))
             except LoadError as exc:

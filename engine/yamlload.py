@@ -20,6 +20,11 @@ from .findings import json_path
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
+# No policy or case number needs more than a few digits. PyYAML builds a sexagesimal number (``1:0:0:…``) in
+# time quadratic in its length, so a 5 MB one takes minutes; and Python refuses to print an integer of more
+# than 4,300 digits, which a long hexadecimal literal is, so any message quoting it would crash.
+MAX_NUMBER_CHARS = 100
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 _SAFE_TAGS = {
     "tag:yaml.org,2002:str",
@@ -99,6 +104,14 @@ class _Frame:
 
 _NO_KEY = object()
 
+_CONSTRUCTORS = {tag: yaml.SafeLoader.yaml_constructors[tag] for tag in _SAFE_TAGS}
+
+
+def _as_text(constructor: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    # The resolver's other two implicit tags, for a plain '=' (YAML 1.1's "value" key) and '<<' (the merge
+    # key, refused where it is a key): PyYAML has no constructor for either, yet as a value each is just text.
+    return node.value
+
 
 class _Builder:
     """Build plain data from the parser's events with an explicit stack.
@@ -108,9 +121,10 @@ class _Builder:
     expansion and duplicate keys are all checked here before anything is built too large.
     """
 
-    def __init__(self, doc: Document, loader: yaml.SafeLoader):
+    def __init__(self, doc: Document, loader: yaml.SafeLoader, redact: bool = False):
         self.doc = doc
         self.loader = loader
+        self.redact = redact
         self.count = 0
         self.anchors: dict[str, tuple[object, int]] = {}
         self._constructor = yaml.SafeLoader("")
@@ -177,9 +191,11 @@ class _Builder:
     def _check_tag(self, event: yaml.Event, path: Path_) -> None:
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!" and tag not in _SAFE_TAGS:
+            # A tag is text of the file too; a redacted message does not repeat it.
+            what = "this tag" if self.redact else f"tag '{_clip(tag)}'"
             raise LoadError(
                 "CPC003",
-                f"tag '{tag}' is not allowed: only plain YAML data is read",
+                f"{what} is not allowed: only plain YAML data is read",
                 *_mark(event),
                 path,
                 hint="remove the tag; cpc never constructs objects from YAML",
@@ -192,7 +208,8 @@ class _Builder:
         self.doc.values[path] = _mark(event)
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
-                raise LoadError("CPC001", f"alias '*{event.anchor}' names no finished anchor", *_mark(event), path)
+                name = "an alias" if self.redact else f"alias '*{event.anchor}'"
+                raise LoadError("CPC001", f"{name} names no finished anchor", *_mark(event), path)
             value, size = self.anchors[event.anchor]
             self._count(size, event, path)
             return value, size
@@ -208,25 +225,55 @@ class _Builder:
 
     def _scalar(self, event: yaml.ScalarEvent, path: Path_, what: str) -> object:
         tag = event.tag
-        if tag is None or tag == "!":
+        explicit = tag is not None and tag != "!"
+        if not explicit:
             tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        try:
-            return self._constructor.construct_object(node, deep=True)
-        except (ValueError, OverflowError, yaml.constructor.ConstructorError) as exc:
-            kind = tag.rsplit(":", 1)[-1]
-            label = "key " if what == "key" else ""
+        kind = tag.rsplit(":", 1)[-1]
+        label = "key " if what == "key" else ""
+        if tag in _NUMBER_TAGS and len(event.value) > MAX_NUMBER_CHARS:
             raise LoadError(
-                "CPC001", f"{label}'{event.value}' is not a valid {kind}: {exc}", *_mark(event), path
-            ) from None
+                "CPC001",
+                f"{label}{kind} written with more than {MAX_NUMBER_CHARS} characters",
+                *_mark(event),
+                path,
+                hint="quote it if it is text",
+            )
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        # The tag's own constructor, not construct_object: that one keeps every node it has built in a table
+        # for the life of the loader, which holds 200,000 nodes alive and triples the time to build them.
+        construct = _CONSTRUCTORS.get(tag, _as_text)
+        try:
+            return construct(self._constructor, node)
+        # PyYAML's constructors assume the text matched the tag's pattern, which only implicit tags ensure:
+        # under an explicit tag, malformed text raises KeyError (!!bool), IndexError (!!int "") or
+        # AttributeError (!!timestamp) instead of a ConstructorError.
+        except (
+            ValueError,
+            OverflowError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            TypeError,
+            yaml.constructor.ConstructorError,
+        ) as exc:
+            if explicit or (self.redact and kind != "timestamp"):
+                # The text may be anything (free text under an explicit tag), so it is not repeated.
+                message = f"{label}value tagged '{kind}' is not a valid {kind}"
+            else:
+                # An implicit timestamp is digits and separators by the resolver's pattern: naming it and the
+                # reason ("day is out of range for month") is what lets the author fix it.
+                message = f"{label}'{_clip(event.value)}' is not a valid {kind}: {exc}"
+            raise LoadError("CPC001", message, *_mark(event), path) from None
 
     def _take_key(self, frame: _Frame, event: yaml.Event) -> None:
         path = frame.path
+        # An unsafe tag is named as such whatever it tags: `? !!python/object/apply:os.system [...]` is an
+        # attack before it is a key that is not a plain value.
+        self._check_tag(event, path)
         if not isinstance(event, yaml.ScalarEvent):
             if isinstance(event, yaml.AliasEvent) and event.anchor in self.anchors:
                 raise LoadError("CPC003", "merge keys and aliases as keys are not allowed", *_mark(event), path)
             raise LoadError("CPC001", "a mapping key must be a plain value", *_mark(event), path)
-        self._check_tag(event, path)
         if event.tag is None and self.loader.resolve(yaml.ScalarNode, event.value, event.implicit).endswith(":merge"):
             raise LoadError(
                 "CPC003",
@@ -242,9 +289,10 @@ class _Builder:
             key = str(key)
         if key in frame.first_seen:
             line, _ = frame.first_seen[key]
+            name = "duplicate key" if self.redact else f"duplicate key '{_clip(str(key))}'"
             raise LoadError(
                 "CPC002",
-                f"duplicate key '{key}' (first at line {line}): YAML would silently keep only the last",
+                f"{name} (first at line {line}): YAML would silently keep only the last",
                 *_mark(event),
                 (*path, key),
                 hint="remove or rename one of them",
@@ -252,6 +300,11 @@ class _Builder:
         frame.first_seen[key] = _mark(event)
         self.doc.keys[(*path, key)] = _mark(event)
         frame.pending_key = key
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """``text`` cut to a length a one-line message can hold."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _decode(raw: bytes) -> str:
@@ -272,15 +325,25 @@ def _decode(raw: bytes) -> str:
         ) from None
 
 
-def load_text(text: str, file: str = "<string>") -> Document:
-    """Load one YAML (or JSON) document from ``text``. Raises :class:`LoadError`."""
+def load_text(text: str, file: str = "<string>", *, redact: bool = False) -> Document:
+    """Load one YAML (or JSON) document from ``text``. Raises :class:`LoadError`.
+
+    With ``redact``, no message repeats text of the document (a key, a tag, a value), because a case's text
+    may be confidential; the position and path still say where the problem is.
+    """
     doc = Document(file=file, data=None, text=text)
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text) from None
+    except UnicodeEncodeError as exc:
+        # Only text given as a str can get here (files are decoded strictly): a lone surrogate, which
+        # libyaml cannot take because it reads UTF-8.
+        line = text.count("\n", 0, exc.start) + 1
+        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        raise LoadError("CPC001", "not text: a lone surrogate is not a character", line, column) from None
     try:
-        doc.data = _Builder(doc, loader).run()
+        doc.data = _Builder(doc, loader, redact).run()
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text) from None
     except yaml.MarkedYAMLError as exc:
@@ -309,23 +372,24 @@ def _reader_error(exc: yaml.reader.ReaderError, text: str) -> LoadError:
     )
 
 
-def load_file(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
-    """Read and load ``path``, refusing files over ``max_bytes`` before reading them whole."""
+def load_file(path: str | Path, max_bytes: int = MAX_BYTES, *, redact: bool = False) -> Document:
+    """Read and load ``path``, refusing files over ``max_bytes`` before reading them whole (see :func:`load_text`)."""
     path = Path(path)
     name = str(path)
+    hint = "a policy or case file is a few kilobytes; check this is the right file"
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(
-                "CPC004",
-                f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
-                hint="a policy or case file is a few kilobytes; check this is the right file",
-            )
-        raw = path.read_bytes()
+            raise LoadError("CPC004", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit", hint=hint)
+        # The size can lie: /dev/zero and pipes report 0, and a file can grow after stat. Reading one byte
+        # past the limit is what bounds memory.
+        with path.open("rb") as stream:
+            raw = stream.read(max_bytes + 1)
     except OSError as exc:
         raise LoadError("CPC001", f"cannot read file: {exc.strerror or exc}") from None
-    doc = load_text(_decode(raw), name)
-    return doc
+    if len(raw) > max_bytes:
+        raise LoadError("CPC004", f"file is more than the {max_bytes:,}-byte limit", hint=hint)
+    return load_text(_decode(raw), name, redact=redact)
 
 
 def jsonable(data: object) -> object:

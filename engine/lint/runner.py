@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..citations import SourceText
 from ..findings import Finding, Severity
-from ..library import Library, PolicyFile, policy_paths
+from ..library import Library, PolicyFile, area_files, policy_paths
 from ..resolve import resolve
 from ..yamlload import LoadError, load_file
 from .base import LintContext
@@ -62,7 +62,7 @@ def source_text(ctx: LintContext, source: dict) -> SourceText | None:
 def _library_for(files: list[PolicyFile], roots: set[Path]) -> Library:
     library = Library(files)
     for root in sorted(roots):
-        for path in policy_paths([root]):
+        for path in area_files(root):
             if any(Path(p.file).resolve() == path.resolve() for p in files):
                 continue
             try:

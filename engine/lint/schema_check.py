@@ -6,12 +6,14 @@ mapping that holds it, and for ``anyOf``/``oneOf`` the one alternative they were
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from functools import cache
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match, relevance
+from jsonschema.validators import extend
 
 from ..durations import DurationError, parse_duration
 from ..findings import Finding, Severity, json_path
@@ -22,9 +24,80 @@ from ..yamlload import Document, jsonable
 _UNEXPECTED = re.compile(r"'([^']+)'")
 
 
+def _canonical(value: object) -> object:
+    """A hashable stand-in for a JSON value, equal for values JSON Schema calls equal (``true`` is not ``1``)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, dict):
+        return ("object", frozenset((k, _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("array", tuple(_canonical(v) for v in value))
+    if isinstance(value, int | float):
+        return ("number", value)
+    if isinstance(value, str) or value is None:
+        return ("text", value)
+    # Not JSON (an object passed through the Python API): only the same object is the same item.
+    return ("other", id(value))
+
+
+def _unique_items(validator, unique: bool, instance: object, schema: dict) -> Iterator[ValidationError]:
+    # jsonschema compares every pair of items when they cannot be sorted (mappings, or a mix of types):
+    # a list of 100,000 mappings in a case would take hours. Hashing each item once is linear.
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[object] = set()
+    for item in instance:
+        key = _canonical(item)
+        if key in seen:
+            yield ValidationError("has an item twice")
+            return
+        seen.add(key)
+
+
+def _is_number(checker, instance: object) -> bool:
+    # JSON has no NaN or infinity, yet YAML's .nan and .inf load as Python floats that jsonschema counts as
+    # numbers; no rules engine or JSON output can take them, so the schema's "number" does not include them.
+    if isinstance(instance, float):
+        return math.isfinite(instance)
+    return Draft202012Validator.TYPE_CHECKER.is_type(instance, "number")
+
+
+_Validator = extend(
+    Draft202012Validator,
+    {"uniqueItems": _unique_items},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
+)
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(schema(name), format_checker=FormatChecker())
+    return _Validator(schema(name), format_checker=FormatChecker())
+
+
+@cache
+def known_names(name: str) -> frozenset[str]:
+    """Every property name the named schema defines anywhere: the keys a document may use."""
+    found: set[str] = set()
+    stack: list[object] = [schema(name)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            properties = node.get("properties")
+            if isinstance(properties, dict):
+                found.update(properties)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return frozenset(found)
+
+
+def redacted_path(path: tuple, schema_name: str) -> tuple:
+    """``path`` up to its first key the schema does not define: an unknown key is text of the document."""
+    names = known_names(schema_name)
+    for index, part in enumerate(path):
+        if not isinstance(part, int) and part not in names:
+            return tuple(path[:index])
+    return tuple(path)
 
 
 def _classify(error: ValidationError) -> tuple[str, str]:
@@ -92,7 +165,9 @@ def _describe(error: ValidationError, doc: Document, redact: bool = False) -> It
         for key in named or [k for k in instance if k not in allowed]:
             near = closest(str(key), allowed) if allowed else None
             hint = f"did you mean '{near}'?" if near else (f"allowed here: {', '.join(allowed)}" if allowed else "")
-            yield (*path, key), True, f"unknown key '{key}'", hint
+            # A key is text of the case too (a name typed where a field name belongs); the position is enough.
+            message = "unknown key" if redact else f"unknown key '{key}'"
+            yield (*path, key), True, message, hint
         return
     if error.validator == "required":
         missing = _UNEXPECTED.findall(error.message)[:1]
@@ -163,12 +238,14 @@ def schema_findings(doc: Document, schema_name: str = "policy", *, redact: bool 
         code, name = _classify(leaf)
         for path, at_key, message, hint in _describe(leaf, doc, redact):
             line, column = doc.position(path, key=at_key)
-            identity = (line, column, message)
+            shown = json_path(redacted_path(path, schema_name) if redact else path)
+            # Data given without positions puts every finding at 1:1, so the path tells them apart.
+            identity = (line, column, message, shown)
             if identity in seen:
                 continue
             seen.add(identity)
             if others:
                 message += f" (and {others} other error{'s' if others > 1 else ''} for the other shapes)"
-            findings.append(Finding(doc.file, line, column, code, name, Severity.ERROR, message, json_path(path), hint))
+            findings.append(Finding(doc.file, line, column, code, name, Severity.ERROR, message, shown, hint))
     findings.sort(key=Finding.sort_key)
     return findings
