@@ -1,0 +1,566 @@
+"""Evaluate a whole caseload: one output line per case, in input order, over as many processes as asked.
+
+Three layers, each usable alone:
+
+* :func:`read_cases` yields each case of a folder of case files, a JSON Lines file or a stream as a
+  :class:`CaseInput` (where it came from, and its unparsed payload); it never holds more than one line.
+* :class:`CaseWorker` turns one input into its output line: the evaluation exactly as ``cpc eval --format
+  json`` prints it, or an error record naming the case's id, its source and the problems found, never a value
+  from the case (docs/batch.md).
+* :func:`evaluate_all` runs a worker in this process (``jobs=1``) or in a pool of processes, and yields the
+  outcomes in input order while keeping only a bounded number of cases in flight.
+
+The pool is a ``ProcessPoolExecutor`` fed by hand, not ``multiprocessing.Pool.imap``, for two measured
+reasons: ``imap`` reads its input as fast as the task pipe takes it and keeps every finished result until the
+caller asks for it (20,000 results held when the output is slower than the workers), and a worker that dies
+(a crash in durable-rules' C core, the OOM killer) leaves ``imap`` waiting forever, where the executor
+raises ``BrokenProcessPool``. Blocks of cases are submitted in order and awaited oldest first, with a fixed
+number in flight: that gives input order and flat memory together.
+
+Nothing here prints or imports click: the ``cpc eval --cases`` command wires it to files and a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import multiprocessing
+import os
+import re
+import signal
+import stat
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+from . import evalreport
+from .api import Policy, load_policy
+from .caseload import CaseError, check_case, load_case, read_case
+from .evaluate import Evaluator
+from .findings import Finding, Severity
+from .policies import PolicyError, check_resolved
+from .yamlload import MAX_BYTES, MAX_DEPTH, MAX_NODES, Document, LoadError, load_file
+
+__all__ = [
+    "BLOCK_BYTES",
+    "BLOCK_CASES",
+    "CASE_SUFFIXES",
+    "MAX_LINE_BYTES",
+    "BatchError",
+    "BatchSettings",
+    "CaseInput",
+    "CaseWorker",
+    "InputError",
+    "Outcome",
+    "Oversized",
+    "check_policy",
+    "count_cases",
+    "default_jobs",
+    "error_record",
+    "evaluate_all",
+    "read_cases",
+]
+
+CASE_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+MAX_LINE_BYTES = MAX_BYTES
+"""The longest JSON Lines record read, in bytes: the size limit of a case file."""
+
+BLOCK_CASES = 16
+"""Cases sent to a worker process at a time: about 50 ms of work, so that sending them costs nothing
+measurable and no worker waits long behind a slow block."""
+BLOCK_BYTES = 1 << 20
+"""A block is also closed at this much input, so that a few large records do not make a large block."""
+BLOCKS_PER_JOB = 4
+"""Blocks in flight per worker process: enough that none waits for work while the oldest is awaited."""
+
+_READ_CHUNK = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+class InputError(Exception):
+    """``--cases`` names something that cannot be read as a caseload (missing, unreadable, not a file)."""
+
+
+class BatchError(Exception):
+    """The run cannot go on: a worker process failed to start or stopped unexpectedly."""
+
+
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """A JSON Lines record longer than :data:`MAX_LINE_BYTES`, skipped without being held in memory."""
+
+    size: int
+
+
+class CaseInput(NamedTuple):
+    """One case as read: ``source`` is the file, or ``file:line`` for JSON Lines; ``line`` is that line
+    number (0 for a case file); ``data`` is the record's bytes, the case file's path, or :class:`Oversized`."""
+
+    source: str
+    line: int
+    data: bytes | Path | Oversized
+
+
+class Outcome(NamedTuple):
+    """What one case gave: its output line (UTF-8, ending in a newline), and how it went."""
+
+    line: bytes
+    attention: bool
+    failed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSettings:
+    """What every worker needs to evaluate cases the same way: picklable, so it can go to a new process."""
+
+    area: str
+    policies_dir: Path | None
+    as_of: dt.date
+    explain: bool = False
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+
+
+def _label(text: str) -> str:
+    # A file name that is not UTF-8 arrives with surrogate escapes, which a UTF-8 output cannot hold.
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _folder_entries(folder: Path) -> list[Path]:
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if Path(e.name).suffix.lower() in CASE_SUFFIXES and _is_regular_file(e)]
+    except OSError as exc:
+        raise InputError(f"cannot read the folder {_label(str(folder))}: {exc.strerror or exc}") from None
+    # Code-point order, not the locale's, so that the output order is the same on every machine.
+    return [folder / name for name in sorted(names)]
+
+
+def _is_regular_file(entry: os.DirEntry) -> bool:
+    # Subfolders, sockets and devices (a `x.yaml` symlink to /dev/zero) are skipped, never opened.
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _lines(stream: BinaryIO, name: str) -> Iterator[CaseInput]:
+    number = 0
+    while True:
+        # Two bytes of room for "\r\n": a record of exactly the limit is still read whole.
+        raw = stream.readline(MAX_LINE_BYTES + 2)
+        if not raw:
+            return
+        number += 1
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        if not raw.endswith(b"\n") and len(raw) == MAX_LINE_BYTES + 2:
+            yield CaseInput(f"{name}:{number}", number, Oversized(len(raw) + _skip_line(stream)))
+            continue
+        content = raw.rstrip(b"\r\n")
+        if len(content) > MAX_LINE_BYTES:
+            yield CaseInput(f"{name}:{number}", number, Oversized(len(content)))
+        elif content.strip():
+            yield CaseInput(f"{name}:{number}", number, content)
+
+
+def _skip_line(stream: BinaryIO) -> int:
+    """Read and drop the rest of an oversized line; the number of bytes dropped."""
+    skipped = 0
+    while True:
+        chunk = stream.readline(_READ_CHUNK)
+        skipped += len(chunk.rstrip(b"\r\n"))
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def read_cases(path: str | Path, stdin: BinaryIO | None = None) -> Iterator[CaseInput]:
+    """Each case of a folder (case files in name order), a JSON Lines file, or ``-`` (JSON Lines on ``stdin``,
+    default the process's standard input). Raises :class:`InputError` when ``path`` cannot be read."""
+    if str(path) == "-":
+        yield from _lines(stdin if stdin is not None else sys.stdin.buffer, "<stdin>")
+        return
+    path = Path(path)
+    if path.is_dir():
+        for file in _folder_entries(path):
+            yield CaseInput(_label(str(file)), 0, file)
+        return
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {_label(str(path))}: {exc.strerror or exc}") from None
+    with stream:
+        try:
+            yield from _lines(stream, _label(str(path)))
+        except OSError as exc:
+            raise InputError(f"cannot read {_label(str(path))}: {exc.strerror or exc}") from None
+
+
+def count_cases(path: str | Path) -> int | None:
+    """How many cases :func:`read_cases` will yield, when that is cheap to know: for a folder, or a regular
+    file (one pass over its lines); ``None`` for a stream or a pipe."""
+    if str(path) == "-":
+        return None
+    path = Path(path)
+    try:
+        if path.is_dir():
+            return len(_folder_entries(path))
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open("rb") as stream:
+            return sum(1 for _ in _lines(stream, ""))
+    except (OSError, InputError):
+        return None
+
+
+# -- one case -----------------------------------------------------------------------------------------------
+
+
+class _Refused(ValueError):
+    """A JSON record refused while it is parsed: a duplicate key, NaN or an infinite number."""
+
+    def __init__(self, code: str, message: str, hint: str = ""):
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _Refused(
+            "CPC002",
+            "an object has the same key twice: JSON readers would silently keep only the last",
+            "remove or rename one of them",
+        )
+    return data
+
+
+def _constant(name: str) -> float:
+    raise _Refused("CPC001", "not valid JSON: NaN and Infinity are not JSON numbers")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused("CPC001", "not valid JSON: a number is too large")
+    return value
+
+
+def _finding(source: str, line: int, column: int, code: str, message: str, path: str = "", hint: str = "") -> Finding:
+    from .lint.registry import RULES
+
+    rule = RULES.get(code)
+    return Finding(source, line, column, code, rule.name if rule else code, Severity.ERROR, message, path, hint)
+
+
+def _check_shape(item: CaseInput, data: object) -> None:
+    """Refuse parsed JSON deeper or larger than the YAML loader lets a case file be: validating and
+    evaluating it would recurse too deep, or take minutes."""
+    stack: list[tuple[object, int]] = [(data, 0)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        problem = ""
+        if count > MAX_NODES:
+            problem = f"the record holds more than {MAX_NODES:,} values, far more than any case"
+        elif depth > MAX_DEPTH:
+            problem = f"nested more than {MAX_DEPTH} levels deep"
+        if problem:
+            raise CaseError(problem, [_finding(item.source, item.line, 1, "CPC004", problem)])
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _parse_record(item: CaseInput) -> object:
+    """The JSON value of one JSON Lines record; raises :class:`CaseError` with a finding at its line."""
+    data = item.data
+    if isinstance(data, Oversized):
+        message = f"the record is {data.size:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit"
+        raise CaseError(message, [_finding(item.source, item.line, 1, "CPC004", message)])
+    assert isinstance(data, bytes)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text (byte 0x{data[exc.start]:02x})"
+        finding = _finding(item.source, item.line, exc.start + 1, "CPC001", message, hint="save the file as UTF-8")
+        raise CaseError(message, [finding]) from None
+    try:
+        parsed = json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_float=_float)
+    except json.JSONDecodeError as exc:
+        # The decoder's messages are fixed phrases ("Expecting ',' delimiter"): they never quote the record.
+        message = f"not valid JSON: {exc.msg}"
+        raise CaseError(message, [_finding(item.source, item.line, exc.colno, "CPC001", message)]) from None
+    except _Refused as exc:
+        finding = _finding(item.source, item.line, 1, exc.code, exc.message, hint=exc.hint)
+        raise CaseError(exc.message, [finding]) from None
+    except RecursionError:
+        message = f"nested more than {MAX_DEPTH} levels deep"
+        raise CaseError(message, [_finding(item.source, item.line, 1, "CPC004", message)]) from None
+    except ValueError:
+        # Python refuses integers of more than 4,300 digits; its message is the only other ValueError.
+        message = "not valid JSON: a number is too long"
+        raise CaseError(message, [_finding(item.source, item.line, 1, "CPC001", message)]) from None
+    return parsed
+
+
+def _case_id(data: object) -> str | None:
+    if isinstance(data, dict):
+        value = data.get("id")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _file_case_id(path: Path) -> str | None:
+    """The id of a case file that could not be evaluated, read again for it alone (errors are rare)."""
+    try:
+        return _case_id(load_file(path).data)
+    except (LoadError, OSError):
+        return None
+
+
+# The YAML loader's message for a scalar its tag cannot build quotes the scalar ("'2025-02-30' is not a valid
+# timestamp: ..."), and the constructor's reason may quote it again. In a case that is a value from the case.
+_QUOTED_SCALAR = re.compile(r"^(key )?'.*' is not a valid (\w+)", re.DOTALL)
+
+
+def _redacted(message: str) -> str:
+    found = _QUOTED_SCALAR.match(message)
+    if found:
+        return f"{'a key' if found.group(1) else 'a value'} is not a valid {found.group(2)}"
+    return message
+
+
+def error_record(case_id: str | None, source: str, findings: list[Finding], line: int = 0) -> dict:
+    """The error record of a case that cannot be evaluated (docs/batch.md).
+
+    Only the findings' place, code, field and message are kept, never a value: case messages are redacted
+    where they are made, and the one loader message that quotes a value is redacted here. ``line`` (a JSON
+    Lines record's line number) replaces the line of each finding, which counts within the record.
+    """
+    return {
+        "case": case_id,
+        "source": source,
+        "error": [
+            {
+                "line": line or f.line,
+                "column": f.column,
+                "code": f.code,
+                "path": f.path,
+                "message": _redacted(f.message),
+            }
+            for f in findings
+        ],
+    }
+
+
+def _utf8(line: str, record: Callable[[], dict]) -> bytes:
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (a JSON "\ud800" escape in an id) cannot be written as UTF-8; escaped, it is
+        # still the same JSON value.
+        return (json.dumps(record(), ensure_ascii=True) + "\n").encode("ascii")
+
+
+def _error_line(case_id: str | None, item: CaseInput, findings: list[Finding]) -> Outcome:
+    record = error_record(case_id, item.source, findings, item.line)
+    return Outcome(_utf8(json.dumps(record, ensure_ascii=False) + "\n", lambda: record), False, True)
+
+
+class CaseWorker:
+    """Turns one :class:`CaseInput` into its :class:`Outcome` with one compiled policy version."""
+
+    def __init__(self, evaluator: Evaluator, settings: BatchSettings):
+        self.evaluator = evaluator
+        self.settings = settings
+
+    @classmethod
+    def open(cls, settings: BatchSettings, policy: Policy | None = None) -> CaseWorker:
+        """Load (unless given) and compile the policy in force on ``settings.as_of``; raises PolicyError."""
+        if policy is None:
+            policy = load_policy(settings.area, policies_dir=settings.policies_dir)
+        return cls(policy.evaluator(settings.as_of), settings)
+
+    def __call__(self, item: CaseInput) -> Outcome:
+        """Evaluate one case; never raises for anything the case holds."""
+        case_id: str | None = None
+        try:
+            if isinstance(item.data, Path):
+                case = load_case(item.data)
+            else:
+                data = _parse_record(item)
+                case_id = _case_id(data)
+                _check_shape(item, data)
+                case = (
+                    read_case(data, item.source) if isinstance(data, dict) else check_case(Document(item.source, data))
+                )
+            evaluation = self.evaluator.evaluate(case, self.settings.as_of, explain=self.settings.explain)
+        except CaseError as exc:
+            if isinstance(item.data, Path):
+                case_id = _file_case_id(item.data)
+            return _error_line(case_id, item, exc.findings)
+        except Exception as exc:  # a case the engine cannot take must not stop the run, nor its message leak
+            message = f"cpc could not evaluate this case (internal error: {type(exc).__name__}); please report it"
+            return _error_line(case_id, item, [_finding(item.source, 1, 1, "internal-error", message)])
+        # The very line `cpc eval --format json` prints, so the two modes cannot drift apart.
+        line = _utf8(evalreport.json_line(evaluation), evaluation.to_dict)
+        return Outcome(line, evalreport.needs_attention(evaluation), False)
+
+
+# -- many cases ---------------------------------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    """Every core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def check_policy(settings: BatchSettings, policy: Policy | None = None) -> Policy:
+    """Load the policy (unless given) and lint the version in force, without compiling it; raises PolicyError.
+
+    For a pool this runs before the workers start, so that a broken policy is reported once, here, and so
+    that no durable-rules state exists in this process when it forks.
+    """
+    if policy is None:
+        policy = load_policy(settings.area, policies_dir=settings.policies_dir)
+    check_resolved(policy.in_force(settings.as_of))
+    return policy
+
+
+_WORKER: CaseWorker | None = None
+_WORKER_ERROR = ""
+
+
+def _start_worker(settings: BatchSettings, policy: Policy | None) -> None:
+    """Pool initializer: compile the policy in this process. Never raises (see :func:`_run_block`)."""
+    global _WORKER, _WORKER_ERROR
+    # Ctrl-C is the parent's to handle: it stops the pool. A worker interrupted while idle would print a
+    # traceback for nothing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's handlers; SIGTERM must end it, as the pool expects when it
+    # stops workers, not raise inside it (where it would try to report that to a parent no longer reading).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        _WORKER = CaseWorker.open(settings, policy)
+    except PolicyError as exc:
+        _WORKER_ERROR = exc.message
+    except Exception as exc:
+        _WORKER_ERROR = f"a worker process could not compile the policy: {type(exc).__name__}: {exc}"
+
+
+def _run_block(block: list[CaseInput]) -> list[Outcome]:
+    if _WORKER is None:
+        # Raised here rather than in the initializer, which would only say the pool broke, not why.
+        raise BatchError(_WORKER_ERROR or "a worker process has no policy")
+    return [_WORKER(item) for item in block]
+
+
+def _blocks(items: Iterable[CaseInput]) -> Iterator[list[CaseInput]]:
+    block: list[CaseInput] = []
+    size = 0
+    for item in items:
+        block.append(item)
+        size += len(item.data) if isinstance(item.data, bytes) else 256
+        if len(block) >= BLOCK_CASES or size >= BLOCK_BYTES:
+            yield block
+            block, size = [], 0
+    if block:
+        yield block
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork starts a worker in a quarter of a second less than spawn, and the worker shares the parent's
+    # imported modules page for page. It is safe only when no other thread can be half-way through
+    # something (compiling a ruleset in durable's C core, holding a lock) at the moment of the fork, so a
+    # program with threads gets spawn, as does every platform but Linux (macOS's system libraries are not
+    # fork-safe).
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what has not started and end the workers without waiting for their block."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    # ProcessPoolExecutor has no public way to end running workers before Python 3.14.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(5)
+
+
+def _pooled(items: Iterable[CaseInput], settings: BatchSettings, jobs: int, policy: Policy | None) -> Iterator[Outcome]:
+    context = _context()
+    # A forked worker inherits the parsed (not compiled) policy; a spawned one parses it again.
+    inherited = policy if context.get_start_method() == "fork" else None
+    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(settings, inherited))
+    pending: deque[tuple[Future, str]] = deque()
+    finished = False
+    try:
+        for block in _blocks(items):
+            pending.append((executor.submit(_run_block, block), block[0].source))
+            # Waiting for the oldest block keeps the output in input order and caps what is held: at most
+            # BLOCKS_PER_JOB * jobs blocks are read and not yet written, however long the input.
+            if len(pending) >= BLOCKS_PER_JOB * jobs:
+                yield from _result(*pending.popleft())
+            # Pass on what is ready without waiting, so that output keeps up with a slow input stream.
+            while pending and pending[0][0].done():
+                yield from _result(*pending.popleft())
+        while pending:
+            yield from _result(*pending.popleft())
+        finished = True
+    finally:
+        if finished:
+            executor.shutdown(wait=True)
+        else:
+            _stop(executor)
+
+
+def _result(future: Future, first: str) -> list[Outcome]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise BatchError(
+            f"a worker process stopped unexpectedly (killed, or crashed) while the cases from {first} on were "
+            "being evaluated; the run is incomplete"
+        ) from None
+
+
+def evaluate_all(
+    items: Iterable[CaseInput], settings: BatchSettings, *, jobs: int = 1, policy: Policy | None = None
+) -> Iterator[Outcome]:
+    """The outcome of each input, in input order.
+
+    With ``jobs=1`` the cases are evaluated in this process; otherwise in ``jobs`` worker processes, each
+    compiling the policy once. ``policy`` is the area's policy if the caller has loaded it already (and not
+    compiled it, for a pool). The policy is loaded and checked before this returns: a policy that cannot be
+    used raises PolicyError here, not while iterating. Iterating raises :class:`BatchError` when a worker
+    process fails; close the iterator, or exhaust it, to stop the workers.
+    """
+    if jobs <= 1:
+        return _in_process(CaseWorker.open(settings, policy), items)
+    return _pooled(items, settings, jobs, check_policy(settings, policy))
+
+
+def _in_process(worker: CaseWorker, items: Iterable[CaseInput]) -> Iterator[Outcome]:
+    for item in items:
+        yield worker(item)
