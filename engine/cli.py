@@ -195,6 +195,7 @@ def schema(name: str) -> None:
 from .cli_compare import compare  # noqa: E402
 from .cli_diff import diff  # noqa: E402
 from .cli_eval import evaluate  # noqa: E402
+from .cli_render import render  # noqa: E402
 from .cli_report import report  # noqa: E402
 from .cli_ssd import import_group, reconcile_command  # noqa: E402
 
@@ -204,6 +205,7 @@ cli.add_command(import_group)
 cli.add_command(reconcile_command)
 cli.add_command(diff)
 cli.add_command(compare)
+cli.add_command(render)
 
 
 def main() -> None:

@@ -1,0 +1,74 @@
+"""`cpc render`: an area's procedure as a readable document, generated from its policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli_common import fail, policies_option, policy_error
+from .render import FORMATS
+
+
+@click.command("render")
+@click.argument("area")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="markdown",
+    show_default=True,
+    help="markdown: for a repository or wiki; html: one self-contained, accessible page to publish.",
+)
+@click.option(
+    "--sources",
+    "sources_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the procedure texts the policy cites; adds the line each quotation starts on.",
+)
+@policies_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output. Refuses to overwrite an existing file without --force.",
+)
+@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+def render(
+    area: str, fmt: str, sources_dir: Path | None, policies_dir: Path | None, output: Path | None, force: bool
+) -> None:
+    """Render AREA's policy as a procedure document a social worker can read and a council can publish.
+
+    AREA is an area name (berkshire) or a policy file. The policy is taken after inheritance and grouped
+    the way the procedure is: conference types, timescales, attendance and quorum, exclusion of family
+    members, reports, records, the child protection plan, step-down. Each rule gives its statement, what
+    the procedure requires in plain English, its parameters, the quotation it rests on, whether it is
+    local, restated, changed or inherited, and how an ambiguous sentence was read. A table of every time
+    limit comes first; withdrawn rules are listed with their reasons.
+
+    The HTML page has no scripts, fonts or images: it works offline, without JavaScript, and in print.
+
+    Exit codes: 0 written; 2 the policy could not be used (it must lint clean), or the output could not
+    be written.
+    """
+    from .policies import PolicyError, open_policy
+    from .render import render as render_policy
+
+    if sources_dir is not None and not sources_dir.is_dir():
+        fail(f"--sources {sources_dir}: no such folder")
+    try:
+        policy = open_policy(area, policies_dir)
+    except PolicyError as exc:
+        policy_error(exc)
+    text = render_policy(policy, fmt, sources_dir)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        # "x" refuses an existing file in the same step that creates it, so nothing is overwritten by a race.
+        with output.open("w" if force else "x", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except FileExistsError:
+        fail(f"{output} exists; pass --force to overwrite it")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")

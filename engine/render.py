@@ -1,0 +1,893 @@
+"""`cpc render`: an area's resolved policy as a procedure document a social worker can read and a council publish.
+
+This module builds the document model: the sections in the procedure's order, each rule with its statement,
+what it requires in plain English, its parameters, its quotations and where it comes from. The wording of
+events and facts lives here too, so that the Markdown and HTML renderers (``render_markdown``,
+``render_html``) only lay the model out. Nothing here knows about the command line.
+
+The document is generated from the same resolved policy the engine evaluates, so the published procedure and
+what the software checks cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import describe
+from .citations import SourceText
+from .resolve import ResolvedPolicy, ResolvedRule
+from .show import TOPIC_ORDER, origin
+
+FORMATS = ("markdown", "html")
+
+# --- Sections ---------------------------------------------------------------------------------------------
+
+# Headings a social worker knows from the procedure itself; topics sharing a heading share a section.
+_HEADINGS = {
+    "conference-types": "Conference types",
+    "timescales": "Timescales",
+    "attendance": "Attendance and quorum",
+    "quorum": "Attendance and quorum",
+    "exclusion": "Exclusion of family members",
+    "reports": "Reports for the conference",
+    "records": "Records and documents",
+    "plans": "The child protection plan",
+    "step-down": "Step-down",
+}
+
+_INTROS = {
+    "Conference types": "The kinds of child protection conference and when each is held.",
+    "Timescales": "How soon each conference, core group and review must take place.",
+    "Attendance and quorum": (
+        "Who should attend, how the child takes part, and when a conference is quorate (may go ahead)."
+    ),
+    "Exclusion of family members": "When and how a parent may be excluded from all or part of a conference.",
+    "Reports for the conference": "When agencies' reports reach the chair and the parents.",
+    "Records and documents": "What is sent and recorded after the conference, and when.",
+    "The child protection plan": "Discussing the plan with the family, and when and how a plan may end.",
+    "Step-down": "Support for the child and family after the child protection plan ends.",
+}
+
+_KIND_LABELS = {"deadline": "Timescale", "requirement": "Requirement", "decision": "Direction"}
+
+# --- Words for events and facts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    noun: str
+    present: str = ""  # "X takes place" unless given
+    past: str = ""  # "X took place" unless given
+
+    def happens(self) -> str:
+        return self.present or f"{self.noun} takes place"
+
+    def happened(self) -> str:
+        return self.past or f"{self.noun} took place"
+
+
+# fmt: off
+_EVENTS: dict[str, _Event] = {
+    "strategy_discussion": _Event("the strategy discussion"),
+    "move_notified": _Event(
+        "notification that the child has moved permanently into the area",
+        "notification of the move is received", "notification of the move was received",
+    ),
+    "transfer_accepted": _Event(
+        "the receiving authority's formal acceptance of the transfer",
+        "the receiving authority formally accepts the transfer",
+        "the receiving authority formally accepted the transfer",
+    ),
+    "epo_expiry": _Event(
+        "the expiry of the Emergency Protection Order",
+        "the Emergency Protection Order expires", "the Emergency Protection Order expired",
+    ),
+    "looked_after_review_decision": _Event(
+        "the looked-after review's decision to convene an initial conference",
+        "the looked-after review decides to convene an initial conference",
+        "the looked-after review decided to convene an initial conference",
+    ),
+    "initial_conference": _Event("the initial conference"),
+    "pre_birth_conference": _Event("the pre-birth conference"),
+    "transfer_in_conference": _Event("the transfer-in conference"),
+    "first_conference": _Event("the conference that made the plan"),
+    "review_conference": _Event("a review conference"),
+    "conference": _Event("the conference"),
+    "birth": _Event("the birth", "the child is born", "the child was born"),
+    "core_group_meeting": _Event("a core group meeting"),
+    "report_to_chair": _Event(
+        "an agency's report reaching the chair",
+        "each agency's report is available to the chair", "an agency's report was available to the chair",
+    ),
+    "report_shared_with_parents": _Event(
+        "an agency's report being shared with the parents",
+        "each agency's report is provided to and discussed with the parents",
+        "an agency's report was provided to and discussed with the parents",
+    ),
+    "exclusion_request": _Event(
+        "a request to exclude a parent",
+        "a request to exclude a parent is made to the chair", "a request to exclude a parent was made",
+    ),
+    "documents_sent": _Event(
+        "the sending of the outline plan and the conference decision",
+        "the outline plan and the conference decision are sent to everyone who attended or was invited",
+        "the outline plan and the conference decision were sent",
+    ),
+    "plan_discussed_with_parents": _Event(
+        "the discussion of the plan with the parents",
+        "the child protection plan is discussed with the parents",
+        "the child protection plan was discussed with the parents",
+    ),
+    "documentation_received": _Event(
+        "receipt of the conference documentation",
+        "the conference documentation is received", "the conference documentation was received",
+    ),
+    "amendment_request": _Event(
+        "a request to amend the conference record",
+        "a request to amend the conference record is received",
+        "a request to amend the conference record was received",
+    ),
+    "plan_start": _Event("the start of the child protection plan", "the plan starts", "the plan started"),
+    "plan_end": _Event("the end of the child protection plan", "the plan ends", "the plan ended"),
+    "cin_plan_start": _Event(
+        "the start of the child in need plan", "the child in need plan starts", "the child in need plan started",
+    ),
+    "cin_review": _Event("a review of the child in need plan"),
+    "cin_plan_end": _Event(
+        "the closure of the child in need plan", "the child in need plan closes", "the child in need plan closed",
+    ),
+    "significant_change": _Event(
+        "a significant change in the child's circumstances",
+        "there is a significant change in the child's circumstances",
+        "there was a significant change in the child's circumstances",
+    ),
+    "strategy_meeting": _Event("a multi-agency strategy meeting"),
+}
+
+# Boolean facts: (what it means when true, when false).
+_FLAGS: dict[str, tuple[str, str]] = {
+    "conference.social_care_present": ("children's social care attends", "children's social care does not attend"),
+    "conference.proceeded_inquorate": (
+        "the chair decides to go ahead although the conference is not quorate",
+        "the chair has not decided to go ahead without a quorum",
+    ),
+    "conference.inquorate_reasons_recorded": (
+        "the chair's reasons for going ahead, and any arrangements to keep the child safe in the meantime, are "
+        "noted in the conference record",
+        "the chair's reasons for going ahead are not noted in the conference record",
+    ),
+    "conference.inquorate": ("the conference was not quorate", "the conference was quorate"),
+    "conference.key_agency_absent": (
+        "a key agency working with the family is not present", "every key agency working with the family is present",
+    ),
+    "conference.plan_made": (
+        "the conference decides the child needs a child protection plan", "the conference decides no plan is needed",
+    ),
+    "conference.child_declined": (
+        "the child, having had the conference explained, says they do not wish to attend",
+        "the child has not said they do not wish to attend",
+    ),
+    "conference.exclusion_decided": (
+        "the chair has decided before the conference to exclude a parent",
+        "the chair has not decided to exclude a parent",
+    ),
+    "child.unborn": ("the child is not yet born", "the child has been born"),
+    "child.looked_after": ("the child is looked after by the local authority", "the child is not looked after"),
+    "mother.medically_fit": (
+        "the mother is medically fit to attend a meeting within the first 10 days after the birth",
+        "the mother is not medically fit to attend a meeting within the first 10 days after the birth",
+    ),
+    "plan.open": ("the child is subject of a child protection plan", "the child protection plan has ended"),
+    "plan.agencies_consulted": (
+        "the manager has consulted the agencies present at the conference that made the plan",
+        "the manager has not consulted the agencies present at the conference that made the plan",
+    ),
+    "plan.receiving_conference_held": (
+        "the receiving authority has held its transfer-in conference and confirmed in writing that it is responsible",
+        "the receiving authority has not yet held its transfer-in conference",
+    ),
+    "cin_plan.closure_agreed_by_senior_manager": (
+        "a senior manager agreed to close the child in need plan early",
+        "no senior manager agreed to close the child in need plan early",
+    ),
+}
+
+# Number facts: phrasings for at least N, below N and exactly N.
+_AGES = ("the child is {n} or over", "the child is under {n}", "the child is {n}")
+_NUMBERS: dict[str, tuple[str, str, str]] = {
+    "conference.child_age_years": _AGES,
+    "child.age_years": _AGES,
+    "conference.other_agencies_present": (
+        "at least {n} other professional groups or agencies with direct contact with the child attend",
+        "fewer than {n} other professional groups or agencies with direct contact with the child attend",
+        "{n} other professional groups or agencies with direct contact with the child attend",
+    ),
+}
+
+_CONFERENCE_TYPES = {
+    "initial": "an initial conference",
+    "pre_birth": "a pre-birth conference",
+    "transfer_in": "a transfer-in conference",
+    "review": "a review conference",
+}
+
+# Facts that take one of a set of values: the words before the value, and the words for each value.
+_CHOICES: dict[str, tuple[str, dict[str, str]]] = {
+    "conference.type": ("the conference is", _CONFERENCE_TYPES),
+    "plan.first_conference_type": ("the plan was made at", _CONFERENCE_TYPES),
+    "plan.end_reason": (
+        "the plan ended because",  # one of several: "the plan ended for one of these reasons:"
+        {
+            "no_longer_at_risk": "the child is no longer likely to suffer significant harm",
+            "transferred_out": "the child moved permanently to another area",
+            "reached_18": "the child reached 18",
+            "died": "the child died",
+            "left_uk": "the child permanently left the UK",
+            "reason_no_longer_applies": "the reason for the plan clearly no longer applies",
+        },
+    ),
+    "plan.ended_by": (
+        "the plan was ended by",
+        {
+            "review_conference": "a review conference",
+            "manager": "a child protection manager without a review conference",
+        },
+    ),
+    "exclusion_request.ground": (
+        "the request states the ground that",
+        {
+            "prejudice_to_child": "the parent's presence may seriously prejudice the child's welfare",
+            "disruptive_behaviour": "the parent may seriously interfere with the work of the conference",
+            "child_request": "the child asks that the parent is not present while they are",
+            "professional_intimidated": (
+                "the parent's presence would stop a professional contributing, for fear of violence or intimidation"
+            ),
+            "confidential_information": "the conference needs to receive confidential information",
+            "family_conflict": "conflict between family members makes the meeting unmanageable or unsafe",
+        },
+    ),
+}
+# fmt: on
+
+# How a long list of values is introduced, where "<lead> one of these:" reads badly.
+_MANY = {
+    "plan.end_reason": "the plan ended for one of these reasons:",
+    "exclusion_request.ground": "the request states one of these grounds:",
+}
+
+# The vocabulary terms this module has words for; a test keeps them in step with engine/vocabulary.py.
+WORDED_EVENTS = frozenset(_EVENTS)
+WORDED_FACTS = frozenset(_FLAGS) | frozenset(_NUMBERS) | frozenset(_CHOICES)
+
+_APPLIES_TO = {
+    "conference": "every conference",
+    "plan": "every child protection plan",
+    "cin_plan": "the child in need plan after step-down",
+    "exclusion_request": "every request to exclude a parent",
+}
+
+_STATUTORY = {
+    "maximum": "a statutory maximum: an area may shorten it but never lengthen it",
+    "minimum": "a statutory minimum: an area may lengthen it but never shorten it",
+}
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(day: dt.date | None) -> str:
+    """``2025-03-25`` → ``25 March 2025``, the way the procedures write dates (whatever the locale)."""
+    if day is None:
+        return "an unknown date"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _plain_name(name: object) -> str:
+    return str(name).replace("_", " ").replace(".", " ")
+
+
+def _event(name: object) -> _Event:
+    known = _EVENTS.get(str(name))
+    if known is not None:
+        return known
+    # A term added to the vocabulary after this table still reads, if less well.
+    return _Event(f"the {_plain_name(name)}")
+
+
+def _join_or(items: list[str]) -> str:
+    if len(items) <= 2:
+        return " or ".join(items)
+    return f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _events_happen(what: object) -> str:
+    """``[review_conference, core_group_meeting]`` → ``a review conference or a core group meeting takes place``."""
+    names = what if isinstance(what, list) else [what]
+    events = [_event(n) for n in names]
+    if all(not e.present for e in events):
+        return f"{_join_or([e.noun for e in events])} takes place"
+    return _join_or([e.happens() for e in events])
+
+
+def _repeat(noun: str, word: str) -> str:
+    """``a review conference`` → ``the next review conference``: for a clock that restarts at each one."""
+    for article in ("a ", "an ", "the "):
+        if noun.startswith(article):
+            return f"the {word} {noun[len(article) :]}"
+    return f"the {word} {noun}"
+
+
+def condition(cond: Mapping) -> str:
+    """One condition of a rule in plain English: ``{fact: child.unborn, equals: true}`` → the child is not yet born."""
+    if "fact" in cond:
+        return _fact(cond)
+    if "event" in cond:
+        happened = _event(cond["event"]).happened()
+        if "within" in cond:
+            return f"{happened} within {cond['within']} of {_event(cond.get('of')).noun}"
+        return happened
+    if "elapsed" in cond:
+        amount = str(cond["elapsed"])
+        verb = "has" if amount.startswith("1 ") else "have"
+        return f"at least {amount} {verb} passed since {_event(cond.get('since')).noun}"
+    return describe.condition(dict(cond))
+
+
+def _fact(cond: Mapping) -> str:
+    name = str(cond["fact"])
+    if name in _FLAGS and isinstance(cond.get("equals"), bool):
+        return _FLAGS[name][0 if cond["equals"] else 1]
+    if name in _NUMBERS:
+        at_least, below, equals = _NUMBERS[name]
+        for op, template in (("at_least", at_least), ("below", below), ("equals", equals)):
+            if op in cond:
+                return template.format(n=cond[op])
+    if name in _CHOICES:
+        lead, words = _CHOICES[name]
+        if "equals" in cond:
+            return f"{lead} {words.get(str(cond['equals']), _plain_name(cond['equals']))}"
+        if isinstance(cond.get("in"), list):
+            said = [words.get(str(v), _plain_name(v)) for v in cond["in"]]
+            if len(said) < 4 and not any("," in v for v in said):
+                return f"{lead} {_join_or(said)}"
+            # A long list of clauses reads as a list: "one of these: a; b; or c".
+            return f"{_MANY.get(name, lead + ' one of these:')} {'; '.join(said[:-1])}; or {said[-1]}"
+    return _plain_name(describe.condition(dict(cond)))
+
+
+def conditions(items: object) -> str:
+    """A rule's conditions, all of which must hold, joined with "and"; empty when there are none."""
+    if not isinstance(items, list):
+        return ""
+    return " and ".join(condition(c) for c in items if isinstance(c, Mapping))
+
+
+# --- The document model -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A sentence of the source a rule rests on, with the line it starts on when the source was read."""
+
+    text: str
+    source_id: str
+    source_title: str
+    file: str
+    # None when no sources folder was given, or when the quote was not found there (then ``checked``).
+    line: int | None = None
+    checked: bool = False
+
+    @property
+    def line_text(self) -> str:
+        """``74``; ``not found`` when the source was read and lacks the quote; empty without sources."""
+        if self.line is not None:
+            return str(self.line)
+        return "not found" if self.checked else ""
+
+
+def quote_groups(quotes: tuple[Quote, ...]) -> list[tuple[Quote, list[Quote]]]:
+    """Consecutive quotes from the same source, so that the source is named once per run of quotes."""
+    groups: list[tuple[Quote, list[Quote]]] = []
+    for quote in quotes:
+        if groups and groups[-1][0].source_id == quote.source_id:
+            groups[-1][1].append(quote)
+        else:
+            groups.append((quote, [quote]))
+    return groups
+
+
+def where(quotes: list[Quote]) -> str:
+    """Where a run of quotes from one source is: ``004.txt, line 74``, ``004.txt, lines 74, 76 and 87``."""
+    first = quotes[0]
+    # Two quotes from one line are one place to look; dict keeps the order in which they are quoted.
+    lines = list(dict.fromkeys(q.line_text for q in quotes))
+    if not all(lines):
+        return first.file
+    if len(lines) == 1:
+        return f"{first.file}, line {lines[0]}" if first.line is not None else f"{first.file}, quote not found"
+    return f"{first.file}, lines {', '.join(lines[:-1])} and {lines[-1]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One row of a rule's parameters table: a name and one or more values."""
+
+    name: str
+    values: tuple[str, ...]
+    # A name for software rather than a reader (an action slug), shown as code.
+    code: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEntry:
+    """A rule as the document shows it."""
+
+    id: str
+    title: str
+    kind: str
+    kind_label: str
+    requires: str
+    parameters: tuple[Parameter, ...]
+    quotes: tuple[Quote, ...]
+    origin: str
+    origin_label: str
+    reading: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A part of the procedure: a heading, a short introduction and its rules."""
+
+    id: str
+    heading: str
+    intro: str
+    rules: tuple[RuleEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timescale:
+    """One row of the timescales-at-a-glance table, from a deadline rule."""
+
+    rule_id: str
+    what: str
+    limit: str
+    when: str
+    section: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEntry:
+    """A document the policy quotes."""
+
+    id: str
+    title: str
+    file: str
+    published: str
+    url: str
+    area: str
+    cited_by: int
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnEntry:
+    """An inherited rule that does not apply in the area, with the reason."""
+
+    id: str
+    title: str
+    reason: str
+    by: str
+    defined_in: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Everything a renderer lays out, in order, with no markup."""
+
+    area: str
+    title: str
+    version: str
+    effective_from: str
+    policy_file: str
+    builds_on: tuple[str, ...]
+    counts: str
+    sources: tuple[SourceEntry, ...]
+    timescales: tuple[Timescale, ...]
+    sections: tuple[Section, ...]
+    withdrawn: tuple[WithdrawnEntry, ...]
+    about: tuple[str, ...]
+
+
+def _origin_label(rule: ResolvedRule) -> str:
+    if rule.origin == "local":
+        return "Local"
+    if rule.origin == "inherited":
+        return "Inherited"
+    changed = [k for k in rule.local_keys if k not in ("cite", "title", "reading")]
+    return "Changed locally" if changed else "Restated locally"
+
+
+def _origin_text(rule: ResolvedRule, area: str) -> str:
+    said = origin(rule, area)
+    if said == "local":
+        return f"local: {area}'s own rule"
+    if rule.origin == "inherited":
+        return f"{said}: {area}'s text is silent, so the {rule.defined_in} rule applies"
+    changes = [_change(rule, key, area) for key in sorted(rule.local_keys) if key in _COMPARABLE]
+    changes = [c for c in changes if c]
+    return f"{said} ({'; '.join(changes)})" if changes else said
+
+
+# The changed values a reader can weigh side by side: time limits. Other changes are named by origin() alone.
+_COMPARABLE = ("deadline.within", "deadline.at_least")
+
+
+def _change(rule: ResolvedRule, key: str, area: str) -> str:
+    """``england says 15 days, berkshire 15 working days`` for a changed time limit; empty if not comparable."""
+    if rule.base is None:
+        return ""
+    old, new = _lookup(rule.base.data, key), _lookup(rule.data, key)
+    if not (isinstance(old, str) and isinstance(new, str)):
+        return ""
+    return f"{rule.defined_in} says {old}, {area} {new}"
+
+
+def _lookup(data: Mapping, dotted: str) -> object:
+    value: object = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _deadline_limit(params: Mapping) -> tuple[str, str, list[str]]:
+    """The time limit, what it is counted from, and any sooner clocks.
+
+    ``within 15 working days`` and ``the strategy discussion``; ``at least 2 working days before`` and
+    ``the conference``; the sooner clocks as ``within 3 months of the pre-birth conference``.
+    """
+    if "before" in params:
+        amount = str(params.get("at_least", ""))
+        before = _event(params["before"]).noun
+        if amount.split(" ")[0] == "0":
+            return "on or before", before, []
+        return f"at least {amount} before", before, []
+    of = _event(params.get("of")).noun
+    if params.get("of") is not None and params.get("of") == params.get("what"):
+        of = _repeat(of, "previous")
+    sooner = [
+        f"within {c.get('within')} of {_event(c.get('of')).noun}"
+        for c in params.get("whichever_sooner") or []
+        if isinstance(c, Mapping)
+    ]
+    return f"within {params.get('within')}", of, sooner
+
+
+def _deadline_phrase(params: Mapping) -> str:
+    """``within 1 month of the birth, or within 3 months of the pre-birth conference, whichever is sooner``."""
+    limit, relative_to, sooner = _deadline_limit(params)
+    if "before" in params:
+        return f"{limit} {relative_to}"
+    text = f"{limit} of {relative_to}"
+    if sooner:
+        text += "".join(f", or {clock}" for clock in sooner) + ", whichever is sooner"
+    return text
+
+
+def _deadline_subject(params: Mapping) -> str:
+    what = params.get("what")
+    if what is not None and what == params.get("of"):
+        event = _event(what)
+        return f"{_repeat(event.noun, 'next')} takes place" if not event.present else event.happens()
+    return _events_happen(what)
+
+
+def _deadline_sentence(rule: ResolvedRule) -> str:
+    params = rule.parameters
+    text = f"{_deadline_subject(params)} {_deadline_phrase(params)}"
+    if params.get("statutory") in ("maximum", "minimum"):
+        text += f" (a statutory {params['statutory']})"
+    text = _with_when(text, conditions(rule.data.get("when")))
+    if params.get("optional"):
+        text += " Nothing requires it to happen; when it does, this is the time limit."
+    return text
+
+
+def _requirement_sentence(rule: ResolvedRule) -> str:
+    params = rule.parameters
+    required = conditions(params.get("require"))
+    unless = conditions(params.get("unless"))
+    text = required + (f", unless {unless}" if unless else "")
+    when = conditions(rule.data.get("when"))
+    if when:
+        return _with_when(text, when)
+    scope = _APPLIES_TO.get(str(params.get("applies_to")), f"every {_plain_name(params.get('applies_to'))}")
+    return f"For {scope}, {text}."
+
+
+def _with_when(text: str, when: str) -> str:
+    """``When <when>, <text>.``; with the condition after the statement when it is itself a list."""
+    if not when:
+        return f"{_capital(text)}."
+    if ";" in when:
+        return f"{_capital(text)}. This applies when {when}."
+    return f"When {when}, {text}."
+
+
+def _requires(rule: ResolvedRule) -> str:
+    if rule.kind == "deadline":
+        return _deadline_sentence(rule)
+    if rule.kind == "requirement":
+        return _requirement_sentence(rule)
+    if rule.kind == "decision":
+        return " ".join(str(rule.parameters.get("directs", "")).split())
+    return describe.parameters(dict(rule.data))
+
+
+def _all_of(name: str, values: list[str]) -> Parameter:
+    # Conditions listed together must all hold; say so, lest a list read as alternatives.
+    return Parameter(f"{name} (all of these)" if len(values) > 1 else name, tuple(values))
+
+
+def _parameters(rule: ResolvedRule) -> tuple[Parameter, ...]:
+    params = rule.parameters
+    rows: list[Parameter] = []
+    if rule.kind == "deadline":
+        limit, relative_to, sooner = _deadline_limit(params)
+        rows.append(Parameter("What must happen", (_capital(_deadline_subject(params)),)))
+        if "before" in params:
+            notice = str(params.get("at_least", ""))
+            if limit == "on or before":
+                notice = "None: on or before is in time"
+            rows.append(Parameter("Notice required", (f"At least {notice}" if notice[:1].isdigit() else notice,)))
+            rows.append(Parameter("Before", (_capital(relative_to),)))
+        else:
+            rows.append(Parameter("Time limit", (limit,)))
+            rows.append(Parameter("Counted from", (_capital(relative_to),)))
+            if sooner:
+                rows.append(Parameter("Or, if that is sooner", tuple(_capital(c) for c in sooner)))
+        if params.get("statutory") in _STATUTORY:
+            rows.append(Parameter("Statutory", (_capital(_STATUTORY[params["statutory"]]),)))
+        if params.get("optional"):
+            rows.append(Parameter("Must it happen?", ("No: the limit applies only when it does",)))
+    elif rule.kind == "requirement":
+        scope = _APPLIES_TO.get(str(params.get("applies_to")), _plain_name(params.get("applies_to")))
+        rows.append(Parameter("Applies to", (_capital(scope),)))
+        require = [_capital(condition(c)) for c in params.get("require") or [] if isinstance(c, Mapping)]
+        rows.append(_all_of("Requires", require))
+        unless = [_capital(condition(c)) for c in params.get("unless") or [] if isinstance(c, Mapping)]
+        if unless:
+            rows.append(_all_of("Excused when", unless))
+    elif rule.kind == "decision" and params.get("action"):
+        rows.append(Parameter("Action (for case systems)", (str(params["action"]),), code=True))
+    when = [_capital(condition(c)) for c in rule.data.get("when") or [] if isinstance(c, Mapping)]
+    rows.append(_all_of("Applies when", when or ["Always"]))
+    return tuple(rows)
+
+
+class _Sources:
+    """The source texts under ``--sources DIR``, read once each, for the line a quote starts on."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._texts: dict[str, SourceText | None] = {}
+
+    def line(self, file: str, quote: str) -> int | None:
+        if self.folder is None or not file:
+            return None
+        if file not in self._texts:
+            try:
+                self._texts[file] = SourceText.read(self.folder / file)
+            except OSError:
+                # A missing or unreadable source leaves its quotes without line numbers, marked not found;
+                # `cpc lint --sources` is where a missing source is reported.
+                self._texts[file] = None
+        text = self._texts[file]
+        return text.find(quote) if text is not None else None
+
+
+def _quotes(rule: ResolvedRule, policy: ResolvedPolicy, sources: _Sources) -> tuple[Quote, ...]:
+    quotes = []
+    for cite in rule.citations:
+        source_id = str(cite.get("source", ""))
+        source = policy.sources.get(source_id, {})
+        file = str(source.get("file", ""))
+        quote = " ".join(str(cite.get("quote", "")).split())
+        quotes.append(
+            Quote(
+                text=quote,
+                source_id=source_id,
+                source_title=" ".join(str(source.get("title", source_id)).split()),
+                file=file,
+                line=sources.line(file, quote),
+                checked=sources.folder is not None,
+            )
+        )
+    return tuple(quotes)
+
+
+def _entry(rule: ResolvedRule, policy: ResolvedPolicy, sources: _Sources) -> RuleEntry:
+    return RuleEntry(
+        id=rule.id,
+        title=" ".join(str(rule.data.get("title", "")).split()),
+        kind=rule.kind,
+        kind_label=_KIND_LABELS.get(rule.kind, _capital(rule.kind)),
+        requires=_requires(rule),
+        parameters=_parameters(rule),
+        quotes=_quotes(rule, policy, sources),
+        origin=_origin_text(rule, policy.area),
+        origin_label=_origin_label(rule),
+        reading=" ".join(str(rule.data.get("reading", "")).split()),
+    )
+
+
+def _heading(topic: str) -> str:
+    return _HEADINGS.get(topic, _capital(topic.replace("-", " ")))
+
+
+def section_id(heading: str) -> str:
+    """The anchor of a section. Underscores keep it apart from rule ids, which the schema limits to a-z0-9-."""
+    return "section_" + "_".join("".join(c if c.isalnum() else " " for c in heading.lower()).split())
+
+
+def _sections(policy: ResolvedPolicy, entries: dict[str, RuleEntry]) -> tuple[Section, ...]:
+    order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+    by_heading: dict[str, list[RuleEntry]] = {}
+    ranked: dict[str, tuple[int, str]] = {}
+    for rule in policy.rules.values():
+        topic = str(rule.data.get("topic", "other"))
+        heading = _heading(topic)
+        by_heading.setdefault(heading, []).append(entries[rule.id])
+        rank = (order.get(topic, len(order)), topic)
+        ranked[heading] = min(ranked.get(heading, rank), rank)
+    # Within a section the rules keep the policy's order, which follows the procedure text.
+    return tuple(
+        Section(section_id(heading), heading, _INTROS.get(heading, ""), tuple(by_heading[heading]))
+        for heading in sorted(by_heading, key=lambda h: ranked[h])
+    )
+
+
+def _timescales(policy: ResolvedPolicy, sections: tuple[Section, ...]) -> tuple[Timescale, ...]:
+    rows = []
+    for section in sections:
+        for entry in section.rules:
+            rule = policy.rules[entry.id]
+            if rule.kind != "deadline":
+                continue
+            params = rule.parameters
+            limit = _deadline_phrase(params)
+            if params.get("statutory") in ("maximum", "minimum"):
+                limit += f" (statutory {params['statutory']})"
+            rows.append(
+                Timescale(
+                    rule_id=rule.id,
+                    what=_capital(_deadline_subject(params)),
+                    limit=limit,
+                    when=conditions(rule.data.get("when")),
+                    section=section.heading,
+                )
+            )
+    return tuple(rows)
+
+
+def _source_entries(policy: ResolvedPolicy) -> tuple[SourceEntry, ...]:
+    cited: dict[str, set[str]] = {}
+    for rule in policy.rules.values():
+        for cite in rule.citations:
+            cited.setdefault(str(cite.get("source", "")), set()).add(rule.id)
+    entries = []
+    for source_id, source in policy.sources.items():
+        if source_id not in cited:
+            continue
+        published = source.get("published")
+        entries.append(
+            SourceEntry(
+                id=source_id,
+                title=" ".join(str(source.get("title", source_id)).split()),
+                file=str(source.get("file", "")),
+                published=long_date(published) if isinstance(published, dt.date) else str(published or ""),
+                url=str(source.get("url", "")),
+                area=str(source.get("area", "")),
+                cited_by=len(cited[source_id]),
+            )
+        )
+    return tuple(entries)
+
+
+def _policy_file(policy: ResolvedPolicy) -> str:
+    # area/file rather than the full path, so the document reads the same wherever it was generated.
+    path = Path(policy.file.file)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def _counts(policy: ResolvedPolicy) -> str:
+    counts = {"local": 0, "overridden": 0, "inherited": 0}
+    for rule in policy.rules.values():
+        counts[rule.origin] += 1
+    text = (
+        f"{len(policy.rules)} rules: {counts['local']} local, {counts['overridden']} restated or changed "
+        f"locally, {counts['inherited']} inherited"
+    )
+    if policy.withdrawn:
+        text += f"; {len(policy.withdrawn)} withdrawn"
+    return text
+
+
+def _about(policy: ResolvedPolicy, policy_file: str, sources_dir: Path | None) -> tuple[str, ...]:
+    chain = ", ".join(f"{Path(p.file).parent.name}/{Path(p.file).name}" for p in policy.chain[:-1])
+    paragraphs = [
+        f"This document is generated by cpc render from the policy file {policy_file} (version "
+        f"{policy.version})" + (f" and the policies it builds on ({chain})" if chain else "") + ". The software "
+        "that checks cases against the procedure reads the same file, so the document and the code cannot "
+        "drift apart: to change the procedure, change the policy file and generate this document again.",
+        "Each rule gives its statement, what the procedure requires in plain English, its parameters, the "
+        "words of the procedure it rests on, and whether it is the area's own rule, a national rule the "
+        "area's text restates or changes, or a national rule inherited because the area's text is silent. "
+        "Where a sentence of the procedure could be read more than one way, the reading taken is given under "
+        '"How this text is read".',
+    ]
+    if sources_dir is not None:
+        paragraphs.append(
+            "Line numbers refer to the source texts as held in the folder the document was generated from."
+        )
+    return tuple(paragraphs)
+
+
+def build(policy: ResolvedPolicy, sources_dir: Path | None = None) -> Document:
+    """The document model of ``policy``; with ``sources_dir``, each quotation gets the line it starts on."""
+    sources = _Sources(sources_dir)
+    entries = {rule_id: _entry(rule, policy, sources) for rule_id, rule in policy.rules.items()}
+    sections = _sections(policy, entries)
+    policy_file = _policy_file(policy)
+    withdrawn = tuple(
+        WithdrawnEntry(
+            id=w.id,
+            title=" ".join(str(w.rule.data.get("title", "")).split()),
+            reason=" ".join(w.reason.split()),
+            by=w.area,
+            defined_in=w.rule.defined_in,
+        )
+        for w in policy.withdrawn.values()
+    )
+    return Document(
+        area=policy.area,
+        title=" ".join(policy.title.split()),
+        version=policy.version,
+        effective_from=long_date(policy.effective_from),
+        policy_file=policy_file,
+        builds_on=tuple(f"{p.data.get('title', p.area)} ({p.area}, version {p.version})" for p in policy.chain[:-1]),
+        counts=_counts(policy),
+        sources=_source_entries(policy),
+        timescales=_timescales(policy, sections),
+        sections=sections,
+        withdrawn=withdrawn,
+        about=_about(policy, policy_file, sources_dir),
+    )
+
+
+def render(policy: ResolvedPolicy, fmt: str = "markdown", sources_dir: Path | None = None) -> str:
+    """The procedure document of ``policy`` as ``markdown`` or ``html``."""
+    from .render_html import render_html
+    from .render_markdown import render_markdown
+
+    renderers: dict[str, Callable[[Document], str]] = {"markdown": render_markdown, "html": render_html}
+    if fmt not in renderers:
+        raise ValueError(f"unknown format '{fmt}'; one of: {', '.join(FORMATS)}")
+    return renderers[fmt](build(policy, sources_dir))

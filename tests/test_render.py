@@ -1,0 +1,526 @@
+"""`cpc render`: the policy as a procedure document, in Markdown and as a page checked in a real browser.
+
+The Markdown golden file tests/data/render/berkshire.md holds Berkshire's document with the source line
+numbers; regenerate it with CPC_UPDATE_GOLDEN=1 after a deliberate change, and review the diff. The browser
+test runs Debian's chromium headless; without /usr/bin/chromium it is skipped, except under CI, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli_render import render as render_command
+from engine.policies import open_policy
+from engine.render import WORDED_EVENTS, WORDED_FACTS, build, condition, render
+from engine.vocabulary import EVENTS, FACTS
+
+from .conftest import ROOT, SEEDS
+
+GOLDEN = Path(__file__).parent / "data" / "render"
+CHROMIUM = Path("/usr/bin/chromium")
+
+ENGLAND = """\
+area: england
+title: National baseline
+version: "2023"
+effective_from: 2023-12-15
+sources:
+  wt:
+    title: National guidance
+    file: wt.txt
+rules:
+  - id: icpc-timescale
+    title: Initial conference within 15 working days of the strategy discussion.
+    kind: deadline
+    topic: timescales
+    deadline:
+      what: initial_conference
+      within: 15 working days
+      of: strategy_discussion
+      statutory: maximum
+    cite:
+      source: wt
+      quote: "should take place within 15 working days of the strategy discussion"
+  - id: transfer-in-timescale
+    title: Transfer-in conference within 15 days of notification.
+    kind: deadline
+    topic: timescales
+    deadline:
+      what: transfer_in_conference
+      within: 15 days
+      of: move_notified
+    cite:
+      source: wt
+      quote: "a conference within 15 days of being notified of the move"
+"""
+
+# Every string a reader sees is hostile here: markup, Markdown syntax, quotes and ampersands.
+HOSTILE = """\
+area: westshire
+title: "Westshire <script>alert('title')</script> & \\"procedures\\""
+version: "2 <b>"
+effective_from: 2025-01-01
+extends: england
+sources:
+  west:
+    title: "West <i>procedure</i> & more"
+    file: west.txt
+withdrawn:
+  - id: transfer-in-timescale
+    reason: "Westshire's text sets no <em>transfer</em> timescale & defers to the region."
+rules:
+  - id: local-only
+    title: "Plans are discussed <img src=x onerror=alert(1)> with parents | within 20 working days."
+    kind: deadline
+    topic: plans
+    deadline:
+      what: plan_discussed_with_parents
+      within: 20 working days
+      of: first_conference
+    cite:
+      - source: west
+        quote: "discussed with the parents within 20 working days"
+      - source: west
+        quote: "a sentence <script>that is not</script> in the text"
+    reading: "Read `as written`, with *stars*, [a link](http://example.org) and </p><script>x</script>."
+"""
+
+WEST_TEXT = "Westshire procedure\n\nThe plan should be\n  discussed with the parents within 20 working days.\n"
+
+
+@pytest.fixture(scope="module")
+def berkshire():
+    return open_policy("berkshire", ROOT / "policies")
+
+
+@pytest.fixture
+def hostile(policy_tree):
+    root = policy_tree({"england/policy.yaml": ENGLAND, "westshire/policy.yaml": HOSTILE})
+    sources = root.parent / "sources"
+    sources.mkdir()
+    (sources / "west.txt").write_text(WEST_TEXT, encoding="utf-8")
+    return open_policy("westshire", root), sources
+
+
+def need_seeds() -> None:
+    if not SEEDS.is_dir():
+        # As for `cpc lint --sources`: CI has the procedure texts beside the repository; elsewhere they may not be.
+        assert not os.environ.get("CI"), f"CI must have the procedure texts at {SEEDS}"
+        pytest.skip(f"the procedure texts are not at {SEEDS}")
+
+
+# --- A small DOM, enough to check the page's structure ------------------------------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str]
+    parent: Node | None = None
+    parts: list[Node | str] = field(default_factory=list)
+
+    @property
+    def children(self) -> list[Node]:
+        return [p for p in self.parts if isinstance(p, Node)]
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def find(self, tag: str) -> list[Node]:
+        return [n for n in self.walk() if n.tag == tag]
+
+    def all_text(self) -> str:
+        return "".join(p if isinstance(p, str) else p.all_text() for p in self.parts)
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+class DomBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self.current = self.root
+        self.doctype = ""
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = decl
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {k: v or "" for k, v in attrs}, self.current)
+        self.current.parts.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_endtag(self, tag: str) -> None:
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        assert node is not None and node.parent is not None, f"stray </{tag}>"
+        self.current = node.parent
+
+    def handle_data(self, data: str) -> None:
+        self.current.parts.append(data)
+
+
+def parse(page: str) -> DomBuilder:
+    builder = DomBuilder()
+    builder.feed(page)
+    builder.close()
+    assert builder.current is builder.root, f"unclosed <{builder.current.tag}>"
+    return builder
+
+
+# --- The document model and its words -----------------------------------------------------------------------
+
+
+def test_sections_follow_the_procedure_with_friendly_headings(berkshire) -> None:
+    doc = build(berkshire)
+    assert [s.heading for s in doc.sections] == [
+        "Timescales",
+        "Attendance and quorum",
+        "Exclusion of family members",
+        "Reports for the conference",
+        "Records and documents",
+        "The child protection plan",
+        "Step-down",
+    ]
+    shown = [entry.id for section in doc.sections for entry in section.rules]
+    assert sorted(shown) == sorted(berkshire.rules)
+    attendance = next(s for s in doc.sections if s.heading == "Attendance and quorum")
+    assert "quorum" in [e.id for e in attendance.rules] and "child-attendance-12-and-over" in [
+        e.id for e in attendance.rules
+    ]
+
+
+def test_each_rule_says_what_the_procedure_requires_in_plain_english(berkshire) -> None:
+    entries = {e.id: e for s in build(berkshire).sections for e in s.rules}
+    assert entries["icpc-timescale"].requires == (
+        "The initial conference or the pre-birth conference takes place within 15 working days of the strategy "
+        "discussion (a statutory maximum)."
+    )
+    assert entries["review-interval"].requires == (
+        "The next review conference takes place within 6 months of the previous review conference "
+        "(a statutory maximum)."
+    )
+    assert entries["report-to-chair-review"].requires == (
+        "When the conference is a review conference, each agency's report is available to the chair at least "
+        "5 working days before the conference."
+    )
+    assert entries["epo-conference"].requires == (
+        "The initial conference takes place on or before the expiry of the Emergency Protection Order."
+    )
+    assert entries["quorum"].requires == (
+        "For every conference, children's social care attends and at least 2 other professional groups or "
+        "agencies with direct contact with the child attend, unless the chair decides to go ahead although the "
+        "conference is not quorate."
+    )
+    assert entries["exclusion-request-notice"].requires.endswith(
+        "Nothing requires it to happen; when it does, this is the time limit."
+    )
+    # A decision's requirement is what it directs, as the policy words it.
+    assert entries["child-attendance-12-and-over"].requires.startswith("The child is twelve or over")
+    params = {p.name: p.values for p in entries["pre-birth-first-review"].parameters}
+    assert params["Time limit"] == ("within 1 month",)
+    assert params["Or, if that is sooner"] == ("Within 3 months of the pre-birth conference",)
+    assert params["Counted from"] == ("The birth",)
+    assert params["Applies when (all of these)"] == (
+        "The plan was made at a pre-birth conference",
+        "A core group meeting took place within 20 days of the birth",
+    )
+
+
+def test_each_rule_says_whether_it_is_local_restated_changed_or_inherited(berkshire) -> None:
+    entries = {e.id: e for s in build(berkshire).sections for e in s.rules}
+    assert (entries["icpc-timescale"].origin_label, entries["icpc-timescale"].origin) == (
+        "Restated locally",
+        "berkshire restates england's values with its own citation",
+    )
+    assert (entries["transfer-in-timescale"].origin_label, entries["transfer-in-timescale"].origin) == (
+        "Changed locally",
+        "berkshire overrides england: deadline.within (england says 15 days, berkshire 15 working days)",
+    )
+    assert entries["plan-duration-two-years"].origin_label == "Inherited"
+    assert entries["plan-duration-two-years"].origin.startswith("inherited from england")
+    assert entries["quorum"].origin_label == "Local"
+
+
+def test_every_event_and_fact_of_the_vocabulary_has_words() -> None:
+    # A term without words would read as its code name (pre birth conference) to a social worker.
+    assert set(EVENTS) - WORDED_EVENTS == set()
+    assert set(FACTS) - WORDED_FACTS == set()
+    for name in EVENTS:
+        for cond in ({"event": name}, {"event": "birth", "within": "1 month", "of": name}):
+            assert "_" not in condition(cond), name
+    for name, term in FACTS.items():
+        if term.type == "boolean":
+            conds = [{"fact": name, "equals": True}, {"fact": name, "equals": False}]
+        elif term.type == "integer":
+            conds = [{"fact": name, "at_least": 3}, {"fact": name, "below": 3}, {"fact": name, "equals": 3}]
+        else:
+            conds = [{"fact": name, "equals": v} for v in term.values] + [{"fact": name, "in": list(term.values)}]
+        for cond in conds:
+            said = condition(cond)
+            assert "_" not in said and name not in said, (name, said)
+
+
+def test_quotes_carry_the_line_they_start_on_when_sources_are_given(hostile) -> None:
+    policy, sources = hostile
+    without = {e.id: e for s in build(policy).sections for e in s.rules}["local-only"]
+    assert [q.line for q in without.quotes] == [None, None]
+    assert "line" not in render(policy, "markdown").split("## Sources")[0].split("## The child protection plan")[1]
+    entry = {e.id: e for s in build(policy, sources).sections for e in s.rules}["local-only"]
+    assert [q.line for q in entry.quotes] == [4, None]
+    markdown = render(policy, "markdown", sources)
+    assert "(west.txt, lines 4 and not found)" in markdown
+
+
+def test_berkshire_quotes_point_at_their_lines_in_the_procedure(berkshire) -> None:
+    need_seeds()
+    entries = {e.id: e for s in build(berkshire, SEEDS).sections for e in s.rules}
+    quote = entries["icpc-timescale"].quotes[0]
+    assert (quote.file, quote.line) == ("004_60b63b0436c08953.txt", 74)
+    missing = [(e.id, q.text) for e in entries.values() for q in e.quotes if q.line is None]
+    assert missing == []
+
+
+# --- Markdown -------------------------------------------------------------------------------------------------
+
+
+def test_berkshire_markdown_matches_the_golden_file(berkshire) -> None:
+    need_seeds()
+    golden = GOLDEN / "berkshire.md"
+    text = render(berkshire, "markdown", SEEDS)
+    if os.environ.get("CPC_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8", newline="")
+    with golden.open(encoding="utf-8", newline="") as handle:
+        assert text == handle.read()
+
+
+def test_markdown_escapes_policy_text_and_lists_withdrawn_rules(hostile) -> None:
+    policy, _ = hostile
+    text = render(policy, "markdown")
+    # The only raw HTML is the anchors the renderer writes; every < of the policy's text is escaped.
+    assert re.findall(r"(?<!\\)<(?!a id=\"[a-z0-9_-]+\"></a>|/a>)", text) == []
+    assert text.startswith("# Westshire \\<script\\>alert('title')\\</script\\> & \"procedures\"\n")
+    assert "\\| within 20 working days" in text and "\\[a link\\](http://example.org)" in text
+    assert '<a id="local-only"></a>' in text
+    assert "## Rules that do not apply in westshire" in text
+    assert (
+        "`transfer-in-timescale` (Transfer-in conference within 15 days of notification.), a rule of england, "
+        "withdrawn by westshire: Westshire's text sets no \\<em\\>transfer\\</em\\> timescale & defers to the region."
+    ) in text
+
+
+# --- HTML structure ----------------------------------------------------------------------------------------
+
+
+def check_page(page: str, rule_ids: list[str]) -> Node:
+    """Assert the structure every rendered page must have; return its DOM."""
+    dom = parse(page)
+    root = dom.root
+    assert dom.doctype.lower() == "doctype html"
+    (html_el,) = root.find("html")
+    assert html_el.attrs.get("lang") == "en-GB"
+    assert any(m.attrs.get("charset", "").lower() == "utf-8" for m in root.find("meta"))
+    assert any(m.attrs.get("name") == "viewport" for m in root.find("meta"))
+    assert len(root.find("title")) == 1 and root.find("title")[0].all_text().strip()
+    # Self-contained and inert: no scripts, handlers, frames or anything fetched from elsewhere.
+    assert root.find("script") == [] and root.find("link") == [] and root.find("iframe") == []
+    for node in root.walk():
+        assert not any(a.startswith("on") for a in node.attrs), node
+        assert "src" not in node.attrs, node
+    css = "".join(s.all_text() for s in root.find("style"))
+    assert "@import" not in css and "url(" not in css
+    assert "@media print" in css
+    # Landmarks and headings.
+    assert len(root.find("h1")) == 1
+    for tag in ("header", "nav", "main", "footer"):
+        assert len(root.find(tag)) == 1, tag
+    ids = [n.attrs["id"] for n in root.walk() if "id" in n.attrs]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    skip = root.find("a")[0]
+    assert skip.attrs["href"] == "#" + root.find("main")[0].attrs["id"]
+    for link in root.find("a"):
+        href = link.attrs.get("href", "")
+        if href.startswith("#"):
+            assert href[1:] in ids, href
+    h3_ids = [h.attrs.get("id") for h in root.find("h3")]
+    assert sorted(h3_ids) == sorted(rule_ids)
+    for h2 in root.find("h2"):
+        assert h2.attrs.get("id") and h2.all_text().strip()
+    # Tables: a caption, column headers, every header cell scoped.
+    for table in root.find("table"):
+        assert len(table.find("caption")) == 1 and table.find("caption")[0].all_text().strip()
+        headers = table.find("th")
+        assert any(th.attrs.get("scope") == "col" for th in headers)
+        assert all(th.attrs.get("scope") in ("col", "row", "rowgroup") for th in headers)
+    # Quotations: in blockquotes, attributed with <cite> in the figure that holds them.
+    for quote in root.find("blockquote"):
+        figure = next(a for a in quote.ancestors() if a.tag == "figure")
+        assert figure.find("figcaption") and figure.find("cite")
+    return root
+
+
+def test_berkshire_page_has_the_structure_of_an_accessible_procedure(berkshire) -> None:
+    page = render(berkshire, "html")
+    root = check_page(page, list(berkshire.rules))
+    headings = [h.all_text() for h in root.find("h2")]
+    assert headings == [
+        "Contents",
+        "About this document",
+        "Timescales at a glance",
+        "Timescales",
+        "Attendance and quorum",
+        "Exclusion of family members",
+        "Reports for the conference",
+        "Records and documents",
+        "The child protection plan",
+        "Step-down",
+        "Sources",
+    ]
+    assert root.find("h1")[0].all_text() == berkshire.title
+    about = root.find("main")[0].find("section")[0].all_text()
+    assert "berkshire/policy.yaml" in about and "v97" in about and "cannot drift apart" in about
+    # A rule's parts, in the order a reader meets them.
+    article = next(a for a in root.find("article") if a.attrs.get("aria-labelledby") == "icpc-timescale")
+    text = article.all_text()
+    for part in ("What the procedure requires:", "Parameters of rule", "Where it comes from:", "How this text is read"):
+        assert part in text
+    assert text.index("What the procedure requires:") < text.index("Where it comes from:")
+    # The rule's parameters are a table whose rows are headed by the parameter's name.
+    rows = [th.all_text() for th in article.find("th") if th.attrs.get("scope") == "row"]
+    assert rows == ["What must happen", "Time limit", "Counted from", "Statutory", "Applies when"]
+
+
+def test_page_escapes_every_policy_string(hostile) -> None:
+    policy, sources = hostile
+    page = render(policy, "html", sources)
+    root = check_page(page, list(policy.rules))
+    assert root.find("script") == [] and root.find("img") == [] and root.find("em") == []
+    assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt; &amp; &quot;procedures&quot;" in page
+    assert root.find("h1")[0].all_text() == "Westshire <script>alert('title')</script> & \"procedures\""
+    assert root.find("title")[0].all_text().startswith("Westshire <script>")
+    article = next(a for a in root.find("article") if a.attrs.get("aria-labelledby") == "local-only")
+    assert "</p><script>x</script>." in article.all_text()
+    withdrawn = next(n for n in root.walk() if n.attrs.get("id") == "transfer-in-timescale")
+    assert "defers to the region" in withdrawn.all_text()
+
+
+# --- The command --------------------------------------------------------------------------------------------
+
+
+def test_command_writes_a_file_and_never_overwrites_one_without_force(tmp_path) -> None:
+    runner = CliRunner()
+    target = tmp_path / "berkshire.html"
+    policies = str(ROOT / "policies")
+    result = runner.invoke(render_command, ["berkshire", "--format", "html", "--policies", policies, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8").startswith("<!doctype html>")
+    target.write_text("kept", encoding="utf-8")
+    again = runner.invoke(render_command, ["berkshire", "--policies", policies, "--output", str(target)])
+    assert again.exit_code == 2
+    assert again.stderr == f"cpc: {target} exists; pass --force to overwrite it\n"
+    assert target.read_text(encoding="utf-8") == "kept"
+    forced = runner.invoke(render_command, ["berkshire", "--policies", policies, "-o", str(target), "--force"])
+    assert forced.exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("# Pan-Berkshire")
+
+
+def test_command_prints_markdown_by_default_and_reports_errors_as_cpc(tmp_path, policy_tree) -> None:
+    runner = CliRunner()
+    policies = str(ROOT / "policies")
+    shown = runner.invoke(render_command, ["berkshire", "--policies", policies])
+    assert shown.exit_code == 0 and shown.stdout.startswith("# Pan-Berkshire")
+    unknown = runner.invoke(render_command, ["nowhere", "--policies", policies])
+    assert unknown.exit_code == 2 and unknown.stderr.startswith("cpc: no policy for area 'nowhere'")
+    no_sources = runner.invoke(render_command, ["berkshire", "--policies", policies, "--sources", str(tmp_path / "x")])
+    assert no_sources.exit_code == 2 and no_sources.stderr == f"cpc: --sources {tmp_path / 'x'}: no such folder\n"
+    broken = policy_tree({"england/policy.yaml": ENGLAND.replace("of: strategy_discussion", "of: strategy_discusion")})
+    failed = runner.invoke(render_command, ["england", "--policies", str(broken)])
+    assert failed.exit_code == 2
+    assert "lint error" in failed.stderr and "CPC201" in failed.stderr
+    help_text = runner.invoke(render_command, ["--help"]).output
+    for option in ("--format", "--sources", "--policies", "--output", "--force"):
+        assert option in help_text
+
+
+# --- A real browser ---------------------------------------------------------------------------------------
+
+
+def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+
+
+def png_size_and_colours(path: Path) -> tuple[int, int, int]:
+    """Width, height, and how many distinct byte values the first rows hold (1 for a blank page)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    chunks, at = [], 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        if data[at + 4 : at + 8] == b"IDAT":
+            chunks.append(data[at + 8 : at + 8 + length])
+        at += 12 + length
+    pixels = zlib.decompressobj().decompress(b"".join(chunks), 2_000_000)
+    return width, height, len(set(pixels))
+
+
+def test_berkshire_page_renders_in_a_real_browser(berkshire, tmp_path) -> None:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI runs this test")
+    page = tmp_path / "berkshire.html"
+    page.write_text(render(berkshire, "html", SEEDS if SEEDS.is_dir() else None), encoding="utf-8")
+    dumped = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile-dom")
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    # What the browser built from the page, not the string that was written: parsed, laid out, serialised.
+    root = parse(dumped.stdout).root
+    assert len(root.find("h1")) == 1 and root.find("h1")[0].all_text() == berkshire.title
+    assert [h.attrs.get("id") for h in root.find("h3")] == [e.id for s in build(berkshire).sections for e in s.rules]
+    assert len(root.find("table")) == len(berkshire.rules) + 2
+    assert all(t.find("caption") for t in root.find("table"))
+    assert root.find("script") == []
+    shot = tmp_path / "page.png"
+    shown = chromium("--screenshot=" + str(shot), "--window-size=1280,2000", page.as_uri(), profile=tmp_path / "p2")
+    assert shown.returncode == 0 and shot.is_file(), shown.stderr[-2000:]
+    width, height, colours = png_size_and_colours(shot)
+    assert (width, height) == (1280, 2000)
+    assert shot.stat().st_size > 50_000 and colours > 64, "the screenshot is blank"
+    if os.environ.get("CPC_RENDER_SCREENSHOT"):
+        # To look at the page as a reader would: CPC_RENDER_SCREENSHOT=/tmp/berkshire.png pytest -k browser
+        shutil.copyfile(shot, os.environ["CPC_RENDER_SCREENSHOT"])
