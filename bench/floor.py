@@ -1,0 +1,84 @@
+"""The engine's floor: what durable-rules alone costs, against everything cpc adds around it.
+
+    python bench/floor.py [--cases 2000] [--seed 1] [--area berkshire] [--as-of 2026-03-01]
+
+Generates a caseload, then times per case, on one core:
+  floor     the facts each case asserts, into the same compiled ruleset, matches read back and discarded
+            (no cpc code runs: facts are prepared before timing starts);
+  evaluate  Evaluator.evaluate on an already validated case (facts derived, matches turned into results);
+  pipeline  a JSON line in, validated, evaluated, a JSON line out (what `cpc eval --cases` does per case).
+and prints each with its ratio to the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from engine import load_policy
+from engine.case import derive
+from engine.caseload import read_case
+from engine.evalreport import json_line
+from engine.evaluate import _facts_for_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _timed(label: str, work, items: list, floor: float | None) -> float:
+    start = time.perf_counter()
+    for item in items:
+        work(item)
+    per_case = (time.perf_counter() - start) / len(items)
+    ratio = f"{per_case / floor:5.2f}x the floor" if floor else "          "
+    print(f"{label:<10} {per_case * 1e3:7.3f} ms/case  {1 / per_case:8.0f} cases/s  {ratio}")
+    return per_case
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--area", default="berkshire")
+    parser.add_argument("--as-of", default="2026-03-01")
+    args = parser.parse_args()
+    as_of = dt.date.fromisoformat(args.as_of)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        caseload = Path(tmp) / "caseload.jsonl"
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "generate_caseload.py"),
+                str(args.cases),
+                "--seed",
+                str(args.seed),
+                "--as-of",
+                args.as_of,
+                "--out",
+                str(caseload),
+            ],
+            check=True,
+        )
+        lines = caseload.read_text(encoding="utf-8").splitlines()
+
+    evaluator = load_policy(args.area).evaluator(as_of)
+    ruleset = evaluator.compiled.ruleset
+    cases = [read_case(json.loads(line)) for line in lines]
+    facts = [_facts_for_engine(derive(case, as_of))[0] for case in cases]
+    for case in cases[:50]:
+        evaluator.evaluate(case, as_of)
+
+    print(f"{args.cases} generated cases (seed {args.seed}) under {args.area}, as of {args.as_of}, one core")
+    floor = _timed("floor", ruleset.run, facts, None)
+    _timed("evaluate", lambda case: evaluator.evaluate(case, as_of), cases, floor)
+    _timed("pipeline", lambda line: json_line(evaluator.evaluate(read_case(json.loads(line)), as_of)), lines, floor)
+
+
+if __name__ == "__main__":
+    main()
