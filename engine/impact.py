@@ -233,6 +233,18 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+# Enough ids for a reviewer to open a few cases; a change that moves hundreds would otherwise bury the summary.
+# The JSON output always lists every case.
+SHOWN_IDS = 10
+
+
+def _ids(cases: tuple[str, ...] | list[str]) -> str:
+    shown = ", ".join(cases[:SHOWN_IDS])
+    if len(cases) > SHOWN_IDS:
+        shown += f" and {len(cases) - SHOWN_IDS} more (--format json lists every case)"
+    return shown
+
+
 def _sentence(move: Movement) -> str:
     """``transfer-in-timescale: 3 cases go from missed to met (c1, c4, c9)``."""
     cases = len(move.cases)
@@ -240,7 +252,7 @@ def _sentence(move: Movement) -> str:
     verb = "goes" if cases == 1 else "go"
     return (
         f"{move.rule}: {_plural(cases, 'case')}{results} {verb} from {move.old or NO_RESULT} to "
-        f"{move.new or NO_RESULT} ({', '.join(move.cases)})"
+        f"{move.new or NO_RESULT} ({_ids(move.cases)})"
     )
 
 
@@ -280,7 +292,7 @@ def render_markdown(impact: Impact) -> str:
         lines += ["| rule | from | to | cases | case ids |", "| --- | --- | --- | ---: | --- |"]
         for m in impact.movements:
             count = str(len(m.cases)) + (f" ({_plural(m.results, 'result')})" if m.results != len(m.cases) else "")
-            ids = _cell(", ".join(m.cases))
+            ids = _cell(_ids(m.cases))
             lines.append(f"| `{m.rule}` | {m.old or NO_RESULT} | {m.new or NO_RESULT} | {count} | {ids} |")
         lines.append("")
     if impact.failures:

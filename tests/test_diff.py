@@ -21,7 +21,8 @@ from click.testing import CliRunner
 
 from engine.cli_diff import diff
 from engine.diff import Diff, diff_policies, render, render_text
-from engine.impact import compare_cases, read_cases
+from engine.impact import Impact, Movement, compare_cases, read_cases
+from engine.impact import render_text as impact_text
 from engine.policies import open_policy
 
 from .conftest import ROOT
@@ -414,3 +415,13 @@ def test_identical_policies_move_no_case(at_root):
     assert (
         "Impact on 4 cases, as of 2026-06-30: no case's results differ; 1 case could not be evaluated" in result.stdout
     )
+
+
+def test_a_change_that_moves_many_cases_names_ten_and_counts_the_rest():
+    ids = tuple(f"case-{n:02d}" for n in range(1, 27))
+    impact = Impact(dt.date(2026, 3, 1), 26, ids, (Movement("first-core-group", "met", "missed", ids, 26),))
+    text = impact_text(impact)
+    assert "26 cases go from met to missed (case-01, case-02," in text
+    assert "case-10 and 16 more (--format json lists every case)" in text
+    assert "case-11" not in text
+    assert json.loads(json.dumps(impact.to_dict()))["movements"][0]["cases"] == list(ids)
