@@ -10,13 +10,17 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
+
+if TYPE_CHECKING:
+    from .batch import CaseInput
+    from .ssd import ImportReport, MappedCase
 
 BATCH_ONLY = ("out", "force", "jobs")
 
@@ -30,6 +34,14 @@ BATCH_ONLY = ("out", "force", "jobs")
     metavar="PATH",
     type=click.Path(exists=True, allow_dash=True),
     help="Evaluate a caseload: a folder of case files, a JSON Lines file, or - for JSON Lines on stdin.",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["cases", "ssd"]),
+    default="cases",
+    show_default=True,
+    help="With --cases: what PATH holds: cases in cpc's format, or (ssd) the folder of an SSD extract's CSV tables.",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="With --cases: write the results here.")
 @click.option("--force", is_flag=True, help="With --out: overwrite an existing file.")
@@ -50,6 +62,7 @@ def evaluate(
     area: str,
     cases: tuple[Path, ...],
     caseload: str | None,
+    source: str,
     out: Path | None,
     force: bool,
     jobs: int | None,
@@ -68,12 +81,14 @@ def evaluate(
 
     A caseload (--cases PATH) is a folder of case files (*.yaml, *.yml, *.json, read in name order; other
     files and subfolders are skipped), a JSON Lines file (one case per line; blank lines are skipped), or -
-    for JSON Lines on standard input. Its results are JSON Lines, one per case in input order, on standard
-    output or in --out FILE (written to a temporary file and renamed into place only when the run
-    completes). A case that cannot be evaluated gives an error record instead: its id, its source (the file,
-    or file:line) and the problems found, never a value from the case; the run goes on. --jobs spreads the
-    work over processes; the output is byte-identical whatever their number. A progress bar (on a
-    terminal) and a summary go to standard error. See docs/batch.md.
+    for JSON Lines on standard input. With --from ssd, PATH is the folder of a Standard Safeguarding Dataset
+    extract, mapped as `cpc import ssd` maps it, one case per child, with no file in between; its import
+    summary goes to standard error too (docs/ssd.md). The results are JSON Lines, one per case in input
+    order, on standard output or in --out FILE (written to a temporary file and renamed into place only when
+    the run completes). A case that cannot be evaluated gives an error record instead: its id, its source
+    (the file, file:line, or the child's row of the extract) and the problems found, never a value from the
+    case; the run goes on. --jobs spreads the work over processes; the output is byte-identical whatever
+    their number. A progress bar (on a terminal) and a summary go to standard error. See docs/batch.md.
 
     Exit codes: 0 all evaluated and nothing overdue, breached or missed; 1 something is (0 with
     --exit-zero); 2 a case or the policy could not be used (the error names file, line, column and field,
@@ -81,6 +96,8 @@ def evaluate(
     """
     if caseload is not None and cases:
         raise click.UsageError("give CASE files or --cases PATH, not both")
+    if source == "ssd" and caseload is None:
+        raise click.UsageError("--from ssd goes with --cases FOLDER, the folder of the SSD extract")
     if caseload is None and not cases:
         raise click.UsageError("give CASE files to evaluate, or a caseload with --cases PATH")
     given = [name for name in (*BATCH_ONLY, "fmt") if _given(ctx, name)]
@@ -94,10 +111,15 @@ def evaluate(
         raise click.UsageError("--cases writes JSON Lines; --format text and markdown are for CASE files")
     if force and out is None:
         raise click.UsageError("--force goes with --out")
-    if Path(caseload).suffix.lower() in (".yaml", ".yml") and not Path(caseload).is_dir():
+    if source == "ssd":
+        if caseload == "-":
+            raise click.UsageError("--from ssd reads a folder of CSV files, not standard input")
+        if not Path(caseload).is_dir():
+            raise click.UsageError(f"--cases {caseload} is a file: --from ssd takes the folder of the SSD extract")
+    elif Path(caseload).suffix.lower() in (".yaml", ".yml") and not Path(caseload).is_dir():
         # Read as JSON Lines, a YAML case would give an error record per line.
         raise click.UsageError(f"--cases {caseload} is a case file: give it as CASE, or its folder to --cases")
-    _evaluate_caseload(area, caseload, out, force, jobs, day, explain, exit_zero, policies_dir)
+    _evaluate_caseload(area, caseload, source, out, force, jobs, day, explain, exit_zero, policies_dir)
 
 
 def _given(ctx: click.Context, name: str) -> bool:
@@ -145,6 +167,7 @@ def _evaluate_files(
 def _evaluate_caseload(
     area: str,
     caseload: str,
+    source: str,
     out: Path | None,
     force: bool,
     jobs: int | None,
@@ -154,21 +177,25 @@ def _evaluate_caseload(
     policies_dir: Path | None,
 ) -> None:
     from . import batch
-    from .api import PolicyError
+    from .api import PolicyError, load_policy
 
     started = time.monotonic()
     if out is not None:
         _check_out(out, force)
+    try:
+        # Loaded before any input is read: a wrong area is reported at once, not after reading an extract.
+        policy = load_policy(area, policies_dir=policies_dir)
+    except PolicyError as exc:
+        policy_error(exc)
     stderr = sys.stderr
-    # Counting a file costs a pass over it: worth it only for the bar. A folder is listed anyway.
-    total = batch.count_cases(caseload) if stderr.isatty() or Path(caseload).is_dir() else None
+    inputs = _ssd_caseload(caseload) if source == "ssd" else _case_caseload(caseload, stderr.isatty())
     jobs = jobs or batch.default_jobs()
-    if total is not None:
+    if inputs.most is not None:
         # Work goes out in blocks; a worker beyond the number of blocks would only compile the policy.
-        jobs = max(1, min(jobs, -(-total // batch.BLOCK_CASES)))
+        jobs = max(1, min(jobs, -(-inputs.most // batch.BLOCK_CASES)))
     settings = batch.BatchSettings(area, policies_dir, day, explain)
     try:
-        outcomes = batch.evaluate_all(batch.read_cases(caseload), settings, jobs=jobs)
+        outcomes = batch.evaluate_all(inputs.items, settings, jobs=jobs, policy=policy)
     except PolicyError as exc:
         policy_error(exc)
     seen = failed = 0
@@ -179,7 +206,7 @@ def _evaluate_caseload(
         with (
             _terminate_as_interrupt(),
             _output(out, force) as sink,
-            progress(stderr, total) as bar,
+            progress(stderr, inputs.total) as bar,
             contextlib.closing(outcomes),
         ):
             for outcome in outcomes:
@@ -193,8 +220,53 @@ def _evaluate_caseload(
     except BrokenPipeError:
         # The reader went away (`| head`): the output is incomplete, which exit 1 (click's answer) would hide.
         sys.exit(EXIT_ERROR)
+    if inputs.report is not None:
+        from .ssd import report_text
+
+        # Complete now that every child has been read: what did not come across, as `cpc import ssd` says it.
+        click.echo(report_text(inputs.report, cases="cases mapped"), err=True, nl=False)
     click.echo(summary(seen, failed, time.monotonic() - started), err=True)
     sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if attention and not exit_zero else EXIT_OK)
+
+
+class _Inputs(NamedTuple):
+    """A caseload as the run needs it: its cases, their number for the bar (``total``, when known exactly),
+    at most how many there are for sizing the pool (``most``), and an SSD extract's import report."""
+
+    items: Iterable[CaseInput]
+    total: int | None
+    most: int | None
+    report: ImportReport | None = None
+
+
+def _case_caseload(caseload: str, terminal: bool) -> _Inputs:
+    from . import batch
+
+    # Counting a file costs a pass over it: worth it only for the bar. A folder is listed anyway.
+    total = batch.count_cases(caseload) if terminal or Path(caseload).is_dir() else None
+    return _Inputs(batch.read_cases(caseload), total, total)
+
+
+def _ssd_caseload(folder: str) -> _Inputs:
+    from .ssd import ImportReport, SsdError, iter_cases, read_extract
+
+    try:
+        extract = read_extract(folder)
+    except SsdError as exc:
+        fail(str(exc))
+    report = ImportReport()
+    # The number of cases is known only once every child is joined: the bar is a running count.
+    return _Inputs(ssd_inputs(iter_cases(extract, report)), None, extract.most_cases(), report)
+
+
+def ssd_inputs(cases: Iterable[MappedCase]) -> Iterator[CaseInput]:
+    """Each case mapped from an SSD extract as batch input, one at a time: the very line ``cpc import ssd``
+    writes for the child, named by the child's row of the extract (``folder/ssd_person.csv:LINE``)."""
+    from .batch import CaseInput
+    from .ssd import dumps
+
+    for mapped in cases:
+        yield CaseInput(mapped.source, mapped.line, dumps(mapped.case).encode("utf-8"))
 
 
 def summary(cases: int, failed: int, seconds: float) -> str:

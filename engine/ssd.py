@@ -379,6 +379,12 @@ class Extract:
         """``folder/file:line`` for a row, the way batch mode names a JSON Lines record."""
         return f"{self.folder / self.files.get(table, table + '.csv')}:{line}"
 
+    def most_cases(self) -> int:
+        """At most how many cases :func:`iter_cases` yields, known without joining: a case needs an enquiry,
+        a conference or a plan of its own, and with ``ssd_person`` it is one of its persons."""
+        bound = len(self.enquiries) + len(self.conferences) + len(self.plans)
+        return bound if PERSON in self.missing else min(bound, len(self.persons))
+
 
 # -- values ------------------------------------------------------------------------------------------------
 
@@ -546,13 +552,26 @@ def read_extract(folder: str | Path, *, max_table_bytes: int = MAX_TABLE_BYTES) 
     """Read the mapped tables of the SSD extract in ``folder``; other CSV files are counted as unmapped.
 
     Table file names and column headers are matched without regard to case; a missing table is recorded in
-    ``Extract.missing``, not an error. Raises :class:`SsdError` for a folder that does not exist, a file
+    ``Extract.missing``, not an error, as long as one of them is there. Raises :class:`SsdError` for a folder
+    that does not exist or holds none of the mapped tables, a folder or file that cannot be read, a file
     over ``max_table_bytes``, or a file that is not CSV.
     """
     root = Path(folder)
     if not root.is_dir():
         raise SsdError(f"{root}: not a folder; give the folder holding the extract's CSV files")
+    try:
+        return _read_extract(root, max_table_bytes)
+    except OSError as exc:
+        raise SsdError(f"{exc.filename or root}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_extract(root: Path, max_table_bytes: int) -> Extract:
     files = _table_files(root)
+    if not any(table in files for table in MAPPED_TABLES):
+        raise SsdError(
+            f"{root}: no SSD table cpc maps is in this folder (it looks for {', '.join(MAPPED_TABLES)}, "
+            "each a .csv file); is it the extract's folder?"
+        )
     extract = Extract(folder=root)
     tally = extract.unmapped
     for table in MAPPED_TABLES:
@@ -750,9 +769,9 @@ class RecordedDue:
 class MappedCase:
     """One case in cpc's case format (dates as ISO strings), with what the mapping noticed about it.
 
-    ``source`` is ``folder/file:line`` of the child's row; ``recorded`` the source system's due dates
-    for the conferences in the case; ``parsed`` the same case with ``datetime.date`` values, as
-    :func:`engine.caseload.read_case` would return it once validated.
+    ``source`` is ``folder/file:line`` of the child's row, and ``line`` that line; ``recorded`` the source
+    system's due dates for the conferences in the case; ``parsed`` the same case with ``datetime.date``
+    values, as :func:`engine.caseload.read_case` would return it once validated.
     """
 
     case: dict
@@ -760,6 +779,7 @@ class MappedCase:
     source: str
     recorded: tuple[RecordedDue, ...] = ()
     parsed: dict | None = field(default=None, repr=False, compare=False)
+    line: int = 0
 
     @property
     def id(self) -> str:
@@ -1016,17 +1036,24 @@ def _build(
     return case, used, tuple(recorded)
 
 
-def _source(extract: Extract, child: _Child, episode: Episode | None) -> str:
-    if child.person is not None:
-        return extract.source(PERSON, child.person.line)
-    if episode is not None:
-        if episode.conference is not None:
-            return extract.source(ICPC, episode.conference.line)
-        if episode.plan is not None:
-            return extract.source(PLANS, episode.plan.line)
-        if episode.enquiry is not None:
-            return extract.source(S47, episode.enquiry.line)
-    return f"{extract.folder}:{child.id}"
+def _mapped(
+    extract: Extract, child: _Child, episode: Episode, case: dict, warnings: list, recorded: tuple
+) -> MappedCase:
+    source, line = _source(extract, child, episode)
+    return MappedCase(jsonable(case), tuple(warnings), source, recorded, case, line)
+
+
+def _source(extract: Extract, child: _Child, episode: Episode) -> tuple[str, int]:
+    """The row that names the child, and its line: the person's, else the episode's first record's."""
+    for table, row in (
+        (PERSON, child.person),
+        (ICPC, episode.conference),
+        (PLANS, episode.plan),
+        (S47, episode.enquiry),
+    ):
+        if row is not None:
+            return extract.source(table, row.line), row.line
+    return f"{extract.folder}:{child.id}", 0  # pragma: no cover - an episode has at least one record
 
 
 @dataclass
@@ -1117,7 +1144,7 @@ def iter_cases(extract: Extract, report: ImportReport | None = None) -> Iterator
         plan_reviews = reviews.get(latest.plan.id, []) if latest.plan else []
         case, used, recorded = _build(child, latest, plan_reviews, warnings, tally)
         tally.add(CIN, "*", NOT_STEP_DOWN, len(child.cin_plans) - len(used))
-        mapped = MappedCase(jsonable(case), tuple(warnings), _source(extract, child, latest), recorded, case)
+        mapped = _mapped(extract, child, latest, case, warnings, recorded)
         if report is not None:
             report.cases += 1
             report.warnings.update(w.kind for w in warnings)
@@ -1142,7 +1169,7 @@ def iter_episodes(extract: Extract) -> Iterator[MappedCase]:
             warnings = list(person_warnings)
             plan_reviews = reviews.get(episode.plan.id, []) if episode.plan else []
             case, _, recorded = _build(child, episode, plan_reviews, warnings, None)
-            yield MappedCase(jsonable(case), tuple(warnings), _source(extract, child, episode), recorded, case)
+            yield _mapped(extract, child, episode, case, warnings, recorded)
 
 
 def iter_ssd_records(
@@ -1163,8 +1190,11 @@ def iter_ssd_records(
 # -- the report as text ------------------------------------------------------------------------------------
 
 
-def report_text(report: ImportReport, *, written_to: str | None = None) -> str:
-    """The summary ``cpc import ssd`` prints on stderr: tables, counts, warnings by kind, what was not mapped."""
+def report_text(report: ImportReport, *, written_to: str | None = None, cases: str = "cases written") -> str:
+    """The summary ``cpc import ssd`` prints on stderr: tables, counts, warnings by kind, what was not mapped.
+
+    ``cases`` names the count of cases (``cpc eval --from ssd`` writes no cases: it maps them).
+    """
     lines: list[str] = []
     read = [t for t in MAPPED_TABLES if t in report.files]
     lines.append(f"read {report.folder}: {len(read)} of {len(MAPPED_TABLES)} SSD tables cpc maps")
@@ -1176,7 +1206,7 @@ def report_text(report: ImportReport, *, written_to: str | None = None) -> str:
         lines.append(f"  {report.files[table]:<34} {report.rows.get(table, 0):>8} rows, not mapped")
     target = f" to {written_to}" if written_to else ""
     lines.append(
-        f"persons {report.persons}; cases written {report.cases}{target}; "
+        f"persons {report.persons}; {cases} {report.cases}{target}; "
         f"{report.without_records} with no child protection records (no case)"
     )
     if report.warnings:
@@ -1286,6 +1316,7 @@ __all__ = [
     "RecordedDue",
     "SsdError",
     "Unmapped",
+    "dumps",
     "iter_cases",
     "iter_episodes",
     "iter_ssd_records",
