@@ -496,15 +496,17 @@ def _rows(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Data rows as (line, {lower-cased known column: stripped cell}); unknown columns are only counted."""
     _check_size(path, max_bytes)
-    line = 1
+    line = 0
     # Undecodable bytes become U+FFFD: they can only be in free text, and a mapped value holding one fails
     # to parse as a date, flag or category and is counted.
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.reader(handle)
+        # strict: an unclosed quote would otherwise swallow every later row into one cell, silently.
+        reader = csv.reader(handle, strict=True)
         try:
             header = next(reader, None)
             if header is None:
                 return
+            line = reader.line_num
             names = [h.strip().lower() for h in header]
             positions: dict[str, int] = {}
             ignored: list[tuple[int, str, str]] = []
@@ -530,22 +532,39 @@ def _rows(
                         counts[(name, reason)] += 1
                 yield line, {name: row[i].strip() for name, i in positions.items() if i < len(row)}
         except csv.Error as exc:
-            raise SsdError(f"{path}:{line}: not readable as CSV ({exc})") from None
+            raise SsdError(_csv_problem(path, reader.line_num, line, exc)) from None
         except UnicodeError as exc:  # pragma: no cover - errors="replace" makes this unreachable in practice
             raise SsdError(f"{path}: cannot be decoded ({exc.__class__.__name__})") from None
     for (name, reason), n in counts.items():
         tally.add(table, name, reason, n)
 
 
+def _csv_problem(path: Path, at: int, last_row: int, exc: csv.Error) -> str:
+    """The message for a table the csv module cannot read; ``last_row`` is the last line read whole."""
+    if "unexpected end of data" in str(exc):
+        # The quote opened on the row after the last one read whole; the error itself comes at the end of the file.
+        return (
+            f"{path}:{last_row + 1}: a quoted cell that starts on this line is never closed, so the rest of the "
+            "table cannot be told apart from it; close the quote or remove it"
+        )
+    return f"{path}:{at}: not readable as CSV ({exc})"
+
+
 def _count_rows(path: Path, max_bytes: int) -> int:
     _check_size(path, max_bytes)
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
+        last_row = 0
         try:
             next(reader, None)
-            return sum(1 for row in reader if any(cell.strip() for cell in row))
+            last_row = reader.line_num
+            count = 0
+            for row in reader:
+                last_row = reader.line_num
+                count += any(cell.strip() for cell in row)
+            return count
         except csv.Error as exc:
-            raise SsdError(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from None
+            raise SsdError(_csv_problem(path, reader.line_num, last_row, exc)) from None
 
 
 def read_extract(folder: str | Path, *, max_table_bytes: int = MAX_TABLE_BYTES) -> Extract:

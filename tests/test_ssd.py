@@ -500,6 +500,20 @@ def test_a_file_that_is_not_csv_names_the_file_and_line(tmp_path: Path) -> None:
         ssd.read_extract(folder)
 
 
+def test_an_unclosed_quote_is_an_error_at_its_line_not_a_shorter_table(tmp_path: Path) -> None:
+    # Read leniently, the quote would swallow children 2 to 4 into one cell and the extract would look smaller.
+    person = 'pers_person_id,pers_dob\n1,2015-01-01\n"2,2016-01-01\n3,2017-01-01\n4,2018-01-01\n'
+    folder = _write(tmp_path / "x", {"ssd_person.csv": person})
+    with pytest.raises(ssd.SsdError, match=r"ssd_person.csv:3: a quoted cell that starts on this line is never closed"):
+        ssd.read_extract(folder)
+
+
+def test_an_unclosed_quote_in_the_header_is_reported_on_line_one(tmp_path: Path) -> None:
+    folder = _write(tmp_path / "x", {"ssd_person.csv": '"pers_person_id,pers_dob\n1,2015-01-01\n'})
+    with pytest.raises(ssd.SsdError, match=r"ssd_person.csv:1: a quoted cell"):
+        ssd.read_extract(folder)
+
+
 def test_blank_lines_extra_cells_and_repeated_columns_are_tolerated(tmp_path: Path) -> None:
     folder = _write(
         tmp_path / "x",
