@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
+from .outfile import OutputError, atomic_output, refuse_existing
 
 if TYPE_CHECKING:
     from .batch import CaseInput
@@ -84,11 +84,12 @@ def evaluate(
     for JSON Lines on standard input. With --from ssd, PATH is the folder of a Standard Safeguarding Dataset
     extract, mapped as `cpc import ssd` maps it, one case per child, with no file in between; its import
     summary goes to standard error too (docs/ssd.md). The results are JSON Lines, one per case in input
-    order, on standard output or in --out FILE (written to a temporary file and renamed into place only when
-    the run completes). A case that cannot be evaluated gives an error record instead: its id, its source
-    (the file, file:line, or the child's row of the extract) and the problems found, never a value from the
-    case; the run goes on. --jobs spreads the work over processes; the output is byte-identical whatever
-    their number. A progress bar (on a terminal) and a summary go to standard error. See docs/batch.md.
+    order, on standard output or in --out FILE (readable by its owner only; written to a temporary file and
+    renamed into place only when the run completes). A case that cannot be evaluated gives an error record
+    instead: its id, its source (the file, file:line, or the child's row of the extract) and the problems
+    found, never a value from the case; the run goes on. --jobs spreads the work over processes; the output
+    is byte-identical whatever their number. A progress bar (on a terminal) and a summary go to standard
+    error. See docs/batch.md.
 
     Exit codes: 0 all evaluated and nothing overdue, breached or missed; 1 something is (0 with
     --exit-zero); 2 a case or the policy could not be used (the error names file, line, column and field,
@@ -215,7 +216,7 @@ def _evaluate_caseload(
                 failed += outcome.failed
                 attention = attention or outcome.attention
                 bar.advance()
-    except (batch.InputError, batch.BatchError, _OutputError) as exc:
+    except (batch.InputError, batch.BatchError, OutputError) as exc:
         fail(str(exc))
     except BrokenPipeError:
         # The reader went away (`| head`): the output is incomplete, which exit 1 (click's answer) would hide.
@@ -282,18 +283,16 @@ def _plural(count: int, word: str) -> str:
     return word if count == 1 else f"{word}s"
 
 
-class _OutputError(Exception):
-    """--out cannot be written, or would overwrite a file without --force."""
-
-
 def _check_out(out: Path, force: bool) -> None:
     # Checked before any work, so that a long run is not wasted on a name that cannot be used.
     if out.is_dir():
         fail(f"--out {out} is a folder")
     if not out.parent.is_dir():
         fail(f"--out {out}: the folder {out.parent} does not exist")
-    if out.exists() and not force:
-        fail(f"--out {out} already exists; add --force to overwrite it")
+    try:
+        refuse_existing(out, force)
+    except OutputError as exc:
+        fail(f"--out {exc}")
 
 
 @contextlib.contextmanager
@@ -310,41 +309,9 @@ def _output(out: Path | None, force: bool) -> Iterator[BinaryIO]:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise
         return
-    try:
-        fd, temp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
-    except OSError as exc:
-        raise _OutputError(f"--out {out}: cannot write in {out.parent}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        _publish(Path(temp), out, force)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
-def _publish(temp: Path, out: Path, force: bool) -> None:
-    # mkstemp makes the file private; give it the mode any new file gets, as `> out` would.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)
-    if force:
-        os.replace(temp, out)
-        return
-    try:
-        # A hard link fails if `out` appeared during the run, where a rename would silently replace it.
-        os.link(temp, out)
-    except FileExistsError:
-        raise _OutputError(f"--out {out} was created during the run; nothing written (add --force)") from None
-    except OSError:
-        if out.exists():
-            raise _OutputError(f"--out {out} was created during the run; nothing written (add --force)") from None
-        os.replace(temp, out)
-        return
-    os.unlink(temp)
+    # Results name children and their dates: the file is readable by its owner only, as imported cases are.
+    with atomic_output(out, force=force, private=True) as stream:
+        yield stream
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .cli_common import fail, policies_option, policy_error
+from .outfile import OutputError, atomic_output
 from .render import FORMATS
 
 
@@ -65,10 +66,7 @@ def render(
         click.echo(text, nl=False)
         return
     try:
-        # "x" refuses an existing file in the same step that creates it, so nothing is overwritten by a race.
-        with output.open("w" if force else "x", encoding="utf-8", newline="") as handle:
+        with atomic_output(output, force=force, private=False, text=True) as handle:
             handle.write(text)
-    except FileExistsError:
-        fail(f"{output} exists; pass --force to overwrite it")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+    except OutputError as exc:
+        fail(str(exc))

@@ -8,38 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, parse_date, policies_option, policy_error
+from .outfile import OutputError, atomic_output, refuse_existing
 
 
 def _refuse_existing(path: Path | None, force: bool, option: str) -> None:
-    if path is not None and path.exists() and not force:
-        fail(f"{option} {path} exists; give --force to overwrite it")
-
-
-def write_atomically(path: Path, write: Callable) -> None:
-    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it into place.
-
-    An interrupted or failed run leaves no partial file where a complete one is expected.
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        fail(f"{path}: folder {directory} does not exist")
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    if path is None:
+        return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        refuse_existing(path, force)
+    except OutputError as exc:
+        fail(f"{option} {exc}")
+
+
+def _write(path: Path, write: Callable, option: str, force: bool) -> None:
+    # The cases hold children's ids and dates of birth: the file is readable by its owner only.
+    try:
+        with atomic_output(path, force=force, private=True, text=True) as handle:
             write(handle)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    except OutputError as exc:
+        fail(f"{option} {exc}")
 
 
 @click.group("import")
@@ -102,10 +96,10 @@ def import_ssd(folder: Path, out: Path | None, report_path: Path | None, force: 
     if out is None:
         write(sys.stdout)
     else:
-        write_atomically(out, write)
+        _write(out, write, "--out", force)
     click.echo(report_text(report, written_to=str(out) if out else None), err=True, nl=False)
     if report_path is not None:
-        write_atomically(report_path, lambda h: h.write(json.dumps(report.to_dict(), indent=2) + "\n"))
+        _write(report_path, lambda h: h.write(json.dumps(report.to_dict(), indent=2) + "\n"), "--report", force)
     if invalid:
         for source in invalid:
             click.echo(f"cpc: {source}: the case mapped from this row does not validate; it was not written", err=True)
@@ -149,4 +143,4 @@ def reconcile_command(area: str, folder: Path, as_of: str | None, fmt: str, poli
     sys.exit(EXIT_FINDINGS if report.disagreements else EXIT_OK)
 
 
-__all__ = ["import_group", "import_ssd", "reconcile_command", "write_atomically"]
+__all__ = ["import_group", "import_ssd", "reconcile_command"]

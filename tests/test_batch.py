@@ -185,7 +185,7 @@ def test_out_refuses_to_overwrite_force_does_and_no_temporary_file_is_left(runs:
     out.write_text("old\n")
     args = ("eval", "--policy", "berkshire", "--as-of", AS_OF, "--cases", str(tmp_path / "three.jsonl"))
     refused = run_cpc(*args, "--out", str(out))
-    assert refused.returncode == 2 and "already exists; add --force" in refused.stderr
+    assert refused.returncode == 2 and "exists; pass --force to overwrite it" in refused.stderr
     assert out.read_text() == "old\n"
     forced = run_cpc(*args, "--out", str(out), "--force", "--exit-zero")
     assert (forced.returncode, forced.stdout) == (0, ""), forced.stderr

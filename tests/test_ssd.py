@@ -558,7 +558,7 @@ def test_import_writes_the_cases_and_a_summary_and_refuses_to_overwrite(tmp_path
     assert report["tables"]["ssd_cp_plans"] == {"file": "ssd_cp_plans.csv", "rows": 31}
 
     again = _run(str(FIXTURE), "--out", str(out))
-    assert again.exit_code == 2 and "exists; give --force" in again.output
+    assert again.exit_code == 2 and "exists; pass --force to overwrite it" in again.output
     assert _run(str(FIXTURE), "--out", str(out), "--report", str(report_file), "--force").exit_code == 0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary file is left behind"
 
