@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from .cli_common import fail, policies_option, policy_error
+from .cli_output import output_options, write_document
 from .compare import CSV_HELP, FORMATS
-from .outfile import OutputError, atomic_output
 
 
 @click.command("compare", epilog=CSV_HELP)
@@ -22,13 +22,7 @@ from .outfile import OutputError, atomic_output
     help="markdown: a table per topic; csv: one row per value, for a spreadsheet; html: a self-contained page.",
 )
 @policies_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output. Refuses to overwrite an existing file without --force.",
-)
-@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@output_options
 def compare(areas: tuple[str, ...], fmt: str, policies_dir: Path | None, output: Path | None, force: bool) -> None:
     """Compare the timescales, quorums and notice periods of two or more AREAs side by side.
 
@@ -56,11 +50,4 @@ def compare(areas: tuple[str, ...], fmt: str, policies_dir: Path | None, output:
         text = render(compare_policies(policies), fmt)
     except CompareError as exc:
         fail(str(exc))
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        with atomic_output(output, force=force, private=False, text=True) as handle:
-            handle.write(text)
-    except OutputError as exc:
-        fail(str(exc))
+    write_document(text, output, force)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .cli_common import fail, policies_option, policy_error
-from .outfile import OutputError, atomic_output
+from .cli_output import output_options, write_document
 from .render import FORMATS
 
 
@@ -28,13 +28,7 @@ from .render import FORMATS
     help="Folder of the procedure texts the policy cites; adds the line each quotation starts on.",
 )
 @policies_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of standard output. Refuses to overwrite an existing file without --force.",
-)
-@click.option("--force", is_flag=True, help="Overwrite the --output file if it exists.")
+@output_options
 def render(
     area: str, fmt: str, sources_dir: Path | None, policies_dir: Path | None, output: Path | None, force: bool
 ) -> None:
@@ -62,11 +56,4 @@ def render(
     except PolicyError as exc:
         policy_error(exc)
     text = render_policy(policy, fmt, sources_dir)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        with atomic_output(output, force=force, private=False, text=True) as handle:
-            handle.write(text)
-    except OutputError as exc:
-        fail(str(exc))
+    write_document(text, output, force)
