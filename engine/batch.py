@@ -43,7 +43,7 @@ from typing import BinaryIO, NamedTuple
 
 from . import evalreport
 from .api import Policy, load_policy
-from .caseload import CaseError, check_case, load_case, read_case
+from .caseload import CaseError, check_case, load_case, read_case, read_record
 from .evaluate import Evaluator
 from .findings import Finding, Severity
 from .policies import PolicyError, check_resolved
@@ -380,6 +380,20 @@ def _error_line(case_id: str | None, item: CaseInput, findings: list[Finding]) -
     return Outcome(_utf8(json.dumps(record, ensure_ascii=False) + "\n", lambda: record), False, True)
 
 
+# A JSON escape that may write a lone surrogate, which only the complete check reports (with its path).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _read(item: CaseInput, data: object) -> dict:
+    """The case in a parsed record whose size and depth :func:`_check_shape` has checked."""
+    if not isinstance(data, dict):
+        return check_case(Document(item.source, data))
+    assert isinstance(item.data, bytes)
+    if _SURROGATE_ESCAPE.search(item.data):
+        return read_case(data, item.source)
+    return read_record(data, item.source)
+
+
 class CaseWorker:
     """Turns one :class:`CaseInput` into its :class:`Outcome` with one compiled policy version."""
 
@@ -404,9 +418,7 @@ class CaseWorker:
                 data = _parse_record(item)
                 case_id = _case_id(data)
                 _check_shape(item, data)
-                case = (
-                    read_case(data, item.source) if isinstance(data, dict) else check_case(Document(item.source, data))
-                )
+                case = _read(item, data)
             evaluation = self.evaluator.evaluate(case, self.settings.as_of, explain=self.settings.explain)
         except CaseError as exc:
             if isinstance(item.data, Path):

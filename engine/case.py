@@ -50,6 +50,9 @@ class CaseFacts:
     case: dict[str, object] = field(default_factory=dict)
     conferences: dict[str, dict[str, object]] = field(default_factory=dict)
     exclusion_requests: dict[str, dict[str, object]] = field(default_factory=dict)
+    # An index of each event's occurrences, by event name, built on first use by engine.deadlines and kept
+    # for the evaluation; :meth:`add` and :func:`derive`'s final sort empty it, so none outlives its events.
+    views: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def occurrences(self, event: str, *, scheduled: bool = False) -> list[Occurrence]:
         """The event's occurrences that have happened; with ``scheduled``, dates still to come as well."""
@@ -63,6 +66,7 @@ class CaseFacts:
             return
         day = when.date() if isinstance(when, dt.datetime) else when
         self.events.setdefault(event, []).append(Occurrence(event, when, owner, ref, held and day <= self.as_of))
+        self.views.clear()
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -162,6 +166,7 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
         facts.add("strategy_meeting", day)
     for occurrences in facts.events.values():
         occurrences.sort(key=lambda o: (o.day, o.when if isinstance(o.when, dt.datetime) else dt.datetime.min))
+    facts.views.clear()
 
     facts.case = _case_fact(case, child, birth, plan, step_down, first, as_of)
     return facts

@@ -7,7 +7,6 @@ case beyond its id and the dates the results rest on.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from .results import Evaluation, Result
 
@@ -128,7 +127,8 @@ def _cell(value: str) -> str:
 
 
 def json_line(evaluation: Evaluation) -> str:
-    return json.dumps(evaluation.to_dict(), ensure_ascii=False, sort_keys=False) + "\n"
+    """The evaluation as one line of JSON: ``json.dumps(evaluation.to_dict(), ensure_ascii=False)``."""
+    return evaluation.to_json() + "\n"
 
 
 def needs_attention(evaluation: Evaluation) -> bool:
