@@ -6,7 +6,8 @@ Generates a caseload, then times per case, on one core:
   floor     the facts each case asserts, into the same compiled ruleset, matches read back and discarded
             (no cpc code runs: facts are prepared before timing starts);
   evaluate  Evaluator.evaluate on an already validated case (facts derived, matches turned into results);
-  pipeline  a JSON line in, validated, evaluated, a JSON line out (what `cpc eval --cases` does per case).
+  pipeline  a JSON Lines record in, parsed, validated, evaluated, its output line out: the worker that
+            `cpc eval --cases` runs for each case (engine.batch.CaseWorker), less writing the line.
 and prints each with its ratio to the floor.
 """
 
@@ -22,9 +23,9 @@ import time
 from pathlib import Path
 
 from engine import load_policy
+from engine.batch import BatchSettings, CaseInput, CaseWorker
 from engine.case import derive
 from engine.caseload import read_case
-from engine.evalreport import json_line
 from engine.evaluate import _facts_for_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,9 +66,11 @@ def main() -> None:
             ],
             check=True,
         )
-        lines = caseload.read_text(encoding="utf-8").splitlines()
+        lines = caseload.read_bytes().splitlines()
 
+    records = [CaseInput(f"caseload.jsonl:{n}", n, line) for n, line in enumerate(lines, 1)]
     evaluator = load_policy(args.area).evaluator(as_of)
+    worker = CaseWorker(evaluator, BatchSettings(args.area, None, as_of))
     ruleset = evaluator.compiled.ruleset
     cases = [read_case(json.loads(line)) for line in lines]
     facts = [_facts_for_engine(derive(case, as_of))[0] for case in cases]
@@ -77,7 +80,9 @@ def main() -> None:
     print(f"{args.cases} generated cases (seed {args.seed}) under {args.area}, as of {args.as_of}, one core")
     floor = _timed("floor", ruleset.run, facts, None)
     _timed("evaluate", lambda case: evaluator.evaluate(case, as_of), cases, floor)
-    _timed("pipeline", lambda line: json_line(evaluator.evaluate(read_case(json.loads(line)), as_of)), lines, floor)
+    outcomes = [worker(record) for record in records[:50]]
+    assert not any(outcome.failed for outcome in outcomes)
+    _timed("pipeline", worker, records, floor)
 
 
 if __name__ == "__main__":
