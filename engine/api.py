@@ -17,6 +17,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from .calendar import FIRST_YEAR, LAST_YEAR
 from .caseload import CaseError, load_case, read_case
 from .compile import compile_policy
 from .evaluate import Evaluator
@@ -55,7 +56,15 @@ class Policy:
         return resolve(candidates[-1], self._library, as_of)
 
     def evaluator(self, as_of: dt.date) -> Evaluator:
-        """The compiled evaluator for the version in force on ``as_of`` (compiled once, then shared)."""
+        """The compiled evaluator for the version in force on ``as_of`` (compiled once, then shared).
+
+        :class:`PolicyError` if ``as_of`` is outside the years whose bank holidays are known.
+        """
+        if not FIRST_YEAR <= as_of.year <= LAST_YEAR:
+            raise PolicyError(
+                f"cannot evaluate as of {as_of.isoformat()}: working days can be counted only from {FIRST_YEAR} "
+                f"to {LAST_YEAR}, the years whose bank holidays are known"
+            )
         resolved = self.in_force(as_of)
         key = tuple(p.file for p in resolved.chain) + tuple(str(p.effective_from) for p in resolved.chain)
         evaluator = self._evaluators.get(key)
@@ -74,18 +83,15 @@ class Policy:
         """Evaluate one case against the version of the policy in force on ``as_of`` (default: today).
 
         ``case`` is a mapping (as parsed from JSON), or a path to a YAML or JSON case file. Raises
-        :class:`CaseError` for a case that does not match the case schema, :class:`PolicyError` when no
-        version of the policy is in force on ``as_of``. With ``explain``, each result says which conditions
-        matched on which facts.
+        :class:`CaseError` for a case that does not match the case schema or whose time limits run past the
+        calendar, :class:`PolicyError` when no version of the policy is in force on ``as_of`` or ``as_of`` is
+        outside the calendar. With ``explain``, each result says which conditions matched on which facts.
         """
         day = as_of or dt.date.today()
-        if isinstance(case, Path):
-            data = load_case(case)
-        elif isinstance(case, Mapping):
-            data = read_case(case)
-        else:
-            data = load_case(case)
-        return self.evaluator(day).evaluate(data, day, explain=explain)
+        evaluator = self.evaluator(day)
+        if isinstance(case, Mapping):
+            return evaluator.evaluate(read_case(case), day, explain=explain)
+        return evaluator.evaluate(load_case(case), day, explain=explain, source=str(case))
 
     def __repr__(self) -> str:
         return f"<Policy {self.area}: {len(self._versions)} version(s)>"

@@ -39,14 +39,24 @@ policies_option = click.option(
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
-    """A YYYY-MM-DD option's value as a date; a clear usage error otherwise."""
+    """An evaluation date option's YYYY-MM-DD value as a date; a clear usage error otherwise.
+
+    The date must be in the years whose bank holidays are known, as every evaluation counts working days.
+    """
+    from .calendar import FIRST_YEAR, LAST_YEAR
+
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         fail(f"{option} {value!r} is not a date; write YYYY-MM-DD")
-    return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        fail(
+            f"{option} {value} is outside {FIRST_YEAR} to {LAST_YEAR}: working days can be counted only in the "
+            "years whose bank holidays are known"
+        )
+    return day
 
 
 def case_error(exc) -> None:

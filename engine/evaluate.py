@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from . import deadlines, describe
-from .calendar import WorkingCalendar
+from .calendar import FIRST_YEAR, LAST_YEAR, CalendarRangeError, WorkingCalendar
 from .case import CaseFacts, Occurrence, derive
+from .caseload import CaseError
 from .compile import CompiledPolicy, CompiledRule, field_name
 from .durable import Match
 from .durations import parse_duration
+from .findings import Finding, Severity
 from .resolve import ResolvedPolicy, ResolvedRule
 from .results import Citation, Clock, Evaluation, Late, Result, Subject
 from .results import Match as Explained
@@ -72,7 +74,25 @@ class Evaluator:
         self._by_name = {c.name: c for c in compiled.rules}
         self._citations = {c.rule.id: _citations(self.policy, c.rule) for c in compiled.rules}
 
-    def evaluate(self, case: dict, as_of: dt.date, *, explain: bool = False) -> Evaluation:
+    def evaluate(self, case: dict, as_of: dt.date, *, explain: bool = False, source: str = "<case>") -> Evaluation:
+        """Evaluate a validated case (:func:`engine.caseload.read_case`) on ``as_of``.
+
+        Raises :class:`CaseError`, naming ``source``, when a clock the case starts runs past the years whose
+        bank holidays are known: its working days cannot be counted.
+        """
+        try:
+            return self._evaluate(case, as_of, explain)
+        except CalendarRangeError:
+            # The year is worked out from the case's dates; the message names neither, only the limit.
+            message = (
+                f"a time limit counted from this case's dates falls outside {FIRST_YEAR} to {LAST_YEAR}, the "
+                "years whose bank holidays are known, so its working days cannot be counted"
+            )
+            hint = "check the years of the case's dates and of --as-of"
+            finding = Finding(source, 1, 1, "CPC100", "schema-violation", Severity.ERROR, message, "", hint)
+            raise CaseError(message, [finding]) from None
+
+    def _evaluate(self, case: dict, as_of: dt.date, explain: bool) -> Evaluation:
         facts = derive(case, as_of)
         asserted, occurrences = _facts_for_engine(facts)
         matches = self.compiled.ruleset.run(asserted)

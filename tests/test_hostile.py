@@ -805,13 +805,7 @@ def test_cyclic_extends_is_a_lint_error_and_a_clear_error_to_evaluate(tmp_path: 
 
 # --- known gaps outside these files: each test passes once its owner fixes it -----------------------
 
-CALENDAR_GAP = (
-    "CalendarRangeError escapes evaluation (engine/evaluate.py, engine/api.py, engine/cli_eval.py): `cpc eval` "
-    "prints 'cpc: internal error: CalendarRangeError' and the API raises it instead of a CaseError"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=CALENDAR_GAP)
 def test_an_evaluation_date_beyond_the_calendar_is_a_clear_error(tmp_path: Path) -> None:
     result, _ = cpc("eval", "--policy", "berkshire", "--as-of", "2150-01-01", str(LATE_REVIEW), cwd=tmp_path)
     assert_clean(result)
@@ -820,7 +814,6 @@ def test_an_evaluation_date_beyond_the_calendar_is_a_clear_error(tmp_path: Path)
         berkshire().evaluate(LATE_REVIEW, as_of=dt.date(9999, 12, 31))
 
 
-@pytest.mark.xfail(strict=True, reason=CALENDAR_GAP)
 def test_a_deadline_counted_past_the_calendar_is_a_clear_error(tmp_path: Path) -> None:
     """The strategy discussion is inside the calendar; its 15 working days end in 2101, outside it."""
     (tmp_path / "case.yaml").write_text("id: x\ns47:\n  strategy_discussion: 2100-12-20\n")
