@@ -117,17 +117,26 @@ def parse_duration(text: object) -> Duration:
     return _parse(text)
 
 
+# The most of each unit a time limit may be: a century. At most four digits reach this far, so hours, days
+# and working days (9,999 of them is under 40 years) cannot exceed it.
+_MOST = {Unit.YEARS: 100, Unit.MONTHS: 1_200, Unit.WEEKS: 5_217}
+
+
 @lru_cache(maxsize=1024)
 def _parse(text: str) -> Duration:
     # Policies repeat a handful of durations and the engine reads them for every case.
     match = _PATTERN.match(text)
     if not match:
         raise DurationError(f"'{text}' is not a duration; write {DURATION_SYNTAX}")
-    amount = int(match["amount"])
     words = " ".join(match["unit"].lower().split())
     if not words.endswith("s"):
         words += "s"
     unit = Unit(words)
+    amount = int(match["amount"])
+    # No procedure sets a time limit of more than a century, and dates beyond one cannot be counted in working
+    # days (the calendar ends in 2100): a longer one is a slip, refused before it overflows date arithmetic.
+    if amount > _MOST.get(unit, amount):
+        raise DurationError(f"'{text.strip()}' is longer than 100 years; no procedure sets a time limit that long")
     written = " ".join(match["unit"].lower().split())
     # "15 working day" and "1 days" are slips worth flagging: procedures never write them, and they are
     # usually a truncated edit of something else.

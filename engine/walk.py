@@ -86,30 +86,33 @@ def references(rule: dict) -> Iterator[Reference]:
                         yield Reference((*path, "in", index), "value", value, fact)
 
 
+def durations(rule: dict) -> Iterator[tuple[RelPath, object]]:
+    """Every place the rule sets a duration, with what is written there (not yet parsed)."""
+    deadline = rule.get("deadline")
+    if isinstance(deadline, dict):
+        for key in ("within", "at_least"):
+            if key in deadline:
+                yield ("deadline", key), deadline[key]
+        for path, clock in _listed(deadline.get("whichever_sooner"), ("deadline", "whichever_sooner")):
+            if "within" in clock:
+                yield (*path, "within"), clock["within"]
+    for path, condition in conditions(rule):
+        for key in ("within", "elapsed"):
+            if key in condition:
+                yield (*path, key), condition[key]
+
+
 def values(rule: dict) -> Iterator[Value]:
     """Every duration and number the rule sets, for checking that its citation states them."""
     from .durations import DurationError, parse_duration
 
-    def duration(path: RelPath, text: object) -> Iterator[Value]:
+    for path, text in durations(rule):
         try:
             parsed = parse_duration(text)
         except DurationError:
-            return
+            continue
         yield Value(path, parsed.amount, parsed.unit.value, str(text))
-
-    for kind in ("deadline",):
-        params = rule.get(kind)
-        if isinstance(params, dict):
-            for key in ("within", "at_least"):
-                if key in params:
-                    yield from duration((kind, key), params[key])
-            for path, clock in _listed(params.get("whichever_sooner"), (kind, "whichever_sooner")):
-                if "within" in clock:
-                    yield from duration((*path, "within"), clock["within"])
     for path, condition in conditions(rule):
-        for key in ("within", "elapsed"):
-            if key in condition:
-                yield from duration((*path, key), condition[key])
         if "fact" in condition:
             for op in NUMBER_OPERATORS:
                 number = condition.get(op)

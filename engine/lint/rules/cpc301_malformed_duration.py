@@ -1,5 +1,11 @@
-from ...findings import Severity
-from ..base import LintRule
+import re
+from collections.abc import Iterator
+
+from ...durations import DurationError, parse_duration
+from ...findings import Finding, Severity
+from ...policy_schema import DURATION_PATTERN
+from ...walk import durations
+from ..base import LintContext, LintRule, rule_items
 
 
 class MalformedDuration(LintRule):
@@ -8,7 +14,8 @@ class MalformedDuration(LintRule):
     What it does:
         Reports a duration that is not `<whole number> <unit>` with the unit one of `hours`, `days`,
         `working days`, `weeks`, `months`, `years` (singular for 1): `15 workdays`, `fifteen days`,
-        `1.5 days`, `15`.
+        `1.5 days`, `15`; and one longer than a century (`101 years`, `1201 months`), which no procedure
+        sets and whose dates could not be counted in working days.
 
     Why is this bad?
         The difference between `15 days` and `15 working days` is four or more days of a child's
@@ -35,3 +42,14 @@ class MalformedDuration(LintRule):
     name = "malformed-duration"
     severity = Severity.ERROR
     reported_by = "schema"
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        # The schema checks the spelling; a duration spelt right can still be too long to count.
+        for path, rule in rule_items(ctx.policy):
+            for where, text in durations(rule):
+                if not isinstance(text, str) or not re.fullmatch(DURATION_PATTERN, text):
+                    continue
+                try:
+                    parse_duration(text)
+                except DurationError as exc:
+                    yield self.finding(ctx, (*path, *where), str(exc), hint="a time limit is at most 100 years")
