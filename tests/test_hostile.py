@@ -861,19 +861,17 @@ def test_an_area_whose_policy_cannot_be_loaded_says_why(tmp_path: Path) -> None:
     assert "CPC004" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no lint check covers the calendar's span: a policy closure day outside 1872 to 2100 lints clean, then "
-    "`cpc eval` prints 'internal error: CalendarRangeError' (engine/calendar.py raises it building the calendar)",
-)
 def test_a_closure_day_the_calendar_cannot_count_is_a_finding(tmp_path: Path) -> None:
     text = ENGLAND.replace(
         "  deadline_on_non_working_day: keep\n",
         "  deadline_on_non_working_day: keep\n  closure_days: [2150-01-01]\n",
         1,
     )
-    policy_tree(tmp_path, "england", text)
-    assert lint([tmp_path / "policies"]).errors == 1
+    target = policy_tree(tmp_path, "england", text)
+    assert [f.code for f in lint([tmp_path / "policies"]).findings] == ["CPC304"]
+    with pytest.raises(PolicyError) as caught:
+        engine.load_policy(target).evaluate(LATE_REVIEW, as_of=dt.date(2026, 3, 2))
+    assert [f.code for f in caught.value.findings] == ["CPC304"]
 
 
 def test_a_policy_given_by_path_is_resolved_against_its_own_folder_only(tmp_path: Path) -> None:

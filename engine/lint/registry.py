@@ -15,6 +15,7 @@ from .rules.cpc204_unknown_base import UnknownBase
 from .rules.cpc301_malformed_duration import MalformedDuration
 from .rules.cpc302_loosened_statutory_limit import LoosenedStatutoryLimit
 from .rules.cpc303_duplicate_rule_id import DuplicateRuleId
+from .rules.cpc304_closure_day_outside_calendar import ClosureDayOutsideCalendar
 from .rules.cpc401_missing_citation import MissingCitation
 from .rules.cpc402_quote_not_in_source import QuoteNotInSource
 from .rules.cpc403_source_not_found import SourceNotFound
@@ -39,6 +40,7 @@ RULES: dict[str, type[LintRule]] = {
         MalformedDuration,
         LoosenedStatutoryLimit,
         DuplicateRuleId,
+        ClosureDayOutsideCalendar,
         MissingCitation,
         QuoteNotInSource,
         SourceNotFound,
