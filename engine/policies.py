@@ -47,7 +47,15 @@ def open_library(area_or_path: str | Path, policies_dir: str | Path | None = Non
         library.add(target)
         return library, target
     root = Path(policies_dir) if policies_dir is not None else default_policies_dir()
-    library, _ = Library.from_folder(root)
+    library, errors = Library.from_folder(root)
+    # A version of the area that cannot be read must stop the evaluation: skipped, an older version would be
+    # applied in its place, or the area reported as unknown.
+    broken = [exc for exc in errors if Path(exc.file).parent.name == text]
+    if broken:
+        from .lint.runner import load_finding
+
+        names = ", ".join(exc.file for exc in broken)
+        raise PolicyError(f"{names}: cannot be loaded", [load_finding(exc.file, exc) for exc in broken])
     if text not in library.areas:
         known = ", ".join(library.areas) or "none"
         raise PolicyError(f"no policy for area '{text}' in {root} (known: {known})")

@@ -850,15 +850,23 @@ def test_a_number_written_with_an_exponent_evaluates_or_fails_clearly(tmp_path: 
     assert_clean(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/policies.py: an area whose only policy file cannot be loaded is reported as 'no policy for "
-    "area', without the file's own error",
-)
 def test_an_area_whose_policy_cannot_be_loaded_says_why(tmp_path: Path) -> None:
     policy_tree(tmp_path, "bomb", fixture("billion-laughs.yaml"))
     result, _ = cpc("eval", "--policy", "bomb", "--as-of", AS_OF, str(LATE_REVIEW), cwd=tmp_path)
     assert "CPC004" in result.stderr
+
+
+def test_a_newer_version_that_cannot_be_loaded_stops_evaluation_rather_than_the_older_one_applying(
+    tmp_path: Path,
+) -> None:
+    policy_tree(tmp_path, "berkshire", BERKSHIRE)
+    newer = tmp_path / "policies" / "berkshire" / "policy-2026.yaml"
+    newer.write_text("area: berkshire\nversion: [2026\neffective_from: 2026-01-01\n")
+    result, _ = cpc("eval", "--policy", "berkshire", "--as-of", AS_OF, str(LATE_REVIEW), cwd=tmp_path)
+    assert_clean(result)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"cpc: {Path('policies/berkshire/policy-2026.yaml')}: cannot be loaded\n")
+    assert "CPC001" in result.stderr
 
 
 def test_a_closure_day_the_calendar_cannot_count_is_a_finding(tmp_path: Path) -> None:
