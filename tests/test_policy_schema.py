@@ -150,9 +150,20 @@ def test_duration_pattern_accepts_what_the_docs_describe(unit: Unit) -> None:
         f"1 {unit.singular}",
         f"0 {unit.value}",
         f"15 {unit.value}",
-        f"9999 {unit}",
+        f"{CENTURY.get(unit, 9999)} {unit}",
     ):
         assert _duration_accepted(text), text
+        parse_duration(text)
+
+
+# The most of each unit a time limit may be (a century); the schema checks spelling, lint CPC301 the length.
+CENTURY = {Unit.WEEKS: 5217, Unit.MONTHS: 1200, Unit.YEARS: 100}
+
+
+@pytest.mark.parametrize("text", ["5218 weeks", "1201 months", "101 years", "9999 years"])
+def test_a_duration_spelt_right_but_longer_than_a_century_is_refused_by_the_parser(text: str) -> None:
+    assert _duration_accepted(text)
+    with pytest.raises(DurationError, match="longer than 100 years"):
         parse_duration(text)
 
 
