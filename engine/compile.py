@@ -182,7 +182,10 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
 
 
 def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:
-    """Compile every rule of ``policy`` into one ruleset, named for the area and version."""
+    """Compile every rule of ``policy`` into one ruleset, named for the area and version.
+
+    Raises :class:`engine.policies.PolicyError` when durable-rules refuses the ruleset.
+    """
     compiled: list[CompiledRule] = []
     rules: list[durable.Rule] = []
     for rule in policy.rules.values():
@@ -190,4 +193,10 @@ def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:
         compiled.append(reading)
         rules.extend(durable_rules)
     name = re.sub(r"[^A-Za-z0-9_.:@-]", "_", f"{policy.area}@{policy.version}")
-    return CompiledPolicy(policy, durable.compile_ruleset(name, rules), compiled)
+    try:
+        ruleset = durable.compile_ruleset(name, rules)
+    except durable.RulesetError as exc:
+        from .policies import PolicyError
+
+        raise PolicyError(f"{policy.file.file}: cannot be evaluated: {exc}") from None
+    return CompiledPolicy(policy, ruleset, compiled)

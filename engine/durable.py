@@ -85,11 +85,14 @@ import contextlib
 import copy
 import itertools
 import json
+import math
 import re
 import threading
+import uuid
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Final, Literal, TypeAlias
 
 import durable_rules_engine as _core
@@ -300,6 +303,50 @@ def any_of(*conditions: Condition) -> AnyOf:
     return AnyOf(tuple(conditions))
 
 
+def _definition_json(definition: dict[str, Any]) -> str:
+    """The definition as JSON that durable-rules' parser reads: it refuses a number with an exponent (error
+    204), which json.dumps writes for floats from 1e16 up and below 1e-4, so floats are written out in full."""
+    floats: list[float] = []
+    marker = f"float-{uuid.uuid4().hex}-"
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise RulesetError("durable-rules cannot compare with NaN or infinity")
+            floats.append(value)
+            return f"{marker}{len(floats) - 1}"
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
+        return value
+
+    text = json.dumps(plain(definition), ensure_ascii=False)
+    if not floats:
+        return text
+    return re.sub(f'"{marker}(\\d+)"', lambda m: _decimal(floats[int(m[1])]), text)
+
+
+def _decimal(value: float) -> str:
+    # Decimal writes the shortest repr's digits without an exponent; ".0" keeps a whole number a double in
+    # durable-rules, which would overflow its 64-bit integers from 1e19.
+    text = format(Decimal(repr(value)), "f")
+    return text if "." in text else text + ".0"
+
+
+_CORE_ERRORS: Final = {
+    108: "too many rules test the same condition (durable-rules links at most about 250 rules to one test)",
+    204: "durable-rules could not read a value of the ruleset",
+}
+
+
+def _refusal(name: str, count: int, error: Exception) -> str:
+    found = re.search(r"error code: (\d+)", str(error))
+    code = int(found[1]) if found else None
+    reason = _CORE_ERRORS.get(code, f"durable-rules error {code}" if code else str(error))
+    return f"durable-rules refused ruleset {name!r} ({count} engine rules): {reason}"
+
+
 # The engine's match messages start with "{", so raw_decode can skip json.loads' checks and whitespace scans.
 _decode = json.JSONDecoder().raw_decode
 
@@ -324,7 +371,10 @@ class Ruleset:
         self._definition = definition
         self._lock = threading.Lock()
         self._leaked = 0
-        self._handle: int | None = _core.create_ruleset(engine_name, json.dumps(definition, ensure_ascii=False))
+        try:
+            self._handle: int | None = _core.create_ruleset(engine_name, _definition_json(definition))
+        except _core.error as error:
+            raise RulesetError(_refusal(name, len(rules), error)) from None
         # Release the C ruleset with the object; the finalizer must not hold a reference to ``self``.
         self._finalizer = weakref.finalize(self, _core.delete_ruleset, self._handle)
 

@@ -592,3 +592,29 @@ def test_compiling_rejects_what_durable_would_misread() -> None:
     # ne is durable's $neq: its $ne is accepted and tests nothing.
     shown = compile_ruleset("ne", rule(Pattern("a", ne("n", "x")))).definition["ne"]["r"]
     assert shown == {"all": [{"a": {"$and": [{"_cpc": 1}, {"$neq": {"n": "x"}}]}}]}
+
+
+def test_a_number_with_an_exponent_is_refused_by_durable_and_written_out_by_the_wrapper() -> None:
+    # json.dumps writes 1e+20 and 1e-05 with exponents; durable-rules' parser refuses them (error 204).
+    with pytest.raises(core.error, match="error code: 204"):
+        core.create_ruleset(f"exp{next(_names)}", json.dumps({"r": {"all": [{"m": {"$lt": {"n": 1e20}}}]}}))
+    ruleset = compile_ruleset(
+        "exp", [Rule("big", match=(Pattern("a", lt("n", 1e20)),)), Rule("tiny", match=(Pattern("b", gt("x", 1e-05)),))]
+    )
+    matches = ruleset.run([{"n": 15}, {"x": 0.001}, {"x": 0.000001}])
+    assert sorted((m.rule, m.facts[next(iter(m.facts))]) for m in matches) == [
+        ("big", {"n": 15}),
+        ("tiny", {"x": 0.001}),
+    ]
+
+
+def test_a_ruleset_durable_refuses_is_a_ruleset_error_naming_the_reason() -> None:
+    # One test (here `kind == "case"`) joined to other facts by more than about 250 rules: error 108.
+    raw = {f"r{i}": {"all": [{"a": {"kind": "case"}}, {"b": {"n": i}}]} for i in range(400)}
+    with pytest.raises(core.error, match="error code: 108"):
+        core.create_ruleset(f"wide{next(_names)}", json.dumps(raw))
+    rules = [Rule(f"r{i}", match=(Pattern("a", eq("kind", "case")), Pattern("b", eq("n", i)))) for i in range(400)]
+    with pytest.raises(
+        RulesetError, match=r"refused ruleset 'wide' \(400 engine rules\): too many rules test the same"
+    ):
+        compile_ruleset("wide", rules)
