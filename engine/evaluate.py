@@ -96,7 +96,7 @@ class Evaluator:
         facts = derive(case, as_of)
         asserted, occurrences = _facts_for_engine(facts)
         matches = self.compiled.ruleset.run(asserted)
-        fired: dict[str, list[Match]] = {}
+        fired = _Fired()
         for match in matches:
             fired.setdefault(match.rule, []).append(match)
         results: list[Result] = []
@@ -114,7 +114,7 @@ class Evaluator:
         self,
         compiled: CompiledRule,
         matches: list[Match],
-        fired: dict[str, list[Match]],
+        fired: _Fired,
         facts: CaseFacts,
         occurrences: list[Occurrence],
         explain: bool,
@@ -193,10 +193,11 @@ class Evaluator:
             )
 
     def _requirement(
-        self, compiled: CompiledRule, subject: Subject | None, match: Match, fired: dict[str, list[Match]], matched
+        self, compiled: CompiledRule, subject: Subject | None, match: Match, fired: _Fired, matched
     ) -> Result:
         def holds(rule_name: str, condition: dict) -> bool:
-            return any(_same_subject(m, condition, match) for m in fired.get(rule_name, []))
+            about_case, facts = fired.subjects(rule_name)
+            return about_case or any((kind, fact.get("ref")) in facts for kind, fact in match.facts.items())
 
         def verdict(holds_rule: str, known_rule: str, condition: dict) -> str:
             if holds(holds_rule, condition):
@@ -247,13 +248,28 @@ def _day(moment: dt.date | dt.datetime) -> dt.date:
     return moment.date() if isinstance(moment, dt.datetime) else moment
 
 
-def _same_subject(found: Match, condition: dict, subject_match: Match) -> bool:
-    """A holds/known match counts for the subject when it is about the same fact (or the case)."""
-    fact = found.facts["s"]
-    if fact.get("t") == "case":
-        return True
-    own = subject_match.facts.get(fact.get("t"))
-    return own is not None and own.get("ref") == fact.get("ref")
+class _Fired(dict[str, list[Match]]):
+    """The matches of one evaluation by rule name, with each holds/known rule's subjects indexed once.
+
+    Asking of every subject whether any of a rule's matches is about it was quadratic in conferences.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._subjects: dict[str, tuple[bool, frozenset[tuple[object, object]]]] = {}
+
+    def subjects(self, rule_name: str) -> tuple[bool, frozenset[tuple[object, object]]]:
+        """Whether a match of the rule is about the case itself (it then counts for every subject), and the
+        ``(fact type, ref)`` of every fact its matches are about."""
+        found = self._subjects.get(rule_name)
+        if found is None:
+            facts = [m.facts["s"] for m in self.get(rule_name, [])]
+            found = (
+                any(f.get("t") == "case" for f in facts),
+                frozenset((f.get("t"), f.get("ref")) for f in facts if f.get("t") != "case"),
+            )
+            self._subjects[rule_name] = found
+        return found
 
 
 def _subject_of(compiled: CompiledRule, match: Match, occurrences: list[Occurrence]) -> Subject | None:
