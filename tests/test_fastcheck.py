@@ -31,6 +31,8 @@ from engine.resources import schema
 from engine.results import Citation, Clock, Evaluation, Late, Match, Result, Subject
 from engine.yamlload import Document, jsonable, load_file
 
+from .datapaths import at, paths
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [
     *sorted((ROOT / "examples" / "cases").glob("*.yaml")),
@@ -216,33 +218,16 @@ values = st.recursive(
 )
 
 
-def _paths(data: object, path: tuple = ()) -> list[tuple]:
-    found = [path]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found.extend(_paths(value, (*path, key)))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found.extend(_paths(value, (*path, index)))
-    return found
-
-
-def _at(data: Any, path: tuple) -> Any:
-    for step in path:
-        data = data[step]
-    return data
-
-
 @st.composite
 def mutated(draw: st.DrawFn) -> Any:
     """A shipped or generated case with one to four edits: a value replaced (often by an edge string), a key
     dropped or added, a list item repeated, or a whole mapping replaced."""
     case: Any = copy.deepcopy(draw(st.sampled_from(SEEDS)))
     for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from(_paths(case)))
+        path = draw(st.sampled_from(paths(case)))
         if not path:
             continue
-        parent, last = _at(case, path[:-1]), path[-1]
+        parent, last = at(case, path[:-1]), path[-1]
         action = draw(st.sampled_from(["edge", "edge", "replace", "drop", "drop", "drop", "add", "repeat"]))
         if action == "edge":
             parent[last] = draw(st.sampled_from(EDGES))

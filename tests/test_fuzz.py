@@ -41,6 +41,8 @@ from engine.results import Evaluation
 from engine.vocabulary import EVENTS, FACTS
 from engine.yamlload import LoadError, load_file, load_text
 
+from .datapaths import at, paths
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "cases").glob("*.yaml"))
 EXAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in EXAMPLES]
@@ -175,23 +177,6 @@ values = st.recursive(
 )
 
 
-def _paths(data: object, path: tuple = ()) -> list[tuple]:
-    found = [path]
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found.extend(_paths(value, (*path, key)))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found.extend(_paths(value, (*path, index)))
-    return found
-
-
-def _at(data: object, path: tuple) -> Any:
-    for step in path:
-        data = data[step]  # type: ignore[index]
-    return data
-
-
 def _scrub_ids(data: object, key: object = None) -> object:
     # Ids are printed in every result by design, so the marker is kept out of them: then it must never
     # come back in any output at all.
@@ -209,12 +194,12 @@ def mutated_cases(draw: st.DrawFn) -> object:
     """An example case with a few random edits: keys dropped or added, values of any type, lists grown."""
     case: Any = copy.deepcopy(draw(st.sampled_from(EXAMPLE_DATA)))
     for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from(_paths(case)))
+        path = draw(st.sampled_from(paths(case)))
         if not path:
             if draw(st.integers(0, 9)) == 0:
                 case = draw(values)
             continue
-        parent, last = _at(case, path[:-1]), path[-1]
+        parent, last = at(case, path[:-1]), path[-1]
         action = draw(st.sampled_from(["drop", "replace", "add", "duplicate"]))
         if action == "drop":
             del parent[last]
@@ -294,10 +279,10 @@ def mutated_policies(draw: st.DrawFn) -> object:
     """Berkshire's policy with a few values changed, mostly to values of the kind the key holds."""
     policy: Any = copy.deepcopy(BERKSHIRE_DATA)
     for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(policy) if p]
-        targeted = [p for p in paths if p[-1] in POLICY_VALUES]
-        path = draw(st.sampled_from(targeted if targeted and draw(st.integers(0, 4)) else paths))
-        parent, last = _at(policy, path[:-1]), path[-1]
+        found = [p for p in paths(policy) if p]
+        targeted = [p for p in found if p[-1] in POLICY_VALUES]
+        path = draw(st.sampled_from(targeted if targeted and draw(st.integers(0, 4)) else found))
+        parent, last = at(policy, path[:-1]), path[-1]
         if last in POLICY_VALUES and draw(st.booleans()):
             parent[last] = draw(POLICY_VALUES[last])
         elif draw(st.booleans()):
