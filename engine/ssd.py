@@ -482,6 +482,18 @@ def _table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+_SPREADSHEET_ID = re.compile(r"[0-9]+\.0+")
+
+
+def _cell(name: str, raw: str) -> str:
+    """A cell as read, stripped; an id a spreadsheet rewrote as a decimal (``123.0``) as the source wrote it,
+    or it would not join to the same id written ``123`` in another table."""
+    text = raw.strip()
+    if name.endswith("_id") and _SPREADSHEET_ID.fullmatch(text):
+        return text.split(".", 1)[0]
+    return text
+
+
 def _check_size(path: Path, max_bytes: int) -> None:
     size = path.stat().st_size
     if size > max_bytes:
@@ -530,7 +542,7 @@ def _rows(
                 for index, name, reason in ignored:
                     if index < len(row) and row[index].strip():
                         counts[(name, reason)] += 1
-                yield line, {name: row[i].strip() for name, i in positions.items() if i < len(row)}
+                yield line, {name: _cell(name, row[i]) for name, i in positions.items() if i < len(row)}
         except csv.Error as exc:
             raise SsdError(_csv_problem(path, reader.line_num, line, exc)) from None
         except UnicodeError as exc:  # pragma: no cover - errors="replace" makes this unreachable in practice

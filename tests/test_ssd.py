@@ -531,6 +531,21 @@ def test_blank_lines_extra_cells_and_repeated_columns_are_tolerated(tmp_path: Pa
     assert report.missing == ["ssd_s47_enquiry", "ssd_cp_plans", "ssd_cp_reviews", "ssd_cin_plans"]
 
 
+def test_ids_a_spreadsheet_rewrote_as_decimals_still_join(tmp_path: Path) -> None:
+    # Saved through a spreadsheet, one table's ids read 100.0 while another's read 100.
+    folder = _write(
+        tmp_path / "x",
+        {
+            "ssd_person.csv": "pers_person_id,pers_dob\n100.0,2015-01-01\n0100,2016-01-01\n",
+            "ssd_initial_cp_conference.csv": "icpc_icpc_id,icpc_person_id,icpc_icpc_date\n5.00,100,2025-05-05\n",
+        },
+    )
+    cases = [m.case for m in ssd.iter_cases(ssd.read_extract(folder), ssd.ImportReport())]
+    assert [(c["id"], [conference["id"] for conference in c.get("conferences", [])]) for c in cases] == [
+        ("100", ["icpc-5"])
+    ]
+
+
 def test_dates_outside_the_calendar_are_counted_not_mapped(tmp_path: Path) -> None:
     folder = _write(tmp_path / "x", {"ssd_person.csv": "pers_person_id,pers_dob\n1,3015-01-01\n"})
     report = ssd.ImportReport()
