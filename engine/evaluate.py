@@ -119,10 +119,11 @@ class Evaluator:
         occurrences: list[Occurrence],
         explain: bool,
     ) -> Iterable[Result]:
+        # The date conditions are about the case's events, not about any one match: checked once per rule.
+        if not self._timing_holds(compiled, facts):
+            return
         seen: set[tuple] = set()
         for match in matches:
-            if not self._timing_holds(compiled, match, occurrences, facts):
-                continue
             subject = _subject_of(compiled, match, occurrences)
             anchor = occurrences[match.facts["anchor"]["i"]] if compiled.anchor else None
             key = (subject, anchor)
@@ -221,9 +222,7 @@ class Evaluator:
         status = "breached" if failed else "not_assessable" if missing else "met"
         return self._result(compiled, status, subject, matched, failed=failed, missing=missing)
 
-    def _timing_holds(
-        self, compiled: CompiledRule, match: Match, occurrences: list[Occurrence], facts: CaseFacts
-    ) -> bool:
+    def _timing_holds(self, compiled: CompiledRule, facts: CaseFacts) -> bool:
         """The date conditions of ``when``, which durable-rules cannot compute (they need the calendar)."""
         for _, condition in compiled.event_conditions:
             if "within" in condition:
