@@ -389,9 +389,56 @@ def _read(item: CaseInput, data: object) -> dict:
     if not isinstance(data, dict):
         return check_case(Document(item.source, data))
     assert isinstance(item.data, bytes)
-    if _SURROGATE_ESCAPE.search(item.data):
-        return read_case(data, item.source)
-    return read_record(data, item.source)
+    try:
+        if _SURROGATE_ESCAPE.search(item.data):
+            return read_case(data, item.source)
+        return read_record(data, item.source)
+    except CaseError as exc:
+        raise _placed(item, exc) from None
+
+
+def _placed(item: CaseInput, exc: CaseError) -> CaseError:
+    """``exc`` with the column of each problem within the record, when there is one to give.
+
+    Parsed JSON has no positions; the YAML loader, reading the record's text, knows each value's. Refused
+    records are rare, so they are read a second time for it, and its findings are used only when they are
+    the same problems (code and field), so that the two readers can never disagree about what is wrong.
+    """
+    assert isinstance(item.data, bytes)
+    try:
+        read_case(item.data.decode("utf-8"), item.source)
+    except CaseError as placed:
+        if [(f.code, f.path) for f in placed.findings] == [(f.code, f.path) for f in exc.findings]:
+            return placed
+    except Exception:  # the second reading only adds columns; whatever it meets, the first one's report stands
+        pass
+    return exc
+
+
+def read_input(item: CaseInput) -> dict:
+    """The validated case of one input, as :func:`read_cases` gives it.
+
+    Raises :class:`CaseError` whose findings name the place, code and field of each problem, never a value.
+    """
+    if isinstance(item.data, Path):
+        return load_case(item.data)
+    data = _parse_record(item)
+    _check_shape(item, data)
+    return _read(item, data)
+
+
+def input_case_id(item: CaseInput) -> str | None:
+    """The ``id`` of an input that could not be evaluated, when it has one: how every report names it.
+
+    Only the id is taken from such a case. It is read again here because failures are rare, and the
+    cases that evaluate need not carry it out of :func:`read_input`.
+    """
+    if isinstance(item.data, Path):
+        return _file_case_id(item.data)
+    try:
+        return _case_id(_parse_record(item))
+    except CaseError:
+        return None
 
 
 class CaseWorker:
@@ -410,23 +457,14 @@ class CaseWorker:
 
     def __call__(self, item: CaseInput) -> Outcome:
         """Evaluate one case; never raises for anything the case holds."""
-        case_id: str | None = None
         try:
-            if isinstance(item.data, Path):
-                case = load_case(item.data)
-            else:
-                data = _parse_record(item)
-                case_id = _case_id(data)
-                _check_shape(item, data)
-                case = _read(item, data)
+            case = read_input(item)
             evaluation = self.evaluator.evaluate(case, self.settings.as_of, explain=self.settings.explain)
         except CaseError as exc:
-            if isinstance(item.data, Path):
-                case_id = _file_case_id(item.data)
-            return _error_line(case_id, item, exc.findings)
+            return _error_line(input_case_id(item), item, exc.findings)
         except Exception as exc:  # a case the engine cannot take must not stop the run, nor its message leak
             message = f"cpc could not evaluate this case (internal error: {type(exc).__name__}); please report it"
-            return _error_line(case_id, item, [_finding(item.source, 1, 1, "internal-error", message)])
+            return _error_line(input_case_id(item), item, [_finding(item.source, 1, 1, "internal-error", message)])
         # The very line `cpc eval --format json` prints, so the two modes cannot drift apart.
         line = _utf8(evalreport.json_line(evaluation), evaluation.to_dict)
         return Outcome(line, evalreport.needs_attention(evaluation), False)

@@ -13,20 +13,19 @@ on. Nothing from a case beyond its id is ever reported.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .caseload import CaseError, load_case, read_case
+from . import batch
+from .caseload import CaseError
 from .compile import compile_policy
 from .diff import paint, to_json
 from .evaluate import Evaluator
 from .resolve import ResolvedPolicy
 from .results import Evaluation
 
-CASE_SUFFIXES = (".yaml", ".yml", ".json")
 NO_RESULT = "no result"
 
 
@@ -85,72 +84,48 @@ class Impact:
 
 
 def read_cases(path: str | Path) -> list[LoadedCase]:
-    """The cases at ``path``: a folder of ``*.yaml``, ``*.yml``, ``*.json`` files (in name order, not
-    recursive) or a ``.jsonl`` file, one case per line (blank lines skipped).
+    """The cases at ``path``, read as ``cpc eval --cases`` reads them: a folder of ``*.yaml``, ``*.yml``,
+    ``*.json`` files (in name order, not recursive) or a ``.jsonl`` file, one case per line.
 
     Raises :class:`ImpactError` when ``path`` does not exist, is another kind of file, or holds no case.
     """
     path = Path(path)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in CASE_SUFFIXES)
-        cases = [_from_file(p) for p in files]
-    elif path.is_file() and path.suffix == ".jsonl":
-        cases = list(_from_lines(path))
-    elif path.exists():
-        raise ImpactError(f"--cases {path}: give a folder of case files or a .jsonl file (one case per line)")
-    else:
+    if not path.exists():
         raise ImpactError(f"--cases {path}: no such file or folder")
+    if not path.is_dir() and path.suffix != ".jsonl":
+        raise ImpactError(f"--cases {path}: give a folder of case files or a .jsonl file (one case per line)")
+    try:
+        cases = [_loaded(item) for item in batch.read_cases(path)]
+    except batch.InputError as exc:
+        raise ImpactError(f"--cases {exc}") from None
     if not cases:
         raise ImpactError(f"--cases {path}: no cases found (*.yaml, *.yml, *.json, or lines of a .jsonl file)")
     return cases
 
 
-def _problems(exc: CaseError, line: int | None = None) -> tuple[str, ...]:
-    """A case's findings in words: place, code, message and field; the findings never hold case values."""
-    found = []
-    for f in exc.findings:
-        where = f"{f.line}:{f.column}" if line is None else f"column {f.column}"
-        field = f" ({f.path})" if f.path else ""
-        found.append(f"{where}: {f.code} {f.message}{field}")
-    return tuple(found) or (exc.message,)
-
-
-def _from_file(path: Path) -> LoadedCase:
+def _loaded(item: batch.CaseInput) -> LoadedCase:
     try:
-        data = load_case(path)
+        data = batch.read_input(item)
     except CaseError as exc:
-        return LoadedCase(str(path), None, None, _problems(exc))
-    return LoadedCase(str(path), _id(data), data)
+        case_id = batch.input_case_id(item)
+        record = batch.error_record(case_id, item.source, exc.findings, item.line)
+        return LoadedCase(item.source, case_id, None, _problems(record, in_file=not item.line))
+    return LoadedCase(item.source, _id(data), data)
 
 
-def _from_lines(path: Path) -> Iterator[LoadedCase]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImpactError(f"--cases {path}: cannot be read ({exc.__class__.__name__})") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        source = f"{path}:{number}"
-        try:
-            data = read_case(line, source)
-        except CaseError as exc:
-            yield LoadedCase(source, _id_of_line(line), None, _problems(exc, number))
-            continue
-        yield LoadedCase(source, _id(data), data)
+def _problems(record: dict, *, in_file: bool) -> tuple[str, ...]:
+    """An error record's findings in words: place, code, message and field. The record holds no case values."""
+    found = []
+    for error in record["error"]:
+        where = f"{error['line']}:{error['column']}" if in_file else f"column {error['column']}"
+        field = f" ({error['path']})" if error["path"] else ""
+        found.append(f"{where}: {error['code']} {error['message']}{field}")
+    return tuple(found)
 
 
 def _id(data: object) -> str | None:
     value = data.get("id") if isinstance(data, dict) else None
     return value if isinstance(value, str) else None
-
-
-def _id_of_line(line: str) -> str | None:
-    # Only the id is taken from a case that failed: it is how the case is named in every report.
-    try:
-        return _id(json.loads(line))
-    except (ValueError, RecursionError):
-        return None
 
 
 # --- Comparing results ------------------------------------------------------------------------------------

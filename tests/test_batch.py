@@ -148,7 +148,8 @@ def test_bad_records_become_error_records_and_the_run_goes_on(run_cpc, tmp_path:
     assert records[2]["error"] == [
         {
             "line": 3,
-            "column": 1,
+            # The column of the value within its record, as in a case file.
+            "column": 102,
             "code": "CPC100",
             "path": "conferences[0].type",
             "message": "not one of the allowed values",
@@ -157,7 +158,7 @@ def test_bad_records_become_error_records_and_the_run_goes_on(run_cpc, tmp_path:
     # Line 4 of the file is blank: skipped, but counted.
     assert records[3]["source"] == f"{source}:5"
     assert records[3]["error"] == [
-        {"line": 5, "column": 1, "code": "CPC100", "path": "child.date_of_birth", "message": "not a valid date"}
+        {"line": 5, "column": 77, "code": "CPC100", "path": "child.date_of_birth", "message": "not a valid date"}
     ]
     assert SECRET not in result.stdout and SECRET not in result.stderr
     assert result.stderr.startswith("5 cases: 2 evaluated, 3 errors, in ")

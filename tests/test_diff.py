@@ -390,7 +390,7 @@ def test_impact_on_a_corpus(source):
     assert impact.changed == ("c1-transfer-late", "c2-transfer-on-time", "c3-two-agencies", "c4-not-notified")
     failures = [(f.case_id, f.problems) for f in impact.failures]
     if source == "cases":
-        assert failures == [(None, ("5:11: CPC100 not one of the allowed values (conferences[0].type)",))]
+        assert failures == [("c5-broken", ("5:11: CPC100 not one of the allowed values (conferences[0].type)",))]
     else:
         assert failures == [
             ("c6-bad-date", ("column 51: CPC100 not a valid date (transfer_in.notified)",)),
