@@ -56,7 +56,8 @@ def diff(
     and the other inherits; and changes of wording. Reordering, comments and formatting are no difference.
 
     With --cases PATH, every case is evaluated under both policies on --as-of, and the report counts, per
-    rule, the cases whose results go from one status to another, with their ids. A case that cannot be
+    rule, the cases whose results go from one status to another, and those whose due date moves while the
+    status stays (how far, in calendar days), with their ids. A case that cannot be
     read is reported by file (and id) and the run goes on; nothing from a case but its id is printed.
 
     \b

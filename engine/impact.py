@@ -47,17 +47,41 @@ class LoadedCase:
 
 
 @dataclass(frozen=True, slots=True)
+class Shift:
+    """How far the due dates of a :class:`Movement`'s results move, in ``unit`` (``days``, or ``hours`` between
+    two times of day): the smallest and largest move, never negative, and which way."""
+
+    direction: str
+    least: int
+    most: int
+    unit: str
+
+    def to_dict(self) -> dict:
+        return {"direction": self.direction, "least": self.least, "most": self.most, "unit": self.unit}
+
+    def __str__(self) -> str:
+        amount = str(self.least) if self.least == self.most else f"{self.least} to {self.most}"
+        unit = self.unit if self.most != 1 else self.unit[:-1]
+        return f"due {amount} {unit} {self.direction}"
+
+
+@dataclass(frozen=True, slots=True)
 class Movement:
-    """The cases whose results under one rule go from one status to another (``None``: no result)."""
+    """The cases whose results under one rule go from one status to another (``None``: no result), or, with
+    ``shift``, keep their status while their due date moves."""
 
     rule: str
     old: str | None
     new: str | None
     cases: tuple[str, ...]
     results: int
+    shift: Shift | None = None
 
     def to_dict(self) -> dict:
-        return {"rule": self.rule, "from": self.old, "to": self.new, "cases": list(self.cases), "results": self.results}
+        data = {"rule": self.rule, "from": self.old, "to": self.new, "cases": list(self.cases), "results": self.results}
+        if self.shift is not None:
+            data["due"] = self.shift.to_dict()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,39 +155,82 @@ def _id(data: object) -> str | None:
 # --- Comparing results ------------------------------------------------------------------------------------
 
 
-def _statuses(evaluation: Evaluation) -> dict[tuple[str, str, str], list[str]]:
-    found: dict[tuple[str, str, str], list[str]] = {}
+Due = dt.date | dt.datetime | None
+# (rule, old status, new status, way the due date moves, unit): the key movements are counted under.
+MoveKey = tuple[str, str | None, str | None, str | None, str | None]
+
+
+def _outcomes(evaluation: Evaluation) -> dict[tuple[str, str, str], list[tuple[str, Due]]]:
+    found: dict[tuple[str, str, str], list[tuple[str, Due]]] = {}
     for result in evaluation.results:
         subject = (result.subject.type, result.subject.id) if result.subject else ("", "")
-        found.setdefault((result.rule, *subject), []).append(result.status)
+        found.setdefault((result.rule, *subject), []).append((result.status, result.due))
     return found
 
 
-def _moves(old: Evaluation, new: Evaluation) -> Iterator[tuple[str, str | None, str | None]]:
-    """``(rule, old status, new status)`` for each result that differs; statuses common to both cancel."""
-    a, b = _statuses(old), _statuses(new)
+def _sort_key(outcome: tuple[str, Due]) -> tuple:
+    status, due = outcome
+    return (status, due is None, due.isoformat() if due is not None else "")
+
+
+def _shift(old: Due, new: Due) -> tuple[str, str, int] | None:
+    """``(direction, unit, amount)`` of a due date's move; ``None`` when it does not move."""
+    if old is None or new is None:
+        return None
+    if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):
+        hours = round((new - old).total_seconds() / 3600)
+        return ("later" if hours > 0 else "earlier", "hours", abs(hours)) if hours else None
+    days = (_day(new) - _day(old)).days
+    return ("later" if days > 0 else "earlier", "days", abs(days)) if days else None
+
+
+def _day(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _moves(old: Evaluation, new: Evaluation) -> Iterator[tuple[MoveKey, int]]:
+    """Each result that differs, as its key and the amount its due date moves (0 for a change of status).
+
+    Results are matched by rule and subject. Outcomes common to both cancel; then a result that keeps its
+    status is paired with its own status, so that a moved due date reads as a move, not as two changes.
+    """
+    a, b = _outcomes(old), _outcomes(new)
     for key in sorted(a.keys() | b.keys()):
-        olds, news = sorted(a.get(key, [])), sorted(b.get(key, []))
-        for status in list(olds):
-            if status in news:
-                olds.remove(status)
-                news.remove(status)
-        for index in range(max(len(olds), len(news))):
-            yield (
-                key[0],
-                olds[index] if index < len(olds) else None,
-                news[index] if index < len(news) else None,
-            )
+        olds, news = sorted(a.get(key, []), key=_sort_key), sorted(b.get(key, []), key=_sort_key)
+        for outcome in list(olds):
+            if outcome in news:
+                olds.remove(outcome)
+                news.remove(outcome)
+        for outcome in list(olds):
+            twin = next((other for other in news if other[0] == outcome[0]), None)
+            shift = _shift(outcome[1], twin[1]) if twin else None
+            if twin is None or shift is None:
+                continue
+            olds.remove(outcome)
+            news.remove(twin)
+            direction, unit, amount = shift
+            yield (key[0], outcome[0], outcome[0], direction, unit), amount
+        # Left: changes of status. A status on both sides (a due date that moved by less than the unit
+        # counts in) is no change.
+        olds_left, news_left = sorted(s for s, _ in olds), sorted(s for s, _ in news)
+        for status in list(olds_left):
+            if status in news_left:
+                olds_left.remove(status)
+                news_left.remove(status)
+        for index in range(max(len(olds_left), len(news_left))):
+            status_old = olds_left[index] if index < len(olds_left) else None
+            status_new = news_left[index] if index < len(news_left) else None
+            yield (key[0], status_old, status_new, None, None), 0
 
 
 def compare_cases(old: ResolvedPolicy, new: ResolvedPolicy, cases: Iterable[LoadedCase], as_of: dt.date) -> Impact:
-    """Evaluate every valid case under ``old`` and ``new`` on ``as_of`` and collect what moves.
+    """Evaluate every valid case under ``old`` and ``new`` on ``as_of`` and collect what moves: results whose
+    status changes, and results that keep their status while their due date moves.
 
     Both policies must already be checked (``cpc lint`` clean): they are compiled as given.
     """
     old_engine, new_engine = Evaluator(compile_policy(old)), Evaluator(compile_policy(new))
-    cases = list(cases)
-    moved: dict[tuple[str, str | None, str | None], tuple[set[str], list[int]]] = {}
+    moved: dict[MoveKey, tuple[set[str], list[int]]] = {}
     changed: set[str] = set()
     failures: list[LoadedCase] = []
     evaluated = 0
@@ -184,21 +251,25 @@ def compare_cases(old: ResolvedPolicy, new: ResolvedPolicy, cases: Iterable[Load
             continue
         evaluated += 1
         name = case.case_id or before.case or case.source
-        for move in _moves(before, after):
-            ids, count = moved.setdefault(move, (set(), [0]))
+        for move, amount in _moves(before, after):
+            ids, amounts = moved.setdefault(move, (set(), []))
             ids.add(name)
-            count[0] += 1
+            amounts.append(amount)
             changed.add(name)
-    movements = tuple(
-        Movement(rule, a, b, tuple(sorted(ids)), count[0])
-        for (rule, a, b), (ids, count) in sorted(moved.items(), key=lambda item: _order(item[0]))
-    )
+    movements = tuple(_movement(key, ids, amounts) for key, (ids, amounts) in sorted(moved.items(), key=_order))
     return Impact(as_of, evaluated, tuple(sorted(changed)), movements, tuple(failures))
 
 
-def _order(move: tuple[str, str | None, str | None]) -> tuple:
-    rule, a, b = move
-    return (rule, a or "", b or "")
+def _movement(key: MoveKey, ids: set[str], amounts: list[int]) -> Movement:
+    rule, old, new, direction, unit = key
+    shift = Shift(direction, min(amounts), max(amounts), unit) if direction and unit else None
+    return Movement(rule, old, new, tuple(sorted(ids)), len(amounts), shift)
+
+
+def _order(item: tuple[MoveKey, object]) -> tuple:
+    # Per rule: changes of status first, then moved due dates, earlier before later.
+    rule, a, b, direction, unit = item[0]
+    return (rule, direction is not None, a or "", b or "", direction or "", unit or "")
 
 
 # --- Rendering --------------------------------------------------------------------------------------------
@@ -221,21 +292,31 @@ def _ids(cases: tuple[str, ...] | list[str]) -> str:
 
 
 def _sentence(move: Movement) -> str:
-    """``transfer-in-timescale: 3 cases go from missed to met (c1, c4, c9)``."""
+    """``transfer-in-timescale: 3 cases go from missed to met (c1, c4, c9)``, or for a moved due date
+    ``first-core-group: 2 cases stay pending, due 2 days earlier (c2, c7)``."""
     cases = len(move.cases)
     results = f" ({_plural(move.results, 'result')})" if move.results != cases else ""
-    verb = "goes" if cases == 1 else "go"
-    return (
-        f"{move.rule}: {_plural(cases, 'case')}{results} {verb} from {move.old or NO_RESULT} to "
-        f"{move.new or NO_RESULT} ({_ids(move.cases)})"
-    )
+    if move.shift is not None:
+        verb = "stays" if cases == 1 else "stay"
+        change = f"{verb} {move.old}, {move.shift}"
+    else:
+        verb = "goes" if cases == 1 else "go"
+        change = f"{verb} from {move.old or NO_RESULT} to {move.new or NO_RESULT}"
+    return f"{move.rule}: {_plural(cases, 'case')}{results} {change} ({_ids(move.cases)})"
 
 
 def _headline(impact: Impact) -> str:
     head = f"Impact on {_plural(impact.evaluated, 'case')}, as of {impact.as_of.isoformat()}: "
     if impact.changed:
-        n = len(impact.changed)
-        head += f"{_plural(n, 'case')} {'has' if n == 1 else 'have'} different results"
+        # A change of status is what a change is approved or rejected on; moved due dates are counted apart.
+        status = {case for m in impact.movements if m.shift is None for case in m.cases}
+        parts = []
+        if status:
+            parts.append(f"{_plural(len(status), 'case')} {'changes' if len(status) == 1 else 'change'} status")
+        if moved := len(impact.changed) - len(status):
+            more = " more" if status else ""
+            parts.append(f"{moved}{more} {'case has' if moved == 1 else 'cases have'} only due dates moved")
+        head += "; ".join(parts)
     else:
         head += "no case's results differ"
     if impact.failures:
@@ -268,7 +349,8 @@ def render_markdown(impact: Impact) -> str:
         for m in impact.movements:
             count = str(len(m.cases)) + (f" ({_plural(m.results, 'result')})" if m.results != len(m.cases) else "")
             ids = _cell(_ids(m.cases))
-            lines.append(f"| `{m.rule}` | {m.old or NO_RESULT} | {m.new or NO_RESULT} | {count} | {ids} |")
+            to = f"{m.new}, {m.shift}" if m.shift is not None else m.new or NO_RESULT
+            lines.append(f"| `{m.rule}` | {m.old or NO_RESULT} | {to} | {count} | {ids} |")
         lines.append("")
     if impact.failures:
         lines += [f"**Could not evaluate ({len(impact.failures)})**", "", "| case | problem |", "| --- | --- |"]

@@ -21,9 +21,10 @@ from click.testing import CliRunner
 
 from engine.cli_diff import diff
 from engine.diff import Diff, diff_policies, render, render_text
-from engine.impact import Impact, Movement, compare_cases, read_cases
+from engine.impact import Impact, Movement, Shift, compare_cases, read_cases
 from engine.impact import render_text as impact_text
 from engine.policies import open_policy
+from engine.results import Evaluation, Result, Subject
 
 from .conftest import ROOT
 
@@ -378,6 +379,8 @@ EXPECTED_MOVES = [
     ("report-to-chair", "overdue", None, ("c3-two-agencies",), 1),
     ("transfer-in-timescale", "met", "missed", ("c1-transfer-late",), 1),
     ("transfer-in-timescale", "pending", "overdue", ("c4-not-notified",), 1),
+    # Notified Mon 2 March 2026: due Mon 23 March in 15 working days, Tue 17 March in 15 days. Held 10 March.
+    ("transfer-in-timescale", "met", "met", ("c2-transfer-on-time",), 1),
 ]
 
 
@@ -386,6 +389,7 @@ def test_impact_on_a_corpus(source):
     old, new = open_policy("before", FIXTURES), open_policy("after", FIXTURES)
     impact = compare_cases(old, new, read_cases(DATA / source), dt.date.fromisoformat(AS_OF))
     assert [(m.rule, m.old, m.new, m.cases, m.results) for m in impact.movements] == EXPECTED_MOVES
+    assert [m.shift for m in impact.movements] == [None] * 5 + [Shift("earlier", 6, 6, "days")]
     assert impact.evaluated == 4
     assert impact.changed == ("c1-transfer-late", "c2-transfer-on-time", "c3-two-agencies", "c4-not-notified")
     failures = [(f.case_id, f.problems) for f in impact.failures]
@@ -425,3 +429,48 @@ def test_a_change_that_moves_many_cases_names_ten_and_counts_the_rest():
     assert "case-10 and 16 more (--format json lists every case)" in text
     assert "case-11" not in text
     assert json.loads(json.dumps(impact.to_dict()))["movements"][0]["cases"] == list(ids)
+
+
+def _evaluation(*outcomes: tuple[str, str, dt.date | dt.datetime | None]) -> Evaluation:
+    results = tuple(
+        Result("first-core-group", "t", "deadline", status, "a", "v1", "a", (), Subject("conference", subject), due=due)
+        for subject, status, due in outcomes
+    )
+    return Evaluation("c", "a", "v1", dt.date(2026, 3, 1), results)
+
+
+def _impact_of(before: Evaluation, after: Evaluation) -> list[tuple]:
+    from engine.impact import _movement, _moves
+
+    moves: dict = {}
+    for key, amount in _moves(before, after):
+        moves.setdefault(key, []).append(amount)
+    return [(m.old, m.new, m.shift) for m in (_movement(k, {"c"}, a) for k, a in moves.items())]
+
+
+def test_a_moved_due_date_with_the_same_status_is_a_shift_not_two_changes():
+    before = _evaluation(("icpc", "pending", dt.date(2026, 3, 10)), ("rcpc", "met", dt.date(2026, 6, 1)))
+    after = _evaluation(("icpc", "pending", dt.date(2026, 3, 6)), ("rcpc", "met", dt.date(2026, 6, 1)))
+    assert _impact_of(before, after) == [("pending", "pending", Shift("earlier", 4, 4, "days"))]
+
+
+def test_a_change_of_status_is_reported_as_such_even_when_the_due_date_moves_too():
+    before = _evaluation(("icpc", "met", dt.date(2026, 3, 10)))
+    after = _evaluation(("icpc", "missed", dt.date(2026, 3, 6)))
+    assert _impact_of(before, after) == [("met", "missed", None)]
+
+
+def test_times_of_day_move_in_hours_and_dates_in_days():
+    before = _evaluation(("icpc", "pending", dt.datetime(2026, 3, 2, 9)), ("rcpc", "pending", dt.date(2026, 3, 2)))
+    after = _evaluation(("icpc", "pending", dt.datetime(2026, 3, 2, 15)), ("rcpc", "pending", dt.date(2026, 3, 2)))
+    assert _impact_of(before, after) == [("pending", "pending", Shift("later", 6, 6, "hours"))]
+
+
+def test_shifts_read_as_a_reviewer_says_them():
+    one = Movement("first-core-group", "pending", "pending", ("c1",), 1, Shift("later", 1, 1, "days"))
+    many = Movement("first-core-group", "met", "met", ("c1", "c2"), 2, Shift("earlier", 2, 5, "days"))
+    text = impact_text(Impact(dt.date(2026, 3, 1), 2, ("c1", "c2"), (one, many)))
+    assert text.startswith("Impact on 2 cases, as of 2026-03-01: 2 cases have only due dates moved\n")
+    assert "first-core-group: 1 case stays pending, due 1 day later (c1)" in text
+    assert "first-core-group: 2 cases stay met, due 2 to 5 days earlier (c1, c2)" in text
+    assert many.to_dict()["due"] == {"direction": "earlier", "least": 2, "most": 5, "unit": "days"}
