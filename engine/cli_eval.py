@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
+from .cli_output import refuse_output, write_private
 from .outfile import OutputError, atomic_output, refuse_existing
 
 if TYPE_CHECKING:
     from .batch import CaseInput
     from .ssd import ImportReport, MappedCase
 
-BATCH_ONLY = ("out", "force", "jobs")
+BATCH_ONLY = ("out", "report_path", "force", "jobs")
 
 
 @click.command(name="eval")
@@ -44,7 +45,14 @@ BATCH_ONLY = ("out", "force", "jobs")
     help="With --cases: what PATH holds: cases in cpc's format, or (ssd) the folder of an SSD extract's CSV tables.",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="With --cases: write the results here.")
-@click.option("--force", is_flag=True, help="With --out: overwrite an existing file.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --from ssd: also write the import report (what was read, warned about and not mapped) as JSON, "
+    "as `cpc import ssd --report` does.",
+)
+@click.option("--force", is_flag=True, help="With --out or --report: overwrite an existing file.")
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
@@ -64,6 +72,7 @@ def evaluate(
     caseload: str | None,
     source: str,
     out: Path | None,
+    report_path: Path | None,
     force: bool,
     jobs: int | None,
     as_of: str | None,
@@ -79,16 +88,16 @@ def evaluate(
     with the sentence of the procedure it rests on. JSON prints one object per case per line
     (schemas/result.schema.json).
 
-    A caseload (--cases PATH) is a folder of case files (*.yaml, *.yml, *.json, read in name order; other
-    files and subfolders are skipped), a JSON Lines file (one case per line; blank lines are skipped), or -
-    for JSON Lines on standard input. With --from ssd, PATH is the folder of a Standard Safeguarding Dataset
-    extract, mapped as `cpc import ssd` maps it, one case per child, with no file in between; its import
-    summary goes to standard error too (docs/ssd.md). The results are JSON Lines, one per case in input
-    order, on standard output or in --out FILE (readable by its owner only; written to a temporary file and
-    renamed into place only when the run completes). A case that cannot be evaluated gives an error record
-    instead: its id, its source (the file, file:line, or the child's row of the extract) and the problems
-    found, never a value from the case; the run goes on. --jobs spreads the work over processes; the output
-    is byte-identical whatever their number. A progress bar (on a terminal) and a summary go to standard
+    A caseload (--cases PATH) is a folder of case files (*.yaml, *.yml, *.json, read in name order; other files
+    and subfolders are skipped), a JSON Lines file (one case per line; blank lines are skipped), or - for JSON
+    Lines on standard input. With --from ssd, PATH is the folder of a Standard Safeguarding Dataset extract,
+    mapped as `cpc import ssd` maps it, one case per child, with no file in between; its import summary goes to
+    standard error too, and with --report FILE to FILE as JSON (docs/ssd.md). The results are JSON Lines, one
+    per case in input order, on standard output or in --out FILE (readable by its owner only; written to a
+    temporary file and renamed into place only when the run completes). A case that cannot be evaluated gives an
+    error record instead: its id, its source (the file, file:line, or the child's row of the extract) and the
+    problems found, never a value from the case; the run goes on. --jobs spreads the work over processes; the
+    output is byte-identical whatever their number. A progress bar (on a terminal) and a summary go to standard
     error. See docs/batch.md.
 
     Exit codes: 0 all evaluated and nothing overdue, breached or missed; 1 something is (0 with
@@ -105,13 +114,17 @@ def evaluate(
     day = parse_date(as_of, "--as-of") or dt.date.today()
     if caseload is None:
         if any(name in BATCH_ONLY for name in given):
-            raise click.UsageError("--out, --force and --jobs go with --cases")
+            raise click.UsageError("--out, --report, --force and --jobs go with --cases")
         _evaluate_files(area, cases, day, fmt, explain, exit_zero, policies_dir)
         return
     if "fmt" in given and fmt != "json":
         raise click.UsageError("--cases writes JSON Lines; --format text and markdown are for CASE files")
-    if force and out is None:
-        raise click.UsageError("--force goes with --out")
+    if report_path is not None and source != "ssd":
+        raise click.UsageError("--report is the import report of --from ssd")
+    if force and out is None and report_path is None:
+        raise click.UsageError("--force goes with --out or --report")
+    if out is not None and report_path is not None and out.resolve() == report_path.resolve():
+        raise click.UsageError("--out and --report name the same file")
     if source == "ssd":
         if caseload == "-":
             raise click.UsageError("--from ssd reads a folder of CSV files, not standard input")
@@ -120,7 +133,7 @@ def evaluate(
     elif Path(caseload).suffix.lower() in (".yaml", ".yml") and not Path(caseload).is_dir():
         # Read as JSON Lines, a YAML case would give an error record per line.
         raise click.UsageError(f"--cases {caseload} is a case file: give it as CASE, or its folder to --cases")
-    _evaluate_caseload(area, caseload, source, out, force, jobs, day, explain, exit_zero, policies_dir)
+    _evaluate_caseload(area, caseload, source, out, report_path, force, jobs, day, explain, exit_zero, policies_dir)
 
 
 def _given(ctx: click.Context, name: str) -> bool:
@@ -170,6 +183,7 @@ def _evaluate_caseload(
     caseload: str,
     source: str,
     out: Path | None,
+    report_path: Path | None,
     force: bool,
     jobs: int | None,
     day: dt.date,
@@ -183,6 +197,7 @@ def _evaluate_caseload(
     started = time.monotonic()
     if out is not None:
         _check_out(out, force)
+    refuse_output(report_path, force, "--report")
     try:
         # Loaded before any input is read: a wrong area is reported at once, not after reading an extract.
         policy = load_policy(area, policies_dir=policies_dir)
@@ -226,6 +241,9 @@ def _evaluate_caseload(
 
         # Complete now that every child has been read: what did not come across, as `cpc import ssd` says it.
         click.echo(report_text(inputs.report, cases="cases mapped"), err=True, nl=False)
+        if report_path is not None:
+            report = inputs.report
+            write_private(report_path, lambda h: h.write(report.to_json()), "--report", force)
     click.echo(summary(seen, failed, time.monotonic() - started), err=True)
     sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if attention and not exit_zero else EXIT_OK)
 

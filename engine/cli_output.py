@@ -1,14 +1,16 @@
-"""The `--output/-o` and `--force` options of the commands that write a document (compare, render)."""
+"""Output files from the command line: the `--output/-o` and `--force` options of the commands that write a
+document (compare, render), and the private files of the commands that write case data (import, eval)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import click
 
 from .cli_common import fail
-from .outfile import OutputError, atomic_output
+from .outfile import OutputError, atomic_output, refuse_existing
 
 
 def output_options(command: Callable) -> Callable:
@@ -32,3 +34,23 @@ def write_document(text: str, output: Path | None, force: bool) -> None:
             handle.write(text)
     except OutputError as exc:
         fail(str(exc))
+
+
+def refuse_output(path: Path | None, force: bool, option: str) -> None:
+    """Exit with a usage error, before any work, if ``path`` exists and ``force`` was not given."""
+    if path is None:
+        return
+    try:
+        refuse_existing(path, force)
+    except OutputError as exc:
+        fail(f"{option} {exc}")
+
+
+def write_private(path: Path, write: Callable[[IO], object], option: str, force: bool) -> None:
+    """Write ``path`` whole through ``write(handle)`` (UTF-8 text), readable by its owner only: for files that
+    hold children's ids and dates. An error names ``option``."""
+    try:
+        with atomic_output(path, force=force, private=True, text=True) as handle:
+            write(handle)
+    except OutputError as exc:
+        fail(f"{option} {exc}")

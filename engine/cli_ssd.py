@@ -7,33 +7,13 @@ Register with ``cli.add_command(import_group)`` and ``cli.add_command(reconcile_
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, parse_date, policies_option, policy_error
-from .outfile import OutputError, atomic_output, refuse_existing
-
-
-def _refuse_existing(path: Path | None, force: bool, option: str) -> None:
-    if path is None:
-        return
-    try:
-        refuse_existing(path, force)
-    except OutputError as exc:
-        fail(f"{option} {exc}")
-
-
-def _write(path: Path, write: Callable, option: str, force: bool) -> None:
-    # The cases hold children's ids and dates of birth: the file is readable by its owner only.
-    try:
-        with atomic_output(path, force=force, private=True, text=True) as handle:
-            write(handle)
-    except OutputError as exc:
-        fail(f"{option} {exc}")
+from .cli_output import refuse_output, write_private
 
 
 @click.group("import")
@@ -69,8 +49,8 @@ def import_ssd(folder: Path, out: Path | None, report_path: Path | None, force: 
     from .caseload import CaseError
     from .ssd import CaseChecker, ImportReport, SsdError, dumps, iter_cases, read_extract, report_text
 
-    _refuse_existing(out, force, "--out")
-    _refuse_existing(report_path, force, "--report")
+    refuse_output(out, force, "--out")
+    refuse_output(report_path, force, "--report")
     try:
         extract = read_extract(folder)
     except SsdError as exc:
@@ -96,10 +76,10 @@ def import_ssd(folder: Path, out: Path | None, report_path: Path | None, force: 
     if out is None:
         write(sys.stdout)
     else:
-        _write(out, write, "--out", force)
+        write_private(out, write, "--out", force)
     click.echo(report_text(report, written_to=str(out) if out else None), err=True, nl=False)
     if report_path is not None:
-        _write(report_path, lambda h: h.write(json.dumps(report.to_dict(), indent=2) + "\n"), "--report", force)
+        write_private(report_path, lambda h: h.write(report.to_json()), "--report", force)
     if invalid:
         for source in invalid:
             click.echo(f"cpc: {source}: the case mapped from this row does not validate; it was not written", err=True)

@@ -1124,6 +1124,10 @@ class ImportReport:
             "unmapped": self.unmapped.to_list(),
         }
 
+    def to_json(self) -> str:
+        """:meth:`to_dict` as the JSON text of the ``--report`` file, ending in a newline."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
 
 def _tally_episode_rows(episode: Episode, reviews: dict[str, list[Review]], tally: Unmapped) -> None:
     if episode.conference is not None:

@@ -109,6 +109,12 @@ def test_without_ssd_person_the_extract_still_gives_what_import_gives(tmp_path: 
         ),
         (["--cases", "no-such-folder", "--from", "ssd"], "Error: Invalid value for '--cases': Path 'no-such-folder'"),
         (["--cases", str(FIXTURE), "--from", "ssd", "--format", "text"], "Error: --cases writes JSON Lines"),
+        (["--cases", str(FIXTURE), "--report", "r.json"], "Error: --report is the import report of --from ssd"),
+        (["x.yaml", "--report", "r.json"], "Error: --out, --report, --force and --jobs go with --cases"),
+        (
+            ["--cases", str(FIXTURE), "--from", "ssd", "--out", "same.json", "--report", "same.json"],
+            "Error: --out and --report name the same file",
+        ),
     ],
 )
 def test_usage_errors(args: list[str], message: str) -> None:
@@ -214,3 +220,32 @@ def test_import_refuses_a_folder_with_no_ssd_table_too(tmp_path: Path) -> None:
     result = CliRunner().invoke(import_group, ["ssd", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.startswith(f"cpc: {tmp_path}: no SSD table cpc maps is in this folder")
+
+
+def test_report_writes_the_import_report_import_would_write(tmp_path: Path) -> None:
+    imported = tmp_path / "import.json"
+    assert (
+        _run("import", "ssd", str(FIXTURE), "--out", str(tmp_path / "c.jsonl"), "--report", str(imported)).returncode
+        == 0
+    )
+    report = tmp_path / "eval.json"
+    result = _eval(
+        "--cases", str(FIXTURE), "--from", "ssd", "--out", str(tmp_path / "r.jsonl"), "--report", str(report)
+    )
+    assert result.returncode == 1, result.stderr
+    assert report.read_text(encoding="utf-8") == imported.read_text(encoding="utf-8")
+    # It names children's ids, as the cases do: readable by its owner only.
+    assert report.stat().st_mode & 0o777 == 0o600
+
+
+def test_report_never_overwrites_a_file_without_force(tmp_path: Path) -> None:
+    report = tmp_path / "import.json"
+    report.write_text("mine\n", encoding="utf-8")
+    result = _eval("--cases", str(FIXTURE), "--from", "ssd", "--report", str(report))
+    assert result.returncode == 2
+    assert result.stderr == f"cpc: --report {report} exists; pass --force to overwrite it\n"
+    assert result.stdout == ""
+    assert report.read_text(encoding="utf-8") == "mine\n"
+    forced = _eval("--cases", str(FIXTURE), "--from", "ssd", "--report", str(report), "--force")
+    assert forced.returncode == 1, forced.stderr
+    assert json.loads(report.read_text(encoding="utf-8"))["cases"] == 38
