@@ -25,6 +25,14 @@ from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, parse_date, po
 )
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the policies differ, like `git diff --exit-code`.")
 @click.option(
+    "--ignore",
+    "ignore",
+    type=click.Choice(["wording", "citations", "origin"]),
+    multiple=True,
+    help="Leave out changes of wording (titles, readings, topics), of citations, or of origin (local or "
+    "inherited); repeat for more than one. Also for --exit-code.",
+)
+@click.option(
     "--cases",
     "cases_path",
     type=click.Path(path_type=Path),
@@ -39,6 +47,7 @@ def diff(
     new: str,
     fmt: str,
     exit_code: bool,
+    ignore: tuple[str, ...],
     cases_path: Path | None,
     as_of: str | None,
     policies_dir: Path | None,
@@ -54,6 +63,7 @@ def diff(
     looser (across units by the calendar days each can span, and said to depend on the dates where it
     does); other changes to parameters and conditions; citations; values one policy states in its own text
     and the other inherits; and changes of wording. Reordering, comments and formatting are no difference.
+    --ignore wording --ignore citations --ignore origin leaves the last three out, for the substance alone.
 
     With --cases PATH, every case is evaluated under both policies on --as-of, and the report counts, per
     rule, the cases whose results go from one status to another, and those whose due date moves while the
@@ -95,7 +105,7 @@ def diff(
         except PolicyError as exc:
             policy_error(exc)
     before, after = resolved
-    changes = diff_module.diff_policies(before, after, old, new)
+    changes = diff_module.diff_policies(before, after, old, new).ignoring(ignore)
     impact = None
     if cases is not None:
         impact = impact_module.compare_cases(before, after, cases, day)

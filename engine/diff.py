@@ -39,6 +39,10 @@ Verdict = Literal["added", "withdrawn", "stricter", "looser", "overlaps", "chang
 #: The sections a change falls into, in the order a reviewer reads them.
 SECTIONS = ("stricter", "looser", "overlaps", "changed", "added", "withdrawn", "origin", "citation", "wording")
 
+#: The sections ``cpc diff --ignore`` may leave out: they record where a rule's words come from, not what it
+#: requires, so a reviewer comparing two areas' substance may not want them.
+IGNORABLE = {"wording": "wording", "citations": "citation", "origin": "origin"}
+
 # Rule keys that are words about the rule, not what it requires.
 _WORDING_KEYS = ("title", "reading", "topic")
 _RULE_KEYS = ("id", "kind", "when", "cite", *_WORDING_KEYS)
@@ -120,10 +124,17 @@ class Diff:
     old: Side
     new: Side
     changes: tuple[Change, ...] = field(default=())
+    ignored: tuple[str, ...] = ()
 
     @property
     def differs(self) -> bool:
         return bool(self.changes)
+
+    def ignoring(self, names: tuple[str, ...] | list[str]) -> Diff:
+        """This diff without the :data:`IGNORABLE` sections ``names`` (``wording``, ``citations``, ``origin``)."""
+        names = tuple(n for n in IGNORABLE if n in names)
+        left_out = {IGNORABLE[n] for n in names}
+        return Diff(self.old, self.new, tuple(c for c in self.changes if c.section not in left_out), names)
 
     def section(self, name: str) -> list[Change]:
         return [c for c in self.changes if c.section == name]
@@ -136,6 +147,7 @@ class Diff:
             "old": self.old.to_dict(),
             "new": self.new.to_dict(),
             "differs": self.differs,
+            "ignored": list(self.ignored),
             "counts": self.counts(),
             "changes": [c.to_dict() for c in self.changes],
         }
@@ -816,7 +828,12 @@ def headings(diff: Diff) -> dict[str, str]:
 
 
 def _title(diff: Diff) -> str:
-    return f"{side_name(diff.old)} → {side_name(diff.new)}"
+    title = f"{side_name(diff.old)} → {side_name(diff.new)}"
+    if diff.ignored:
+        # Said in the title, so that "no differences" is never read as more than it is.
+        names = list(diff.ignored)
+        title += f" (ignoring {', '.join(names[:-1])} and {names[-1]})" if len(names) > 1 else f" (ignoring {names[0]})"
+    return title
 
 
 def _counts_line(diff: Diff) -> str:

@@ -474,3 +474,37 @@ def test_shifts_read_as_a_reviewer_says_them():
     assert "first-core-group: 1 case stays pending, due 1 day later (c1)" in text
     assert "first-core-group: 2 cases stay met, due 2 to 5 days earlier (c1, c2)" in text
     assert many.to_dict()["due"] == {"direction": "earlier", "least": 2, "most": 5, "unit": "days"}
+
+
+# --- Leaving out wording, citations and origin ------------------------------------------------------------
+
+
+def test_ignoring_leaves_out_the_named_sections_and_says_so(fixture_diff):
+    full = fixture_diff.counts()
+    assert full["wording"] and full["citation"], "the fixture pair must differ in wording and citations"
+    narrowed = fixture_diff.ignoring(("citations", "wording"))
+    counts = narrowed.counts()
+    assert counts["wording"] == counts["citation"] == 0
+    assert {k: v for k, v in counts.items() if k not in ("wording", "citation")} == {
+        k: v for k, v in full.items() if k not in ("wording", "citation")
+    }
+    text = render_text(narrowed)
+    assert text.startswith("before (v1) → after (v2) (ignoring wording and citations)\n")
+    assert "Wording:" not in text and "Citations (" not in text
+    assert narrowed.to_dict()["ignored"] == ["wording", "citations"]
+
+
+def test_a_reworded_title_differs_only_until_wording_is_ignored(tmp_path):
+    shutil.copytree(ROOT / "policies", tmp_path / "policies")
+    reworded = tmp_path / "policies" / "berkshire" / "policy.yaml"
+    text = reworded.read_text(encoding="utf-8")
+    changed = text.replace(
+        "title: The transfer-in conference takes place", "title: The transfer-in conference is held", 1
+    )
+    assert changed != text
+    reworded.write_text(changed, encoding="utf-8")
+    args = ("berkshire", str(reworded), "--policies", str(ROOT / "policies"), "--exit-code")
+    assert invoke(*args).exit_code == 1
+    quiet = invoke(*args, "--ignore", "wording")
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stdout.endswith("(ignoring wording): no differences\n")
