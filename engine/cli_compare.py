@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli_common import fail, policies_option, policy_error
+from .cli_common import fail, parse_date, policies_option, policy_error
 from .cli_output import output_options, write_document
 from .compare import CSV_HELP, FORMATS
 
@@ -21,9 +21,17 @@ from .compare import CSV_HELP, FORMATS
     show_default=True,
     help="markdown: a table per topic; csv: one row per value, for a spreadsheet; html: a self-contained page.",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="Compare the versions in force on this date. Default: each area's newest version.",
+)
 @policies_option
 @output_options
-def compare(areas: tuple[str, ...], fmt: str, policies_dir: Path | None, output: Path | None, force: bool) -> None:
+def compare(
+    areas: tuple[str, ...], fmt: str, as_of: str | None, policies_dir: Path | None, output: Path | None, force: bool
+) -> None:
     """Compare the timescales, quorums and notice periods of two or more AREAs side by side.
 
     AREA is an area name (berkshire) or a policy file; columns follow the order given. Each row is one value
@@ -33,6 +41,9 @@ def compare(areas: tuple[str, ...], fmt: str, policies_dir: Path | None, output:
     span; where that depends on the dates (3 months against 13 weeks) nothing is highlighted and the row says
     so. A decision's conditions (a child's age, say) have no stricter side and are never highlighted.
 
+    Each area is compared at its newest version, or with --as-of at the version in force on that date
+    (as `cpc eval --as-of` chooses it); the page names each version and the date it took effect.
+
     Exit codes: 0 written; 2 an area could not be used or the output could not be written.
     """
     from .compare import CompareError, compare_policies, render
@@ -40,10 +51,11 @@ def compare(areas: tuple[str, ...], fmt: str, policies_dir: Path | None, output:
 
     if len(areas) < 2:
         fail("compare needs at least two areas, e.g. `cpc compare england berkshire`")
+    day = parse_date(as_of, "--as-of")
     policies = []
     for area in areas:
         try:
-            policies.append(open_policy(area, policies_dir))
+            policies.append(open_policy(area, policies_dir, day))
         except PolicyError as exc:
             policy_error(exc)
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli_common import fail, policies_option, policy_error
+from .cli_common import fail, parse_date, policies_option, policy_error
 from .cli_output import output_options, write_document
 from .render import FORMATS
 
@@ -27,10 +27,22 @@ from .render import FORMATS
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of the procedure texts the policy cites; adds the line each quotation starts on.",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="Render the version in force on this date. Default: the newest version.",
+)
 @policies_option
 @output_options
 def render(
-    area: str, fmt: str, sources_dir: Path | None, policies_dir: Path | None, output: Path | None, force: bool
+    area: str,
+    fmt: str,
+    sources_dir: Path | None,
+    as_of: str | None,
+    policies_dir: Path | None,
+    output: Path | None,
+    force: bool,
 ) -> None:
     """Render AREA's policy as a procedure document a social worker can read and a council can publish.
 
@@ -40,6 +52,9 @@ def render(
     the procedure requires in plain English, its parameters, the quotation it rests on, whether it is
     local, restated, changed or inherited, and how an ambiguous sentence was read. A table of every time
     limit comes first; withdrawn rules are listed with their reasons.
+
+    The newest version is rendered, or with --as-of the version in force on that date (as `cpc eval
+    --as-of` chooses it, bases included); the document opens with its version and the date it took effect.
 
     The HTML page has no scripts, fonts or images: it works offline, without JavaScript, and in print.
 
@@ -51,8 +66,9 @@ def render(
 
     if sources_dir is not None and not sources_dir.is_dir():
         fail(f"--sources {sources_dir}: no such folder")
+    day = parse_date(as_of, "--as-of")
     try:
-        policy = open_policy(area, policies_dir)
+        policy = open_policy(area, policies_dir, day)
     except PolicyError as exc:
         policy_error(exc)
     text = render_policy(policy, fmt, sources_dir)

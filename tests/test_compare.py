@@ -495,3 +495,56 @@ def test_command_errors_exit_2_with_a_message(fixtures: Path, args: list[str], m
     assert result.exit_code == 2
     assert result.stderr.startswith(message.format(root=fixtures))
     assert result.stdout == ""
+
+
+# --- The version in force on a date ------------------------------------------------------------------------
+
+WESTSHIRE_2026 = (
+    WESTSHIRE.replace('version: "2"', 'version: "3"')
+    .replace("effective_from: 2025-01-01", "effective_from: 2026-04-01")
+    .replace("within: 10 working days", "within: 8 working days")
+    .replace("within 10 working days of the strategy", "within 8 working days of the strategy")
+)
+
+
+@pytest.fixture
+def two_versions(policy_tree) -> Path:
+    return policy_tree(
+        {
+            "england/policy.yaml": ENGLAND,
+            "westshire/policy.yaml": WESTSHIRE,
+            "westshire/policy-2026.yaml": WESTSHIRE_2026,
+        }
+    )
+
+
+def _icpc_cell(markdown: str) -> str:
+    (line,) = [line for line in markdown.splitlines() if "| `icpc-timescale` |" in line]
+    return line.split(" | ")[3]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "version", "within"),
+    [
+        ([], "version 3, in force from 2026-04-01", "8 working days"),
+        (["--as-of", "2026-03-31"], "version 2, in force from 2025-01-01", "10 working days"),
+        (["--as-of", "2026-04-01"], "version 3, in force from 2026-04-01", "8 working days"),
+    ],
+)
+def test_as_of_compares_the_version_in_force_on_that_date(
+    two_versions: Path, as_of: list[str], version: str, within: str
+) -> None:
+    result = CliRunner().invoke(compare, ["england", "westshire", "--policies", str(two_versions), *as_of])
+    assert result.exit_code == 0, result.output
+    assert f"- **westshire**: Westshire procedure ({version}; extends england)" in result.stdout
+    assert within in _icpc_cell(result.stdout)
+
+
+def test_as_of_before_an_areas_first_version_is_an_error(two_versions: Path) -> None:
+    args = ["england", "westshire", "--policies", str(two_versions), "--as-of", "2024-12-31"]
+    result = CliRunner().invoke(compare, args)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "cpc: no version of 'westshire' is in force on 2024-12-31: the earliest takes effect on 2025-01-01\n"
+    )
+    assert result.stdout == ""

@@ -460,8 +460,25 @@ def test_command_prints_markdown_by_default_and_reports_errors_as_cpc(tmp_path, 
     assert failed.exit_code == 2
     assert "lint error" in failed.stderr and "CPC201" in failed.stderr
     help_text = runner.invoke(render_command, ["--help"]).output
-    for option in ("--format", "--sources", "--policies", "--output", "--force"):
+    for option in ("--format", "--sources", "--as-of", "--policies", "--output", "--force"):
         assert option in help_text
+
+
+def test_as_of_renders_the_version_in_force_on_that_date(policy_tree) -> None:
+    later = ENGLAND.replace('version: "2023"', 'version: "2026"').replace("2023-12-15", "2026-04-01")
+    later = later.replace("15 working days", "12 working days")
+    root = str(policy_tree({"england/policy.yaml": ENGLAND, "england/policy-2026.yaml": later}))
+    runner = CliRunner()
+    newest = runner.invoke(render_command, ["england", "--policies", root])
+    before = runner.invoke(render_command, ["england", "--policies", root, "--as-of", "2026-03-31"])
+    assert newest.exit_code == before.exit_code == 0, newest.output + before.output
+    assert "Version 2026, in force from 1 April 2026." in newest.stdout and "12 working days" in newest.stdout
+    assert "Version 2023, in force from 15 December 2023." in before.stdout and "12 working days" not in before.stdout
+    too_early = runner.invoke(render_command, ["england", "--policies", root, "--as-of", "2023-12-14"])
+    assert too_early.exit_code == 2 and too_early.stdout == ""
+    assert too_early.stderr == (
+        "cpc: no version of 'england' is in force on 2023-12-14: the earliest takes effect on 2023-12-15\n"
+    )
 
 
 # --- A real browser ---------------------------------------------------------------------------------------
