@@ -31,8 +31,14 @@ from .cli_common import (
 def cli() -> None:
     """cpc: Child Protection Conference procedures as code.
 
-    Lint area policies written in YAML, show what an area's procedure requires, and print the schemas
-    editors use to complete them. See README.md and docs/ for the policy format.
+    \b
+    Authors:    lint, test, show, new, schema, compile
+    Cases:      eval (one case, or a caseload with --cases), report, import ssd, reconcile
+    Reviewers:  diff (with --cases: the impact on real cases), compare, render
+
+    Each area's procedure is a YAML policy under policies/AREA/; `cpc COMMAND --help` says what each
+    command does and its exit codes. See README.md and docs/ (policy-format.md, case-format.md, batch.md,
+    ssd.md, api.md).
     """
 
 
