@@ -408,7 +408,9 @@ def _placed(item: CaseInput, exc: CaseError) -> CaseError:
     try:
         read_case(item.data.decode("utf-8"), item.source)
     except CaseError as placed:
-        if [(f.code, f.path) for f in placed.findings] == [(f.code, f.path) for f in exc.findings]:
+        if [(f.code, f.path, f.message) for f in placed.findings] == [
+            (f.code, f.path, f.message) for f in exc.findings
+        ]:
             return placed
     except Exception:  # the second reading only adds columns; whatever it meets, the first one's report stands
         pass

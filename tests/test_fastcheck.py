@@ -325,7 +325,21 @@ def test_a_record_reads_as_read_case_reads_it() -> None:
 def test_a_record_with_a_lone_surrogate_is_reported_as_read_case_reports_it(record: bytes) -> None:
     item = CaseInput("x.jsonl:1", 1, record)
     data = _parse_record(item)
-    assert outcome(lambda: _read(item, data)) == outcome(lambda: read_case(json.loads(record), "x.jsonl:1"))
+    # The same problems; only the column may differ, since a record's text gives each value's column.
+    assert _columnless(outcome(lambda: _read(item, data))) == _columnless(
+        outcome(lambda: read_case(json.loads(record), "x.jsonl:1"))
+    )
+
+
+def _columnless(found: tuple[str, object]) -> tuple[str, object]:
+    kind, value = found
+    return (kind, [(f[0], *f[2:]) for f in value]) if kind == "error" else found
+
+
+def test_a_refused_record_points_at_the_column_of_its_value() -> None:
+    record = b'{"id": "a", "conferences": [{"id": "c", "date": "2025-02-30"}]}'
+    (finding,) = outcome(lambda: _read(CaseInput("x.jsonl:1", 1, record), _parse_record(CaseInput("x", 1, record))))[1]
+    assert finding[:3] == (1, record.index(b'"2025-02-30"') + 1, "CPC100")
 
 
 # --- Result.to_json writes what json.dumps writes -----------------------------------------------------
