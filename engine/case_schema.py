@@ -400,6 +400,12 @@ def build_case_schema() -> dict[str, Any]:
                         "The strategy discussion at which section 47 enquiries were initiated. SSD: "
                         "`s47e_s47_start_date`."
                     ),
+                    "no_conference_decided": (
+                        "When the team manager recorded the decision not to call a child protection conference "
+                        "after the enquiry; from then on no initial conference is due. SSD: `s47e_s47_end_date` "
+                        "of an enquiry with `s47e_s47_nfa` Y or CP_CONFERENCE_FLAG N (`cpc import ssd` makes no "
+                        "case of such an enquiry)."
+                    ),
                 },
             ),
             "emergency_protection_order": _dated(

@@ -18,12 +18,14 @@ from .fastcheck import is_plain_json
 from .findings import Finding, Severity, json_path
 from .yamlload import MAX_DEPTH, MAX_NODES, Document, LoadError, jsonable, load_file, load_text
 
-# Every field of the case format that holds a date (or, for documents_sent, a date-time).
+# Every field of the case format that holds a date (or, for documents_sent, a date-time). A date in JSON is a
+# string, parsed only under these keys; tests/test_case_schema.py holds this list to the case schema.
 DATE_KEYS = frozenset(
     {
         "date_of_birth",
         "expected_date_of_birth",
         "strategy_discussion",
+        "no_conference_decided",
         "made",
         "expires",
         "notified",

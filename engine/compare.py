@@ -350,6 +350,8 @@ def _events(what: object) -> str:
 
 _FACT_OPERATORS = {"at_least": "at least", "below": "below"}
 _BLANK = "…"
+# Flags whose name is itself a negative, so that "not" + the name would be a double negative.
+_WHEN_FALSE = {"s47.no_conference": "no decision against a conference after s47 is recorded"}
 
 
 def _condition(cond: dict, blank: str | None = None) -> str:
@@ -362,7 +364,7 @@ def _condition(cond: dict, blank: str | None = None) -> str:
         fact = _words(cond["fact"])
         if "equals" in cond:
             if isinstance(cond["equals"], bool):
-                return fact if cond["equals"] else f"not {fact}"
+                return fact if cond["equals"] else _WHEN_FALSE.get(cond["fact"], f"not {fact}")
             return f"{fact} is {_words(cond['equals'])}"
         if "not_equals" in cond:
             return f"{fact} is not {_words(cond['not_equals'])}"

@@ -1,7 +1,7 @@
 """Compile a resolved policy into a durable-rules ruleset, and say how to read its matches back.
 
 Each policy rule becomes one durable rule whose patterns are the rule's conditions on the facts of a case:
-the case fact (``child.*``, ``mother.*``, ``plan.*``, ``cin_plan.*``), the fact of each conference or
+the case fact (``child.*``, ``mother.*``, ``s47.*``, ``plan.*``, ``cin_plan.*``), the fact of each conference or
 exclusion request, and one fact per occurrence of an event. A requirement's ``require`` and ``unless``
 conditions each become two more rules (the condition holds; its fact is known), so that durable-rules, not
 Python, decides which conditions hold. Date arithmetic (due dates, "within 3 months of") needs the
@@ -17,7 +17,7 @@ from . import durable
 from .resolve import ResolvedPolicy, ResolvedRule
 
 SUBJECT_TYPES = {"conference": "conference", "exclusion_request": "exclusion_request"}
-CASE_PREFIXES = ("child.", "mother.", "plan.", "cin_plan.")
+CASE_PREFIXES = ("child.", "mother.", "s47.", "plan.", "cin_plan.")
 CONFERENCE_EVENTS = (
     "conference",
     "initial_conference",

@@ -176,6 +176,10 @@ _FLAGS: dict[str, tuple[str, str]] = {
     ),
     "child.unborn": ("the child is not yet born", "the child has been born"),
     "child.looked_after": ("the child is looked after by the local authority", "the child is not looked after"),
+    "s47.no_conference": (
+        "the team manager has recorded the decision not to call a conference after the section 47 enquiry",
+        "the team manager has not recorded a decision against calling a conference after the section 47 enquiry",
+    ),
     "mother.medically_fit": (
         "the mother is medically fit to attend a meeting within the first 10 days after the birth",
         "the mother is not medically fit to attend a meeting within the first 10 days after the birth",

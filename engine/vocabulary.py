@@ -128,6 +128,12 @@ FACTS: dict[str, Term] = {
             type="boolean",
         ),
         Term("child.unborn", "The child is not yet born.", type="boolean"),
+        Term(
+            "s47.no_conference",
+            "By the evaluation date, the team manager recorded the decision not to call a conference after the "
+            "section 47 enquiry (false while none is recorded; unknown without a section 47 enquiry).",
+            type="boolean",
+        ),
         Term("child.age_years", "The child's age in whole years on the evaluation date.", type="integer"),
         Term("child.looked_after", "The child is looked after by the local authority.", type="boolean"),
         Term(

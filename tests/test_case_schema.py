@@ -25,6 +25,7 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from engine import case_schema, result_schema
+from engine.caseload import DATE_KEYS
 from engine.vocabulary import EVENTS, FACTS
 from engine.yamlload import jsonable, load_file
 
@@ -263,6 +264,19 @@ def _doc_fields() -> dict[str, str]:
 def test_case_schema_has_exactly_the_documented_fields() -> None:
     documented, schema = set(_doc_fields()), set(_case_fields())
     assert documented == schema, f"only in docs: {documented - schema}; only in schema: {schema - documented}"
+
+
+def test_every_date_field_of_the_schema_is_parsed_from_json() -> None:
+    # JSON has no dates: a key missing from DATE_KEYS stays a string in a JSON case, and a rule counting
+    # from it silently never applies, while the same case as YAML works.
+    schema = case_schema.build_case_schema()
+    dates = (schema["$defs"]["date"], schema["$defs"]["date_or_date_time"])
+    found = set()
+    for path, node in _case_fields().items():
+        items = _resolve(schema, node["items"]) if node.get("type") == "array" else None
+        if node in dates or items in dates:
+            found.add(path.rsplit(".", 1)[-1])
+    assert found == set(DATE_KEYS)
 
 
 def test_case_schema_types_are_the_documented_ones() -> None:

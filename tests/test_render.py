@@ -214,8 +214,9 @@ def test_sections_follow_the_procedure_with_friendly_headings(berkshire) -> None
 def test_each_rule_says_what_the_procedure_requires_in_plain_english(berkshire) -> None:
     entries = {e.id: e for s in build(berkshire).sections for e in s.rules}
     assert entries["icpc-timescale"].requires == (
-        "The initial conference or the pre-birth conference takes place within 15 working days of the strategy "
-        "discussion (a statutory maximum)."
+        "When the team manager has not recorded a decision against calling a conference after the section 47 "
+        "enquiry, the initial conference or the pre-birth conference takes place within 15 working days of the "
+        "strategy discussion (a statutory maximum)."
     )
     assert entries["review-interval"].requires == (
         "The next review conference takes place within 6 months of the previous review conference "
