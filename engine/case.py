@@ -169,6 +169,7 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
     facts.views.clear()
 
     facts.case = _case_fact(case, child, birth, plan, step_down, first, as_of)
+    facts.case["child.pre_birth_conference_held"] = any(c.get("type") == "pre_birth" for c in held)
     return facts
 
 

@@ -175,6 +175,10 @@ _FLAGS: dict[str, tuple[str, str]] = {
         "the chair has not decided to exclude a parent",
     ),
     "child.unborn": ("the child is not yet born", "the child has been born"),
+    "child.pre_birth_conference_held": (
+        "a pre-birth conference has been held",
+        "no pre-birth conference has been held yet",
+    ),
     "child.looked_after": ("the child is looked after by the local authority", "the child is not looked after"),
     "s47.no_conference": (
         "the team manager has recorded the decision not to call a conference after the section 47 enquiry",

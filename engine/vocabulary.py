@@ -129,6 +129,11 @@ FACTS: dict[str, Term] = {
         ),
         Term("child.unborn", "The child is not yet born.", type="boolean"),
         Term(
+            "child.pre_birth_conference_held",
+            "A pre-birth conference about the child has been held by the evaluation date.",
+            type="boolean",
+        ),
+        Term(
             "s47.no_conference",
             "By the evaluation date, the team manager recorded the decision not to call a conference after the "
             "section 47 enquiry (false while none is recorded; unknown without a section 47 enquiry).",
