@@ -21,9 +21,8 @@ DURATION_KEYS = ("within", "at_least", "elapsed")
 @dataclass(frozen=True, slots=True)
 class Reference:
     path: RelPath
-    kind: Literal["event", "fact", "value"]
+    kind: Literal["event", "fact"]
     name: str
-    fact: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +53,7 @@ def _listed(items: object, path: RelPath) -> Iterator[tuple[RelPath, dict]]:
 
 
 def references(rule: dict) -> Iterator[Reference]:
-    """Every event and fact name the rule uses, and every value it compares a fact with."""
+    """Every event and fact name the rule uses."""
     deadline = rule.get("deadline")
     if isinstance(deadline, dict):
         what = deadline.get("what")
@@ -77,13 +76,6 @@ def references(rule: dict) -> Iterator[Reference]:
         fact = condition.get("fact")
         if isinstance(fact, str):
             yield Reference((*path, "fact"), "fact", fact)
-            for op in ("equals", "not_equals"):
-                if isinstance(condition.get(op), str):
-                    yield Reference((*path, op), "value", condition[op], fact)
-            if isinstance(condition.get("in"), list):
-                for index, value in enumerate(condition["in"]):
-                    if isinstance(value, str):
-                        yield Reference((*path, "in", index), "value", value, fact)
 
 
 def durations(rule: dict) -> Iterator[tuple[RelPath, object]]:

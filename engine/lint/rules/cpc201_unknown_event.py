@@ -7,13 +7,13 @@ from ..base import LintContext, LintRule, rule_items
 
 
 class UnknownEvent(LintRule):
-    """A rule names an event, fact or fact value that cpc does not know.
+    """A rule names an event or fact that cpc does not know.
 
     What it does:
-        Checks every event (`what`, `of`, `before`, `event`, `since`), every fact (`fact`) and every
-        value compared with a fact of a closed set (`conference.type: pre_birth`) against cpc's
-        vocabulary (`engine/vocabulary.py`, listed in `docs/policy-format.md`), and names the nearest
-        known word.
+        Checks every event (`what`, `of`, `before`, `event`, `since`) and every fact (`fact`) against
+        cpc's vocabulary (`engine/vocabulary.py`, listed in `docs/policy-format.md`), and names the
+        nearest known word. A value compared with a fact of a closed set (`conference.type: pre_birth`)
+        is checked by the schema (CPC100), which names the nearest allowed value.
 
     Why is this bad?
         The engine only knows the events a case can record. A rule that waits on an event no case ever
@@ -48,10 +48,6 @@ class UnknownEvent(LintRule):
                     yield self._unknown(ctx, path, "event", ref.name, list(EVENTS))
                 elif ref.kind == "fact" and ref.name not in FACTS:
                     yield self._unknown(ctx, path, "fact", ref.name, list(FACTS))
-                elif ref.kind == "value" and ref.fact in FACTS and FACTS[ref.fact].values:
-                    allowed = FACTS[ref.fact].values
-                    if ref.name not in allowed:
-                        yield self._unknown(ctx, path, f"value of {ref.fact}", ref.name, list(allowed))
 
     def _unknown(self, ctx: LintContext, path: tuple, what: str, name: str, known: list[str]) -> Finding:
         near = closest(name, known)
