@@ -103,7 +103,9 @@ FIELDS: tuple[FieldMap, ...] = (
         "s47.strategy_discussion",
         "of the enquiry that led to the case's conference",
     ),
-    FieldMap(S47, "s47e_s47_end_date", "unmapped", "", "no rule counts from it; an enquiry with no conference gives no case"),
+    FieldMap(
+        S47, "s47e_s47_end_date", "unmapped", "", "no rule counts from it; an enquiry with no conference gives no case"
+    ),
     FieldMap(
         S47,
         "s47e_s47_nfa",

@@ -249,7 +249,12 @@ UNMAPPED = [
     ("ssd_s47_enquiry", "*", ssd.NO_CONFERENCE, 1),
     ("ssd_s47_enquiry", "*", ssd.UNKNOWN_PERSON, 1),
     ("ssd_s47_enquiry", "s47e_referral_id", ssd.UNKNOWN_COLUMN, 40),
-    ("ssd_s47_enquiry", "s47e_s47_end_date", "not mapped: no rule counts from it; an enquiry with no conference gives no case", 39),
+    (
+        "ssd_s47_enquiry",
+        "s47e_s47_end_date",
+        "not mapped: no rule counts from it; an enquiry with no conference gives no case",
+        39,
+    ),
     ("ssd_s47_enquiry", "s47e_s47_outcome_json", "not mapped: only CP_CONFERENCE_FLAG is read from it", 40),
     ("ssd_initial_cp_conference", "*", ssd.EARLIER_EPISODE, 2),
     ("ssd_initial_cp_conference", "icpc_icpc_date", ssd.TIME_IGNORED, 1),
