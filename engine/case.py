@@ -235,10 +235,8 @@ def _case_fact(
         fact["child.unborn"] = True
     if isinstance(child.get("looked_after"), bool):
         fact["child.looked_after"] = child["looked_after"]
-    s47 = case.get("s47")
-    if isinstance(s47, dict):
-        decided = _day(s47.get("no_conference_decided"))
-        fact["s47.no_conference"] = decided is not None and decided <= as_of
+    decided = _day((case.get("s47") or {}).get("no_conference_decided"))
+    fact["s47.no_conference"] = decided is not None and decided <= as_of
     mother = case.get("mother") or {}
     if isinstance(mother.get("medically_fit_after_birth"), bool):
         fact["mother.medically_fit"] = mother["medically_fit_after_birth"]

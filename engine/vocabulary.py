@@ -136,7 +136,7 @@ FACTS: dict[str, Term] = {
         Term(
             "s47.no_conference",
             "By the evaluation date, the team manager recorded the decision not to call a conference after the "
-            "section 47 enquiry (false while none is recorded; unknown without a section 47 enquiry).",
+            "section 47 enquiry (false while none is recorded).",
             type="boolean",
         ),
         Term("child.age_years", "The child's age in whole years on the evaluation date.", type="integer"),

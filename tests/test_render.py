@@ -227,7 +227,8 @@ def test_each_rule_says_what_the_procedure_requires_in_plain_english(berkshire) 
         "5 working days before the conference."
     )
     assert entries["epo-conference"].requires == (
-        "The initial conference takes place on or before the expiry of the Emergency Protection Order."
+        "When the team manager has not recorded a decision against calling a conference after the section 47 "
+        "enquiry, the initial conference takes place on or before the expiry of the Emergency Protection Order."
     )
     assert entries["quorum"].requires == (
         "For every conference, children's social care attends and at least 2 other professional groups or "
