@@ -248,6 +248,8 @@ def _case_fact(
     for key in ("end_reason", "ended_by", "agencies_consulted", "receiving_conference_held"):
         if key in plan and (key not in ("end_reason", "ended_by") or (end is not None and end <= as_of)):
             fact[f"plan.{key}"] = plan[key]
+    cin_start = _day(step_down.get("cin_plan_start"))
+    fact["cin_plan.started"] = cin_start is not None and cin_start <= as_of
     if isinstance(step_down.get("closure_agreed_by_senior_manager"), bool):
         fact["cin_plan.closure_agreed_by_senior_manager"] = step_down["closure_agreed_by_senior_manager"]
     return fact

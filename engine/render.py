@@ -197,6 +197,10 @@ _FLAGS: dict[str, tuple[str, str]] = {
         "the receiving authority has held its transfer-in conference and confirmed in writing that it is responsible",
         "the receiving authority has not yet held its transfer-in conference",
     ),
+    "cin_plan.started": (
+        "the child in need plan that followed the child protection plan has started",
+        "no child in need plan has started yet",
+    ),
     "cin_plan.closure_agreed_by_senior_manager": (
         "a senior manager agreed to close the child in need plan early",
         "no senior manager agreed to close the child in need plan early",

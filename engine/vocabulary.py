@@ -183,6 +183,11 @@ FACTS: dict[str, Term] = {
             type="boolean",
         ),
         Term(
+            "cin_plan.started",
+            "The child in need plan that followed the child protection plan has started by the evaluation date.",
+            type="boolean",
+        ),
+        Term(
             "cin_plan.closure_agreed_by_senior_manager",
             "A senior manager agreed to close the child in need plan early.",
             type="boolean",
