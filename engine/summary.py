@@ -27,8 +27,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from .calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar
+if TYPE_CHECKING:
+    from .calendar import WorkingCalendar
+
 
 KINDS = ("deadline", "requirement", "decision")
 STATUSES: dict[str, tuple[str, ...]] = {
@@ -139,7 +142,22 @@ def _parse_day(value: str) -> dt.date | None:
     except ValueError:
         return None
     # Working days cannot be counted outside the years whose bank holidays are known.
-    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
+    first, last = _years()
+    return day if first <= day.year <= last else None
+
+
+def _years() -> tuple[int, int]:
+    # Imported when first needed, not with the module: the calendar loads the holidays package, which
+    # `cpc --help` and `cpc report --help` have no use for.
+    from .calendar import FIRST_YEAR, LAST_YEAR
+
+    return FIRST_YEAR, LAST_YEAR
+
+
+def _working_calendar() -> WorkingCalendar:
+    from .calendar import WorkingCalendar
+
+    return WorkingCalendar()
 
 
 def _day(value: object, where: Callable[[], str]) -> dt.date:
@@ -149,7 +167,8 @@ def _day(value: object, where: Callable[[], str]) -> dt.date:
     """
     day = _parse_day(value) if isinstance(value, str) else None
     if day is None:
-        raise _Bad(f"{where()} is not a date (YYYY-MM-DD) from {FIRST_YEAR} to {LAST_YEAR}")
+        first, last = _years()
+        raise _Bad(f"{where()} is not a date (YYYY-MM-DD) from {first} to {last}")
     return day
 
 
@@ -422,7 +441,7 @@ class Summarizer:
     """Accumulates lines one at a time; :meth:`summary` gives the :class:`Summary` so far."""
 
     overdue_limit: int = DEFAULT_OVERDUE_LIMIT
-    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    calendar: WorkingCalendar = field(default_factory=_working_calendar)
     # Running counts; not constructor arguments.
     _cases: int = field(default=0, init=False)
     _attention: int = field(default=0, init=False)
@@ -543,7 +562,7 @@ def summarize(
     ``overdue_limit`` caps the overdue items kept (the earliest due; all are counted). ``calendar`` counts
     the working days for the census bands; default England and Wales bank holidays and weekends.
     """
-    summarizer = Summarizer(overdue_limit, calendar or WorkingCalendar())
+    summarizer = Summarizer(overdue_limit, calendar or _working_calendar())
     for item in lines:
         summarizer.add(item)
     return summarizer.summary()
