@@ -23,7 +23,7 @@ from .compile import compile_policy
 from .evaluate import Evaluator
 from .library import Library, PolicyFile
 from .policies import PolicyError, check_resolved, open_library
-from .resolve import ResolvedPolicy, resolve
+from .resolve import ResolvedPolicy, chain_of, resolve
 from .results import Evaluation
 
 __all__ = ["CaseError", "Policy", "PolicyError", "load_policy"]
@@ -46,6 +46,9 @@ class Policy:
 
     def in_force(self, as_of: dt.date) -> ResolvedPolicy:
         """The resolved policy in force on ``as_of``; :class:`PolicyError` if none is yet."""
+        return resolve(self._version(as_of), self._library, as_of)
+
+    def _version(self, as_of: dt.date) -> PolicyFile:
         candidates = [p for p in self._versions if p.effective_from is None or p.effective_from <= as_of]
         if not candidates:
             first = self._versions[0].effective_from
@@ -53,7 +56,7 @@ class Policy:
                 f"no version of '{self.area}' is in force on {as_of.isoformat()}: the earliest takes effect "
                 f"on {first.isoformat() if first else 'an unknown date'}"
             )
-        return resolve(candidates[-1], self._library, as_of)
+        return candidates[-1]
 
     def evaluator(self, as_of: dt.date) -> Evaluator:
         """The compiled evaluator for the version in force on ``as_of`` (compiled once, then shared).
@@ -65,13 +68,17 @@ class Policy:
                 f"cannot evaluate as of {as_of.isoformat()}: working days can be counted only from {FIRST_YEAR} "
                 f"to {LAST_YEAR}, the years whose bank holidays are known"
             )
-        resolved = self.in_force(as_of)
-        key = tuple(p.file for p in resolved.chain) + tuple(str(p.effective_from) for p in resolved.chain)
+        version = self._version(as_of)
+        # The versions in force, base first, name the evaluator: found without resolving the policy, which
+        # costs a millisecond, more than most evaluations, on every call.
+        chain, _ = chain_of(version, self._library, as_of)
+        key = tuple((p.file, str(p.effective_from)) for p in chain)
         evaluator = self._evaluators.get(key)
         if evaluator is None:
             with self._lock:
                 evaluator = self._evaluators.get(key)
                 if evaluator is None:
+                    resolved = resolve(version, self._library, as_of)
                     check_resolved(resolved)
                     evaluator = Evaluator(compile_policy(resolved))
                     self._evaluators[key] = evaluator

@@ -208,6 +208,8 @@ def _check_data(data: Mapping, source: str) -> None:
     A file is checked as it is read (:mod:`engine.yamlload`); a mapping from the caller is not, and the
     schema check and everything after it recurse, so a cycle or deep nesting would end in RecursionError.
     """
+    if _plainly_fine(data):
+        return
     count = 0
     stack: list[tuple[object, tuple]] = [(data, ())]
     while stack:
@@ -229,6 +231,32 @@ def _check_data(data: Mapping, source: str) -> None:
             stack.extend((item, (*path, index)) for index, item in enumerate(value))
         elif isinstance(value, str) and not _encodable(value):
             raise _load_error(source, LoadError("CPC001", _SURROGATE, path=path))
+
+
+def _plainly_fine(data: object) -> bool:
+    """True when :func:`_check_data` would find nothing, for the usual case (dicts, lists and scalars of a
+    case's size) without building the path of every value, which only an error needs. False decides nothing."""
+    count = 0
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES or depth > MAX_DEPTH:
+            return False
+        kind = type(value)
+        if kind is dict:
+            for key, item in value.items():
+                if type(key) is not str or not (key.isascii() or _encodable(key)):
+                    return False
+                stack.append((item, depth + 1))
+        elif kind is list:
+            stack.extend((item, depth + 1) for item in value)
+        elif kind is str:
+            if not (value.isascii() or _encodable(value)):
+                return False
+        elif isinstance(value, Mapping | list | tuple | str):
+            return False
+    return True
 
 
 _SURROGATE = "not text: a lone surrogate is not a character"
@@ -270,5 +298,6 @@ def read_case(case: Mapping | str, source: str = "<case>") -> dict:
             raise _load_error(source, exc) from None
         return check_case(doc)
     _check_data(case, source)
-    data = jsonable(dict(case))
+    # Plain JSON needs no conversion, and nothing below changes it: the caller's mapping is left as it was.
+    data = case if is_plain_json(case) else jsonable(dict(case))
     return _checked(Document(file=source, data=data), data if is_plain_json(data) else None)

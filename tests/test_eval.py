@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -84,6 +85,27 @@ def test_evaluation_is_the_same_from_eight_threads_as_from_one() -> None:
 def test_an_as_of_before_the_earliest_version_is_an_error() -> None:
     with pytest.raises(engine.PolicyError, match=r"no version of 'hampshire' is in force on 2024-01-01"):
         engine.load_policy("hampshire").evaluate(TRANSFER, as_of=dt.date(2024, 1, 1))
+
+
+def test_a_new_version_of_the_base_applies_from_its_date_under_an_unchanged_local_policy(tmp_path: Path) -> None:
+    # England shortens the transfer-in timescale from 2027; Hampshire, which inherits it, has no new version.
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies, ignore=shutil.ignore_patterns("tests"))
+    england = (policies / "england" / "policy.yaml").read_text(encoding="utf-8")
+    later = england.replace("effective_from: 2023-12-15", "effective_from: 2027-01-01", 1)
+    later = later.replace('version: "2023"', 'version: "2027"', 1).replace("within: 15 days", "within: 10 days", 1)
+    later = later.replace("Conference within 15 days of being notified", "Conference within 10 days of being notified")
+    assert later.count("2027") == 2 and "within: 10 days" in later
+    (policies / "england" / "policy-2027.yaml").write_text(later, encoding="utf-8")
+    hampshire = engine.load_policy("hampshire", policies_dir=policies)
+    case = {**TRANSFER, "conferences": [{**TRANSFER["conferences"][0], "date": "2026-12-20"}]}
+    case["transfer_in"] = {"notified": "2026-12-07"}
+    before, after = dt.date(2026, 12, 31), dt.date(2027, 1, 1)
+    assert hampshire.evaluator(before) is hampshire.evaluator(dt.date(2026, 6, 1))
+    assert hampshire.evaluator(before) is not hampshire.evaluator(after)
+    # Notified Monday 7 December 2026, held Sunday 20 December: 13 days later.
+    assert _statuses(hampshire.evaluate(case, as_of=before), "transfer-in-timescale") == ["met"]
+    assert _statuses(hampshire.evaluate(case, as_of=after), "transfer-in-timescale") == ["missed"]
 
 
 def test_eval_text_lists_what_needs_attention_first(run_cpc, tmp_path: Path) -> None:
