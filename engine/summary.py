@@ -575,6 +575,10 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
+def _cases(value: int) -> str:
+    return f"{value:,} case" if value == 1 else f"{value:,} cases"
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
@@ -613,15 +617,16 @@ def _runs_line(summary: Summary) -> str:
 def _headline(summary: Summary) -> list[str]:
     """The totals that open the text and Markdown reports."""
     out = [
-        f"{_n(summary.cases)} cases evaluated under {_runs_line(summary)}." if summary.cases else "No cases evaluated."
+        f"{_cases(summary.cases)} evaluated under {_runs_line(summary)}." if summary.cases else "No cases evaluated."
     ]
     if summary.error_records:
         codes = ", ".join(f"{code} {_n(n)}" for code, n in summary.errors_by_code)
-        out.append(f"{_n(summary.error_records)} cases could not be evaluated (error records by code: {codes}).")
+        out.append(f"{_cases(summary.error_records)} could not be evaluated (error records by code: {codes}).")
     else:
         out.append("No error records.")
     attention = summary.cases_needing_attention
-    out.append(f"{_n(attention)} cases ({_pct(attention, summary.cases)}) have something overdue, breached or missed.")
+    verb = "has" if attention == 1 else "have"
+    out.append(f"{_cases(attention)} ({_pct(attention, summary.cases)}) {verb} something overdue, breached or missed.")
     return out
 
 
