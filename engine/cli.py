@@ -37,8 +37,8 @@ def cli() -> None:
     Reviewers:  diff (with --cases: the impact on real cases), compare, render
 
     Each area's procedure is a YAML policy under policies/AREA/; `cpc COMMAND --help` says what each
-    command does and its exit codes. See README.md and docs/ (policy-format.md, case-format.md, batch.md,
-    ssd.md, api.md).
+    command does and its exit codes. See README.md and docs/ (policy-format.md, case-format.md, results.md,
+    batch.md, ssd.md, review.md, api.md).
     """
 
 
