@@ -71,6 +71,9 @@ __all__ = [
 
 CASE_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 MAX_LINE_BYTES = MAX_BYTES
+# The largest refused record whose problems are given columns (a generated case with every kind of record is
+# about 10 KB).
+PLACED_MAX_BYTES = 64 * 1024
 """The longest JSON Lines record read, in bytes: the size limit of a case file."""
 
 BLOCK_CASES = 16
@@ -402,9 +405,13 @@ def _placed(item: CaseInput, exc: CaseError) -> CaseError:
 
     Parsed JSON has no positions; the YAML loader, reading the record's text, knows each value's. Refused
     records are rare, so they are read a second time for it, and its findings are used only when they are
-    the same problems (code and field), so that the two readers can never disagree about what is wrong.
+    the same problems (code, field and message), so that the two readers can never disagree about what is
+    wrong. The YAML loader is far slower than JSON's, so a record larger than any real case is not read again:
+    a file of large broken records must not take minutes for the sake of columns.
     """
     assert isinstance(item.data, bytes)
+    if len(item.data) > PLACED_MAX_BYTES:
+        return exc
     try:
         read_case(item.data.decode("utf-8"), item.source)
     except CaseError as placed:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import caseload, fastcheck
-from engine.batch import CaseInput, _parse_record, _read
+from engine.batch import PLACED_MAX_BYTES, CaseInput, _parse_record, _read
 from engine.caseload import CaseError, check_case, read_case, read_record
 from engine.evalreport import json_line
 from engine.lint.schema_check import known_names, validator
@@ -334,6 +334,17 @@ def test_a_record_with_a_lone_surrogate_is_reported_as_read_case_reports_it(reco
 def _columnless(found: tuple[str, object]) -> tuple[str, object]:
     kind, value = found
     return (kind, [(f[0], *f[2:]) for f in value]) if kind == "error" else found
+
+
+def test_a_refused_record_larger_than_any_case_keeps_column_1() -> None:
+    # Reading a record again as YAML takes about 3 ms per KB; beyond PLACED_MAX_BYTES it is not done.
+    conferences = [{"id": f"c{i}", "type": "initial", "date": "2025-01-06"} for i in range(2000)]
+    conferences[-1]["date"] = "2025-02-30"
+    record = json.dumps({"id": "a", "conferences": conferences}).encode()
+    assert len(record) > PLACED_MAX_BYTES
+    item = CaseInput("x.jsonl:1", 1, record)
+    (finding,) = outcome(lambda: _read(item, _parse_record(item)))[1]
+    assert finding[:3] == (1, 1, "CPC100") and finding[4] == "conferences[1999].date"
 
 
 def test_a_refused_record_points_at_the_column_of_its_value() -> None:
