@@ -108,7 +108,10 @@ def diff(
     changes = diff_module.diff_policies(before, after, old, new).ignoring(ignore)
     impact = None
     if cases is not None:
-        impact = impact_module.compare_cases(before, after, cases, day)
+        try:
+            impact = impact_module.compare_cases(before, after, cases, day)
+        except impact_module.ImpactError as exc:
+            fail(str(exc))
 
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     if fmt == "json":

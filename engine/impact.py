@@ -5,7 +5,8 @@ the ids of those cases, says more than any reading of the YAML. Results are matc
 conference or request they are about), never by position, so a rule that gives several results for one
 subject is compared as a set of statuses.
 
-Cases are read from a folder of case files or a JSON Lines file. A case that cannot be read or does not match
+Cases are read from a folder of case files or a JSON Lines file, one at a time, as `cpc eval --cases` reads
+them, so memory holds the counts and ids, not the caseload. A case that cannot be read or does not match
 the case schema is reported with its id (or file, or line) and the problems' codes and places; the run goes
 on. Nothing from a case beyond its id is ever reported.
 """
@@ -13,6 +14,7 @@ on. Nothing from a case beyond its id is ever reported.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -107,24 +109,35 @@ class Impact:
 # --- Reading cases ----------------------------------------------------------------------------------------
 
 
-def read_cases(path: str | Path) -> list[LoadedCase]:
+def read_cases(path: str | Path) -> Iterator[LoadedCase]:
     """The cases at ``path``, read as ``cpc eval --cases`` reads them: a folder of ``*.yaml``, ``*.yml``,
     ``*.json`` files (in name order, not recursive) or a ``.jsonl`` file, one case per line.
 
-    Raises :class:`ImpactError` when ``path`` does not exist, is another kind of file, or holds no case.
+    Cases are read one at a time as they are iterated, so a whole caseload is never held in memory. Raises
+    :class:`ImpactError` at once when ``path`` does not exist, is another kind of file, or holds no case,
+    and while iterating when it can no longer be read.
     """
     path = Path(path)
     if not path.exists():
         raise ImpactError(f"--cases {path}: no such file or folder")
     if not path.is_dir() and path.suffix != ".jsonl":
         raise ImpactError(f"--cases {path}: give a folder of case files or a .jsonl file (one case per line)")
+    items = batch.read_cases(path)
     try:
-        cases = [_loaded(item) for item in batch.read_cases(path)]
+        first = next(items, None)
     except batch.InputError as exc:
         raise ImpactError(f"--cases {exc}") from None
-    if not cases:
+    if first is None:
         raise ImpactError(f"--cases {path}: no cases found (*.yaml, *.yml, *.json, or lines of a .jsonl file)")
-    return cases
+    return _each_loaded(itertools.chain([first], items))
+
+
+def _each_loaded(items: Iterator[batch.CaseInput]) -> Iterator[LoadedCase]:
+    try:
+        for item in items:
+            yield _loaded(item)
+    except batch.InputError as exc:
+        raise ImpactError(f"--cases {exc}") from None
 
 
 def _loaded(item: batch.CaseInput) -> LoadedCase:
