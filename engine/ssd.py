@@ -48,6 +48,9 @@ TABLE_NOT_MAPPED = "table not mapped: no case field comes from it"
 UNKNOWN_COLUMN = "column not in the SSD fields cpc maps"
 DUPLICATE_COLUMN = "column repeated in the header: the first is read"
 EXTRA_CELLS = "row has more cells than the header: the extra cells are ignored"
+MERGED_LINES = (
+    "lines merged into one row by a quote that opens in one line and closes in a later one (a stray quote?): not read"
+)
 UNREADABLE_DATE = "value is not a date (YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS], or DD/MM/YYYY)"
 OUT_OF_RANGE_DATE = f"date outside {FIRST_YEAR}-{LAST_YEAR}, the years whose bank holidays are known"
 TIME_IGNORED = "time of day ignored: the case records the date"
@@ -536,8 +539,13 @@ def _rows(
             counts: Counter[tuple[str, str]] = Counter()
             width = len(names)
             for row in reader:
-                line = reader.line_num
+                first, line = line + 1, reader.line_num
                 if not any(cell.strip() for cell in row):
+                    continue
+                if line > first and any("\n" in row[i] or "\r" in row[i] for i in positions.values() if i < len(row)):
+                    # No id, date, flag or category holds a line break: a quote has merged the lines from
+                    # `first` to `line` into this row. Every line it swallowed is counted, none is mapped.
+                    counts[("*", MERGED_LINES)] += line - first + 1
                     continue
                 if len(row) > width and any(cell.strip() for cell in row[width:]):
                     counts[("*", EXTRA_CELLS)] += 1

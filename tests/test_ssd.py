@@ -513,6 +513,32 @@ def test_an_unclosed_quote_is_an_error_at_its_line_not_a_shorter_table(tmp_path:
         ssd.read_extract(folder)
 
 
+def test_a_stray_quote_that_closes_lines_later_is_counted_not_read_as_one_child(tmp_path: Path) -> None:
+    # The quote before child 2's date closes after child 3's: read as written, child 2 would get the date
+    # "2016-01-01\n3,2017-01-01" and child 3 would vanish without a count.
+    person = 'pers_person_id,pers_dob\n1,2015-01-01\n2,"2016-01-01\n3,2017-01-01"\n4,2018-01-01\n'
+    conferences = "icpc_icpc_id,icpc_person_id,icpc_icpc_date\n" + "".join(
+        f"{n}0,{n},2025-05-05\n" for n in (1, 2, 3, 4)
+    )
+    folder = _write(tmp_path / "x", {"ssd_person.csv": person, "ssd_initial_cp_conference.csv": conferences})
+    report = ssd.ImportReport()
+    mapped = list(ssd.iter_cases(ssd.read_extract(folder), report))
+    assert [m.case["id"] for m in mapped] == ["1", "4"]
+    counts = {(e["table"], e["field"], e["reason"]): e["rows"] for e in report.unmapped.to_list()}
+    assert counts[("ssd_person", "*", ssd.MERGED_LINES)] == 2
+    assert counts[("ssd_initial_cp_conference", "*", ssd.UNKNOWN_PERSON)] == 2
+
+
+def test_a_line_break_in_a_column_cpc_does_not_read_is_no_merge(tmp_path: Path) -> None:
+    # Free text may be quoted over several lines; only ids, dates, flags and categories cannot be.
+    person = 'pers_person_id,pers_dob,pers_notes\n1,2015-01-01,"two\nlines"\n2,2016-01-01,\n'
+    folder = _write(tmp_path / "x", {"ssd_person.csv": person})
+    report = ssd.ImportReport()
+    list(ssd.iter_cases(ssd.read_extract(folder), report))
+    assert not [e for e in report.unmapped.to_list() if e["reason"] == ssd.MERGED_LINES]
+    assert report.rows["ssd_person"] == 2
+
+
 def test_an_unclosed_quote_in_the_header_is_reported_on_line_one(tmp_path: Path) -> None:
     folder = _write(tmp_path / "x", {"ssd_person.csv": '"pers_person_id,pers_dob\n1,2015-01-01\n'})
     with pytest.raises(ssd.SsdError, match=r"ssd_person.csv:1: a quoted cell"):
