@@ -20,6 +20,7 @@ HEADINGS = (
     ("met", "Met"),
 )
 NEEDS_ATTENTION = ("overdue", "breached", "missed")
+NOTHING_APPLIES = "No rule of the policy applies to this case on this date."
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str:
@@ -94,7 +95,7 @@ def text(evaluation: Evaluation, *, explain: bool = False) -> str:
                     tested = f": {'; '.join(match.conditions)}" if match.conditions else ""
                     out.append(f"      matched {match.fact}{tested}")
     if not evaluation.results:
-        out.append("\nNo rule of the policy applies to this case on this date.")
+        out.append("\n" + NOTHING_APPLIES)
     return "\n".join(out) + "\n"
 
 
@@ -104,6 +105,11 @@ def markdown(evaluation: Evaluation, *, explain: bool = False) -> str:
         "",
         f"{evaluation.area} policy {evaluation.policy_version}, as of {evaluation.as_of}.",
         "",
+    ]
+    if not evaluation.results:
+        # A table of headings alone reads as a rendering fault, not as "nothing applies".
+        return "\n".join([*out, NOTHING_APPLIES]) + "\n"
+    out += [
         "| status | rule | about | due | done | what the procedure says |",
         "| --- | --- | --- | --- | --- | --- |",
     ]

@@ -160,6 +160,33 @@ BAD_CASES = {
 }
 
 
+def test_markdown_is_a_table_of_every_result_with_its_quote(run_cpc) -> None:
+    late = ROOT / "examples" / "cases" / "late-review.yaml"
+    result = run_cpc("eval", "--policy", "berkshire", str(late), "--as-of", "2026-03-02", "--format", "markdown")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:4] == ["### example-late-review", "", "berkshire policy v97, as of 2026-03-02.", ""]
+    assert lines[4] == "| status | rule | about | due | done | what the procedure says |"
+    rows = [line for line in lines[6:] if line.startswith("| ")]
+    evaluation = engine.load_policy("berkshire").evaluate(late, as_of=dt.date(2026, 3, 2))
+    assert len(rows) == len(evaluation.results)
+    assert rows[0].startswith("| overdue | `review-interval` | review-1 | 2026-01-31 |  | ")
+    # Each row is one table row: a "|" in the text would start a new cell.
+    assert all(row.count(" | ") == 5 for row in rows)
+
+
+def test_markdown_says_when_no_rule_applies(run_cpc, tmp_path: Path) -> None:
+    case = tmp_path / "quiet.yaml"
+    case.write_text("id: quiet\nchild:\n  date_of_birth: 2015-01-01\n")
+    result = run_cpc("eval", "--policy", "hampshire", str(case), "--as-of", "2026-03-02", "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    # Each case's section ends with a blank line, to separate it from the next.
+    assert result.stdout == (
+        "### quiet\n\nhampshire policy printed 2024-04-24, as of 2026-03-02.\n\n"
+        "No rule of the policy applies to this case on this date.\n\n"
+    )
+
+
 @pytest.mark.parametrize("name", sorted(BAD_CASES))
 def test_bad_case_input_names_file_line_column_and_field_and_exits_2(run_cpc, tmp_path: Path, name: str) -> None:
     text, expected = BAD_CASES[name]
