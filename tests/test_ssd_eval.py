@@ -249,3 +249,11 @@ def test_report_never_overwrites_a_file_without_force(tmp_path: Path) -> None:
     forced = _eval("--cases", str(FIXTURE), "--from", "ssd", "--report", str(report), "--force")
     assert forced.returncode == 1, forced.stderr
     assert json.loads(report.read_text(encoding="utf-8"))["cases"] == 38
+
+
+def test_a_report_file_that_cannot_be_written_is_refused_before_the_run(tmp_path: Path) -> None:
+    report = tmp_path / "no-such-folder" / "import.json"
+    result = _eval("--cases", str(FIXTURE), "--from", "ssd", "--report", str(report))
+    assert result.returncode == 2
+    assert result.stderr == f"cpc: --report {report}: the folder {report.parent} does not exist\n"
+    assert result.stdout == ""
