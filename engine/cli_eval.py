@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
-from .cli_output import write_private
-from .outfile import OutputError, atomic_output, refuse_existing
+from .cli_output import refuse_output, write_private
+from .outfile import OutputError, atomic_output
 
 if TYPE_CHECKING:
     from .batch import CaseInput
@@ -195,9 +195,8 @@ def _evaluate_caseload(
     from .api import PolicyError, load_policy
 
     started = time.monotonic()
-    for option, path in (("--out", out), ("--report", report_path)):
-        if path is not None:
-            _check_out(path, force, option)
+    refuse_output(out, force, "--out")
+    refuse_output(report_path, force, "--report")
     try:
         # Loaded before any input is read: a wrong area is reported at once, not after reading an extract.
         policy = load_policy(area, policies_dir=policies_dir)
@@ -299,18 +298,6 @@ def summary(cases: int, failed: int, seconds: float) -> str:
 
 def _plural(count: int, word: str) -> str:
     return word if count == 1 else f"{word}s"
-
-
-def _check_out(out: Path, force: bool, option: str) -> None:
-    # Checked before any work, so that a long run is not wasted on a name that cannot be used.
-    if out.is_dir():
-        fail(f"{option} {out} is a folder")
-    if not out.parent.is_dir():
-        fail(f"{option} {out}: the folder {out.parent} does not exist")
-    try:
-        refuse_existing(out, force)
-    except OutputError as exc:
-        fail(f"{option} {exc}")
 
 
 @contextlib.contextmanager

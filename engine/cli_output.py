@@ -37,9 +37,15 @@ def write_document(text: str, output: Path | None, force: bool) -> None:
 
 
 def refuse_output(path: Path | None, force: bool, option: str) -> None:
-    """Exit with a usage error, before any work, if ``path`` exists and ``force`` was not given."""
+    """Exit with a usage error naming ``option`` if ``path`` cannot be written: a folder, in a folder that does
+    not exist, or an existing file without ``force``. Called before any work, so that a long run is not wasted
+    on a name that cannot be used."""
     if path is None:
         return
+    if path.is_dir():
+        fail(f"{option} {path} is a folder")
+    if not path.parent.is_dir():
+        fail(f"{option} {path}: the folder {path.parent} does not exist")
     try:
         refuse_existing(path, force)
     except OutputError as exc:

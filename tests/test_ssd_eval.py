@@ -257,3 +257,10 @@ def test_a_report_file_that_cannot_be_written_is_refused_before_the_run(tmp_path
     assert result.returncode == 2
     assert result.stderr == f"cpc: --report {report}: the folder {report.parent} does not exist\n"
     assert result.stdout == ""
+
+
+def test_import_refuses_an_output_in_a_missing_folder_before_reading_the_extract(tmp_path: Path) -> None:
+    out = tmp_path / "no-such-folder" / "cases.jsonl"
+    result = _run("import", "ssd", str(FIXTURE), "--out", str(out))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"cpc: --out {out}: the folder {out.parent} does not exist\n"
