@@ -44,6 +44,8 @@ def compare(
     Each area is compared at its newest version, or with --as-of at the version in force on that date
     (as `cpc eval --as-of` chooses it); the page names each version and the date it took effect.
 
+    See docs/review.md.
+
     Exit codes: 0 written; 2 an area could not be used or the output could not be written.
     """
     from .compare import CompareError, compare_policies, render

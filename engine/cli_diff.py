@@ -70,6 +70,8 @@ def diff(
     status stays (how far, in calendar days), with their ids. A case that cannot be
     read is reported by file (and id) and the run goes on; nothing from a case but its id is printed.
 
+    Sections, strictness and the JSON output are described in docs/review.md.
+
     \b
     Exit codes:
       0  the policies were compared (with --exit-code: and do not differ)

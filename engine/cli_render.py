@@ -58,6 +58,8 @@ def render(
 
     The HTML page has no scripts, fonts or images: it works offline, without JavaScript, and in print.
 
+    See docs/review.md.
+
     Exit codes: 0 written; 2 the policy could not be used (it must lint clean), or the output could not
     be written.
     """
