@@ -268,6 +268,10 @@ _HARDER_WHEN_LARGER = {"at_least": True, "below": False, "within": False, "elaps
 
 def _direction(kind: str, path: RelPath) -> Direction:
     """Which way the value at ``path`` of a rule of ``kind`` is stricter."""
+    if path[:2] == ("deadline", "optional_when"):
+        # Like a requirement's "unless": an exemption from the deadline that is harder to qualify for is stricter.
+        harder = _HARDER_WHEN_LARGER.get(str(path[-1]))
+        return None if harder is None else "higher" if harder else "lower"
     if path[0] == "deadline":
         # A notice period ("at least … before") binds harder when longer; every other deadline is a maximum.
         return "higher" if path[-1] == "at_least" and len(path) == 2 else "lower"
@@ -350,8 +354,14 @@ def _events(what: object) -> str:
 
 _FACT_OPERATORS = {"at_least": "at least", "below": "below"}
 _BLANK = "…"
-# Flags whose name is itself a negative, so that "not" + the name would be a double negative.
-_WHEN_FALSE = {"s47.no_conference": "no decision against a conference after s47 is recorded"}
+# Flags whose name is itself a negative, so that "not" + the name would be a double negative, and the bare
+# name would not read as a statement: (words when true, words when false).
+_FLAG_WORDS = {
+    "s47.no_conference": (
+        "a decision against a conference after s47 is recorded",
+        "no decision against a conference after s47 is recorded",
+    )
+}
 
 
 def _condition(cond: dict, blank: str | None = None) -> str:
@@ -364,7 +374,8 @@ def _condition(cond: dict, blank: str | None = None) -> str:
         fact = _words(cond["fact"])
         if "equals" in cond:
             if isinstance(cond["equals"], bool):
-                return fact if cond["equals"] else _WHEN_FALSE.get(cond["fact"], f"not {fact}")
+                said = _FLAG_WORDS.get(cond["fact"], (fact, f"not {fact}"))
+                return said[0] if cond["equals"] else said[1]
             return f"{fact} is {_words(cond['equals'])}"
         if "not_equals" in cond:
             return f"{fact} is not {_words(cond['not_equals'])}"
@@ -407,14 +418,18 @@ def _parameter(rule: dict, path: RelPath) -> str:
     context = _conditions(when)
     deadline = rule.get("deadline") if isinstance(rule.get("deadline"), dict) else {}
     what = _events(deadline.get("what"))
+    optional = _conditions(deadline.get("optional_when"))
+    excused = f", need not happen when {optional}" if optional else ""
     if path == ("deadline", "within"):
-        text = f"{what} within {_BLANK} of {_words(deadline.get('of'))}"
+        text = f"{what} within {_BLANK} of {_words(deadline.get('of'))}{excused}"
     elif path == ("deadline", "at_least"):
-        text = f"{what} at least {_BLANK} before {_words(deadline.get('before'))}"
+        text = f"{what} at least {_BLANK} before {_words(deadline.get('before'))}{excused}"
     elif path[:2] == ("deadline", "whichever_sooner"):
         clock = _lookup(rule, path[:-1])
         of = clock.get("of") if isinstance(clock, dict) else None
-        text = f"{what} within {_BLANK} of {_words(of)}, if sooner"
+        text = f"{what} within {_BLANK} of {_words(of)}, if sooner{excused}"
+    elif path[:2] == ("deadline", "optional_when"):
+        text = f"{what} need not happen when {_conditions(deadline.get('optional_when'), path)}"
     elif path[0] == "when":
         text, context = f"applies when {_conditions(when, path)}", ""
     else:

@@ -3,9 +3,10 @@
 Each policy rule becomes one durable rule whose patterns are the rule's conditions on the facts of a case:
 the case fact (``child.*``, ``mother.*``, ``s47.*``, ``plan.*``, ``cin_plan.*``), the fact of each conference or
 exclusion request, and one fact per occurrence of an event. A requirement's ``require`` and ``unless``
-conditions each become two more rules (the condition holds; its fact is known), so that durable-rules, not
-Python, decides which conditions hold. Date arithmetic (due dates, "within 3 months of") needs the
-working-day calendar, which durable-rules does not have: that is done on the matched facts afterwards.
+conditions, and a deadline's ``optional_when`` conditions, each become two more rules (the condition holds;
+its fact is known), so that durable-rules, not Python, decides which conditions hold. Date arithmetic (due
+dates, "within 3 months of") needs the working-day calendar, which durable-rules does not have: that is done
+on the matched facts afterwards.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class CompiledRule:
     event_conditions: list[tuple[int, dict]] = field(default_factory=list)
     require: list[tuple[str, str, dict]] = field(default_factory=list)  # (holds rule, known rule, condition)
     unless: list[tuple[str, str, dict]] = field(default_factory=list)
+    optional_when: list[tuple[str, str, dict]] = field(default_factory=list)  # a deadline's, as ``require``
 
 
 @dataclass(slots=True)
@@ -163,22 +165,32 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
                     )
     rules = [durable.Rule(name, match=tuple(patterns))]
 
+    groups: tuple[tuple[str, list[tuple[str, str, dict]]], ...] = ()
     if rule.kind == "requirement":
-        for group, target in (("require", compiled.require), ("unless", compiled.unless)):
-            for index, condition in enumerate(params.get(group) or []):
-                if not isinstance(condition, dict) or "fact" not in condition:
-                    continue
-                holds, known = f"{name}:{group}{index}:holds", f"{name}:{group}{index}:known"
-                base = fact_type(condition["fact"])
-                rules.append(durable.Rule(holds, match=(durable.Pattern("s", _kind(base, test_for(condition))),)))
-                rules.append(
-                    durable.Rule(
-                        known,
-                        match=(durable.Pattern("s", _kind(base, durable.exists(field_name(condition["fact"])))),),
-                    )
-                )
-                target.append((holds, known, condition))
+        groups = (("require", compiled.require), ("unless", compiled.unless))
+    elif rule.kind == "deadline":
+        groups = (("optional_when", compiled.optional_when),)
+    for group, target in groups:
+        for index, condition in enumerate(params.get(group) or []):
+            if isinstance(condition, dict) and "fact" in condition:
+                target.append(_fact_test_rules(name, f"{group}{index}", condition, rules))
     return compiled, rules
+
+
+def _fact_test_rules(name: str, label: str, condition: dict, rules: list[durable.Rule]) -> tuple[str, str, dict]:
+    """Two durable rules for one condition of a parameter list: it holds, and its fact is known.
+
+    They match any fact of the condition's type; the evaluator keeps the matches about the subject in hand
+    (the case, or the conference a result is about), so one rule serves every subject. Knowing whether
+    the fact is known tells "does not hold" from "not recorded".
+    """
+    holds, known = f"{name}:{label}:holds", f"{name}:{label}:known"
+    base = fact_type(condition["fact"])
+    rules.append(durable.Rule(holds, match=(durable.Pattern("s", _kind(base, test_for(condition))),)))
+    rules.append(
+        durable.Rule(known, match=(durable.Pattern("s", _kind(base, durable.exists(field_name(condition["fact"])))),))
+    )
+    return holds, known, condition
 
 
 def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:

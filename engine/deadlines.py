@@ -217,8 +217,11 @@ def _nearest(facts: CaseFacts, event: str, anchor: Occurrence) -> Occurrence | N
     return found[0] if found else None
 
 
-def within(params: dict, anchor: Occurrence, facts: CaseFacts, calendar: WorkingCalendar) -> Verdict | None:
-    """The verdict on a ``within D of E`` deadline for the clock ``anchor`` starts; None if it stopped."""
+def within(
+    params: dict, anchor: Occurrence, facts: CaseFacts, calendar: WorkingCalendar, *, optional: bool = False
+) -> Verdict | None:
+    """The verdict on a ``within D of E`` deadline for the clock ``anchor`` starts; None if it stopped, or if
+    ``what`` has not happened and need not (``optional``: the rule's ``optional`` or ``optional_when``)."""
     duration = parse_duration(params["within"])
     due = calendar.add(anchor.when, duration)
     for clock in params.get("whichever_sooner") or []:
@@ -229,7 +232,7 @@ def within(params: dict, anchor: Occurrence, facts: CaseFacts, calendar: Working
                 due = candidate
     whats = _whats(params)
     done = first_after(facts, whats, anchor)
-    if (done is None and params.get("optional")) or _stopped(facts, whats, anchor, done, due):
+    if (done is None and optional) or _stopped(facts, whats, anchor, done, due):
         return None
     return verdict(calendar, duration, due, done, facts.as_of)
 
@@ -247,9 +250,12 @@ def _stopped(
     return False
 
 
-def before(params: dict, anchor: Occurrence, facts: CaseFacts, calendar: WorkingCalendar) -> list[Verdict | None]:
+def before(
+    params: dict, anchor: Occurrence, facts: CaseFacts, calendar: WorkingCalendar, *, optional: bool = False
+) -> list[Verdict | None]:
     """Verdicts on an ``at least D before E`` deadline: one per occurrence of ``what`` belonging to the
-    anchor (its reports, its requests), or one for the whole when none is recorded."""
+    anchor (its reports, its requests), or one for the whole when none is recorded and ``optional`` is
+    false."""
     duration = parse_duration(params["at_least"])
     due = calendar.subtract(anchor.when, duration)
     if isinstance(due, dt.datetime) and duration.unit is not Unit.HOURS:
@@ -271,5 +277,5 @@ def before(params: dict, anchor: Occurrence, facts: CaseFacts, calendar: Working
             later = [o for event in whats for o in facts.occurrences(event)]
             owned = sorted(later, key=lambda o: _key(o.when))[:1]
     if not owned:
-        return [] if params.get("optional") else [verdict(calendar, duration, due, None, facts.as_of)]
+        return [] if optional else [verdict(calendar, duration, due, None, facts.as_of)]
     return [verdict(calendar, duration, due, o, facts.as_of) for o in owned]

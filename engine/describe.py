@@ -42,6 +42,12 @@ def _events(what: object) -> str:
     return " or ".join(what) if isinstance(what, list) else str(what)
 
 
+def _optional_when(params: dict) -> str:
+    """``; optional when s47.no_conference is true``, or nothing for a deadline without ``optional_when``."""
+    optional = conditions(params.get("optional_when"))
+    return f"; optional when {optional}" if optional else ""
+
+
 def parameters(rule: dict) -> str:
     """What the rule requires, in one line."""
     kind = rule.get("kind")
@@ -51,11 +57,12 @@ def parameters(rule: dict) -> str:
         if "before" in params:
             return (
                 f"{_events(params.get('what'))} at least {params.get('at_least')} before {params['before']}{statutory}"
+                + _optional_when(params)
             )
         text = f"{_events(params.get('what'))} within {params.get('within')} of {params.get('of')}"
         for clock in params.get("whichever_sooner") or []:
             text += f", or within {clock.get('within')} of {clock.get('of')} if sooner"
-        return text + statutory
+        return text + statutory + _optional_when(params)
     if kind == "requirement":
         text = f"{params.get('applies_to', 'case')}: {conditions(params.get('require'))}"
         unless = conditions(params.get("unless"))

@@ -11,7 +11,9 @@ Each difference is a :class:`Change`. A change to a duration or a number says wh
   (:func:`durations.compare_strictness`), and a pair that depends on the dates is reported as such;
 - a number or duration in a condition is stricter when it makes an obligation harder to satisfy (a
   requirement's ``require`` or ``unless``) or apply to more cases (the ``when`` of a deadline or a
-  requirement); a decision's conditions say when the procedure directs something, and have no direction.
+  requirement); a decision's conditions say when the procedure directs something, and have no direction;
+- a deadline's ``optional_when`` excuses its event: conditions harder to hold excuse it in fewer cases
+  (stricter), while the first such conditions make it optional somewhere (looser).
 
 The model is pure: two :class:`ResolvedPolicy` in, a :class:`Diff` out; the renderers at the end print it
 as text, Markdown or JSON.
@@ -396,10 +398,36 @@ def _deadline(a: dict, b: dict) -> Iterator[_Part]:
                 else "now optional: only a late event is reported, not a missing one"
             ),
         )
-    rest = {"within", "at_least", "what", "whichever_sooner", "optional"}
+    yield from _optional_when(a.get("optional_when"), b.get("optional_when"))
+    rest = {"within", "at_least", "what", "whichever_sooner", "optional", "optional_when"}
     yield from _generic(
         {k: v for k, v in a.items() if k not in rest}, {k: v for k, v in b.items() if k not in rest}, "deadline"
     )
+
+
+_EXCUSED_WHY = ("the event is excused in fewer cases", "the event is excused in more cases")
+
+
+def _optional_when(old: object, new: object) -> Iterator[_Part]:
+    """Changes to the conditions under which a deadline's event need not happen.
+
+    While both sides have some, a condition harder to hold excuses the event in fewer cases: stricter, as
+    for a requirement's ``unless``. The first conditions given make the deadline optional in the cases they
+    describe (looser); dropping them all makes the event required in every case again (stricter).
+    """
+    path = "deadline.optional_when"
+    a = [c for c in old if isinstance(c, dict)] if isinstance(old, list) else []
+    b = [c for c in new if isinstance(c, dict)] if isinstance(new, list) else []
+    if bool(a) == bool(b):
+        yield from _conditions(a, b, path, 1, why=_EXCUSED_WHY)
+        return
+    words = " and ".join(_condition_words(c) for c in a or b)
+    if b:
+        note = f"{path}: now optional when {words}: only a late event is reported then, not a missing one"
+        yield _Part("condition", "looser", path, None, b, note)
+    else:
+        note = f"{path}: no longer optional when {words}: a missing event is reported in every case"
+        yield _Part("condition", "stricter", path, a, None, note)
 
 
 def _added_or_dropped(path: str, old: object, new: object) -> _Part:
@@ -553,13 +581,17 @@ def _canonical(value: object) -> str:
     return json.dumps(norm(value), sort_keys=True, default=str, ensure_ascii=False)
 
 
-def _conditions(old: object, new: object, path: str, polarity: int | None) -> Iterator[_Part]:
+def _conditions(
+    old: object, new: object, path: str, polarity: int | None, *, why: tuple[str, str] | None = None
+) -> Iterator[_Part]:
     """Conditions added, dropped or changed in one list.
 
     ``polarity`` says what a condition that is harder to hold does to the rule: 1 makes it stricter (a
     requirement's own conditions), -1 looser (the ``when`` of an obligation: it applies to fewer cases), None
-    neither (a decision's ``when``).
+    neither (a decision's ``when``). ``why`` words the stricter and the looser side, where the polarity's
+    usual words would not fit the list.
     """
+    why = why or _CONDITION_WHY.get(polarity or 0, ("", ""))
     a = [c for c in old if isinstance(c, dict)] if isinstance(old, list) else []
     b = [c for c in new if isinstance(c, dict)] if isinstance(new, list) else []
     # Identical conditions cancel first, so only real changes are left to pair up.
@@ -580,13 +612,13 @@ def _conditions(old: object, new: object, path: str, polarity: int | None) -> It
     for key in sorted(by_key_a.keys() | by_key_b.keys()):
         olds, news = by_key_a.get(key, []), by_key_b.get(key, [])
         if len(olds) == 1 and len(news) == 1:
-            yield _changed_condition(olds[0], news[0], key, path, polarity)
+            yield _changed_condition(olds[0], news[0], key, path, polarity, why)
             continue
         for cond in olds:
             # Dropping a condition makes the list easier to satisfy.
-            yield _one_sided(path, cond, None, polarity, "looser")
+            yield _one_sided(path, cond, None, polarity, "looser", why)
         for cond in news:
-            yield _one_sided(path, None, cond, polarity, "stricter")
+            yield _one_sided(path, None, cond, polarity, "stricter", why)
 
 
 def _flip(verdict: Verdict, polarity: int | None) -> Verdict:
@@ -603,19 +635,22 @@ _CONDITION_WHY = {
 }
 
 
-def _one_sided(path: str, old: dict | None, new: dict | None, polarity: int | None, harder: Verdict) -> _Part:
+def _one_sided(
+    path: str, old: dict | None, new: dict | None, polarity: int | None, harder: Verdict, why: tuple[str, str]
+) -> _Part:
     verdict = _flip(harder, polarity)
     words = _condition_words(new if new is not None else old)
     note = f"{path}: {'adds' if new is not None else 'drops'} {words}"
     if polarity is not None:
-        note += f" ({_CONDITION_WHY[polarity][verdict != 'stricter']})"
+        note += f" ({why[verdict != 'stricter']})"
     return _Part("condition", verdict, path, old, new, note)
 
 
-def _changed_condition(old: dict, new: dict, key: tuple, path: str, polarity: int | None) -> _Part:
+def _changed_condition(
+    old: dict, new: dict, key: tuple, path: str, polarity: int | None, why: tuple[str, str]
+) -> _Part:
     """One condition whose value changed: a number or duration, a list of values, or anything else."""
     where = f"{path}[{_key_words(key)}]"
-    why = _CONDITION_WHY.get(polarity or 0, ("", ""))
     value_key = {"fact": key[2], "event": "within", "elapsed": "elapsed"}.get(key[0], "")
     rest_old = {k: v for k, v in old.items() if k != value_key}
     rest_new = {k: v for k, v in new.items() if k != value_key}

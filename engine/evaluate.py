@@ -133,7 +133,7 @@ class Evaluator:
             matched = _explain(compiled, match, occurrences) if explain else ()
             rule = compiled.rule
             if rule.kind == "deadline":
-                yield from self._deadline(compiled, subject, anchor, facts, matched)
+                yield from self._deadline(compiled, subject, anchor, facts, match, fired, matched)
             elif rule.kind == "requirement":
                 yield self._requirement(compiled, subject, match, fired, matched)
             else:
@@ -163,16 +163,33 @@ class Evaluator:
         )
 
     def _deadline(
-        self, compiled: CompiledRule, subject: Subject | None, anchor: Occurrence, facts: CaseFacts, matched
+        self,
+        compiled: CompiledRule,
+        subject: Subject | None,
+        anchor: Occurrence,
+        facts: CaseFacts,
+        match: Match,
+        fired: _Fired,
+        matched,
     ) -> Iterable[Result]:
         params = compiled.rule.parameters
         what = params.get("what")
         what = tuple(what) if isinstance(what, list) else what
         clock = Clock(anchor.event, anchor.when)
+        verdicts_when = [(_verdict(fired, match, h, k), c) for h, k, c in compiled.optional_when]
+        # "Need not happen" only when every optional_when condition holds: one not recorded keeps the deadline,
+        # so that a missing fact never hides a late or missing event.
+        excused = bool(verdicts_when) and all(v == "holds" for v, _ in verdicts_when)
+        optional = bool(params.get("optional")) or excused
+        if matched and verdicts_when:
+            matched = matched + tuple(
+                Explained("optional_when", "optional_when condition", (f"{describe.condition(c)}: {v}",))
+                for v, c in verdicts_when
+            )
         if "within" in params:
-            verdicts = [deadlines.within(params, anchor, facts, self.calendar)]
+            verdicts = [deadlines.within(params, anchor, facts, self.calendar, optional=optional)]
         else:
-            verdicts = deadlines.before(params, anchor, facts, self.calendar)
+            verdicts = deadlines.before(params, anchor, facts, self.calendar, optional=optional)
         for verdict in verdicts:
             if verdict is None:
                 continue
@@ -196,17 +213,8 @@ class Evaluator:
     def _requirement(
         self, compiled: CompiledRule, subject: Subject | None, match: Match, fired: _Fired, matched
     ) -> Result:
-        def holds(rule_name: str, condition: dict) -> bool:
-            about_case, facts = fired.subjects(rule_name)
-            return about_case or any((kind, fact.get("ref")) in facts for kind, fact in match.facts.items())
-
-        def verdict(holds_rule: str, known_rule: str, condition: dict) -> str:
-            if holds(holds_rule, condition):
-                return "holds"
-            return "does not hold" if holds(known_rule, condition) else "not recorded"
-
         verdicts = {
-            group: [(verdict(h, k, c), c) for h, k, c in conditions]
+            group: [(_verdict(fired, match, h, k), c) for h, k, c in conditions]
             for group, conditions in (("require", compiled.require), ("unless", compiled.unless))
         }
         if matched:
@@ -269,6 +277,19 @@ class _Fired(dict[str, list[Match]]):
             )
             self._subjects[rule_name] = found
         return found
+
+
+def _about_subject(fired: _Fired, match: Match, rule_name: str) -> bool:
+    """Whether a holds/known rule matched the case, or a fact the match is about (its conference)."""
+    about_case, facts = fired.subjects(rule_name)
+    return about_case or any((kind, fact.get("ref")) in facts for kind, fact in match.facts.items())
+
+
+def _verdict(fired: _Fired, match: Match, holds_rule: str, known_rule: str) -> str:
+    """A parameter list's condition for one match: ``holds``, ``does not hold`` or ``not recorded``."""
+    if _about_subject(fired, match, holds_rule):
+        return "holds"
+    return "does not hold" if _about_subject(fired, match, known_rule) else "not recorded"
 
 
 def _subject_of(compiled: CompiledRule, match: Match, occurrences: list[Occurrence]) -> Subject | None:

@@ -93,8 +93,8 @@ BANK_HOLIDAYS: dict[str, str] = {
 }
 
 RULE_COMMON = ("id", "title", "kind", "topic", "when", "cite", "reading")
-WITHIN_KEYS = ("what", "within", "of", "whichever_sooner", "statutory", "optional")
-BEFORE_KEYS = ("what", "at_least", "before", "statutory", "optional")
+WITHIN_KEYS = ("what", "within", "of", "whichever_sooner", "statutory", "optional", "optional_when")
+BEFORE_KEYS = ("what", "at_least", "before", "statutory", "optional", "optional_when")
 OPERATORS = ("equals", "not_equals", "in", "at_least", "below", "present")
 FACT_KEYS = ("fact", *OPERATORS)
 EVENT_KEYS = ("event", "within", "of")
@@ -340,6 +340,13 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
                 ),
                 "type": "boolean",
             },
+            "optional_when": ref(
+                "fact_conditions",
+                "Conditions on facts under which `what` need not happen, all of which must hold on the "
+                "evaluation date; when it does happen it must still be in time. Example, for a conference "
+                "the team manager decided not to call: `- {fact: s47.no_conference, equals: true}`.",
+                minItems=1,
+            ),
             "statutory": closed_enum(
                 STATUTORY,
                 "Optional. `maximum` on a `within` deadline: a local override may shorten it but never "
@@ -689,6 +696,15 @@ def build_policy_schema() -> dict[str, Any]:
                 "description": "A list of conditions, all of which must hold.",
                 "type": "array",
                 "items": {"$ref": "#/$defs/condition"},
+            },
+            "fact_conditions": {
+                "title": "fact conditions",
+                "description": (
+                    "A list of conditions on facts (`{fact: F, …}`), all of which must hold. A fact the case "
+                    "does not record never holds, except with `present: false`."
+                ),
+                "type": "array",
+                "items": {"$ref": "#/$defs/condition", "required": ["fact"]},
             },
             "sooner_limit": {
                 "title": "sooner limit",

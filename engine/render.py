@@ -619,6 +619,8 @@ def _deadline_sentence(rule: ResolvedRule) -> str:
     text = _with_when(text, conditions(rule.data.get("when")))
     if params.get("optional"):
         text += " Nothing requires it to happen; when it does, this is the time limit."
+    elif optional := conditions(params.get("optional_when")):
+        text += f" It need not happen when {optional}; when it does, this is the time limit."
     return text
 
 
@@ -679,6 +681,8 @@ def _parameters(rule: ResolvedRule) -> tuple[Parameter, ...]:
             rows.append(Parameter("Statutory", (_capital(_STATUTORY[params["statutory"]]),)))
         if params.get("optional"):
             rows.append(Parameter("Must it happen?", ("No: the limit applies only when it does",)))
+        elif optional := [_capital(condition(c)) for c in params.get("optional_when") or [] if isinstance(c, Mapping)]:
+            rows.append(_all_of("Need not happen when", optional))
     elif rule.kind == "requirement":
         scope = _APPLIES_TO.get(str(params.get("applies_to")), _plain_name(params.get("applies_to")))
         rows.append(Parameter("Applies to", (_capital(scope),)))
@@ -787,6 +791,9 @@ def _timescales(policy: ResolvedPolicy, sections: tuple[Section, ...]) -> tuple[
             limit = _deadline_phrase(params)
             if params.get("statutory") in ("maximum", "minimum"):
                 limit += f" (statutory {params['statutory']})"
+            if optional := conditions(params.get("optional_when")):
+                # The table has no column for it, and a reader must not take the limit as binding regardless.
+                limit += f"; need not happen when {optional}"
             rows.append(
                 Timescale(
                     rule_id=rule.id,

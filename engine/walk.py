@@ -14,6 +14,7 @@ RelPath = tuple[str | int, ...]
 
 CONDITION_LISTS = ("when",)
 REQUIREMENT_LISTS = ("require", "unless")
+DEADLINE_LISTS = ("optional_when",)
 NUMBER_OPERATORS = ("at_least", "below")
 DURATION_KEYS = ("within", "at_least", "elapsed")
 
@@ -36,13 +37,15 @@ class Value:
 
 
 def conditions(rule: dict) -> Iterator[tuple[RelPath, dict]]:
-    """Every condition in the rule: its ``when`` list and a requirement's ``require``/``unless`` lists."""
+    """Every condition in the rule: its ``when`` list, a requirement's ``require``/``unless`` lists and a
+    deadline's ``optional_when``."""
     for key in CONDITION_LISTS:
         yield from _listed(rule.get(key), (key,))
-    requirement = rule.get("requirement")
-    if isinstance(requirement, dict):
-        for key in REQUIREMENT_LISTS:
-            yield from _listed(requirement.get(key), ("requirement", key))
+    for kind, keys in (("requirement", REQUIREMENT_LISTS), ("deadline", DEADLINE_LISTS)):
+        parameters = rule.get(kind)
+        if isinstance(parameters, dict):
+            for key in keys:
+                yield from _listed(parameters.get(key), (kind, key))
 
 
 def _listed(items: object, path: RelPath) -> Iterator[tuple[RelPath, dict]]:
