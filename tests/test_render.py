@@ -214,9 +214,9 @@ def test_sections_follow_the_procedure_with_friendly_headings(berkshire) -> None
 def test_each_rule_says_what_the_procedure_requires_in_plain_english(berkshire) -> None:
     entries = {e.id: e for s in build(berkshire).sections for e in s.rules}
     assert entries["icpc-timescale"].requires == (
-        "When the team manager has not recorded a decision against calling a conference after the section 47 "
-        "enquiry, the initial conference or the pre-birth conference takes place within 15 working days of the "
-        "strategy discussion (a statutory maximum)."
+        "The initial conference or the pre-birth conference takes place within 15 working days of the strategy "
+        "discussion (a statutory maximum). It need not happen when the team manager has recorded the decision not "
+        "to call a conference after the section 47 enquiry; when it does, this is the time limit."
     )
     assert entries["review-interval"].requires == (
         "The next review conference takes place within 6 months of the previous review conference "
@@ -227,8 +227,9 @@ def test_each_rule_says_what_the_procedure_requires_in_plain_english(berkshire) 
         "5 working days before the conference."
     )
     assert entries["epo-conference"].requires == (
-        "When the team manager has not recorded a decision against calling a conference after the section 47 "
-        "enquiry, the initial conference takes place on or before the expiry of the Emergency Protection Order."
+        "The initial conference takes place on or before the expiry of the Emergency Protection Order. It need "
+        "not happen when the team manager has recorded the decision not to call a conference after the section 47 "
+        "enquiry; when it does, this is the time limit."
     )
     assert entries["quorum"].requires == (
         "For every conference, children's social care attends and at least 2 other professional groups or "
@@ -411,7 +412,14 @@ def test_berkshire_page_has_the_structure_of_an_accessible_procedure(berkshire) 
     assert text.index("What the procedure requires:") < text.index("Where it comes from:")
     # The rule's parameters are a table whose rows are headed by the parameter's name.
     rows = [th.all_text() for th in article.find("th") if th.attrs.get("scope") == "row"]
-    assert rows == ["What must happen", "Time limit", "Counted from", "Statutory", "Applies when"]
+    assert rows == [
+        "What must happen",
+        "Time limit",
+        "Counted from",
+        "Statutory",
+        "Need not happen when",
+        "Applies when",
+    ]
 
 
 def test_page_escapes_every_policy_string(hostile) -> None:
