@@ -21,8 +21,8 @@ from .calendar import FIRST_YEAR, LAST_YEAR
 from .caseload import CaseError, load_case, read_case
 from .compile import compile_policy
 from .evaluate import Evaluator
-from .library import Library, PolicyFile
-from .policies import PolicyError, check_resolved, open_library
+from .library import Library, PolicyFile, version_in_force
+from .policies import PolicyError, check_resolved, not_in_force, open_library
 from .resolve import ResolvedPolicy, chain_of, resolve
 from .results import Evaluation
 
@@ -49,14 +49,10 @@ class Policy:
         return resolve(self._version(as_of), self._library, as_of)
 
     def _version(self, as_of: dt.date) -> PolicyFile:
-        candidates = [p for p in self._versions if p.effective_from is None or p.effective_from <= as_of]
-        if not candidates:
-            first = self._versions[0].effective_from
-            raise PolicyError(
-                f"no version of '{self.area}' is in force on {as_of.isoformat()}: the earliest takes effect "
-                f"on {first.isoformat() if first else 'an unknown date'}"
-            )
-        return candidates[-1]
+        version = version_in_force(self._versions, as_of)
+        if version is None:
+            raise not_in_force(self.area, self._versions, as_of)
+        return version
 
     def evaluator(self, as_of: dt.date) -> Evaluator:
         """The compiled evaluator for the version in force on ``as_of`` (compiled once, then shared).

@@ -7,7 +7,7 @@ convention); ``<root>/<area>/tests/`` holds test cases and is never read as poli
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +92,17 @@ def area_files(root: str | Path) -> list[Path]:
     return found
 
 
+def version_in_force(versions: Sequence[PolicyFile], as_of: dt.date) -> PolicyFile | None:
+    """The newest of ``versions`` (oldest first) that has taken effect by ``as_of``; None before the first.
+
+    The one rule for which version applies on a date: evaluation, the bases a policy extends, ``cpc compare``
+    and ``cpc render`` all pick by it, so a reviewer sees the very version a case was evaluated against.
+    A version without an effective date has always been in force.
+    """
+    started = [p for p in versions if p.effective_from is None or p.effective_from <= as_of]
+    return started[-1] if started else None
+
+
 class Library:
     """The policies that can be resolved against each other: every version of every area found."""
 
@@ -119,10 +130,7 @@ class Library:
         versions = self._by_area.get(area)
         if not versions:
             return None
-        if as_of is None:
-            return versions[-1]
-        in_force = [p for p in versions if p.effective_from is None or p.effective_from <= as_of]
-        return in_force[-1] if in_force else None
+        return versions[-1] if as_of is None else version_in_force(versions, as_of)
 
     @classmethod
     def from_folder(cls, root: str | Path) -> tuple[Library, list[LoadError]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from .findings import Finding, Severity
@@ -62,6 +63,15 @@ def open_library(area_or_path: str | Path, policies_dir: str | Path | None = Non
     return library, None
 
 
+def not_in_force(area: str, versions: Sequence[PolicyFile], as_of: dt.date | None) -> PolicyError:
+    """The error for a date before an area's first version, worded once for every command that picks one."""
+    first = versions[0].effective_from if versions else None
+    return PolicyError(
+        f"no version of '{area}' is in force on {as_of.isoformat() if as_of else 'that date'}: "
+        f"the earliest takes effect on {first.isoformat() if first else 'an unknown date'}"
+    )
+
+
 def check_resolved(resolved: ResolvedPolicy) -> None:
     """Lint the policy and its bases; raise :class:`PolicyError` with the errors if there are any.
 
@@ -91,11 +101,7 @@ def open_policy(
     if target is None:
         target = library.get(str(area_or_path), as_of)
         if target is None:
-            first = library.versions(str(area_or_path))[0].effective_from
-            raise PolicyError(
-                f"no version of '{area_or_path}' is in force on {as_of.isoformat() if as_of else 'that date'}: "
-                f"the earliest takes effect on {first.isoformat() if first else 'an unknown date'}"
-            )
+            raise not_in_force(str(area_or_path), library.versions(str(area_or_path)), as_of)
     elif as_of is not None and target.effective_from and target.effective_from > as_of:
         raise PolicyError(
             f"{target.file} takes effect on {target.effective_from.isoformat()}, after {as_of.isoformat()}"
