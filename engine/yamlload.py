@@ -325,15 +325,35 @@ def _decode(raw: bytes) -> str:
         ) from None
 
 
+class _ParserDepthLimit(Exception):
+    """libyaml refused the document for nesting deeper than its own limit."""
+
+
 def load_text(text: str, file: str = "<string>", *, redact: bool = False) -> Document:
     """Load one YAML (or JSON) document from ``text``. Raises :class:`LoadError`.
 
     With ``redact``, no message repeats text of the document (a key, a tag, a value), because a case's text
     may be confidential; the position and path still say where the problem is.
     """
+    try:
+        return _load(text, file, redact, _Loader)
+    except _ParserDepthLimit:
+        # libyaml 0.2.6 (in PyYAML 6.0.4's wheels) refuses nesting past its own limit of 1,000, and its scanner
+        # reads up to 1,024 characters ahead of the last event, so on `[[[[…` it can refuse before cpc's check
+        # of MAX_DEPTH sees the 65th level; a libyaml built with a lower limit would refuse valid files. The
+        # pure-Python parser has no limit and marks nodes the same way, so the depth is cpc's to judge, with
+        # the same finding at the same place whatever PyYAML is installed.
+        return _load(text, file, redact, yaml.SafeLoader)
+
+
+def _is_depth_limit(exc: yaml.MarkedYAMLError) -> bool:
+    return "nesting depth" in f"{exc.problem} {exc.context}"
+
+
+def _load(text: str, file: str, redact: bool, loader_class: type) -> Document:
     doc = Document(file=file, data=None, text=text)
     try:
-        loader = _Loader(text)
+        loader = loader_class(text)
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text) from None
     except UnicodeEncodeError as exc:
@@ -347,6 +367,8 @@ def load_text(text: str, file: str = "<string>", *, redact: bool = False) -> Doc
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text) from None
     except yaml.MarkedYAMLError as exc:
+        if loader_class is not yaml.SafeLoader and _is_depth_limit(exc):
+            raise _ParserDepthLimit from None
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or str(exc)

@@ -464,6 +464,55 @@ def test_deep_or_cyclic_data_from_the_api_is_refused() -> None:
     assert refused(cyclic).findings[0].message == "nested more than 64 levels deep (or a mapping that contains itself)"
 
 
+class _ShallowLibyaml(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml as a build with a nesting limit of 10 would behave: it refuses the 11th level itself."""
+
+    depth = 0
+
+    def get_event(self):
+        event = super().get_event()
+        if isinstance(event, yaml.CollectionStartEvent):
+            self.depth += 1
+            if self.depth > 10:
+                raise yaml.scanner.ScannerError(
+                    "while increasing flow level", event.start_mark, "exceeded maximum nesting depth", event.start_mark
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            self.depth -= 1
+        return event
+
+
+@pytest.mark.parametrize("parser", ["installed", "pure-python", "shallow-libyaml"])
+def test_the_depth_limit_is_cpcs_whatever_the_parser_refuses(monkeypatch, parser: str) -> None:
+    """PyYAML 6.0.4's libyaml refuses 1,000 levels before cpc sees 64, and another build could refuse fewer.
+
+    Whatever the parser's own limit, a file nested 64 deep loads, and one nested deeper gets cpc's finding where
+    it goes deeper, never the parser's message at the place its scanner happened to reach.
+    """
+    import engine.yamlload as yamlload
+
+    if parser != "installed":
+        monkeypatch.setattr(yamlload, "_Loader", yaml.SafeLoader if parser == "pure-python" else _ShallowLibyaml)
+    fits = "id: deep\nchild: " + "[" * 63 + "]" * 63 + "\n"
+    value = load_text(fits).data["child"]
+    for _ in range(62):
+        value = value[0]
+    assert value == []
+    for levels in (64, 1_000, 1_000_000):
+        for style, text, where in (
+            ("flow", "id: deep\nchild: " + "[" * levels + "]" * levels + "\n", (2, 71)),
+            ("json", '{"id": "deep", "conferences": ' + "[" * levels + "]" * levels + "}", (1, 94)),
+        ):
+            with pytest.raises(LoadError) as caught:
+                load_text(text)
+            error = caught.value
+            assert (error.code, error.message, (error.line, error.column)) == (
+                "CPC004",
+                "nested more than 64 levels deep",
+                where,
+            ), (style, levels)
+
+
 @pytest.mark.parametrize("tag", ["!!binary aGVsbG8=", "!!set {a}", "!!omap [a: 1]", "!custom x", "!<tag:evil> x"])
 def test_any_tag_beyond_plain_data_is_refused(tag: str) -> None:
     with pytest.raises(LoadError) as caught:
