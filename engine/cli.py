@@ -120,16 +120,31 @@ def show(area: str, policies_dir: Path | None, fmt: str) -> None:
 def new(area: str, base: str, policies_dir: Path | None) -> None:
     """Create policies/AREA/policy.yaml, a skeleton that inherits everything and lints clean.
 
-    Never overwrites an existing file.
+    BASE may be an area of the policies folder or one shipped with cpc (england, berkshire, hampshire), so
+    an area can be kept in a repository of its own. The skeleton's first line points editors at
+    ../../schemas/policy.schema.json; if that file is missing, the installed cpc's policy schema is written
+    there. Never overwrites an existing file. Exit 0 when written, 2 when not.
     """
-    from .scaffold import ScaffoldError, new_area
+    from .scaffold import ScaffoldError, new_area, schema_file
 
     root = policies_dir or Path("policies")
     try:
-        target = new_area(area, base, root)
+        written = new_area(area, base, root)
     except ScaffoldError as exc:
         fail(str(exc))
+    target = written[0]
     click.echo(f"created {target}; check it with: cpc lint {target.parent}")
+    if len(written) > 1:
+        click.echo(f"created {written[1]}, the policy schema the skeleton's $schema header names, for editors")
+    else:
+        from .resources import schema_text
+
+        schema = schema_file(root)
+        if schema.read_text(encoding="utf-8") != schema_text("policy"):
+            click.echo(
+                f"note: {schema} differs from this cpc's policy schema; `cpc schema policy --write --force` updates it",
+                err=True,
+            )
 
 
 @cli.command(name="test")
@@ -137,23 +152,28 @@ def new(area: str, base: str, policies_dir: Path | None) -> None:
 @policies_option
 @click.option("--strict", is_flag=True, help="Fail when a rule of an area is exercised by no test.")
 def test_policies(areas: tuple[str, ...], policies_dir: Path | None, strict: bool) -> None:
-    """Run the policy tests of AREAS (default: every area): policies/<area>/tests/*.yaml.
+    """Run the policy tests of AREAS (default: every area of the policies folder): <area>/tests/*.yaml.
+
+    A named area the policies folder does not have is looked for among those shipped with cpc.
 
     Each test is a case and the results it must give. Lists the rules no test exercises.
     Exit 0 when every test passes (and, with --strict, every rule is exercised), 1 otherwise.
     """
     from .api import PolicyError
-    from .policies import default_policies_dir
+    from .policies import policy_roots
     from .policytests import run_area
 
-    root = policies_dir or default_policies_dir()
+    roots = policy_roots(policies_dir)
+    root = roots[0]
     names = list(areas) or sorted(p.name for p in root.iterdir() if p.is_dir())
     ok = True
     for name in names:
-        if not (root / name).is_dir():
-            fail(f"no area '{name}' in {root}")
+        # A named area may be one shipped with cpc when the local folder has none of that name.
+        folder = next((r / name for r in roots if (r / name).is_dir()), None)
+        if folder is None:
+            fail(f"no area '{name}' in {root} or shipped with cpc")
         try:
-            report = run_area(root / name, root)
+            report = run_area(folder, root)
         except PolicyError as exc:
             policy_error(exc)
         passed = sum(1 for o in report.outcomes if o.passed)
@@ -190,11 +210,41 @@ def compile_command(area: str, as_of: str | None, policies_dir: Path | None) -> 
 
 @cli.command()
 @click.argument("name", type=click.Choice(["policy", "case", "result"]))
-def schema(name: str) -> None:
-    """Print the JSON Schema for NAME, for editors and other validators."""
+@click.option(
+    "--write",
+    "write",
+    is_flag=True,
+    help="Write it to schemas/NAME.schema.json (where `cpc new` points editors) instead of printing it.",
+)
+@click.option("--force", is_flag=True, help="With --write, replace a schema file that differs.")
+def schema(name: str, write: bool, force: bool) -> None:
+    """Print the JSON Schema for NAME, for editors and other validators.
+
+    With --write, an area's own repository keeps a copy at schemas/NAME.schema.json, so that the
+    `# yaml-language-server: $schema=../../schemas/policy.schema.json` header of its policies works on every
+    machine; after upgrading cpc, `--write --force` brings the copy up to date. Exit 0 when written or
+    already up to date, 2 when a different file is there and --force is not given.
+    """
+    from .outfile import OutputError, atomic_output
     from .resources import schema_text
 
-    click.echo(schema_text(name), nl=False)
+    text = schema_text(name)
+    if not write:
+        click.echo(text, nl=False)
+        return
+    target = Path("schemas") / f"{name}.schema.json"
+    if target.is_file() and target.read_text(encoding="utf-8", errors="replace") == text:
+        click.echo(f"{target} is up to date")
+        return
+    if target.exists() and not force:
+        fail(f"{target} exists and differs from this cpc's {name} schema; pass --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with atomic_output(target, force=force, private=False, text=True) as out:
+            out.write(text)
+    except OutputError as exc:
+        fail(str(exc))
+    click.echo(f"wrote {target}")
 
 
 # Commands that live in their own modules.

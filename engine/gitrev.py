@@ -17,6 +17,7 @@ from .findings import Finding, Severity
 from .library import POLICY_SUFFIXES, Library, PolicyFile
 from .policies import PolicyError, default_policies_dir
 from .resolve import ResolvedPolicy, resolve
+from .resources import shipped_policies
 from .yamlload import LoadError, load_text
 
 
@@ -162,6 +163,9 @@ def open_policy_at(
             _raise_if_failed(snapshot, [f for f in snapshot.failed if f.startswith(f"{prefix}{target}/")])
             known = ", ".join(library.areas) or "none"
             raise PolicyError(f"no policy for area '{target}' in {snapshot.folder} at {rev} (known: {known})")
+    # An area kept in its own repository extends the baseline installed with cpc, which is not in its history.
+    shipped, _ = Library.from_folder(shipped_policies())
+    library.fill_from(shipped)
     resolved = resolve(policy, library)
     if check:
         errors = lint_errors(resolved, library)

@@ -26,6 +26,9 @@ class PolicyFile:
     def file(self) -> str:
         return self.doc.file
 
+    def __repr__(self) -> str:
+        return f"<PolicyFile {self.area} {self.version}: {self.file}>"
+
     @property
     def data(self) -> dict:
         return self.doc.data if isinstance(self.doc.data, dict) else {}
@@ -108,6 +111,7 @@ class Library:
 
     def __init__(self, files: Iterable[PolicyFile] = ()):
         self._by_area: dict[str, list[PolicyFile]] = {}
+        self._folders: dict[str, Path] = {}
         for policy in files:
             self.add(policy)
 
@@ -132,15 +136,57 @@ class Library:
             return None
         return versions[-1] if as_of is None else version_in_force(versions, as_of)
 
+    def fill_from(self, other: Library) -> None:
+        """Add the areas of ``other`` that this library does not have (every version of each, as found)."""
+        for area in other.areas:
+            if area not in self._by_area:
+                for policy in other.versions(area):
+                    self.add(policy)
+                if area in other._folders:
+                    self._folders[area] = other._folders[area]
+
+    def folder(self, area: str) -> Path | None:
+        """The policies folder ``area`` was found in (by :meth:`from_folders`), if it was found in one."""
+        return self._folders.get(area)
+
     @classmethod
     def from_folder(cls, root: str | Path) -> tuple[Library, list[LoadError]]:
         """Load every policy under ``root``. Files that fail to load are returned, not raised."""
+        return cls.from_folders([root])
+
+    @classmethod
+    def from_folders(
+        cls, roots: Iterable[str | Path], loaded: Iterable[PolicyFile] = ()
+    ) -> tuple[Library, list[LoadError]]:
+        """Load the areas under each of ``roots``; an area found under an earlier root hides the later ones.
+
+        An area's own repository holds ``policies/reading/`` and extends ``england`` from the installed
+        package: the roots are the local folder, then the shipped one. An area is taken whole from the first
+        root that has a folder for it, so a local ``england`` replaces the shipped one rather than mixing
+        versions of both. Files that fail to load are returned, not raised, for the areas taken. ``loaded``
+        are files already read (the ones being linted), which are not read again.
+        """
         library = cls()
+        already = {Path(p.file).resolve(): p for p in loaded}
         errors: list[LoadError] = []
-        for path in area_files(root):
-            try:
-                library.add(PolicyFile(load_file(path)))
-            except LoadError as exc:
-                exc.file = str(path)
-                errors.append(exc)
+        seen: set[Path] = set()
+        for root in roots:
+            folder = Path(root)
+            if folder.resolve() in seen:
+                continue
+            seen.add(folder.resolve())
+            taken = set(library._folders)
+            for path in area_files(folder):
+                if path.parent.name in taken:
+                    continue
+                library._folders.setdefault(path.parent.name, folder)
+                try:
+                    policy = already.get(path.resolve()) or PolicyFile(load_file(path))
+                except LoadError as exc:
+                    exc.file = str(path)
+                    errors.append(exc)
+                    continue
+                if policy.area not in taken:
+                    library.add(policy)
+                    library._folders.setdefault(policy.area, folder)
         return library, errors

@@ -28,6 +28,27 @@ def default_policies_dir() -> Path:
     return local if local.is_dir() else shipped_policies()
 
 
+def policy_roots(policies_dir: str | Path | None = None) -> list[Path]:
+    """The folders areas are looked up in, first wins: ``policies_dir`` (default ``./policies``), then cpc's own.
+
+    An area kept in its own repository has only its own folder under ``policies/``; the national baseline
+    and the other shipped areas it may extend come from the installed package. A folder of the same name in
+    ``policies_dir`` replaces the shipped one.
+    """
+    first = Path(policies_dir) if policies_dir is not None else default_policies_dir()
+    return [first, shipped_policies()]
+
+
+def where_found(library: Library, area: str) -> str:
+    """Say which policies folder an area was taken from: the local one, or the copy shipped with cpc."""
+    folder = library.folder(area)
+    if folder is None:
+        return "given by path"
+    if folder.resolve() == shipped_policies():
+        return f"shipped with cpc ({shipped_policies() / area})"
+    return str(folder / area)
+
+
 def open_library(area_or_path: str | Path, policies_dir: str | Path | None = None) -> tuple[Library, PolicyFile | None]:
     """The library an area (or a policy file) resolves in, and the file when a path was given.
 
@@ -44,11 +65,12 @@ def open_library(area_or_path: str | Path, policies_dir: str | Path | None = Non
             from .lint.runner import load_finding
 
             raise PolicyError(f"{text}: cannot be loaded", [load_finding(text, exc)]) from None
-        library, _ = Library.from_folder(as_path.resolve().parent.parent)
+        library, _ = Library.from_folders([as_path.resolve().parent.parent, shipped_policies()], [target])
         library.add(target)
         return library, target
-    root = Path(policies_dir) if policies_dir is not None else default_policies_dir()
-    library, errors = Library.from_folder(root)
+    roots = policy_roots(policies_dir)
+    root = roots[0]
+    library, errors = Library.from_folders(roots)
     # A version of the area that cannot be read must stop the evaluation: skipped, an older version would be
     # applied in its place, or the area reported as unknown.
     broken = [exc for exc in errors if Path(exc.file).parent.name == text]
@@ -59,7 +81,7 @@ def open_library(area_or_path: str | Path, policies_dir: str | Path | None = Non
         raise PolicyError(f"{names}: cannot be loaded", [load_finding(exc.file, exc) for exc in broken])
     if text not in library.areas:
         known = ", ".join(library.areas) or "none"
-        raise PolicyError(f"no policy for area '{text}' in {root} (known: {known})")
+        raise PolicyError(f"no policy for area '{text}' in {root} or shipped with cpc (known: {known})")
     return library, None
 
 

@@ -89,6 +89,12 @@ class ResolvedPolicy:
     def file(self) -> PolicyFile:
         return self.chain[-1]
 
+    def __repr__(self) -> str:
+        # The default repr would print every rule, citation and the source of each file: megabytes.
+        bases = "".join(f" extends {p.area} {p.version}" for p in reversed(self.chain[:-1]))
+        since = self.effective_from.isoformat() if self.effective_from else "always"
+        return f"<ResolvedPolicy {self.area} {self.version} (from {since}){bases}: {len(self.rules)} rules>"
+
 
 def _freeze(data: dict) -> MappingProxyType:
     return MappingProxyType(copy.deepcopy(data))

@@ -1,4 +1,10 @@
-"""`cpc new AREA`: the skeleton of a new area's policy, which lints clean as written."""
+"""`cpc new AREA`: the skeleton of a new area's policy, which lints clean as written.
+
+The skeleton's first line points editors at the policy schema by a relative path,
+``../../schemas/policy.schema.json``: in this repository that is the shipped schema, and in an area's own
+repository `cpc new` writes the installed cpc's schema there, so that the header works on every colleague's
+machine (a path into one machine's site-packages would not).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ TEMPLATE = """\
 # Every rule of '{base}' applies here until this file overrides or withdraws it.
 # Add the area's own rules under `rules`, change inherited ones under `overrides` (by id; see
 # `cpc show {base}` for the ids), and cite the sentence of the local procedure for every value.
-# Check it with: cpc lint policies/{area} --sources <folder holding the procedure text>
+# Check it with: cpc lint {folder} --sources <folder holding the procedure text>
 area: {area}
 title: {title}
 version: "0.1"
@@ -35,17 +41,42 @@ class ScaffoldError(Exception):
     pass
 
 
-def new_area(area: str, base: str, policies_dir: Path, today: dt.date | None = None) -> Path:
-    """Write ``policies_dir/area/policy.yaml``; refuse to overwrite anything."""
+def schema_file(policies_dir: Path) -> Path:
+    """Where a skeleton's ``$schema`` header points: ``schemas/policy.schema.json`` beside the policies folder."""
+    return policies_dir.parent / "schemas" / "policy.schema.json"
+
+
+def new_area(area: str, base: str, policies_dir: Path, today: dt.date | None = None) -> list[Path]:
+    """Write ``policies_dir/area/policy.yaml``, and the policy schema its header names if that is missing.
+
+    ``base`` may be an area under ``policies_dir`` or one shipped with cpc. Refuses to overwrite anything;
+    returns the files written, the policy first.
+    """
+    from .library import Library
+    from .policies import policy_roots
+    from .resources import schema_text
+
     if not AREA_PATTERN.match(area):
         raise ScaffoldError(f"'{area}' is not an area name: use lower case letters, digits and hyphens")
-    if not (policies_dir / base).is_dir():
-        raise ScaffoldError(f"'{base}' has no policy folder in {policies_dir}")
+    library, _ = Library.from_folders(policy_roots(policies_dir))
+    if base not in library.areas:
+        known = ", ".join(library.areas)
+        raise ScaffoldError(f"'{base}' is not an area in {policies_dir} or shipped with cpc (known: {known})")
     target = policies_dir / area / "policy.yaml"
     if target.exists():
         raise ScaffoldError(f"{target} already exists; nothing was written")
     title = f"{area.replace('-', ' ').title()} Child Protection Conferences"
+    text = TEMPLATE.format(
+        area=area, base=base, title=title, folder=target.parent, today=(today or dt.date.today()).isoformat()
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("x", encoding="utf-8") as out:
-        out.write(TEMPLATE.format(area=area, base=base, title=title, today=(today or dt.date.today()).isoformat()))
-    return target
+        out.write(text)
+    written = [target]
+    schema = schema_file(policies_dir)
+    if not schema.exists():
+        schema.parent.mkdir(parents=True, exist_ok=True)
+        with schema.open("x", encoding="utf-8") as out:
+            out.write(schema_text("policy"))
+        written.append(schema)
+    return written

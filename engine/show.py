@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from . import describe
+from .library import PolicyFile
 from .resolve import ResolvedPolicy, ResolvedRule
+from .resources import shipped_policies
 
 TOPIC_ORDER = (
     "conference-types",
@@ -32,6 +35,11 @@ def origin(rule: ResolvedRule, area: str) -> str:
     return f"inherited from {rule.defined_in}"
 
 
+def is_shipped(policy: PolicyFile) -> bool:
+    """Whether a policy file is one of those installed with cpc, not the user's own."""
+    return Path(policy.file).resolve().is_relative_to(shipped_policies())
+
+
 def _grouped(policy: ResolvedPolicy) -> list[tuple[str, list[ResolvedRule]]]:
     groups: dict[str, list[ResolvedRule]] = {}
     for rule in policy.rules.values():
@@ -55,6 +63,10 @@ def as_text(policy: ResolvedPolicy) -> str:
         f"{len(policy.rules)} rules: {counts['local']} local, {counts['overridden']} overridden locally, "
         f"{counts['inherited']} inherited" + (f"; {len(policy.withdrawn)} withdrawn" if policy.withdrawn else "")
     )
+    # A local folder wins over the shipped copy of an area: say which file each level was read from.
+    lines.append("read from:")
+    for item in reversed(policy.chain):
+        lines.append(f"  {item.area} {item.version}: {item.file}{' (shipped with cpc)' if is_shipped(item) else ''}")
     for topic, rules in _grouped(policy):
         lines.append("")
         lines.append(topic.replace("-", " ").capitalize())
@@ -85,6 +97,10 @@ def as_dict(policy: ResolvedPolicy) -> dict:
         "version": policy.version,
         "effective_from": policy.effective_from.isoformat() if policy.effective_from else None,
         "extends": [p.area for p in policy.chain[:-1]],
+        "files": [
+            {"area": p.area, "version": p.version, "file": p.file, "shipped": is_shipped(p)}
+            for p in reversed(policy.chain)
+        ],
         "rules": [
             {
                 "id": rule.id,

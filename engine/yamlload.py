@@ -67,6 +67,10 @@ class Document:
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     text: str = ""
 
+    def __repr__(self) -> str:
+        # The text and the position tables are as large as the file; a repr names it.
+        return f"<Document {self.file}: {len(self.text):,} characters>"
+
     def position(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Where the node at ``path`` is; the nearest enclosing node if that path does not exist."""
         table = self.keys if key else self.values

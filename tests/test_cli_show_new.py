@@ -77,7 +77,10 @@ def test_show_of_an_unknown_area_names_the_known_ones(run_cpc, policy_tree) -> N
     root = policy_tree({"england/policy.yaml": ENGLAND})
     result = run_cpc("show", "berkshir", "--policies", str(root))
     assert result.returncode == 2
-    assert result.stderr == f"cpc: no policy for area 'berkshir' in {root} (known: england)\n"
+    # The shipped areas are known too: a local folder may extend them.
+    assert result.stderr == (
+        f"cpc: no policy for area 'berkshir' in {root} or shipped with cpc (known: berkshire, england, hampshire)\n"
+    )
 
 
 def test_show_refuses_a_policy_with_lint_errors_and_says_where(run_cpc, policy_tree) -> None:
@@ -94,8 +97,13 @@ def test_new_writes_a_skeleton_that_lints_clean_and_inherits_everything(run_cpc,
     result = run_cpc("new", "north-east", "--extends", "england", "--policies", str(root))
     assert result.returncode == 0, result.stderr
     created = root / "north-east" / "policy.yaml"
-    assert result.stdout == f"created {created}; check it with: cpc lint {created.parent}\n"
+    schema = root.parent / "schemas" / "policy.schema.json"
+    assert result.stdout == (
+        f"created {created}; check it with: cpc lint {created.parent}\n"
+        f"created {schema}, the policy schema the skeleton's $schema header names, for editors\n"
+    )
     assert created.read_text().startswith("# yaml-language-server: $schema=../../schemas/policy.schema.json\n")
+    assert (created.parent / "../../schemas/policy.schema.json").read_text() == run_cpc("schema", "policy").stdout
     assert run_cpc("lint", str(root)).returncode == 0
     shown = run_cpc("show", "north-east", "--policies", str(root))
     assert "  icpc-timescale [deadline, inherited from england]" in shown.stdout
@@ -113,5 +121,86 @@ def test_new_refuses_a_bad_name_or_base(run_cpc, policy_tree) -> None:
     root = policy_tree({"england/policy.yaml": ENGLAND})
     assert "is not an area name" in run_cpc("new", "West Shire", "--policies", str(root)).stderr
     result = run_cpc("new", "west", "--extends", "scotland", "--policies", str(root))
-    assert (result.returncode, result.stderr) == (2, f"cpc: 'scotland' has no policy folder in {root}\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"cpc: 'scotland' is not an area in {root} or shipped with cpc (known: berkshire, england, hampshire)\n",
+    )
     assert not (root / "west").exists()
+
+
+# --- an area kept in its own repository ------------------------------------------------------------------
+
+
+def test_an_area_in_its_own_repository_extends_the_installed_baseline(run_cpc, tmp_path) -> None:
+    """An empty folder, as `git init` leaves it: the area's policy extends england from the installed cpc."""
+    repo = tmp_path / "reading-procedures"
+    repo.mkdir()
+    made = run_cpc("new", "reading", "--extends", "england", cwd=repo)
+    assert made.returncode == 0, made.stderr
+    assert sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file()) == [
+        "policies/reading/policy.yaml",
+        "schemas/policy.schema.json",
+    ]
+    linted = run_cpc("lint", cwd=repo)
+    assert (linted.returncode, linted.stdout) == (0, "All checks passed (1 file).\n")
+    shown = run_cpc("show", "reading", cwd=repo)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    read_from = lines.index("read from:")
+    assert lines[read_from + 1] == "  reading 0.1: policies/reading/policy.yaml"
+    assert lines[read_from + 2].startswith("  england 2023: ")
+    assert lines[read_from + 2].endswith("england/policy.yaml (shipped with cpc)")
+    assert "  icpc-timescale [deadline, inherited from england]" in lines
+    # The shipped areas' own tests run from there too.
+    tested = run_cpc("test", "england", cwd=repo)
+    assert tested.returncode == 0, tested.stdout
+    assert tested.stdout.startswith("england: 19 of 19 tests passed")
+
+
+def test_a_broken_policy_in_an_area_repository_fails_lint(run_cpc, tmp_path) -> None:
+    repo = tmp_path / "reading-procedures"
+    repo.mkdir()
+    assert run_cpc("new", "reading", cwd=repo).returncode == 0
+    policy = repo / "policies" / "reading" / "policy.yaml"
+    policy.write_text(policy.read_text().replace("extends: england", "extends: englnd"))
+    linted = run_cpc("lint", cwd=repo)
+    assert linted.returncode == 1
+    assert "CPC204" in linted.stdout
+
+
+def test_a_local_folder_wins_over_the_shipped_area_of_the_same_name(run_cpc, policy_tree) -> None:
+    local_england = ENGLAND.replace("version: \"2023\"", "version: \"local-copy\"")
+    assert local_england != ENGLAND
+    root = policy_tree({"england/policy.yaml": local_england, "westshire/policy.yaml": LOCAL})
+    shown = run_cpc("show", "westshire", "--policies", str(root), "--format", "json")
+    files = json.loads(shown.stdout)["files"]
+    assert [(f["area"], f["version"], f["shipped"]) for f in files] == [
+        ("westshire", "2", False),
+        ("england", "local-copy", False),
+    ]
+    assert files[1]["file"] == str(root / "england" / "policy.yaml")
+
+
+def test_schema_write_keeps_an_area_repositorys_copy_and_never_clobbers_it(run_cpc, tmp_path) -> None:
+    printed = run_cpc("schema", "policy").stdout
+    first = run_cpc("schema", "policy", "--write", cwd=tmp_path)
+    target = tmp_path / "schemas" / "policy.schema.json"
+    assert (first.returncode, first.stdout, target.read_text()) == (0, "wrote schemas/policy.schema.json\n", printed)
+    again = run_cpc("schema", "policy", "--write", cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (0, "schemas/policy.schema.json is up to date\n")
+    target.write_text('{"an": "older schema"}')
+    refused = run_cpc("schema", "policy", "--write", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "pass --force to replace it" in refused.stderr
+    assert target.read_text() == '{"an": "older schema"}'
+    forced = run_cpc("schema", "policy", "--write", "--force", cwd=tmp_path)
+    assert (forced.returncode, target.read_text()) == (0, printed)
+
+
+def test_new_says_when_the_schema_beside_it_is_not_this_cpcs(run_cpc, tmp_path) -> None:
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "policy.schema.json").write_text("{}")
+    made = run_cpc("new", "reading", cwd=tmp_path)
+    assert made.returncode == 0
+    assert "schemas/policy.schema.json differs from this cpc's policy schema" in made.stderr
+    assert (tmp_path / "schemas" / "policy.schema.json").read_text() == "{}"

@@ -487,7 +487,10 @@ def test_command_accepts_a_policy_file(fixtures: Path) -> None:
     [
         (["england"], "cpc: compare needs at least two areas, e.g. `cpc compare england berkshire`\n"),
         (["england", "england"], "cpc: 'england' is named twice; name each area (or policy file) once\n"),
-        (["england", "northshire"], "cpc: no policy for area 'northshire' in {root} (known: eastshire, england"),
+        (
+            ["england", "northshire"],
+            "cpc: no policy for area 'northshire' in {root} or shipped with cpc (known: berkshire, eastshire, england",
+        ),
     ],
 )
 def test_command_errors_exit_2_with_a_message(fixtures: Path, args: list[str], message: str) -> None:

@@ -219,3 +219,13 @@ def test_compile_prints_the_ruleset_durable_rules_runs(run_cpc) -> None:
     [(name, rules)] = json.loads(result.stdout).items()
     assert name.startswith("hampshire@printed_2024-04-24")
     assert "icpc-timescale" in rules and "review-interval" in rules
+
+
+def test_a_resolved_policy_and_its_files_print_in_a_line() -> None:
+    """A repr is what a developer sees in a debugger or a log; it held every source text (8 MB) before."""
+    policy = engine.load_policy("berkshire")
+    resolved = policy.in_force(dt.date(2026, 3, 1))
+    assert repr(resolved) == "<ResolvedPolicy berkshire v97 (from 2025-03-25) extends england 2023: 46 rules>"
+    assert repr(resolved.file) == "<PolicyFile berkshire v97: policies/berkshire/policy.yaml>"
+    assert repr(resolved.file.doc).startswith("<Document policies/berkshire/policy.yaml: ")
+    assert repr(policy) == "<Policy berkshire: 1 version(s)>"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ..citations import SourceText
 from ..findings import Finding, Severity
-from ..library import Library, PolicyFile, area_files, policy_paths
+from ..library import Library, PolicyFile, policy_paths
 from ..resolve import resolve
+from ..resources import shipped_policies
 from ..yamlload import LoadError, load_file
 from .base import LintContext
 from .registry import RULES
@@ -60,15 +61,11 @@ def source_text(ctx: LintContext, source: dict) -> SourceText | None:
 
 
 def _library_for(files: list[PolicyFile], roots: set[Path]) -> Library:
-    library = Library(files)
-    for root in sorted(roots):
-        for path in area_files(root):
-            if any(Path(p.file).resolve() == path.resolve() for p in files):
-                continue
-            try:
-                library.add(PolicyFile(load_file(path)))
-            except LoadError:
-                continue  # reported when that file itself is linted
+    # Files that fail to load are reported when that file itself is linted. The shipped policies come last,
+    # so that an area kept in its own repository resolves `extends: england` from the installed cpc.
+    library, _ = Library.from_folders([*sorted(roots), shipped_policies()], files)
+    for policy in files:
+        library.add(policy)
     return library
 
 
