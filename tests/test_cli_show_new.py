@@ -169,7 +169,7 @@ def test_a_broken_policy_in_an_area_repository_fails_lint(run_cpc, tmp_path) -> 
 
 
 def test_a_local_folder_wins_over_the_shipped_area_of_the_same_name(run_cpc, policy_tree) -> None:
-    local_england = ENGLAND.replace("version: \"2023\"", "version: \"local-copy\"")
+    local_england = ENGLAND.replace('version: "2023"', 'version: "local-copy"')
     assert local_england != ENGLAND
     root = policy_tree({"england/policy.yaml": local_england, "westshire/policy.yaml": LOCAL})
     shown = run_cpc("show", "westshire", "--policies", str(root), "--format", "json")
