@@ -103,8 +103,9 @@ class Policy:
 def load_policy(area_or_path: str | Path, *, policies_dir: str | Path | None = None) -> Policy:
     """Load an area's policy by name (``"berkshire"``) or from a policy file.
 
-    By name, every version of the area in ``policies_dir`` (default: ``./policies`` if present, else the
-    policies shipped with cpc) is loaded; the version in force is chosen per evaluation date. Raises
+    By name, every version of the area in ``policies_dir`` (default: ``./policies`` if present) is loaded, or,
+    if that folder has no such area, of the one shipped with cpc; the areas it extends are found the same way.
+    The version in force is chosen per evaluation date. Raises
     :class:`PolicyError` when the area is unknown or a policy cannot be loaded.
     """
     library, target = open_library(area_or_path, policies_dir)

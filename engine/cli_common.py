@@ -34,7 +34,7 @@ policies_option = click.option(
     "--policies",
     "policies_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of area policies. Default: ./policies if present, else the policies shipped with cpc.",
+    help="Folder of area policies. Default: ./policies if present. Areas it lacks come from those shipped with cpc.",
 )
 
 
