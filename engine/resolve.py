@@ -195,6 +195,9 @@ def resolve(policy: PolicyFile, library: Library, as_of: dt.date | None = None) 
                 continue
             mine[rule_id] = path
             inherited = rules.get(rule_id)
+            if inherited is None and len(chain) == 1 and layer.extends:
+                # The base could not be found (CPC204 says so); whether it has this rule cannot be told.
+                continue
             if inherited is None or inherited.defined_in == area:
                 if inherited is not None:
                     why = "this policy defines itself"

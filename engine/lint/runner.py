@@ -82,7 +82,10 @@ def lint(paths: Iterable[str | Path], sources_dir: str | Path | None = None) -> 
             raise UsageError(f"{path}: no such file or folder")
     sources = Path(sources_dir) if sources_dir is not None else None
     if sources is not None and not sources.is_dir():
-        raise UsageError(f"--sources {sources}: not a folder")
+        raise UsageError(
+            f"--sources {sources}: no such folder; it should hold the procedure texts the policies cite "
+            "(each source's `file:`)"
+        )
 
     findings: list[Finding] = []
     loaded: list[PolicyFile] = []
