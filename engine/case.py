@@ -50,6 +50,8 @@ class CaseFacts:
     case: dict[str, object] = field(default_factory=dict)
     conferences: dict[str, dict[str, object]] = field(default_factory=dict)
     exclusion_requests: dict[str, dict[str, object]] = field(default_factory=dict)
+    # The events and facts the case's source cannot record (its `coverage`): their absence says nothing.
+    not_recorded: frozenset[str] = frozenset()
     # An index of each event's occurrences, by event name, built on first use by engine.deadlines and kept
     # for the evaluation; :meth:`add` and :func:`derive`'s final sort empty it, so none outlives its events.
     views: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
@@ -104,6 +106,8 @@ def _when(conference: dict) -> dt.date | dt.datetime | None:
 def derive(case: dict, as_of: dt.date) -> CaseFacts:
     """The events and facts of ``case`` as they stand on ``as_of``."""
     facts = CaseFacts(case_id=str(case.get("id", "")), as_of=as_of)
+    coverage = case.get("coverage") or {}
+    facts.not_recorded = frozenset(n for n in coverage.get("not_recorded") or () if isinstance(n, str))
     child = case.get("child") or {}
     birth = _day(child.get("date_of_birth"))
     plan = case.get("plan") or {}

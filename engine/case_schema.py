@@ -28,7 +28,7 @@ from typing import Any
 
 from .policy_schema import DATE_PATTERN
 from .schema_parts import ref, render, text, write_schema
-from .vocabulary import FACTS
+from .vocabulary import EVENTS, FACTS
 
 SCHEMA_ID = "https://cpc.example/schemas/case.schema.json"
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "case.schema.json"
@@ -363,6 +363,38 @@ def _dated(title: str, description: str, fields: dict[str, str]) -> dict[str, An
     }
 
 
+def _coverage() -> dict[str, Any]:
+    names = {**EVENTS, **FACTS}
+    return {
+        "title": "coverage",
+        "description": (
+            "What the case's source records. A hand-written case records everything it could; a case from a "
+            "system or extract that has no place for some events or facts lists them under `not_recorded`, so "
+            "that a rule needing them is `not_assessable` ('not recorded by this source'), never overdue or "
+            "breached. `cpc import ssd` sets it from the tables the extract has."
+        ),
+        "type": "object",
+        "properties": {
+            "source": text("A label for the source, e.g. `ssd`; printed in no result.", examples=["ssd"]),
+            "not_recorded": {
+                "description": (
+                    "Events and facts of the policy vocabulary (engine/vocabulary.py) that the source cannot "
+                    "record: their absence says nothing about whether they happened."
+                ),
+                "type": "array",
+                "items": {
+                    "description": "An event or fact name.",
+                    "type": "string",
+                    "enum": list(names),
+                    "enumDescriptions": [t.meaning for t in names.values()],
+                },
+                "uniqueItems": True,
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
 def build_case_schema() -> dict[str, Any]:
     """The draft 2020-12 JSON Schema of a case (docs/case-format.md)."""
     return {
@@ -451,6 +483,7 @@ def build_case_schema() -> dict[str, Any]:
                 "items": {"$ref": "#/$defs/significant_change"},
             },
             "strategy_meetings": _dates("The dates of multi-agency strategy meetings."),
+            "coverage": _coverage(),
         },
         "required": ["id"],
         "additionalProperties": False,

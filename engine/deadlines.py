@@ -15,13 +15,17 @@ from .calendar import WorkingCalendar
 from .case import CaseFacts, Occurrence
 from .durations import Duration, Unit, parse_duration
 
-# A clock for one of these stops when the plan it serves ends before it falls due.
+# A clock for one of these stops when the plan it serves ends before it falls due; once the plan ends after
+# the due date, what was not done can no longer be done (docs/results.md, "When a deadline can no longer be met").
 PLAN_BOUND = {
     "review_conference": "plan_end",
     "core_group_meeting": "plan_end",
     "plan_discussed_with_parents": "plan_end",
     "cin_review": "cin_plan_end",
 }
+# Events that belong to one conference (its documents, its record): a later conference supersedes them, and so
+# does the end of the plan after that conference.
+CONFERENCE_RECORDS = frozenset({"documents_sent", "documentation_received", "amendment_request"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,7 @@ class Verdict:
     late_amount: int | None
     late_unit: str
     done_ref: str | None = None
+    closed: dt.date | None = None
 
 
 def _key(moment: dt.date | dt.datetime) -> tuple[dt.date, dt.time]:
@@ -76,7 +81,13 @@ def verdict(
     due: dt.date | dt.datetime,
     done: Occurrence | None,
     as_of: dt.date,
+    closes: dt.date | None = None,
 ) -> Verdict:
+    """Met, missed, pending or overdue; ``closes`` is the day from which ``what`` can no longer be done, if any.
+
+    Not done by then, a deadline past due is ``missed`` with that day, not ``overdue``: overdue is work a
+    manager can still act on, and a report for a conference already held is not.
+    """
     unit = late_unit(duration)
     if unit == "hours" and not isinstance(due, dt.datetime):
         # Counted from a date with no time: the due date is a whole day, so lateness is in days.
@@ -87,6 +98,8 @@ def verdict(
         return Verdict("missed", due, done.when, lateness(calendar, duration, due, done.when), unit, done.ref)
     if as_of <= _day(due):
         return Verdict("pending", due, None, None, unit)
+    if closes is not None and closes <= as_of:
+        return Verdict("missed", due, None, lateness(calendar, duration, due, closes), unit, closed=closes)
     return Verdict("overdue", due, None, lateness(calendar, duration, due, as_of), unit)
 
 
@@ -234,7 +247,30 @@ def within(
     done = first_after(facts, whats, anchor)
     if (done is None and optional) or _stopped(facts, whats, anchor, done, due):
         return None
-    return verdict(calendar, duration, due, done, facts.as_of)
+    return verdict(calendar, duration, due, done, facts.as_of, None if done else _closes(facts, whats, anchor))
+
+
+def _closes(facts: CaseFacts, whats: list[str], anchor: Occurrence) -> dt.date | None:
+    """The day from which none of ``whats`` can be done for the clock ``anchor`` starts, if one has come.
+
+    A plan's own work (reviews, core groups) ends with the plan; a conference's records (its documents, its
+    amendment requests) with the next conference or the end of the plan after it. Anything else (an initial
+    conference not yet held) can still be done, however late.
+    """
+    days: list[dt.date] = []
+    for what in whats:
+        if what in PLAN_BOUND:
+            ends = [e.day for e in facts.occurrences(PLAN_BOUND[what]) if e.day >= anchor.day]
+        elif what in CONFERENCE_RECORDS and anchor.owner is not None:
+            ends = [e.day for e in facts.occurrences("plan_end") if e.day > anchor.day]
+            ends += [c.day for c in facts.occurrences("conference") if c.day > anchor.day and c.ref != anchor.ref]
+        else:
+            return None
+        if not ends:
+            return None
+        days.append(min(ends))
+    # With alternatives, the window is open while any of them can still be done.
+    return max(days) if days else None
 
 
 def _stopped(
@@ -277,5 +313,7 @@ def before(
             later = [o for event in whats for o in facts.occurrences(event)]
             owned = sorted(later, key=lambda o: _key(o.when))[:1]
     if not owned:
-        return [] if optional else [verdict(calendar, duration, due, None, facts.as_of)]
+        # Something due before a conference can no longer be done once the conference has been held.
+        closes = anchor.day if anchor.owner is not None and anchor.happened else None
+        return [] if optional else [verdict(calendar, duration, due, None, facts.as_of, closes)]
     return [verdict(calendar, duration, due, o, facts.as_of) for o in owned]

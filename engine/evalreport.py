@@ -40,8 +40,15 @@ def line(result: Result, as_of: dt.date) -> str:
     if result.kind == "deadline":
         if result.status == "met":
             return f"{head}: done {_iso(result.done)}, due {_iso(result.due)}"
+        if result.status == "missed" and result.done is None:
+            return (
+                f"{head}: due {_iso(result.due)}, not done; no longer possible from {_iso(result.closed)}, "
+                f"{_late(result)} after the due date"
+            )
         if result.status == "missed":
             return f"{head}: done {_iso(result.done)}, {_late(result)} after the due date {_iso(result.due)}"
+        if result.status == "not_assessable":
+            return f"{head}: due {_iso(result.due)}; {result.reason or 'cannot be told from this case'}"
         if result.status == "overdue":
             return f"{head}: due {_iso(result.due)}, {_late(result)} overdue"
         days = (_day(result.due) - as_of).days
@@ -51,7 +58,7 @@ def line(result: Result, as_of: dt.date) -> str:
         if result.status == "breached":
             return f"{head}: not met: {'; '.join(result.failed)}"
         if result.status == "not_assessable":
-            return f"{head}: the case does not record {', '.join(result.missing)}"
+            return f"{head}: {result.reason or 'the case does not record ' + ', '.join(result.missing)}"
         return f"{head}: met"
     return f"{head}: {result.directs}"
 

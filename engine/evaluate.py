@@ -18,6 +18,7 @@ from .results import Citation, Clock, Evaluation, Late, Result, Subject
 from .results import Match as Explained
 
 STATUS_ORDER = {"overdue": 0, "breached": 1, "missed": 2, "not_assessable": 3, "pending": 4, "applies": 5, "met": 6}
+NOT_RECORDED = "not recorded by this source"
 
 
 def _facts_for_engine(facts: CaseFacts) -> tuple[list[dict], list[Occurrence]]:
@@ -135,7 +136,7 @@ class Evaluator:
             if rule.kind == "deadline":
                 yield from self._deadline(compiled, subject, anchor, facts, match, fired, matched)
             elif rule.kind == "requirement":
-                yield self._requirement(compiled, subject, match, fired, matched)
+                yield self._requirement(compiled, subject, match, fired, matched, facts.not_recorded)
             else:
                 yield self._result(
                     compiled,
@@ -190,9 +191,16 @@ class Evaluator:
             verdicts = [deadlines.within(params, anchor, facts, self.calendar, optional=optional)]
         else:
             verdicts = deadlines.before(params, anchor, facts, self.calendar, optional=optional)
+        unrecorded = [w for w in (what if isinstance(what, tuple) else (what,)) if w in facts.not_recorded]
         for verdict in verdicts:
             if verdict is None:
                 continue
+            if unrecorded and verdict.status != "met":
+                # The source cannot record the event: its absence, or its lateness against an alternative the
+                # source could not have recorded, says nothing about whether it was done on time.
+                verdict = deadlines.Verdict(
+                    "not_assessable", verdict.due, None, None, verdict.late_unit, verdict.done_ref
+                )
             own_subject = subject
             if verdict.done_ref and ("/report-" in verdict.done_ref or "/exclusion-" in verdict.done_ref):
                 kind = "report" if "/report-" in verdict.done_ref else "exclusion_request"
@@ -208,10 +216,18 @@ class Evaluator:
                 due=verdict.due,
                 done=verdict.done,
                 late=late,
+                closed=verdict.closed,
+                reason=f"{NOT_RECORDED}: {', '.join(unrecorded)}" if verdict.status == "not_assessable" else None,
             )
 
     def _requirement(
-        self, compiled: CompiledRule, subject: Subject | None, match: Match, fired: _Fired, matched
+        self,
+        compiled: CompiledRule,
+        subject: Subject | None,
+        match: Match,
+        fired: _Fired,
+        matched,
+        not_recorded: frozenset[str] = frozenset(),
     ) -> Result:
         verdicts = {
             group: [(_verdict(fired, match, h, k), c) for h, k, c in conditions]
@@ -228,7 +244,18 @@ class Evaluator:
         failed = tuple(describe.condition(c) for v, c in verdicts["require"] if v == "does not hold")
         missing = tuple(c["fact"] for v, c in verdicts["require"] if v == "not recorded")
         status = "breached" if failed else "not_assessable" if missing else "met"
-        return self._result(compiled, status, subject, matched, failed=failed, missing=missing)
+        # Unknown to the source, not merely unrecorded in this case: an exception that could excuse the breach,
+        # or a fact the requirement needs.
+        unknowable = [
+            _name(c)
+            for group in ("require", "unless")
+            for v, c in verdicts[group]
+            if v == "not recorded" and _name(c) in not_recorded
+        ]
+        reason = None
+        if unknowable and status != "met":
+            status, reason = "not_assessable", f"{NOT_RECORDED}: {', '.join(dict.fromkeys(unknowable))}"
+        return self._result(compiled, status, subject, matched, failed=failed, missing=missing, reason=reason)
 
     def _timing_holds(self, compiled: CompiledRule, facts: CaseFacts) -> bool:
         """The date conditions of ``when``, which durable-rules cannot compute (they need the calendar)."""
@@ -249,6 +276,11 @@ class Evaluator:
                 ):
                     return False
         return True
+
+
+def _name(condition: dict) -> str:
+    """The fact or event a condition tests."""
+    return str(condition.get("fact") or condition.get("event") or "")
 
 
 def _day(moment: dt.date | dt.datetime) -> dt.date:

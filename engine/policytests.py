@@ -16,7 +16,7 @@ from .policies import PolicyError
 from .results import Evaluation, Result
 from .yamlload import Document, LoadError, load_file
 
-FIELDS = ("status", "due", "done", "late", "clock", "missing", "action", "failed")
+FIELDS = ("status", "due", "done", "late", "closed", "clock", "missing", "action", "failed", "reason")
 
 
 @dataclass(slots=True)

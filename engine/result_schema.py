@@ -43,14 +43,21 @@ KINDS: dict[str, str] = {
 STATUSES: dict[str, dict[str, str]] = {
     "deadline": {
         "met": "`what` happened on or before `due`.",
-        "missed": "`what` happened, after `due`.",
+        "missed": (
+            "`what` happened, after `due` (`done`); or it did not, and can no longer be done: its window `closed` "
+            "(the conference it was for was held, the plan it served ended, a later conference superseded it)."
+        ),
+        "not_assessable": "The case's source does not record `what`; `reason` says so.",
         "pending": "`what` has not happened and `due` is today or later.",
-        "overdue": "`what` has not happened and `due` has passed.",
+        "overdue": "`what` has not happened, `due` has passed, and it can still be done.",
     },
     "requirement": {
         "met": "Every `require` condition holds, or every `unless` condition does.",
         "breached": "A `require` condition does not hold, and the `unless` conditions do not all hold.",
-        "not_assessable": "A fact a `require` condition needs is not recorded; `missing` names it.",
+        "not_assessable": (
+            "A fact a `require` condition needs is not recorded (`missing` names it), or an `unless` fact that "
+            "could excuse a breach is one the case's source does not record (`reason` says so)."
+        ),
     },
     "decision": {
         "applies": "The decision's conditions hold: the procedure directs what `directs` says.",
@@ -69,8 +76,8 @@ LATE_UNITS: dict[str, str] = {
 
 COMMON_KEYS = ("rule", "title", "kind", "status", "subject", "area", "policy_version", "defined_in", "citations")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "deadline": ("what", "clock", "due", "done", "late"),
-    "requirement": ("failed", "missing"),
+    "deadline": ("what", "clock", "due", "done", "late", "closed", "reason"),
+    "requirement": ("failed", "missing", "reason"),
     "decision": ("action", "directs"),
 }
 EXPLAIN_KEYS = ("matched",)
@@ -101,18 +108,29 @@ def _kind_branches() -> list[dict[str, Any]]:
         "deadline": {
             "required": ["what", "due"],
             "allOf": [
-                _when_status(("met", "missed"), {"required": ["done"]}),
-                _when_status(("pending", "overdue"), {"propertyNames": _not_keys("done")}),
+                _when_status(("met",), {"required": ["done"]}),
+                _when_status(("missed",), {"oneOf": [{"required": ["done"]}, {"required": ["closed"]}]}),
+                _when_status(("pending", "overdue", "not_assessable"), {"propertyNames": _not_keys("done")}),
                 _when_status(("missed", "overdue"), {"required": ["late"]}),
-                _when_status(("met", "pending"), {"propertyNames": _not_keys("late")}),
+                _when_status(("met", "pending", "not_assessable"), {"propertyNames": _not_keys("late")}),
+                _when_status(("met", "pending", "overdue", "not_assessable"), {"propertyNames": _not_keys("closed")}),
+                _when_status(("not_assessable",), {"required": ["reason"]}),
+                _when_status(("met", "missed", "pending", "overdue"), {"propertyNames": _not_keys("reason")}),
             ],
         },
         "requirement": {
             "allOf": [
                 _when_status(("breached",), _names_one("failed", "A breached requirement names what failed.")),
                 _when_status(
-                    ("not_assessable",), _names_one("missing", "A requirement not assessable names what is missing.")
+                    ("not_assessable",),
+                    {
+                        "anyOf": [
+                            _names_one("missing", "A requirement not assessable names what is missing."),
+                            {"required": ["reason"]},
+                        ]
+                    },
                 ),
+                _when_status(("met", "breached"), {"propertyNames": _not_keys("reason")}),
             ],
         },
         "decision": {"required": ["action", "directs"]},
@@ -157,8 +175,8 @@ def _result() -> dict[str, Any]:
             "kind": closed_enum(KINDS, "`deadline`, `requirement` or `decision`; decides the other keys."),
             "status": closed_enum(
                 _all_statuses(),
-                "The verdict. A deadline is `met`, `missed`, `pending` or `overdue`; a requirement `met`, "
-                "`breached` or `not_assessable`; a decision `applies`.",
+                "The verdict. A deadline is `met`, `missed`, `not_assessable`, `pending` or `overdue`; a "
+                "requirement `met`, `breached` or `not_assessable`; a decision `applies`.",
             ),
             "subject": ref(
                 "subject",
@@ -188,7 +206,18 @@ def _result() -> dict[str, Any]:
             ),
             "late": ref(
                 "late",
-                "Deadline: how late, when the status is `missed` or `overdue` (overdue: as of the evaluation date).",
+                "Deadline: how late, when the status is `missed` or `overdue` (overdue: as of the evaluation date; "
+                "missed and never done: as of the day its window `closed`).",
+            ),
+            "closed": ref(
+                "date",
+                "Deadline, `missed` and never done: the day from which `what` could no longer be done (the "
+                "conference it was for was held, the plan it served ended, a later conference superseded it).",
+            ),
+            "reason": text(
+                "Why a result is `not_assessable` when `missing` does not say it all: `not recorded by this source: "
+                "documents_sent` names the events and facts the case's source does not record "
+                "(docs/case-format.md, `coverage`)."
             ),
             "failed": {
                 "description": "Requirement: the conditions that do not hold, in words.",

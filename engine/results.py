@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-DEADLINE_STATUSES = ("overdue", "missed", "pending", "met")
+DEADLINE_STATUSES = ("overdue", "missed", "not_assessable", "pending", "met")
 REQUIREMENT_STATUSES = ("breached", "not_assessable", "met")
 DECISION_STATUSES = ("applies",)
 
@@ -140,10 +140,12 @@ class Result:
     due: dt.date | dt.datetime | None = None
     done: dt.date | dt.datetime | None = None
     late: Late | None = None
+    closed: dt.date | None = None
     failed: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     action: str | None = None
     directs: str | None = None
+    reason: str | None = None
     matched: tuple[Match, ...] = ()
 
     def to_dict(self) -> dict:
@@ -159,12 +161,16 @@ class Result:
                 data["done"] = _iso(self.done)
             if self.late is not None:
                 data["late"] = self.late.to_dict()
+            if self.closed is not None:
+                data["closed"] = _iso(self.closed)
         elif self.kind == "requirement":
             data["failed"] = list(self.failed)
             data["missing"] = list(self.missing)
         else:
             data["action"] = self.action
             data["directs"] = self.directs
+        if self.reason is not None:
+            data["reason"] = self.reason
         data["area"] = self.area
         data["policy_version"] = self.policy_version
         data["defined_in"] = self.defined_in
@@ -192,10 +198,14 @@ class Result:
             late = self.late
             if late is not None:
                 out.append(f', "late": {{"amount": {_json(late.amount)}, "unit": {_json(late.unit)}}}')
+            if self.closed is not None:
+                out.append(f', "closed": {_json(_iso(self.closed))}')
         elif self.kind == "requirement":
             out.append(f', "failed": {_texts(self.failed)}, "missing": {_texts(self.missing)}')
         else:
             out.append(f', "action": {_json(self.action)}, "directs": {_json(self.directs)}')
+        if self.reason is not None:
+            out.append(f', "reason": {_json(self.reason)}')
         out.append(tail)
         if self.matched:
             out.append(f', "matched": {json.dumps([m.to_dict() for m in self.matched], ensure_ascii=False)}')

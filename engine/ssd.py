@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1081,6 +1082,7 @@ def _mapped(
     extract: Extract, child: _Child, episode: Episode, case: dict, warnings: list, recorded: tuple
 ) -> MappedCase:
     source, line = _source(extract, child, episode)
+    case["coverage"] = {"source": "ssd", "not_recorded": list(_not_recorded(tuple(sorted(extract.missing))))}
     return MappedCase(jsonable(case), tuple(warnings), source, recorded, case, line)
 
 
@@ -1288,6 +1290,48 @@ SSD_EVENTS = frozenset(
     }
 )
 """The events a case mapped from an SSD extract can hold (docs/case-format.md's event table)."""
+
+
+# What each mapped table lets a case record, in the vocabulary's words (engine/vocabulary.py). Everything else
+# an extract never records: a case from it says so in its `coverage`, so that a rule needing an event it has no
+# table for is not assessable, not overdue (docs/results.md).
+RECORDED_BY_TABLE: dict[str, frozenset[str]] = {
+    PERSON: frozenset({"birth", "child.unborn", "child.age_years", "conference.child_age_years"}),
+    S47: frozenset({"strategy_discussion", "s47.no_conference"}),
+    ICPC: frozenset(
+        {
+            "initial_conference",
+            "pre_birth_conference",
+            "transfer_in_conference",
+            "first_conference",
+            "conference",
+            "conference.type",
+            "conference.plan_made",
+            "plan.first_conference_type",
+            "child.pre_birth_conference_held",
+        }
+    ),
+    PLANS: frozenset({"plan_start", "plan_end", "plan.open"}),
+    REVIEWS: frozenset({"review_conference", "conference", "conference.type", "conference.plan_made"}),
+    CIN: frozenset({"cin_plan_start", "cin_plan_end", "cin_plan.started"}),
+}
+# Recorded for reviews only (`cppr_cp_review_quorate`); an initial conference without it is not assessed, as in
+# any case that does not record it.
+RECORDED_BY_TABLE[REVIEWS] |= {"conference.inquorate"}
+
+
+def not_recorded(missing_tables: Iterable[str]) -> list[str]:
+    """The events and facts a case from an extract cannot record, given the mapped tables it lacks."""
+    from .vocabulary import EVENTS, FACTS
+
+    missing = set(missing_tables)
+    recorded = set().union(*(names for table, names in RECORDED_BY_TABLE.items() if table not in missing))
+    return [name for name in (*EVENTS, *FACTS) if name not in recorded]
+
+
+@functools.cache
+def _not_recorded(missing_tables: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(not_recorded(missing_tables))
 
 
 def rules_ssd_cannot_meet(evaluator) -> list[str]:

@@ -35,11 +35,13 @@ if TYPE_CHECKING:
 
 KINDS = ("deadline", "requirement", "decision")
 STATUSES: dict[str, tuple[str, ...]] = {
-    "deadline": ("met", "missed", "pending", "overdue"),
+    "deadline": ("met", "missed", "pending", "overdue", "not_assessable"),
     "requirement": ("met", "breached", "not_assessable"),
     "decision": ("applies",),
 }
 NEEDS_ATTENTION = frozenset({"overdue", "breached", "missed"})
+# The reason a result gives when the case's source does not record what the rule needs (engine.evaluate).
+NOT_RECORDED = "not recorded by this source"
 
 # The rules whose results give the census measures. They are the national baseline's rule ids, which every
 # area inherits or overrides under the same id.
@@ -90,6 +92,7 @@ class ResultRow:
     done_day: dt.date | None = None
     late_amount: int | None = None
     late_unit: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +205,11 @@ def _result(data: object, index: int) -> ResultRow:
         if not isinstance(subject, dict):
             raise _Bad(f"{where('.subject')} is not an object")
         subject_id = _text(subject.get("id"), where(".subject.id"))
+    reason = data.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise _Bad(f"{where('.reason')} is not a string")
     if kind != "deadline":
-        return ResultRow(rule, title, kind, status, subject_id)
+        return ResultRow(rule, title, kind, status, subject_id, reason=reason)
 
     due = data.get("due")
     due_day = _day(due, lambda: where(".due"))
@@ -216,7 +222,8 @@ def _result(data: object, index: int) -> ResultRow:
     done = data.get("done")
     if done is not None:
         done_day = _day(done, lambda: where(".done"))
-    elif status in ("met", "missed"):
+    elif status == "met" or (status == "missed" and data.get("closed") is None):
+        # A deadline missed and never done says when it could no longer be done instead (docs/results.md).
         raise _Bad(f"{where()} is {status} but has no done date")
     late_amount = late_unit = None
     late = data.get("late")
@@ -227,7 +234,7 @@ def _result(data: object, index: int) -> ResultRow:
         late_amount = amount
         late_unit = _text(late.get("unit"), where(".late.unit"))
     return ResultRow(
-        rule, title, kind, status, subject_id, str(due), due_day, clock_day, done_day, late_amount, late_unit
+        rule, title, kind, status, subject_id, str(due), due_day, clock_day, done_day, late_amount, late_unit, reason
     )
 
 
@@ -338,10 +345,13 @@ class Timeliness:
     missed: int = 0
     pending: int = 0
     overdue: int = 0
+    not_assessable: int = 0
+    never_held: int = 0
 
     @property
     def held(self) -> int:
-        return self.met + self.missed
+        """Held on time or late; a review missed because the plan ended first was never held."""
+        return self.met + self.missed - self.never_held
 
     @property
     def not_yet_held(self) -> int:
@@ -367,7 +377,13 @@ class Census:
         """First and later reviews together."""
         a, b = self.first_review, self.review_interval
         return Timeliness(
-            f"{a.rule}+{b.rule}", a.met + b.met, a.missed + b.missed, a.pending + b.pending, a.overdue + b.overdue
+            f"{a.rule}+{b.rule}",
+            a.met + b.met,
+            a.missed + b.missed,
+            a.pending + b.pending,
+            a.overdue + b.overdue,
+            a.not_assessable + b.not_assessable,
+            a.never_held + b.never_held,
         )
 
 
@@ -415,6 +431,7 @@ class Summary:
 
     cases: int
     cases_needing_attention: int
+    cases_with_overdue: int
     results: int
     runs: tuple[PolicyRun, ...]
     error_records: int
@@ -426,6 +443,14 @@ class Summary:
     overdue_total: int
     overdue: tuple[OverdueItem, ...]
     overdue_limit: int
+    # Results not assessable because the cases' source does not record what the rule needs: for each set of
+    # events and facts not recorded (as the results name them), the rules and how many results each had.
+    coverage: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
+
+    @property
+    def not_recorded_rules(self) -> int:
+        """How many rules had a result not assessable because the source does not record what they need."""
+        return len({rule for _, rules in self.coverage for rule, _ in rules})
 
 
 def bucket_of(working_days: int) -> str:
@@ -445,6 +470,7 @@ class Summarizer:
     # Running counts; not constructor arguments.
     _cases: int = field(default=0, init=False)
     _attention: int = field(default=0, init=False)
+    _with_overdue: int = field(default=0, init=False)
     _results: int = field(default=0, init=False)
     _runs: Counter = field(default_factory=Counter, init=False)
     _errors: int = field(default=0, init=False)
@@ -457,6 +483,8 @@ class Summarizer:
     _buckets: Counter = field(default_factory=Counter, init=False)
     _overdue_total: int = field(default=0, init=False)
     _overdue: list[OverdueItem] = field(default_factory=list, init=False)
+    _never_done: Counter = field(default_factory=Counter, init=False)
+    _not_recorded: Counter = field(default_factory=Counter, init=False)
 
     def __post_init__(self) -> None:
         if self.overdue_limit < 0:
@@ -489,8 +517,13 @@ class Summarizer:
                 self._buckets[bucket_of(days)] += 1
             if row.status == "overdue":
                 self._add_overdue(item, row)
+            elif row.status == "missed" and row.kind == "deadline" and row.done_day is None:
+                self._never_done[row.rule] += 1
+            elif row.status == "not_assessable" and row.reason and row.reason.startswith(NOT_RECORDED):
+                self._not_recorded[(row.rule, row.reason[len(NOT_RECORDED) :].lstrip(": "))] += 1
         self._rule_cases.update(seen)
         self._attention += attention
+        self._with_overdue += any(row.status == "overdue" for row in item.results)
 
     def _add_overdue(self, record: EvaluationRecord, row: ResultRow) -> None:
         self._overdue_total += 1
@@ -512,7 +545,7 @@ class Summarizer:
 
     def _timeliness(self, rule: str) -> Timeliness:
         counts = {s: self._counts[(rule, "deadline", s)] for s in STATUSES["deadline"]}
-        return Timeliness(rule, **counts)
+        return Timeliness(rule, **counts, never_held=self._never_done[rule])
 
     def summary(self) -> Summary:
         """The summary of every line added so far."""
@@ -537,6 +570,7 @@ class Summarizer:
         return Summary(
             cases=self._cases,
             cases_needing_attention=self._attention,
+            cases_with_overdue=self._with_overdue,
             results=self._results,
             runs=tuple(PolicyRun(a, v, d, n) for (a, v, d), n in sorted(self._runs.items())),
             error_records=self._errors,
@@ -548,7 +582,14 @@ class Summarizer:
             overdue_total=self._overdue_total,
             overdue=tuple(self._overdue),
             overdue_limit=self.overdue_limit,
+            coverage=self._coverage(),
         )
+
+    def _coverage(self) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+        grouped: dict[str, list[tuple[str, int]]] = {}
+        for (rule, names), n in sorted(self._not_recorded.items()):
+            grouped.setdefault(names, []).append((rule, n))
+        return tuple((names, tuple(rules)) for names, rules in sorted(grouped.items()))
 
 
 def summarize(
@@ -624,10 +665,25 @@ def _headline(summary: Summary) -> list[str]:
         out.append(f"{_cases(summary.error_records)} could not be evaluated (error records by code: {codes}).")
     else:
         out.append("No error records.")
+    # Overdue is work that can still be done; missed (and most breaches) is history, counted apart.
+    now = summary.cases_with_overdue
+    verb = "has" if now == 1 else "have"
+    out.append(f"{_cases(now)} ({_pct(now, summary.cases)}) {verb} something overdue: late, and still to be done.")
     attention = summary.cases_needing_attention
-    verb = "has" if attention == 1 else "have"
-    out.append(f"{_cases(attention)} ({_pct(attention, summary.cases)}) {verb} something overdue, breached or missed.")
+    out.append(
+        f"{_cases(attention)} ({_pct(attention, summary.cases)}) "
+        f"{'has' if attention == 1 else 'have'} something overdue, breached or missed."
+    )
     return out
+
+
+def _coverage_heading(summary: Summary) -> str:
+    rules = summary.not_recorded_rules
+    results = sum(n for _, found in summary.coverage for _, n in found)
+    return (
+        f"Not assessable from this data: {_n(rules)} rule{'s' if rules != 1 else ''} ({_n(results)} results), "
+        "because the cases' source does not record"
+    )
 
 
 def _overdue_heading(summary: Summary) -> str:
@@ -686,6 +742,14 @@ def render_text(summary: Summary) -> str:
             tail = _rate(r.met_rate) if rate_label else _n(r.cases)
             out.append(f"{row}  {tail:>{last_width}}")
             out.append(f"      {r.title}")
+
+    if summary.coverage:
+        rows = sorted((rule, n, names) for names, found in summary.coverage for rule, n in found)
+        width = max(4, *(len(rule) for rule, _, _ in rows))
+        count_w = max(7, *(len(_n(n)) for _, n, _ in rows))
+        out += ["", _coverage_heading(summary), f"  {'rule':<{width}}  {'results':>{count_w}}  not recorded"]
+        for rule, n, names in rows:
+            out.append(f"  {rule:<{width}}  {_n(n):>{count_w}}  {names}")
 
     out += ["", _overdue_heading(summary)]
     if summary.overdue:
@@ -764,6 +828,11 @@ def render_markdown(summary: Summary) -> str:
             tail = _rate(r.met_rate) if rate_label else _n(r.cases)
             out.append(f"| `{r.rule}` | {_cell(r.title)} | {counts} | {tail} |")
 
+    if summary.coverage:
+        out += ["", f"## {_coverage_heading(summary)}", "", "| rule | results | not recorded |", "| --- | ---: | --- |"]
+        for rule, n, names in sorted((rule, n, names) for names, found in summary.coverage for rule, n in found):
+            out.append(f"| `{rule}` | {_n(n)} | {_cell(names)} |")
+
     out += ["", f"## {_overdue_heading(summary)}", ""]
     if summary.overdue:
         out += ["| due | late | case | rule | subject |", "| --- | --- | --- | --- | --- |"]
@@ -823,6 +892,7 @@ def to_dict(summary: Summary) -> dict:
     return {
         "cases": summary.cases,
         "cases_needing_attention": summary.cases_needing_attention,
+        "cases_with_overdue": summary.cases_with_overdue,
         "results": summary.results,
         "evaluated_under": [
             {"area": r.area, "policy_version": r.policy_version, "as_of": r.as_of, "cases": r.cases}
@@ -853,6 +923,11 @@ def to_dict(summary: Summary) -> dict:
                 "met_percent": _percent_number(r.met_rate),
             }
             for r in summary.rules
+        ],
+        "not_recorded": [
+            {"not_recorded": names.split(", "), "rule": rule, "results": n}
+            for names, found in summary.coverage
+            for rule, n in found
         ],
         "overdue": {
             "total": summary.overdue_total,

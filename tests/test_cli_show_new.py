@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from .conftest import ENGLAND
 
@@ -154,7 +155,7 @@ def test_an_area_in_its_own_repository_extends_the_installed_baseline(run_cpc, t
     # The shipped areas' own tests run from there too.
     tested = run_cpc("test", "england", cwd=repo)
     assert tested.returncode == 0, tested.stdout
-    assert tested.stdout.startswith("england: 19 of 19 tests passed")
+    assert re.match(r"england: (\d+) of \1 tests passed\n", tested.stdout), tested.stdout
 
 
 def test_a_broken_policy_in_an_area_repository_fails_lint(run_cpc, tmp_path) -> None:

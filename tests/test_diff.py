@@ -376,7 +376,7 @@ def test_a_broken_policy_at_a_revision_is_refused(repo):
 EXPECTED_MOVES = [
     ("documents-sent", "met", None, ("c1-transfer-late", "c2-transfer-on-time", "c3-two-agencies"), 3),
     ("quorum", "met", "breached", ("c3-two-agencies",), 1),
-    ("report-to-chair", "overdue", None, ("c3-two-agencies",), 1),
+    ("report-to-chair", "missed", None, ("c3-two-agencies",), 1),
     ("transfer-in-timescale", "met", "missed", ("c1-transfer-late",), 1),
     ("transfer-in-timescale", "pending", "overdue", ("c4-not-notified",), 1),
     # Notified Mon 2 March 2026: due Mon 23 March in 15 working days, Tue 17 March in 15 days. Held 10 March.

@@ -119,8 +119,13 @@ def test_eval_text_lists_what_needs_attention_first(run_cpc, tmp_path: Path) -> 
     lines = result.stdout.splitlines()
     assert lines[0] == "late-icpc: berkshire policy v97, as of 2026-02-02"
     headings = [line for line in lines if line and not line.startswith(" ")][1:]
-    assert headings == ["Overdue (3)", "Missed (1)", "Not assessable (1)"]
-    assert "  report-to-chair-initial (icpc-1): due 2026-01-13, 14 working days overdue" in lines
+    assert headings == ["Overdue (1)", "Missed (3)", "Not assessable (1)"]
+    # A report for a conference already held can no longer be made: history, not work (docs/results.md).
+    assert (
+        "  report-to-chair-initial (icpc-1): due 2026-01-13, not done; no longer possible from 2026-01-15, "
+        "2 working days after the due date"
+    ) in lines
+    assert "  documents-sent (icpc-1): due 2026-01-16, 17 days overdue" in lines
     at = lines.index("  icpc-timescale: done 2026-01-15, 1 working day after the due date 2026-01-14")
     assert lines[at + 2].endswith(
         '"The Initial Child Protection Conference should take place within 15 working days of:"'

@@ -88,7 +88,13 @@ def test_the_fixture_counts_are_known() -> None:
     assert summary.results == 21
     assert [(r.area, r.cases) for r in summary.runs] == [("berkshire", 4), ("hampshire", 1)]
     rules = {r.rule: r for r in summary.rules}
-    assert dict(rules["icpc-timescale"].counts) == {"met": 2, "missed": 1, "pending": 1, "overdue": 1}
+    assert dict(rules["icpc-timescale"].counts) == {
+        "met": 2,
+        "missed": 1,
+        "pending": 1,
+        "overdue": 1,
+        "not_assessable": 0,
+    }
     assert rules["icpc-timescale"].met_rate == pytest.approx(2 / 4)
     assert dict(rules["quorum"].counts) == {"met": 2, "breached": 1, "not_assessable": 0}
     assert rules["inquorate-reasons-recorded"].met_rate is None

@@ -215,7 +215,25 @@ GOLDEN = {
 
 @pytest.mark.parametrize("child", sorted(GOLDEN))
 def test_cases_are_exactly_as_the_extract_says(imported, child: str) -> None:
-    assert _by_id(imported[0])[child].case == GOLDEN[child]
+    case = dict(_by_id(imported[0])[child].case)
+    # What an extract with all six mapped tables cannot record, the same for every child (tested below).
+    assert case.pop("coverage") == {"source": "ssd", "not_recorded": ssd.not_recorded(())}
+    assert case == GOLDEN[child]
+
+
+def test_a_case_from_an_extract_says_what_the_ssd_cannot_record() -> None:
+    """The SSD has no table of core groups, reports, documents or attendance; a missing mapped table takes its
+    events with it. Nothing the mapping does read is listed."""
+    every = ssd.not_recorded(())
+    for name in ("core_group_meeting", "report_to_chair", "documents_sent", "conference.social_care_present"):
+        assert name in every
+    for name in ("strategy_discussion", "initial_conference", "review_conference", "plan_end", "cin_plan_start"):
+        assert name not in every
+    without_cin = ssd.not_recorded([ssd.CIN])
+    assert set(without_cin) - set(every) == {"cin_plan_start", "cin_plan_end", "cin_plan.started"}
+    # Reviews record conferences too: without the initial-conference table, `conference` is still recorded.
+    without_icpc = ssd.not_recorded([ssd.ICPC])
+    assert "initial_conference" in without_icpc and "conference" not in without_icpc
 
 
 def test_the_cases_give_the_timescale_results_the_fixture_implies(imported) -> None:

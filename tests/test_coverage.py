@@ -1,0 +1,170 @@
+"""What a source records (a case's `coverage`) and what can still be done: verdicts a manager can act on.
+
+An event the case's source has no place for is `not_assessable` ("not recorded by this source"), never overdue,
+missed or breached; a deadline whose window has closed is `missed` with the day it closed, not overdue.
+docs/results.md defines both; the boundaries of each rule kind are policy tests under policies/*/tests/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+import engine
+from engine import summary
+from engine.caseload import CaseError
+from engine.resources import schema
+
+from .conftest import ROOT
+
+AS_OF = dt.date(2026, 3, 1)
+NOT_RECORDED = "not recorded by this source"
+
+
+def _case(**extra) -> dict:
+    """An initial conference held on Friday 14 November 2025 that made a plan, with no report, no documents
+    and no attendance recorded."""
+    return {
+        "id": "coverage",
+        "child": {"date_of_birth": "2018-02-14"},
+        "conferences": [
+            {"id": "icpc-1", "type": "initial", "date": "2025-11-14", "outcome": {"plan": True, "category": "neglect"}}
+        ],
+        "plan": {"start": "2025-11-14"},
+        **extra,
+    }
+
+
+def _results(case: dict, rule: str) -> list[engine.results.Result]:
+    return engine.load_policy("berkshire").evaluate(case, as_of=AS_OF).by_rule(rule)
+
+
+def test_an_event_the_source_does_not_record_is_not_assessable_never_missed_or_overdue() -> None:
+    [held] = _results(_case(), "report-to-chair-initial")
+    assert (held.status, held.closed, held.reason) == ("missed", dt.date(2025, 11, 14), None)
+    [documents] = _results(_case(), "documents-sent")
+    assert documents.status == "overdue"
+
+    coverage = {"source": "ssd", "not_recorded": ["report_to_chair", "documents_sent"]}
+    [report] = _results(_case(coverage=coverage), "report-to-chair-initial")
+    assert (report.status, report.reason) == ("not_assessable", f"{NOT_RECORDED}: report_to_chair")
+    assert (report.due, report.done, report.late, report.closed) == (dt.date(2025, 11, 12), None, None, None)
+    [documents] = _results(_case(coverage=coverage), "documents-sent")
+    assert (documents.status, documents.reason) == ("not_assessable", f"{NOT_RECORDED}: documents_sent")
+    # What the source does record is judged as before.
+    [shared] = _results(_case(coverage=coverage), "report-shared-with-parents-initial")
+    assert shared.status == "missed"
+
+
+def test_a_recorded_event_on_time_is_met_whatever_the_coverage_says() -> None:
+    case = _case(coverage={"not_recorded": ["report_to_chair"]})
+    case["conferences"][0]["reports"] = [{"agency": "school", "sent_to_chair": "2025-11-10"}]
+    [report] = _results(case, "report-to-chair-initial")
+    assert (report.status, report.reason) == ("met", None)
+
+
+def test_a_breach_an_unrecordable_exception_could_excuse_is_not_assessable() -> None:
+    """Berkshire's quorum, unless the chair proceeded inquorate: a source that cannot record the chair's decision
+    cannot say the conference was in breach. A case that merely leaves the fact out is still in breach: the rule
+    never vanishes because an exception's fact is unknown."""
+    case = _case()
+    case["conferences"][0]["agencies_present"] = ["childrens_social_care", "police"]
+    [breached] = _results(case, "quorum")
+    assert (breached.status, breached.reason) == ("breached", None)
+    case["coverage"] = {"not_recorded": ["conference.proceeded_inquorate"]}
+    [unknown] = _results(case, "quorum")
+    assert (unknown.status, unknown.reason) == ("not_assessable", f"{NOT_RECORDED}: conference.proceeded_inquorate")
+    # A fact the requirement needs, not recorded by the source.
+    plain = _case(coverage={"not_recorded": ["conference.social_care_present", "conference.other_agencies_present"]})
+    [needs] = _results(plain, "quorum")
+    assert needs.status == "not_assessable"
+    assert needs.missing == ("conference.social_care_present", "conference.other_agencies_present")
+    assert needs.reason == f"{NOT_RECORDED}: conference.social_care_present, conference.other_agencies_present"
+
+
+def test_results_with_coverage_match_the_result_schema() -> None:
+    validator = Draft202012Validator(schema("result"), format_checker=FormatChecker())
+    case = _case(coverage={"not_recorded": ["report_to_chair", "conference.proceeded_inquorate"]})
+    case["conferences"][0]["agencies_present"] = ["childrens_social_care"]
+    payload = engine.load_policy("berkshire").evaluate(case, as_of=AS_OF).to_dict()
+    assert {r["status"] for r in payload["results"]} >= {"not_assessable", "missed", "overdue"}
+    assert list(validator.iter_errors(payload)) == []
+    closed = next(r for r in payload["results"] if r.get("closed"))
+    closed.pop("closed")
+    assert list(validator.iter_errors(payload)), "a missed deadline with neither done nor closed must be refused"
+
+
+def test_coverage_names_only_the_vocabulary() -> None:
+    with pytest.raises(CaseError) as caught:
+        engine.load_policy("berkshire").evaluate(_case(coverage={"not_recorded": ["core_groups"]}), as_of=AS_OF)
+    finding = caught.value.findings[0]
+    assert (finding.code, finding.path) == ("CPC100", "coverage.not_recorded[0]")
+    assert "core_groups" not in finding.message
+
+
+@pytest.fixture(scope="module")
+def ssd_results(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("ssd") / "results.jsonl"
+    from click.testing import CliRunner
+
+    from engine.cli import cli
+
+    source = ["--cases", str(ROOT / "examples" / "ssd"), "--from", "ssd"]
+    result = CliRunner().invoke(
+        cli, ["eval", "--policy", "berkshire", *source, "--as-of", "2026-03-01", "--out", str(out), "--jobs", "1"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    return out
+
+
+def test_on_the_ssd_example_nothing_the_extract_cannot_carry_is_overdue_missed_or_breached(ssd_results) -> None:
+    from engine.ssd import not_recorded
+
+    unrecordable = set(not_recorded(()))
+    checked = 0
+    for line in ssd_results.read_text().splitlines():
+        for result in json.loads(line)["results"]:
+            needs = result.get("what") if result["kind"] == "deadline" else result.get("missing")
+            names = set(needs if isinstance(needs, list) else [needs]) if needs else set()
+            if names & unrecordable:
+                checked += 1
+                assert result["status"] in ("not_assessable", "met"), result
+    assert checked > 300
+
+
+def test_no_overdue_item_of_the_ssd_example_belongs_to_an_ended_plan_or_a_held_conference(ssd_results) -> None:
+    from engine.ssd import iter_cases, read_extract
+
+    extract = read_extract(ROOT / "examples" / "ssd")
+    cases = {m.case["id"]: m.case for m in iter_cases(extract)}
+    overdue = 0
+    for line in ssd_results.read_text().splitlines():
+        evaluation = json.loads(line)
+        case = cases[evaluation["case"]]
+        for result in evaluation["results"]:
+            if result["status"] != "overdue":
+                continue
+            overdue += 1
+            end = (case.get("plan") or {}).get("end")
+            assert end is None or str(end) > "2026-03-01", result
+    assert overdue == 9
+
+
+def test_the_report_says_what_the_data_cannot_assess_and_what_is_still_to_do(ssd_results) -> None:
+    with ssd_results.open("rb") as lines:
+        report = summary.summarize(summary.parse_lines(lines))
+    assert report.cases == 38 and report.cases_with_overdue == 8
+    assert report.overdue_total == 9
+    rules = {rule: (names, n) for names, found in report.coverage for rule, n in found}
+    assert rules["documents-sent"] == ("documents_sent", 74)
+    assert rules["first-core-group"] == ("core_group_meeting", 30)
+    assert report.not_recorded_rules == 10
+    text = summary.render(report, "text")
+    assert "Not assessable from this data: 10 rules (369 results), because the cases' source does not record" in text
+    assert "8 cases (21.1%) have something overdue: late, and still to be done." in text
+    data = json.loads(summary.render(report, "json"))
+    assert {"not_recorded": ["documents_sent"], "rule": "documents-sent", "results": 74} in data["not_recorded"]
