@@ -254,8 +254,9 @@ def _closes(facts: CaseFacts, whats: list[str], anchor: Occurrence) -> dt.date |
     """The day from which none of ``whats`` can be done for the clock ``anchor`` starts, if one has come.
 
     A plan's own work (reviews, core groups) ends with the plan; a conference's records (its documents, its
-    amendment requests) with the next conference or the end of the plan after it. Anything else (an initial
-    conference not yet held) can still be done, however late.
+    amendment requests) with the next conference, the end of the plan after it, or the start of the child in
+    need plan that followed it. Anything else (an initial conference not yet held) can still be done, however
+    late.
     """
     days: list[dt.date] = []
     for what in whats:
@@ -264,6 +265,8 @@ def _closes(facts: CaseFacts, whats: list[str], anchor: Occurrence) -> dt.date |
         elif what in CONFERENCE_RECORDS and anchor.owner is not None:
             ends = [e.day for e in facts.occurrences("plan_end") if e.day > anchor.day]
             ends += [c.day for c in facts.occurrences("conference") if c.day > anchor.day and c.ref != anchor.ref]
+            # The conference that ended the plan: its record is superseded once the child in need plan starts.
+            ends += [s.day for s in facts.occurrences("cin_plan_start") if s.day > anchor.day]
         else:
             return None
         if not ends:
@@ -277,10 +280,13 @@ def _stopped(
     facts: CaseFacts, whats: list[str], anchor: Occurrence, done: Occurrence | None, due: dt.date | dt.datetime
 ) -> bool:
     ends = {PLAN_BOUND[w] for w in whats if w in PLAN_BOUND}
+    if not ends or any(w not in PLAN_BOUND for w in whats):
+        # Something that is not the plan's own work would also meet the deadline: the plan's end does not stop it.
+        return False
     for end_event in ends:
         for end in facts.occurrences(end_event):
-            if end.day < anchor.day:
-                continue
+            # A plan that had already ended when the clock started (a birth after the plan ended) has no work
+            # left to do; one that ends before the due date stops the clock.
             if (done is None or done.day > end.day) and end.day <= _day(due):
                 return True
     return False
