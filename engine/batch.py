@@ -113,11 +113,14 @@ class CaseInput(NamedTuple):
 
 
 class Outcome(NamedTuple):
-    """What one case gave: its output line (UTF-8, ending in a newline), and how it went."""
+    """What one case gave: its output line (UTF-8, ending in a newline), and how it went; ``case`` is its id
+    (None when it has none) and ``source`` where it was read (``file:line``), to report a repeated id."""
 
     line: bytes
     attention: bool
     failed: bool
+    case: str | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +383,8 @@ def _utf8(line: str, record: Callable[[], dict]) -> bytes:
 
 def _error_line(case_id: str | None, item: CaseInput, findings: list[Finding]) -> Outcome:
     record = error_record(case_id, item.source, findings, item.line)
-    return Outcome(_utf8(json.dumps(record, ensure_ascii=False) + "\n", lambda: record), False, True)
+    line = _utf8(json.dumps(record, ensure_ascii=False) + "\n", lambda: record)
+    return Outcome(line, False, True, case_id, item.source)
 
 
 # A JSON escape that may write a lone surrogate, which only the complete check reports (with its path).
@@ -476,7 +480,7 @@ class CaseWorker:
             return _error_line(input_case_id(item), item, [_finding(item.source, 1, 1, "internal-error", message)])
         # The very line `cpc eval --format json` prints, so the two modes cannot drift apart.
         line = _utf8(evalreport.json_line(evaluation), evaluation.to_dict)
-        return Outcome(line, evalreport.needs_attention(evaluation), False)
+        return Outcome(line, evalreport.needs_attention(evaluation), False, evaluation.case, item.source)
 
 
 # -- many cases ---------------------------------------------------------------------------------------------

@@ -215,6 +215,7 @@ def _evaluate_caseload(
         policy_error(exc)
     seen = failed = 0
     attention = False
+    repeats = RepeatedIds()
     try:
         # Left to right: on the way out the workers stop first, then the bar ends, then the output is
         # published (or its temporary file removed).
@@ -229,6 +230,7 @@ def _evaluate_caseload(
                 seen += 1
                 failed += outcome.failed
                 attention = attention or outcome.attention
+                repeats.add(outcome.case, outcome.source)
                 bar.advance()
     except (batch.InputError, batch.BatchError, OutputError) as exc:
         fail(str(exc))
@@ -243,8 +245,49 @@ def _evaluate_caseload(
         if report_path is not None:
             report = inputs.report
             write_private(report_path, lambda h: h.write(report.to_json()), "--report", force)
+    for warning in repeats.warnings():
+        click.echo(warning, err=True)
     click.echo(summary(seen, failed, time.monotonic() - started), err=True)
     sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if attention and not exit_zero else EXIT_OK)
+
+
+class RepeatedIds:
+    """Case ids that occur more than once in a caseload, with where: two records of one child are two
+    extracts or a paste mistake, and `cpc report` counts the child once (the first record)."""
+
+    SHOWN = 10
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}
+        self._repeats: list[tuple[str, str, str]] = []
+
+    def add(self, case: str | None, source: str) -> None:
+        if case is None:
+            return
+        if case in self._first:
+            self._repeats.append((case, self._first[case], source))
+        else:
+            self._first[case] = source
+
+    def warnings(self) -> list[str]:
+        if not self._repeats:
+            return []
+        ids = len({case for case, _, _ in self._repeats})
+        lines = [
+            f"warning: {ids} case id{'s' if ids != 1 else ''} repeated in {len(self._repeats)} later "
+            f"record{'s' if len(self._repeats) != 1 else ''}; each was evaluated, and `cpc report` counts only the "
+            "first record of each id"
+        ]
+        for case, first, again in self._repeats[: self.SHOWN]:
+            lines.append(f"  {_printable(case)}: {again}, first at {first}")
+        if len(self._repeats) > self.SHOWN:
+            lines.append(f"  … and {len(self._repeats) - self.SHOWN} more")
+        return lines
+
+
+def _printable(text: str) -> str:
+    # An id is the user's own text, but a control character in it must not drive the terminal.
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
 
 
 class _Inputs(NamedTuple):

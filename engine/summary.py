@@ -446,6 +446,8 @@ class Summary:
     # Results not assessable because the cases' source does not record what the rule needs: for each set of
     # events and facts not recorded (as the results name them), the rules and how many results each had.
     coverage: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
+    repeated: int = 0
+    repeated_lines: tuple[int, ...] = ()
 
     @property
     def not_recorded_rules(self) -> int:
@@ -484,6 +486,9 @@ class Summarizer:
     _overdue_total: int = field(default=0, init=False)
     _overdue: list[OverdueItem] = field(default_factory=list, init=False)
     _never_done: Counter = field(default_factory=Counter, init=False)
+    _ids: set[str] = field(default_factory=set, init=False)
+    _repeated: list[int] = field(default_factory=list, init=False)
+    _repeated_total: int = field(default=0, init=False)
     _not_recorded: Counter = field(default_factory=Counter, init=False)
 
     def __post_init__(self) -> None:
@@ -501,6 +506,13 @@ class Summarizer:
             self._errors += 1
             self._codes.update(item.codes)
             return
+        if item.case in self._ids:
+            # Two records of one child (two extracts joined, a paste): the child is counted once, as first read.
+            self._repeated_total += 1
+            if len(self._repeated) < MALFORMED_KEPT:
+                self._repeated.append(item.line)
+            return
+        self._ids.add(item.case)
         self._cases += 1
         self._runs[(item.area, item.policy_version, item.as_of)] += 1
         self._results += len(item.results)
@@ -583,6 +595,8 @@ class Summarizer:
             overdue=tuple(self._overdue),
             overdue_limit=self.overdue_limit,
             coverage=self._coverage(),
+            repeated=self._repeated_total,
+            repeated_lines=tuple(self._repeated),
         )
 
     def _coverage(self) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
@@ -665,6 +679,14 @@ def _headline(summary: Summary) -> list[str]:
         out.append(f"{_cases(summary.error_records)} could not be evaluated (error records by code: {codes}).")
     else:
         out.append("No error records.")
+    if summary.repeated:
+        lines = ", ".join(str(n) for n in summary.repeated_lines)
+        more = "" if len(summary.repeated_lines) == summary.repeated else ", …"
+        one = summary.repeated == 1
+        out.append(
+            f"{_n(summary.repeated)} {'record repeats' if one else 'records repeat'} a case id already counted "
+            f"({'line' if one else 'lines'} {lines}{more}): each child is counted once, from its first record."
+        )
     # Overdue is work that can still be done; missed (and most breaches) is history, counted apart.
     now = summary.cases_with_overdue
     verb = "has" if now == 1 else "have"
@@ -893,6 +915,7 @@ def to_dict(summary: Summary) -> dict:
         "cases": summary.cases,
         "cases_needing_attention": summary.cases_needing_attention,
         "cases_with_overdue": summary.cases_with_overdue,
+        "repeated_case_records": {"total": summary.repeated, "lines": list(summary.repeated_lines)},
         "results": summary.results,
         "evaluated_under": [
             {"area": r.area, "policy_version": r.policy_version, "as_of": r.as_of, "cases": r.cases}

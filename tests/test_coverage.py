@@ -168,3 +168,37 @@ def test_the_report_says_what_the_data_cannot_assess_and_what_is_still_to_do(ssd
     assert "8 cases (21.1%) have something overdue: late, and still to be done." in text
     data = json.loads(summary.render(report, "json"))
     assert {"not_recorded": ["documents_sent"], "rule": "documents-sent", "results": 74} in data["not_recorded"]
+
+
+# --- one child, one count ---------------------------------------------------------------------------------
+
+
+def test_a_case_id_repeated_in_a_caseload_is_reported_with_where_and_counted_once(run_cpc, tmp_path) -> None:
+    case = _case()
+    other = {**_case(), "id": "another"}
+    caseload = tmp_path / "cases.jsonl"
+    caseload.write_text("".join(json.dumps(c) + "\n" for c in (case, other, case, case)))
+    out = tmp_path / "results.jsonl"
+    run = run_cpc("eval", "--policy", "berkshire", "--cases", str(caseload), "--out", str(out), "--as-of", "2026-03-01")
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.splitlines()[:3] == [
+        "warning: 1 case id repeated in 2 later records; each was evaluated, and `cpc report` counts only the first "
+        "record of each id",
+        f"  coverage: {caseload}:3, first at {caseload}:1",
+        f"  coverage: {caseload}:4, first at {caseload}:1",
+    ]
+    assert len(out.read_text().splitlines()) == 4
+    report = run_cpc("report", str(out))
+    assert "2 records repeat a case id already counted (lines 3, 4): each child is counted once" in report.stdout
+    assert report.stdout.splitlines()[2] == "2 cases evaluated under berkshire policy v97 as of 2026-03-01."
+    data = json.loads(run_cpc("report", str(out), "--format", "json").stdout)
+    assert (data["cases"], data["repeated_case_records"]) == (2, {"total": 2, "lines": [3, 4]})
+
+
+def test_a_caseload_without_repeated_ids_says_nothing_of_them(run_cpc, tmp_path) -> None:
+    caseload = tmp_path / "cases.jsonl"
+    caseload.write_text(json.dumps(_case()) + "\n" + json.dumps({**_case(), "id": "another"}) + "\n")
+    out = tmp_path / "results.jsonl"
+    run = run_cpc("eval", "--policy", "berkshire", "--cases", str(caseload), "--out", str(out), "--as-of", "2026-03-01")
+    assert "repeated" not in run.stderr
+    assert "repeat" not in run_cpc("report", str(out)).stdout

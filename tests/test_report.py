@@ -392,8 +392,10 @@ def test_lines_are_parsed_and_summarized_one_at_a_time() -> None:
     line = evaluation_line("c", [deadline("review-interval", "overdue", due="2026-01-01")])
     endless = parse_lines(itertools.repeat(line))
     assert isinstance(next(endless), EvaluationRecord)
-    # summarize pulls from an iterator: 50,000 lines without ever holding them.
-    summary = summarize(parse_lines(itertools.repeat(line, 50_000)), overdue_limit=3)
+    # summarize pulls from an iterator: 50,000 lines (of 50,000 children) without ever holding them.
+    overdue = [deadline("review-interval", "overdue", due="2026-01-01")]
+    lines = (evaluation_line(f"c{i}", overdue) for i in range(50_000))
+    summary = summarize(parse_lines(lines), overdue_limit=3)
     assert (summary.cases, summary.overdue_total, len(summary.overdue)) == (50_000, 50_000, 3)
 
 
