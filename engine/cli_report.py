@@ -39,19 +39,24 @@ def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> I
     metavar="N",
     help="List at most N overdue items, the earliest due (all are counted). 0 lists none.",
 )
-def report(results: str, fmt: str, overdue_limit: int) -> None:
+@click.option("--all", "list_all", is_flag=True, help="List every overdue item (overrides --overdue-limit).")
+def report(results: str, fmt: str, overdue_limit: int, list_all: bool) -> None:
     """Report per-rule compliance and census timeliness over a caseload's results.
 
     RESULTS is the JSON Lines file `cpc eval --cases … --out` writes (docs/batch.md), or - for standard input.
 
-    For every rule: how many results had each status (met, missed, pending, overdue for a deadline; met,
-    breached, not assessable for a requirement; applies for a decision), and the share met of the deadlines
-    that have fallen due or the requirements that could be assessed. The Children in Need census measures:
-    initial conferences held within 15 working days of the strategy discussion (from the icpc-timescale
-    results), with the working days from one to the other in bands 0-10, 11-15, 16-20 and 21+ (England and
-    Wales bank holidays; an area's own closure days are not in the results), and reviews held on time
-    (first-review-timescale and review-interval). Then the overdue items, earliest due first, and how many
-    cases were evaluated and how many error records there were, by error code.
+    First the cases with something overdue (late, and still to be done) and those with anything overdue,
+    breached or missed (history included); a case id repeated in RESULTS is counted once, from its first
+    record. For every rule: how many results had each status (met, missed, pending, overdue, not assessable
+    for a deadline; met, breached, not assessable for a requirement; applies for a decision), and the share
+    met of the deadlines that have fallen due or the requirements that could be assessed. Then the rules
+    not assessable from this data, because the cases' source does not record what they need
+    (docs/results.md). The Children in Need census measures: initial conferences held within 15 working days
+    of the strategy discussion (from the icpc-timescale results), with the working days from one to the other
+    in bands 0-10, 11-15, 16-20 and 21+ (England and Wales bank holidays; an area's own closure days are not in
+    the results), and reviews held on time (first-review-timescale and review-interval). Then the overdue
+    items, earliest due first (the first --overdue-limit, or --all), and how many cases were evaluated and how
+    many error records there were, by error code.
 
     The file is read a line at a time, so it may be of any size. A line that is neither an evaluation nor an
     error record is reported on stderr by its line number (never its content) and skipped.
@@ -63,6 +68,8 @@ def report(results: str, fmt: str, overdue_limit: int) -> None:
 
     if overdue_limit < 0:
         fail(f"--overdue-limit must be 0 or more, not {overdue_limit}")
+    if list_all:
+        overdue_limit = sys.maxsize
     name = "<stdin>" if results == "-" else results
     malformed = [0]
     try:

@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import io
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -712,7 +713,7 @@ def _overdue_heading(summary: Summary) -> str:
     total, shown = summary.overdue_total, len(summary.overdue)
     if total == shown:
         return f"Overdue ({_n(total)}), earliest due first"
-    return f"Overdue ({_n(total)}; the {_n(shown)} earliest due shown)"
+    return f"Overdue ({_n(total)}; the {_n(shown)} earliest due shown, --all lists every one)"
 
 
 def render_text(summary: Summary) -> str:
@@ -954,7 +955,8 @@ def to_dict(summary: Summary) -> dict:
         ],
         "overdue": {
             "total": summary.overdue_total,
-            "limit": summary.overdue_limit,
+            # --all lists every item: no limit.
+            "limit": None if summary.overdue_limit == sys.maxsize else summary.overdue_limit,
             "items": [
                 {
                     "due": item.due,

@@ -291,6 +291,17 @@ def test_the_overdue_limit_option() -> None:
     assert negative.stderr.startswith("cpc: --overdue-limit must be 0 or more")
 
 
+def test_all_lists_every_overdue_item(tmp_path) -> None:
+    results = tmp_path / "results.jsonl"
+    results.write_text("".join(line + "\n" for line in _overdue_lines(150)))
+    capped = invoke(str(results))
+    assert "Overdue (150; the 100 earliest due shown, --all lists every one)" in capped.stdout
+    listed = invoke(str(results), "--all", "--format", "json")
+    overdue = json.loads(listed.stdout)["overdue"]
+    assert (overdue["total"], overdue["limit"], len(overdue["items"])) == (150, None, 150)
+    assert "Overdue (150), earliest due first" in invoke(str(results), "--all", "--overdue-limit", "3").stdout
+
+
 # -- error records and malformed lines -------------------------------------------------------------------
 
 
