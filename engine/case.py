@@ -52,6 +52,8 @@ class CaseFacts:
     exclusion_requests: dict[str, dict[str, object]] = field(default_factory=dict)
     # The events and facts the case's source cannot record (its `coverage`): their absence says nothing.
     not_recorded: frozenset[str] = frozenset()
+    # The category of abuse or neglect the conference that made the plan recorded, for the census's counts.
+    plan_category: str | None = None
     # An index of each event's occurrences, by event name, built on first use by engine.deadlines and kept
     # for the evaluation; :meth:`add` and :func:`derive`'s final sort empty it, so none outlives its events.
     views: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
@@ -173,6 +175,8 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
     facts.views.clear()
 
     facts.case = _case_fact(case, child, birth, plan, step_down, first, as_of)
+    category = ((first or {}).get("outcome") or {}).get("category")
+    facts.plan_category = category if isinstance(category, str) else None
     facts.case["child.pre_birth_conference_held"] = any(c.get("type") == "pre_birth" for c in held)
     return facts
 

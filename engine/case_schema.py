@@ -314,6 +314,17 @@ def _plan() -> dict[str, Any]:
             "discussed_with_parents": ref(
                 "date", "When the allocated social worker discussed the plan with the parents."
             ),
+            "previous_plans": {
+                "description": (
+                    "How many child protection plans the child had before this one: 0 for a first plan. The census "
+                    "counts plans that are a second or later one. SSD: the child's earlier plans in `ssd_cp_plans`."
+                ),
+                # A whole number written as a number: fastjsonschema's `integer` refuses 1.0, jsonschema's does not.
+                "type": "number",
+                "multipleOf": 1,
+                "minimum": 0,
+                "maximum": 1000,
+            },
         },
         "additionalProperties": False,
     }
@@ -411,6 +422,17 @@ def build_case_schema() -> dict[str, Any]:
                 "The case's id, used in every result and error; never a name. Quote an id that is all "
                 "digits. SSD: `pers_person_id`. Example: `child-0001`.",
                 examples=["child-0001"],
+            ),
+            "team": text(
+                "The team that holds the case, as an opaque id (not a name of a person): `cpc report --by team` "
+                "breaks the report down by it; printed nowhere else. SSD: `invo_professional_team` of the child's "
+                "current involvement in `ssd_involvements`.",
+                examples=["team-07"],
+            ),
+            "worker": text(
+                "The allocated worker, as an opaque id (never a name): `cpc report --by worker` breaks the report "
+                "down by it; printed nowhere else. SSD: `invo_professional_id` of the child's current involvement.",
+                examples=["worker-0412"],
             ),
             "child": ref("child", "The child: date of birth, or expected date of birth if unborn."),
             "mother": {

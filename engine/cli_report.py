@@ -40,7 +40,18 @@ def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> I
     help="List at most N overdue items, the earliest due (all are counted). 0 lists none.",
 )
 @click.option("--all", "list_all", is_flag=True, help="List every overdue item (overrides --overdue-limit).")
-def report(results: str, fmt: str, overdue_limit: int, list_all: bool) -> None:
+@click.option(
+    "--period",
+    metavar="START..END",
+    help="Count what fell due from START to END (YYYY-MM-DD..YYYY-MM-DD). Default: the census year (1 April "
+    "to 31 March) of the evaluation date.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["team", "worker"]),
+    help="Break the caseload down by the cases' team or worker (opaque ids; printed only when asked).",
+)
+def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: str | None, by: str | None) -> None:
     """Report per-rule compliance and census timeliness over a caseload's results.
 
     RESULTS is the JSON Lines file `cpc eval --cases … --out` writes (docs/batch.md), or - for standard input.
@@ -64,8 +75,13 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool) -> None:
     Exit codes: 0 the report was written; 2 RESULTS could not be read, or a line was malformed (the report is
     still written, from the other lines).
     """
+    from .period import PeriodError, parse_period
     from .summary import parse_lines, render, summarize
 
+    try:
+        span = parse_period(period) if period is not None else None
+    except PeriodError as exc:
+        fail(f"--period {exc}")
     if overdue_limit < 0:
         fail(f"--overdue-limit must be 0 or more, not {overdue_limit}")
     if list_all:
@@ -77,7 +93,8 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool) -> None:
     except OSError as exc:
         fail(f"cannot read {results}: {exc.strerror or exc}")
     try:
-        summary = summarize(_announce_malformed(parse_lines(handle), name, malformed), overdue_limit=overdue_limit)
+        lines = _announce_malformed(parse_lines(handle), name, malformed)
+        summary = summarize(lines, overdue_limit=overdue_limit, period=span, by=by)
     except OSError as exc:
         fail(f"cannot read {results}: {exc.strerror or exc}")
     finally:

@@ -14,7 +14,7 @@ from .durable import Match
 from .durations import parse_duration
 from .findings import Finding, Severity
 from .resolve import ResolvedPolicy, ResolvedRule
-from .results import Citation, Clock, Evaluation, Late, Result, Subject
+from .results import Citation, Clock, Evaluation, Late, PlanSummary, Result, Subject
 from .results import Match as Explained
 
 STATUS_ORDER = {"overdue": 0, "breached": 1, "missed": 2, "not_assessable": 3, "pending": 4, "applies": 5, "met": 6}
@@ -107,7 +107,16 @@ class Evaluator:
                 continue
             results.extend(self._results(compiled, own, fired, facts, occurrences, explain))
         results.sort(key=_order)
-        return Evaluation(facts.case_id, self.policy.area, self.policy.version, as_of, tuple(results))
+        return Evaluation(
+            facts.case_id,
+            self.policy.area,
+            self.policy.version,
+            as_of,
+            tuple(results),
+            _text(case.get("team")),
+            _text(case.get("worker")),
+            _plan_summary(case, facts),
+        )
 
     # -- per kind ------------------------------------------------------------------------------------------
 
@@ -276,6 +285,24 @@ class Evaluator:
                 ):
                     return False
         return True
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _plan_summary(case: dict, facts: CaseFacts) -> PlanSummary | None:
+    """What the census needs of the plan: None before it starts (a plan dated after ``as_of`` has not yet)."""
+    plan = case.get("plan") or {}
+    start, end = plan.get("start"), plan.get("end")
+    start = start.date() if isinstance(start, dt.datetime) else start
+    end = end.date() if isinstance(end, dt.datetime) else end
+    if not isinstance(start, dt.date) or start > facts.as_of:
+        return None
+    ended = end if isinstance(end, dt.date) and end <= facts.as_of else None
+    previous = plan.get("previous_plans")
+    count = int(previous) if isinstance(previous, int | float) and not isinstance(previous, bool) else None
+    return PlanSummary(start, ended, facts.plan_category, count)
 
 
 def _name(condition: dict) -> str:

@@ -143,6 +143,9 @@ def _subschema(node: object, where: str, negated: bool) -> Any:
             asserting["pattern"] = _pattern(value, where)
         elif keyword == "type" and negated and "integer" in (value if isinstance(value, list) else [value]):
             raise SchemaTransformError(f"{where}: fastjsonschema refuses 1.0 as an integer, so not under not/if/oneOf")
+        elif keyword == "multipleOf" and isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            # A whole divisor is exact in both validators; a fraction (0.1) is not, in floating point.
+            asserting[keyword] = value
         elif keyword in _SAME:
             inner = negated or keyword in _NEGATING
             asserting[keyword] = _children(_SAME[keyword], value, f"{where}/{keyword}", inner)

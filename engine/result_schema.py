@@ -280,6 +280,28 @@ def build_result_schema() -> dict[str, Any]:
             "area": text("The area whose policy was evaluated. Example: `berkshire`.", pattern=SLUG_PATTERN),
             "policy_version": text("The version of the area's policy in force on `as_of`. Example: `v97`."),
             "as_of": ref("date", "The evaluation date: events dated after it have not happened yet."),
+            "team": text("The case's `team`, an opaque id, when the case has one: for `cpc report --by team`."),
+            "worker": text("The case's `worker`, an opaque id, when the case has one: for `cpc report --by worker`."),
+            "plan": {
+                "title": "plan",
+                "description": (
+                    "The child protection plan, for the census measures of `cpc report`: absent when no plan has "
+                    "started by `as_of`."
+                ),
+                "type": "object",
+                "properties": {
+                    "start": ref("date", "When the plan started."),
+                    "end": ref("date", "When it ended, if it had by `as_of`."),
+                    "category": text("The category of abuse or neglect recorded by the conference that made the plan."),
+                    "previous_plans": {
+                        "description": "How many plans the child had before this one, when the case says.",
+                        "type": "integer",
+                        "minimum": 0,
+                    },
+                },
+                "required": ["start"],
+                "additionalProperties": False,
+            },
             "results": {
                 "description": "Every result, one per rule and subject that gave one.",
                 "type": "array",

@@ -214,14 +214,51 @@ class Result:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """The child's child protection plan as the census counts plans: when it started and ended (by the
+    evaluation date), its category, and how many plans came before it (when the case says)."""
+
+    start: dt.date
+    end: dt.date | None = None
+    category: str | None = None
+    previous_plans: int | None = None
+
+    def to_dict(self) -> dict:
+        data: dict = {"start": self.start.isoformat()}
+        if self.end is not None:
+            data["end"] = self.end.isoformat()
+        if self.category is not None:
+            data["category"] = self.category
+        if self.previous_plans is not None:
+            data["previous_plans"] = self.previous_plans
+        return data
+
+
+@dataclass(frozen=True, slots=True)
 class Evaluation:
-    """Every result for one case under one policy version, on one evaluation date."""
+    """Every result for one case under one policy version, on one evaluation date.
+
+    ``team`` and ``worker`` are the case's opaque ids, carried so that ``cpc report --by team`` can break a
+    caseload down; ``plan`` is what the census measures need of the plan."""
 
     case: str
     area: str
     policy_version: str
     as_of: dt.date
     results: tuple[Result, ...] = field(default=())
+    team: str | None = None
+    worker: str | None = None
+    plan: PlanSummary | None = None
+
+    def _about(self) -> dict:
+        data: dict = {}
+        if self.team is not None:
+            data["team"] = self.team
+        if self.worker is not None:
+            data["worker"] = self.worker
+        if self.plan is not None:
+            data["plan"] = self.plan.to_dict()
+        return data
 
     def to_dict(self) -> dict:
         return {
@@ -229,15 +266,18 @@ class Evaluation:
             "area": self.area,
             "policy_version": self.policy_version,
             "as_of": self.as_of.isoformat(),
+            **self._about(),
             "results": [r.to_dict() for r in self.results],
         }
 
     def to_json(self) -> str:
         """Exactly ``json.dumps(self.to_dict(), ensure_ascii=False)``, in a fifth of the time."""
         results = ", ".join([r.to_json() for r in self.results])
+        about = self._about()
+        middle = "".join(f", {_json(k)}: {_json(v)}" for k, v in about.items())
         return (
             f'{{"case": {_json(self.case)}, "area": {_json(self.area)}, "policy_version": '
-            f'{_json(self.policy_version)}, "as_of": {_json(self.as_of.isoformat())}, "results": [{results}]}}'
+            f'{_json(self.policy_version)}, "as_of": {_json(self.as_of.isoformat())}{middle}, "results": [{results}]}}'
         )
 
     def by_rule(self, rule: str) -> list[Result]:

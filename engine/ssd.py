@@ -150,7 +150,13 @@ FIELDS: tuple[FieldMap, ...] = (
     FieldMap(PLANS, "cppl_cp_plan_id", "join", "", "joined from icpc_cp_plan_id and cppr_cp_plan_id"),
     FieldMap(PLANS, "cppl_icpc_id", "join", "", "the conference that made the plan"),
     FieldMap(PLANS, "cppl_person_id", "join", "", "joins the plan to the child"),
-    FieldMap(PLANS, "cppl_cp_plan_start_date", "case", "plan.start", "of the plan the case's conference made"),
+    FieldMap(
+        PLANS,
+        "cppl_cp_plan_start_date",
+        "case",
+        "plan.start",
+        "of the plan the case's conference made; the child's plans that started before it are `plan.previous_plans`",
+    ),
     FieldMap(PLANS, "cppl_cp_plan_end_date", "case", "plan.end", "also picks the step-down CIN plan"),
     FieldMap(
         PLANS,
@@ -1065,6 +1071,11 @@ def _build(
     used: list[CinPlan] = []
     if plan is not None:
         block = {k: v for k, v in (("start", plan.start), ("end", plan.end)) if v is not None}
+        if plan.start is not None:
+            # The census counts second and later plans: the child's plans that started before this one.
+            block["previous_plans"] = sum(
+                1 for p in child.plans if p is not plan and p.start is not None and p.start < plan.start
+            )
         if block:
             case["plan"] = block
         if plan.start and plan.end and plan.end < plan.start:

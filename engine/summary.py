@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .period import REVIEW_RULES, Period, PlanCounter, PlanMeasures, census_year
+
 if TYPE_CHECKING:
     from .calendar import WorkingCalendar
 
@@ -63,7 +65,7 @@ DEFAULT_OVERDUE_LIMIT = 100
 # Malformed lines are all counted, but only the first few line numbers are kept for the report.
 MALFORMED_KEPT = 20
 
-FORMATS = ("text", "markdown", "csv", "overdue-csv", "json")
+FORMATS = ("text", "markdown", "csv", "overdue-csv", "months-csv", "json")
 
 CSV_HELP = (
     "CSV (--format csv): one header row, then one row per rule and status, every status of the rule's kind "
@@ -71,7 +73,10 @@ CSV_HELP = (
     "rule_results (all results of the rule), rule_met_percent (deadlines: met / (met + missed + overdue); "
     "requirements: met / (met + breached); empty for decisions or when nothing has fallen due). "
     "--format overdue-csv writes the overdue items instead, earliest due first, at most --overdue-limit of them: "
-    "due, late_amount, late_unit, case, rule, subject."
+    "due, late_amount, late_unit, case, rule, subject. --format months-csv writes one row per month of the "
+    "period: month, then the deadline results due that month by status (due_met, due_missed, due_overdue, "
+    "due_pending, due_not_assessable) and the census's initial conferences and reviews held on time and late "
+    "(icpc_on_time, icpc_late, reviews_on_time, reviews_late)."
 )
 
 
@@ -106,6 +111,10 @@ class EvaluationRecord:
     policy_version: str
     as_of: str
     results: tuple[ResultRow, ...]
+    team: str | None = None
+    worker: str | None = None
+    # The plan's dates parsed (``start``, ``end``), its ``category`` and ``previous_plans``, when it had one.
+    plan: dict | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +271,27 @@ def _record(number: int, data: object) -> EvaluationRecord | ErrorRecord:
     as_of = data.get("as_of")
     _day(as_of, lambda: "as_of")
     rows = tuple(_result(r, i) for i, r in enumerate(results))
-    return EvaluationRecord(number, case, area, version, str(as_of), rows)
+    team, worker = data.get("team"), data.get("worker")
+    team = None if team is None else _text(team, "team")
+    worker = None if worker is None else _text(worker, "worker")
+    return EvaluationRecord(number, case, area, version, str(as_of), rows, team, worker, _plan(data.get("plan")))
+
+
+def _plan(data: object) -> dict | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise _Bad("plan is not an object")
+    plan: dict = {"start": _day(data.get("start"), lambda: "plan.start")}
+    if data.get("end") is not None:
+        plan["end"] = _day(data["end"], lambda: "plan.end")
+    category = data.get("category")
+    plan["category"] = None if category is None else _text(category, "plan.category")
+    previous = data.get("previous_plans")
+    if previous is not None and (not isinstance(previous, int) or isinstance(previous, bool) or previous < 0):
+        raise _Bad("plan.previous_plans is not a whole number")
+    plan["previous_plans"] = previous
+    return plan
 
 
 def parse_line(number: int, raw: str | bytes) -> Line | None:
@@ -449,11 +478,52 @@ class Summary:
     coverage: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
     repeated: int = 0
     repeated_lines: tuple[int, ...] = ()
+    # What the counts cover: results due in ``period`` (and whether it was chosen or the default census year).
+    period: Period | None = None
+    period_given: bool = False
+    plans: PlanMeasures = field(default_factory=PlanMeasures)
+    # Month by month (``YYYY-MM``) over the period: deadline results due that month by status, and the census's
+    # initial conferences and reviews held on time and late.
+    months: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
+    # With ``by``: per team (or worker), cases, cases with something overdue, overdue items, and deadlines met
+    # and due in the period.
+    by: str | None = None
+    groups: tuple[GroupSummary, ...] = ()
 
     @property
     def not_recorded_rules(self) -> int:
         """How many rules had a result not assessable because the source does not record what they need."""
         return len({rule for _, rules in self.coverage for rule, _ in rules})
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """One team's (or worker's) share of the caseload."""
+
+    name: str
+    cases: int
+    cases_with_overdue: int
+    overdue: int
+    deadlines_met: int
+    deadlines_due: int
+
+    @property
+    def met_rate(self) -> float | None:
+        return self.deadlines_met / self.deadlines_due if self.deadlines_due else None
+
+
+NO_GROUP = "(none recorded)"
+MONTH_COLUMNS = (
+    "due_met",
+    "due_missed",
+    "due_overdue",
+    "due_pending",
+    "due_not_assessable",
+    "icpc_on_time",
+    "icpc_late",
+    "reviews_on_time",
+    "reviews_late",
+)
 
 
 def bucket_of(working_days: int) -> str:
@@ -470,6 +540,10 @@ class Summarizer:
 
     overdue_limit: int = DEFAULT_OVERDUE_LIMIT
     calendar: WorkingCalendar = field(default_factory=_working_calendar)
+    # The reporting period; None takes the census year of the first evaluation's date.
+    period: Period | None = None
+    # "team" or "worker" to break the caseload down by it.
+    by: str | None = None
     # Running counts; not constructor arguments.
     _cases: int = field(default=0, init=False)
     _attention: int = field(default=0, init=False)
@@ -488,6 +562,10 @@ class Summarizer:
     _overdue: list[OverdueItem] = field(default_factory=list, init=False)
     _never_done: Counter = field(default_factory=Counter, init=False)
     _ids: set[str] = field(default_factory=set, init=False)
+    _period_given: bool = field(default=False, init=False)
+    _plans: PlanCounter | None = field(default=None, init=False)
+    _months: Counter = field(default_factory=Counter, init=False)
+    _groups: dict[str, Counter] = field(default_factory=dict, init=False)
     _repeated: list[int] = field(default_factory=list, init=False)
     _repeated_total: int = field(default=0, init=False)
     _not_recorded: Counter = field(default_factory=Counter, init=False)
@@ -495,6 +573,9 @@ class Summarizer:
     def __post_init__(self) -> None:
         if self.overdue_limit < 0:
             raise ValueError("overdue_limit must be 0 or more")
+        self._period_given = self.period is not None
+        if self.by not in (None, "team", "worker"):
+            raise ValueError("by must be team or worker")
 
     def add(self, item: Line) -> None:
         """Count one parsed line."""
@@ -514,12 +595,30 @@ class Summarizer:
                 self._repeated.append(item.line)
             return
         self._ids.add(item.case)
+        if self.period is None:
+            self.period = census_year(dt.date.fromisoformat(item.as_of[:10]))
+        if self._plans is None:
+            self._plans = PlanCounter(self.period)
+        period = self.period
         self._cases += 1
         self._runs[(item.area, item.policy_version, item.as_of)] += 1
         self._results += len(item.results)
         seen: set[tuple[str, str]] = set()
         attention = False
+        group = self._group(item)
+        group["cases"] += 1
+        overdue_here = 0
         for row in item.results:
+            if row.status == "overdue":
+                # The work list is what is overdue on the evaluation date, whenever it fell due.
+                self._add_overdue(item, row)
+                overdue_here += 1
+            if row.kind == "deadline" and row.due_day is not None and row.due_day not in period:
+                continue
+            if row.kind == "deadline" and row.due_day is not None:
+                self._count_month(row)
+                group["due"] += row.status in ("met", "missed", "overdue")
+                group["met"] += row.status == "met"
             key = (row.rule, row.kind)
             self._titles.setdefault(key, row.title)
             self._counts[(*key, row.status)] += 1
@@ -528,15 +627,33 @@ class Summarizer:
             if row.rule == ICPC_RULE and row.kind == "deadline" and row.clock_day and row.done_day:
                 days = self.calendar.working_days_between(row.clock_day, row.done_day)
                 self._buckets[bucket_of(days)] += 1
-            if row.status == "overdue":
-                self._add_overdue(item, row)
-            elif row.status == "missed" and row.kind == "deadline" and row.done_day is None:
+            if row.status == "missed" and row.kind == "deadline" and row.done_day is None:
                 self._never_done[row.rule] += 1
             elif row.status == "not_assessable" and row.reason and row.reason.startswith(NOT_RECORDED):
                 self._not_recorded[(row.rule, row.reason[len(NOT_RECORDED) :].lstrip(": "))] += 1
         self._rule_cases.update(seen)
         self._attention += attention
-        self._with_overdue += any(row.status == "overdue" for row in item.results)
+        self._with_overdue += overdue_here > 0
+        group["with_overdue"] += overdue_here > 0
+        group["overdue"] += overdue_here
+        reviews = [row.status for row in item.results if row.rule in REVIEW_RULES and row.kind == "deadline"]
+        self._plans.add(item.plan, reviews)
+
+    def _group(self, item: EvaluationRecord) -> Counter:
+        if self.by is None:
+            return Counter()
+        name = (item.team if self.by == "team" else item.worker) or NO_GROUP
+        return self._groups.setdefault(name, Counter())
+
+    def _count_month(self, row: ResultRow) -> None:
+        month = row.due_day.strftime("%Y-%m")
+        self._months[(month, f"due_{row.status}")] += 1
+        if row.status in ("met", "missed") and row.done_day is not None:
+            timely = "on_time" if row.status == "met" else "late"
+            if row.rule == ICPC_RULE:
+                self._months[(month, f"icpc_{timely}")] += 1
+            elif row.rule in REVIEW_RULES:
+                self._months[(month, f"reviews_{timely}")] += 1
 
     def _add_overdue(self, record: EvaluationRecord, row: ResultRow) -> None:
         self._overdue_total += 1
@@ -598,6 +715,18 @@ class Summarizer:
             coverage=self._coverage(),
             repeated=self._repeated_total,
             repeated_lines=tuple(self._repeated),
+            period=self.period,
+            period_given=self._period_given,
+            plans=self._plans.measures() if self._plans else PlanMeasures(),
+            months=tuple(
+                (month, tuple((column, self._months[(month, column)]) for column in MONTH_COLUMNS))
+                for month in (self.period.months() if self.period else [])
+            ),
+            by=self.by,
+            groups=tuple(
+                GroupSummary(name, c["cases"], c["with_overdue"], c["overdue"], c["met"], c["due"])
+                for name, c in sorted(self._groups.items())
+            ),
         )
 
     def _coverage(self) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
@@ -612,13 +741,18 @@ def summarize(
     *,
     overdue_limit: int = DEFAULT_OVERDUE_LIMIT,
     calendar: WorkingCalendar | None = None,
+    period: Period | None = None,
+    by: str | None = None,
 ) -> Summary:
     """Summarize parsed lines (from :func:`parse_lines`), consuming them one at a time.
 
     ``overdue_limit`` caps the overdue items kept (the earliest due; all are counted). ``calendar`` counts
-    the working days for the census bands; default England and Wales bank holidays and weekends.
+    the working days for the census bands; default England and Wales bank holidays and weekends. ``period``
+    limits the counts to deadlines due in it (default: the census year of the first evaluation's date); the
+    overdue list is everything overdue on the evaluation date. ``by`` (``team`` or ``worker``) breaks the
+    caseload down by the cases' opaque ids.
     """
-    summarizer = Summarizer(overdue_limit, calendar or _working_calendar())
+    summarizer = Summarizer(overdue_limit, calendar or _working_calendar(), period, by)
     for item in lines:
         summarizer.add(item)
     return summarizer.summary()
@@ -675,6 +809,12 @@ def _headline(summary: Summary) -> list[str]:
     out = [
         f"{_cases(summary.cases)} evaluated under {_runs_line(summary)}." if summary.cases else "No cases evaluated."
     ]
+    if summary.period is not None:
+        why = "--period" if summary.period_given else "the census year of the evaluation date; --period to change"
+        out.append(
+            f"Counts are of what fell due from {summary.period} ({why}); the overdue list is everything overdue on "
+            "the evaluation date."
+        )
     if summary.error_records:
         codes = ", ".join(f"{code} {_n(n)}" for code, n in summary.errors_by_code)
         out.append(f"{_cases(summary.error_records)} could not be evaluated (error records by code: {codes}).")
@@ -716,6 +856,28 @@ def _overdue_heading(summary: Summary) -> str:
     return f"Overdue ({_n(total)}; the {_n(shown)} earliest due shown, --all lists every one)"
 
 
+def _plan_lines(summary: Summary) -> list[str]:
+    """The census's per-child measures of the plans, one line each."""
+    plans = summary.plans
+    categories = ", ".join(f"{name.replace('_', ' ')} {_n(n)}" for name, n in plans.started_by_category) or "none"
+    unknown = f" ({_n(plans.repeat_unknown)} with no record of earlier plans)" if plans.repeat_unknown else ""
+    return [
+        f"plans started: {_n(plans.started)}; by category: {categories}",
+        f"second or later plans: {_n(plans.repeat)} of {_n(plans.started)} started "
+        f"({_pct(plans.repeat, plans.started)}){unknown}",
+        f"plans ended: {_n(plans.ended)}; lasting two years or more: {_n(plans.ended_after_two_years)} "
+        f"({_pct(plans.ended_after_two_years, plans.ended)})",
+        f"every review on time, of the plans ended after three months or more: {_n(plans.reviews_all_on_time)} of "
+        f"{_n(plans.ended_after_three_months)} ({_pct(plans.reviews_all_on_time, plans.ended_after_three_months)})",
+    ]
+
+
+def _group_table(summary: Summary) -> tuple[list[str], list[list[str]]]:
+    header = [summary.by or "", "cases", "with overdue", "overdue items", "deadlines met of due"]
+    rows = [[g.name, _n(g.cases), _n(g.cases_with_overdue), _n(g.overdue), _rate(g.met_rate)] for g in summary.groups]
+    return header, rows
+
+
 def render_text(summary: Summary) -> str:
     """The report a manager reads: totals, census measures, each rule's counts, then what is overdue."""
     out = ["Caseload compliance report", "", *_headline(summary)]
@@ -741,6 +903,16 @@ def render_text(summary: Summary) -> str:
     ):
         rule = f" ({t.rule})" if t is not reviews else ""
         out.append(f"    {name}{rule}: {_n(t.met)} of {_n(t.held)} held ({_rate(t.rate)}); {_n(t.overdue)} overdue")
+    out.append("  Child protection plans")
+    out += [f"    {line}" for line in _plan_lines(summary)]
+
+    if summary.groups:
+        header, rows = _group_table(summary)
+        widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
+        out += ["", f"By {summary.by}"]
+        for cells in (header, *rows):
+            padded = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+            out.append("  " + "  ".join(padded))
 
     for kind in KINDS:
         rules = [r for r in summary.rules if r.kind == kind]
@@ -833,6 +1005,13 @@ def render_markdown(summary: Summary) -> str:
     ):
         rule = f" (`{t.rule}`)" if t is not reviews else ""
         out.append(f"| {name}{rule} | {_n(t.met)} | {_n(t.held)} | {_rate(t.rate)} | {_n(t.overdue)} |")
+    out += ["", "Child protection plans:", ""]
+    out += [f"- {line}" for line in _plan_lines(summary)]
+
+    if summary.groups:
+        header, rows = _group_table(summary)
+        out += ["", f"## By {summary.by}", "", "| " + " | ".join(header) + " |", "| --- |" + " ---: |" * 4]
+        out += ["| " + " | ".join(_cell(c) for c in cells) + " |" for cells in rows]
 
     for kind in KINDS:
         rules = [r for r in summary.rules if r.kind == kind]
@@ -925,6 +1104,36 @@ def to_dict(summary: Summary) -> dict:
         "error_records": summary.error_records,
         "errors_by_code": dict(summary.errors_by_code),
         "malformed_lines": {"count": summary.malformed, "first": list(summary.malformed_lines)},
+        "period": None
+        if summary.period is None
+        else {
+            "start": summary.period.start.isoformat(),
+            "end": summary.period.end.isoformat(),
+            "given": summary.period_given,
+        },
+        "plans": {
+            "started": summary.plans.started,
+            "started_by_category": dict(summary.plans.started_by_category),
+            "second_or_later": summary.plans.repeat,
+            "earlier_plans_not_recorded": summary.plans.repeat_unknown,
+            "ended": summary.plans.ended,
+            "ended_after_two_years_or_more": summary.plans.ended_after_two_years,
+            "ended_after_three_months_or_more": summary.plans.ended_after_three_months,
+            "every_review_on_time": summary.plans.reviews_all_on_time,
+        },
+        "months": [{"month": month, **dict(counts)} for month, counts in summary.months],
+        "by": summary.by,
+        "groups": [
+            {
+                "name": g.name,
+                "cases": g.cases,
+                "cases_with_overdue": g.cases_with_overdue,
+                "overdue": g.overdue,
+                "deadlines_met": g.deadlines_met,
+                "deadlines_due": g.deadlines_due,
+            }
+            for g in summary.groups
+        ],
         "census": {
             "initial_conferences": {
                 **_timeliness_dict(census.initial),
@@ -976,11 +1185,22 @@ def render_json(summary: Summary) -> str:
     return json.dumps(to_dict(summary), indent=2, ensure_ascii=False) + "\n"
 
 
+def render_months_csv(summary: Summary) -> str:
+    """One row per month of the period, for a chart or Power BI (see :data:`CSV_HELP`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["month", *MONTH_COLUMNS])
+    for month, counts in summary.months:
+        writer.writerow([month, *(n for _, n in counts)])
+    return buffer.getvalue()
+
+
 RENDERERS: dict[str, Callable[[Summary], str]] = {
     "text": render_text,
     "markdown": render_markdown,
     "csv": render_csv,
     "overdue-csv": render_overdue_csv,
+    "months-csv": render_months_csv,
     "json": render_json,
 }
 

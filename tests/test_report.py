@@ -23,6 +23,7 @@ from engine.calendar import WorkingCalendar
 from engine.caseload import read_case
 from engine.cli_report import report
 from engine.evalreport import json_line
+from engine.period import Period
 from engine.summary import (
     ErrorRecord,
     EvaluationRecord,
@@ -38,6 +39,9 @@ from engine.summary import (
 
 DATA = Path(__file__).parent / "data" / "report"
 FIXTURE = DATA / "results.jsonl"
+# The fixture's results fall due from 2025 to 2026; counting tests take them all, the period tests choose.
+WHOLE = "2025-01-01..2026-12-31"
+ALL_TIME = Period(dt.date(1872, 1, 1), dt.date(2100, 12, 31))
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = {
     "text": "results.txt",
@@ -70,7 +74,7 @@ def deadline(rule: str, status: str, *, due: str, clock: str | None = None, done
 
 @pytest.mark.parametrize("fmt", GOLDEN)
 def test_the_fixture_gives_the_golden_output(fmt: str) -> None:
-    result = invoke(str(FIXTURE), "--format", fmt)
+    result = invoke(str(FIXTURE), "--format", fmt, "--period", WHOLE)
     assert result.exit_code == 0, result.output
     golden = DATA / GOLDEN[fmt]
     if os.environ.get("CPC_UPDATE_GOLDEN"):
@@ -81,7 +85,7 @@ def test_the_fixture_gives_the_golden_output(fmt: str) -> None:
 
 def test_the_fixture_counts_are_known() -> None:
     with FIXTURE.open("rb") as handle:
-        summary = summarize(parse_lines(handle))
+        summary = summarize(parse_lines(handle), period=ALL_TIME)
     assert (summary.cases, summary.error_records, summary.malformed) == (5, 2, 0)
     assert summary.errors_by_code == (("CPC001", 1), ("CPC100", 1))
     assert summary.cases_needing_attention == 3
@@ -128,8 +132,8 @@ def test_the_report_is_the_same_whatever_the_order_of_the_lines() -> None:
     lines = FIXTURE.read_text(encoding="utf-8").splitlines()
     shuffled = lines[:]
     random.Random(4).shuffle(shuffled)
-    first = to_dict(summarize(parse_lines(lines)))
-    second = to_dict(summarize(parse_lines(shuffled)))
+    first = to_dict(summarize(parse_lines(lines), period=ALL_TIME))
+    second = to_dict(summarize(parse_lines(shuffled), period=ALL_TIME))
     assert first == second
 
 
@@ -168,7 +172,7 @@ def test_census_bands_at_their_edges_across_christmas(done: str, working_days: i
     assert WorkingCalendar().working_days_between(start, dt.date.fromisoformat(done)) == working_days
     status = "met" if working_days <= 15 else "missed"
     line = evaluation_line("c", [deadline("icpc-timescale", status, due="2026-01-14", clock="2025-12-19", done=done)])
-    census = summarize(parse_lines([line])).census
+    census = summarize(parse_lines([line]), period=ALL_TIME).census
     assert dict(census.buckets)[band] == 1
     assert sum(n for _, n in census.buckets) == 1
 
@@ -185,7 +189,7 @@ def test_census_bands_count_every_held_conference_once() -> None:
             [deadline("icpc-timescale", "missed", due="2026-01-14", clock="2025-12-19T09:00", done="2026-01-22T16:00")],
         )
     )
-    census = summarize(parse_lines(lines)).census
+    census = summarize(parse_lines(lines), period=ALL_TIME).census
     assert census.buckets == (("0-10", 2), ("11-15", 2), ("16-20", 2), ("21+", 2))
 
 
@@ -211,7 +215,7 @@ def test_reviews_on_time_combine_first_and_later_reviews() -> None:
         deadline("review-interval", "pending", due="2026-04-01"),
         deadline("review-interval", "overdue", due="2026-01-01"),
     ]
-    census = summarize(parse_lines([evaluation_line("c", results)])).census
+    census = summarize(parse_lines([evaluation_line("c", results)]), period=ALL_TIME).census
     assert (census.first_review.met, census.first_review.held) == (1, 2)
     assert (census.review_interval.met, census.review_interval.held, census.review_interval.not_yet_held) == (1, 1, 2)
     assert (census.reviews.met, census.reviews.held, census.reviews.overdue) == (2, 3, 1)
@@ -235,12 +239,12 @@ def _overdue_lines(n: int, seed: int = 0) -> list[str]:
 
 def test_overdue_items_are_listed_earliest_due_first_and_capped() -> None:
     lines = _overdue_lines(60)
-    summary = summarize(parse_lines(lines), overdue_limit=7)
+    summary = summarize(parse_lines(lines), period=ALL_TIME, overdue_limit=7)
     assert summary.overdue_total == 60
     assert len(summary.overdue) == 7
     keys = [(item.due, item.case) for item in summary.overdue]
     assert keys == sorted(keys)
-    everything = summarize(parse_lines(lines), overdue_limit=1000)
+    everything = summarize(parse_lines(lines), period=ALL_TIME, overdue_limit=1000)
     assert [(i.due, i.case) for i in everything.overdue][:7] == keys
     # Two items fall due each day: ties go by case id, whatever the input order.
     assert keys[0][0] == keys[1][0] == "2024-01-01"
@@ -254,7 +258,7 @@ def test_how_late_reads_as_the_unit_says_with_days_for_many_hours() -> None:
         deadline("review-interval", "overdue", due="2026-02-27", late={"amount": 1, "unit": "days"}),
         deadline("review-interval", "overdue", due="2026-02-28"),
     ]
-    summary = summarize(parse_lines([evaluation_line("c", results)]))
+    summary = summarize(parse_lines([evaluation_line("c", results)]), period=ALL_TIME)
     assert [item.late for item in summary.overdue] == [
         "1320 hours (55 days)",
         "1 working day",
@@ -273,7 +277,7 @@ def test_the_overdue_list_never_holds_more_than_twice_its_limit() -> None:
 
 
 def test_an_overdue_limit_of_0_counts_but_lists_none() -> None:
-    summary = summarize(parse_lines(_overdue_lines(10)), overdue_limit=0)
+    summary = summarize(parse_lines(_overdue_lines(10)), period=ALL_TIME, overdue_limit=0)
     assert (summary.overdue_total, summary.overdue) == (10, ())
     assert "not listed: --overdue-limit is 0" in render(summary, "text")
 
@@ -353,7 +357,9 @@ def test_a_byte_order_mark_and_windows_line_ends_are_accepted() -> None:
         for i, line in enumerate(FIXTURE.read_bytes().splitlines())
     ]
     with FIXTURE.open("rb") as handle:
-        assert to_dict(summarize(parse_lines(lines))) == to_dict(summarize(parse_lines(handle)))
+        assert to_dict(summarize(parse_lines(lines), period=ALL_TIME)) == to_dict(
+            summarize(parse_lines(handle), period=ALL_TIME)
+        )
 
 
 def test_a_line_that_is_not_utf8_is_malformed() -> None:
@@ -406,7 +412,7 @@ def test_lines_are_parsed_and_summarized_one_at_a_time() -> None:
     # summarize pulls from an iterator: 50,000 lines (of 50,000 children) without ever holding them.
     overdue = [deadline("review-interval", "overdue", due="2026-01-01")]
     lines = (evaluation_line(f"c{i}", overdue) for i in range(50_000))
-    summary = summarize(parse_lines(lines), overdue_limit=3)
+    summary = summarize(parse_lines(lines), period=ALL_TIME, overdue_limit=3)
     assert (summary.cases, summary.overdue_total, len(summary.overdue)) == (50_000, 50_000, 3)
 
 
@@ -434,7 +440,7 @@ def test_a_generated_caseload_evaluated_and_reported_adds_up(tmp_path: Path) -> 
             statuses.update((r.rule, r.status) for r in evaluation.results)
 
     with results.open("rb") as handle:
-        summary = summarize(parse_lines(handle))
+        summary = summarize(parse_lines(handle), period=ALL_TIME)
     assert (summary.cases, summary.error_records, summary.malformed) == (200, 0, 0)
     assert summary.results == sum(expected.values())
     assert {r.rule: r.total for r in summary.rules} == dict(expected)
@@ -449,6 +455,6 @@ def test_a_generated_caseload_evaluated_and_reported_adds_up(tmp_path: Path) -> 
     assert census.buckets[0][1] + census.buckets[1][1] == icpc.count("met")
     assert summary.overdue_total == sum(n for (_, s), n in statuses.items() if s == "overdue")
 
-    cli = invoke(str(results), "--format", "json")
+    cli = invoke(str(results), "--format", "json", "--period", "1872-01-01..2100-12-31")
     assert cli.exit_code == 0
-    assert json.loads(cli.stdout) == to_dict(summary)
+    assert json.loads(cli.stdout) == to_dict(summary) | {"period": {**to_dict(summary)["period"], "given": True}}

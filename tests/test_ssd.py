@@ -101,7 +101,7 @@ GOLDEN = {
             },
             {"id": "review-800001", "type": "review", "held": False},
         ],
-        "plan": {"start": "2026-01-30"},
+        "plan": {"start": "2026-01-30", "previous_plans": 0},
     },
     # Born after the conference (date of birth only): still a pre-birth conference.
     "100002": {
@@ -118,7 +118,7 @@ GOLDEN = {
             {"id": "review-800002", "type": "review", "date": "2025-10-29", "quorate": True, "outcome": {"plan": True}},
             {"id": "review-800003", "type": "review", "held": False},
         ],
-        "plan": {"start": "2025-07-31"},
+        "plan": {"start": "2025-07-31", "previous_plans": 0},
     },
     # icpc_icpc_transfer_in = Y, no s47 enquiry.
     "100003": {
@@ -134,7 +134,7 @@ GOLDEN = {
             {"id": "review-800004", "type": "review", "date": "2025-09-10", "quorate": True, "outcome": {"plan": True}},
             {"id": "review-800005", "type": "review", "held": False},
         ],
-        "plan": {"start": "2025-06-16"},
+        "plan": {"start": "2025-06-16", "previous_plans": 0},
     },
     # The plan ended at a review whose outcome was not to continue; the CIN plan after it is the step-down,
     # the one from 2024 is not. Dates here came as SQL datetimes, ISO datetimes and day-first dates.
@@ -158,7 +158,7 @@ GOLDEN = {
                 "outcome": {"plan": False},
             },
         ],
-        "plan": {"start": "2025-01-31", "end": "2025-10-22"},
+        "plan": {"start": "2025-01-31", "end": "2025-10-22", "previous_plans": 0},
         "step_down": {"cin_plan_start": "2025-10-23", "cin_plan_end": "2026-02-20"},
     },
     # Two episodes: the case holds the later; the earlier conference (no plan) is counted, not lost.
@@ -176,7 +176,7 @@ GOLDEN = {
             {"id": "review-800008", "type": "review", "date": "2026-01-20", "quorate": True, "outcome": {"plan": True}},
             {"id": "review-800009", "type": "review", "held": False},
         ],
-        "plan": {"start": "2025-10-23"},
+        "plan": {"start": "2025-10-23", "previous_plans": 0},
     },
     # A conference booked but not held, and an enquiry flagged for a conference that has none yet.
     "100007": {
@@ -208,7 +208,7 @@ GOLDEN = {
             {"id": "review-800020", "type": "review", "date": "2025-12-18", "outcome": {"plan": True}},
             {"id": "review-800021", "type": "review", "held": False},
         ],
-        "plan": {"start": "2025-03-28"},
+        "plan": {"start": "2025-03-28", "previous_plans": 0},
     },
 }
 
@@ -256,7 +256,9 @@ def test_contradictory_records_become_warnings_on_the_case(imported) -> None:
     assert found == EXPECTED["warnings"]
     assert report.warnings == {"review_before_plan_start": 1, "two_open_plans": 1}
     two_plans = _by_id(cases)["100012"]
-    assert two_plans.case["plan"] == {"start": "2025-09-19"}, "the case holds the plan that started last"
+    assert two_plans.case["plan"] == {"start": "2025-09-19", "previous_plans": 1}, (
+        "the case holds the plan that started last, and counts the other as an earlier plan"
+    )
     assert "700007, 700008" in two_plans.warnings[0].message
 
 
