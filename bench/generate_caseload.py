@@ -383,6 +383,10 @@ class _CaseMaker:
         """Run a plan made on ``first`` forward to --as-of: core groups, reviews, perhaps its end and step-down."""
         rng, days, as_of = self.rng, self.days, self.as_of
         plan: dict = {"start": first.isoformat()}
+        # About one plan in five is a second or later one (the census's repeat plans), taken from the case's
+        # number rather than the random stream, so that every other value stays as the seed made it before.
+        number = int(str(case["id"]).rsplit("-", 1)[-1])
+        plan["previous_plans"] = 2 if number % 23 == 0 else 1 if number % 5 == 0 else 0
         if rng.random() < 0.92:
             back = self.between(3, 20) if rng.random() < 0.85 else self.between(21, 35)
             discussed = days.after(first, back)
@@ -440,7 +444,8 @@ class _CaseMaker:
             # A discussion with the parents after the plan ended would be about a plan that no longer exists.
             if plan.get("discussed_with_parents", "") > plan["end"]:
                 del plan["discussed_with_parents"]
-        case["plan"] = _ordered(plan, ("start", "end", "end_reason", "ended_by", "agencies_consulted"))
+        order = ("start", "end", "end_reason", "ended_by", "agencies_consulted", "previous_plans")
+        case["plan"] = _ordered(plan, order)
         if end is not None and plan.get("end_reason") in ("no_longer_at_risk", "reason_no_longer_applies"):
             self.step_down(case, end)
         self.changes(case, first, end)

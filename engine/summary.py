@@ -860,11 +860,12 @@ def _plan_lines(summary: Summary) -> list[str]:
     """The census's per-child measures of the plans, one line each."""
     plans = summary.plans
     categories = ", ".join(f"{name.replace('_', ' ')} {_n(n)}" for name, n in plans.started_by_category) or "none"
-    unknown = f" ({_n(plans.repeat_unknown)} with no record of earlier plans)" if plans.repeat_unknown else ""
+    known = plans.started - plans.repeat_unknown
+    unknown = f"; {_n(plans.repeat_unknown)} started with no record of earlier plans" if plans.repeat_unknown else ""
     return [
         f"plans started: {_n(plans.started)}; by category: {categories}",
-        f"second or later plans: {_n(plans.repeat)} of {_n(plans.started)} started "
-        f"({_pct(plans.repeat, plans.started)}){unknown}",
+        f"second or later plans: {_n(plans.repeat)} of {_n(known)} started whose earlier plans are recorded "
+        f"({_pct(plans.repeat, known)}){unknown}",
         f"plans ended: {_n(plans.ended)}; lasting two years or more: {_n(plans.ended_after_two_years)} "
         f"({_pct(plans.ended_after_two_years, plans.ended)})",
         f"every review on time, of the plans ended after three months or more: {_n(plans.reviews_all_on_time)} of "
