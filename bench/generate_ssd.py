@@ -50,7 +50,9 @@ TABLES = (
     "ssd_cin_plans",
     "ssd_cp_visits",
     "ssd_mother",
+    "ssd_involvements",
 )
+TEAMS = ("T-NORTH", "T-SOUTH", "T-EAST", "T-WEST")
 CATEGORIES = ("Neglect", "Physical abuse", "Emotional abuse", "Sexual abuse", "Multiple")
 
 # --- the source system's arithmetic, written without cpc ---------------------------------------------------
@@ -584,7 +586,45 @@ HEADERS = {
         "cppv_cp_visit_seen_alone",
     ],
     "ssd_mother": ["moth_table_id", "moth_person_id", "moth_childs_person_id", "moth_childs_dob"],
+    "ssd_involvements": [
+        "invo_involvements_id",
+        "invo_professional_id",
+        "invo_professional_role_id",
+        "invo_professional_team",
+        "invo_person_id",
+        "invo_involvement_start_date",
+        "invo_involvement_end_date",
+        "invo_worker_change_reason",
+        "invo_referral_id",
+    ],
 }
+
+
+def _involvements(pid: str) -> list[dict]:
+    """A child's allocated workers: one, or a change of worker (and team) for every third child.
+
+    Made from the id, not the random stream, so that adding the table left every other value of the extract
+    as the seed made it."""
+    number = int(pid) if pid.isdigit() else len(pid)
+    first = {
+        "invo_involvements_id": f"IN{pid}1",
+        "invo_professional_id": f"W{number % 17:03d}",
+        "invo_professional_role_id": "SW",
+        "invo_professional_team": TEAMS[number % len(TEAMS)],
+        "invo_person_id": pid,
+        "invo_involvement_start_date": "2024-04-01",
+    }
+    if number % 3:
+        return [first]
+    later = {
+        **first,
+        "invo_involvements_id": f"IN{pid}2",
+        "invo_professional_id": f"W{(number + 5) % 17:03d}",
+        "invo_professional_team": TEAMS[(number + 1) % len(TEAMS)],
+        "invo_involvement_start_date": "2025-09-01",
+        "invo_worker_change_reason": "reallocation",
+    }
+    return [first | {"invo_involvement_end_date": "2025-08-31"}, later]
 
 
 def tables(g: Generator) -> dict[str, list[dict]]:
@@ -619,14 +659,17 @@ def tables(g: Generator) -> dict[str, list[dict]]:
                     "moth_childs_dob": _dt(child.dob, "iso"),
                 }
             )
+    for child in g.children:
+        rows["ssd_involvements"].extend(_involvements(child.pid))
     for table, extra in g.extra_rows.items():
         rows[table].extend(extra)
     if g.plant:
         review = next(r for r in rows["ssd_cp_reviews"] if r["cppr_cp_review_id"] == g.duplicate.reviews[0].id)
         rows["ssd_cp_reviews"].append(dict(review))
     for table in TABLES:
-        # Systems export in their own order; shuffling shows the import does not depend on it.
-        g.rng.shuffle(rows[table])
+        # Systems export in their own order; shuffling shows the import does not depend on it. The table added
+        # last has a stream of its own, so that it moves nothing the seed made before.
+        (random.Random(len(rows[table])) if table == "ssd_involvements" else g.rng).shuffle(rows[table])
     return rows
 
 
@@ -678,7 +721,11 @@ def expected_results(child: Child) -> list[dict]:
         # A review clock stops when the plan ends before it falls due without a review.
         if end is not None and end >= anchor and (done is None or done > end) and end <= due:
             return
-        entry = {"rule": rule, "subject": subject, "status": _status(due, done), "due": due.isoformat()}
+        status = _status(due, done)
+        # Not held by the time the plan ended after the due date: it can no longer be, so missed, not overdue.
+        if status == "overdue" and end is not None and due < end <= AS_OF:
+            status = "missed"
+        entry = {"rule": rule, "subject": subject, "status": status, "due": due.isoformat()}
         out.append(entry)
 
     deadline("first-review-timescale", f"icpc-{child.icpc_id}", held, 3, False)

@@ -43,6 +43,11 @@ PERSON, S47, ICPC, PLANS, REVIEWS, CIN = (
     "ssd_cin_plans",
 )
 MAPPED_TABLES = (PERSON, S47, ICPC, PLANS, REVIEWS, CIN)
+# Read when the extract has it, and never reported missing: it gives a case its team and worker, which no rule
+# needs (`cpc report --by team`).
+INVOLVEMENTS = "ssd_involvements"
+OPTIONAL_TABLES = (INVOLVEMENTS,)
+READ_TABLES = (*MAPPED_TABLES, *OPTIONAL_TABLES)
 
 # Reasons a row or a value does not reach a case; the strings are what the report prints.
 TABLE_NOT_MAPPED = "table not mapped: no case field comes from it"
@@ -68,6 +73,7 @@ OTHER_PERSONS_RECORD = "links to a record of another person, or to none of this 
 EARLIER_EPISODE = "an earlier episode: the case holds the child's latest"
 NO_CONFERENCE = "no initial conference followed the enquiry, and none is flagged as due"
 NOT_STEP_DOWN = "not the child in need plan that followed the case's plan"
+NOT_CURRENT_INVOLVEMENT = "not the child's current involvement: the case holds the latest"
 NO_CP_RECORDS = "the child has no conference, no plan and no enquiry leading to one: no case"
 CATEGORY_WITHOUT_CONFERENCE = "the plan has no initial conference whose outcome could carry the category"
 
@@ -200,6 +206,27 @@ FIELDS: tuple[FieldMap, ...] = (
         CIN, "cinp_cin_plan_start", "case", "step_down.cin_plan_start", "the first that starts on or after plan.end"
     ),
     FieldMap(CIN, "cinp_cin_plan_end", "case", "step_down.cin_plan_end", "of that plan"),
+    FieldMap(INVOLVEMENTS, "invo_involvements_id", "join", "", "identifies the row"),
+    FieldMap(INVOLVEMENTS, "invo_person_id", "join", "", "joins the involvement to the child"),
+    FieldMap(
+        INVOLVEMENTS,
+        "invo_professional_team",
+        "case",
+        "team",
+        "of the child's current involvement: the latest started of those not ended, else the latest ended",
+    ),
+    FieldMap(INVOLVEMENTS, "invo_professional_id", "case", "worker", "of that involvement"),
+    FieldMap(
+        INVOLVEMENTS,
+        "invo_involvement_start_date",
+        "derive",
+        "team",
+        "picks the current involvement, with the end date",
+    ),
+    FieldMap(INVOLVEMENTS, "invo_involvement_end_date", "derive", "team", "picks the current involvement"),
+    FieldMap(INVOLVEMENTS, "invo_professional_role_id", "unmapped", "", "the case format has no role of a worker"),
+    FieldMap(INVOLVEMENTS, "invo_worker_change_reason", "unmapped", "", "the case format has no field for it"),
+    FieldMap(INVOLVEMENTS, "invo_referral_id", "unmapped", "", "the case format has no referral"),
 )
 
 
@@ -217,7 +244,7 @@ def mapping_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-_READ = {t: {f.field for f in FIELDS if f.table == t and f.role != "unmapped"} for t in MAPPED_TABLES}
+_READ = {t: {f.field for f in FIELDS if f.table == t and f.role != "unmapped"} for t in READ_TABLES}
 _UNMAPPED_REASON = {(f.table, f.field): f"not mapped: {f.note}" for f in FIELDS if f.role == "unmapped"}
 _RECORDED_REASON = "not in the case: the system's own due date (cpc reconcile compares it)"
 _JSON_PARTLY = "not mapped: only CP_CONFERENCE_FLAG is read from it"
@@ -293,7 +320,7 @@ class Unmapped:
 
     def to_list(self) -> list[dict]:
         """One entry per (table, field, reason), in table order then field, as the report prints them."""
-        order = {t: i for i, t in enumerate(MAPPED_TABLES)}
+        order = {t: i for i, t in enumerate(READ_TABLES)}
         keys = sorted(self.counts, key=lambda k: (order.get(k[0], len(order)), k[0], k[1] != "*", k[1], k[2]))
         return [{"table": t, "field": f, "reason": r, "rows": self.counts[(t, f, r)]} for t, f, r in keys]
 
@@ -365,6 +392,16 @@ class CinPlan:
     end: dt.date | None
 
 
+@dataclass(slots=True)
+class Involvement:
+    line: int
+    person: str
+    team: str
+    worker: str
+    start: dt.date | None
+    end: dt.date | None
+
+
 @dataclass
 class Extract:
     """The mapped tables of an extract, read and parsed; made by :func:`read_extract`.
@@ -386,6 +423,7 @@ class Extract:
     plans: dict[str, Plan] = field(default_factory=dict)
     reviews: dict[str, Review] = field(default_factory=dict)
     cin_plans: list[CinPlan] = field(default_factory=list)
+    involvements: list[Involvement] = field(default_factory=list)
 
     def source(self, table: str, line: int) -> str:
         """``folder/file:line`` for a row, the way batch mode names a JSON Lines record."""
@@ -622,10 +660,11 @@ def _read_extract(root: Path, max_table_bytes: int) -> Extract:
         )
     extract = Extract(folder=root)
     tally = extract.unmapped
-    for table in MAPPED_TABLES:
+    for table in READ_TABLES:
         path = files.get(table)
         if path is None:
-            extract.missing.append(table)
+            if table in MAPPED_TABLES:
+                extract.missing.append(table)
             continue
         extract.files[table] = path.name
         cells = _Cells(table, tally)
@@ -635,7 +674,7 @@ def _read_extract(root: Path, max_table_bytes: int) -> Extract:
             _parse_row(extract, table, cells, line, row)
         extract.rows[table] = rows
     for name, path in files.items():
-        if name in MAPPED_TABLES:
+        if name in READ_TABLES:
             continue
         extract.files[name] = path.name
         extract.other_tables.append(name)
@@ -733,6 +772,34 @@ def _parse_row(extract: Extract, table: str, cells: _Cells, line: int, row: dict
                 cells.date(row, "cinp_cin_plan_end"),
             )
         )
+    elif table == INVOLVEMENTS:
+        _involvement(extract, cells, line, row)
+
+
+def _involvement(extract: Extract, cells: _Cells, line: int, row: dict[str, str]) -> None:
+    # Team and worker are opaque ids a report groups by; a row with neither says nothing a case can hold.
+    team, worker = row.get("invo_professional_team", ""), row.get("invo_professional_id", "")
+    if not team and not worker:
+        extract.unmapped.add(INVOLVEMENTS, "*", "neither a team nor a worker: nothing to map")
+        return
+    extract.involvements.append(
+        Involvement(
+            line,
+            row.get("invo_person_id", ""),
+            team,
+            worker,
+            cells.date(row, "invo_involvement_start_date"),
+            cells.date(row, "invo_involvement_end_date"),
+        )
+    )
+
+
+def current_involvement(involvements: list[Involvement]) -> Involvement | None:
+    """The child's current involvement: the latest started of those not ended, else the one that ended last."""
+    open_ones = [i for i in involvements if i.end is None]
+    if open_ones:
+        return max(open_ones, key=lambda i: (i.start or dt.date.min, i.line))
+    return max(involvements, key=lambda i: (i.end or dt.date.min, i.line), default=None)
 
 
 def _conference_flag(raw: str, cells: _Cells) -> bool | None:
@@ -767,6 +834,7 @@ class _Child:
     conferences: list[Conference] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
     cin_plans: list[CinPlan] = field(default_factory=list)
+    involvements: list[Involvement] = field(default_factory=list)
 
 
 @dataclass
@@ -871,6 +939,9 @@ def _children(extract: Extract, tally: Unmapped) -> list[_Child]:
     for cin in extract.cin_plans:
         if (child := owner(CIN, cin.person)) is not None:
             child.cin_plans.append(cin)
+    for involvement in extract.involvements:
+        if (child := owner(INVOLVEMENTS, involvement.person)) is not None:
+            child.involvements.append(involvement)
     for review in extract.reviews.values():
         if review.plan in dropped_plans:
             tally.add(REVIEWS, "*", PLAN_NOT_MAPPED)
@@ -978,6 +1049,9 @@ def _build(
     """The case for one episode (dates as ``date``, as :func:`engine.caseload.read_case` gives them), the CIN
     plan it used, and the due dates the source recorded for it."""
     case: dict = {"id": child.id}
+    current = current_involvement(child.involvements)
+    if current is not None:
+        case.update({k: v for k, v in (("team", current.team), ("worker", current.worker)) if v})
     person = child.person
     if person is not None:
         born = {}
@@ -1132,7 +1206,7 @@ class ImportReport:
             "folder": self.folder,
             "tables": {
                 name: {"file": self.files[name], "rows": self.rows.get(name, 0)}
-                for name in (*MAPPED_TABLES, *self.other_tables)
+                for name in (*READ_TABLES, *self.other_tables)
                 if name in self.files
             },
             "missing_tables": list(self.missing),
@@ -1189,6 +1263,7 @@ def iter_cases(extract: Extract, report: ImportReport | None = None) -> Iterator
         tally.add(S47, "*", NO_CONFERENCE, len(leftover))
         if not episodes:
             tally.add(CIN, "*", NO_CP_RECORDS, len(child.cin_plans))
+            tally.add(INVOLVEMENTS, "*", NO_CP_RECORDS, len(child.involvements))
             if report is not None:
                 report.without_records += 1
                 report.unmapped.update(tally)
@@ -1202,6 +1277,7 @@ def iter_cases(extract: Extract, report: ImportReport | None = None) -> Iterator
         plan_reviews = reviews.get(latest.plan.id, []) if latest.plan else []
         case, used, recorded = _build(child, latest, plan_reviews, warnings, tally)
         tally.add(CIN, "*", NOT_STEP_DOWN, len(child.cin_plans) - len(used))
+        tally.add(INVOLVEMENTS, "*", NOT_CURRENT_INVOLVEMENT, max(len(child.involvements) - 1, 0))
         mapped = _mapped(extract, child, latest, case, warnings, recorded)
         if report is not None:
             report.cases += 1
@@ -1258,6 +1334,9 @@ def report_text(report: ImportReport, *, written_to: str | None = None, cases: s
     lines.append(f"read {report.folder}: {len(read)} of {len(MAPPED_TABLES)} SSD tables cpc maps")
     for table in read:
         lines.append(f"  {report.files[table]:<34} {report.rows.get(table, 0):>8} rows")
+    for table in OPTIONAL_TABLES:
+        if table in report.files:
+            lines.append(f"  {report.files[table]:<34} {report.rows.get(table, 0):>8} rows (team and worker)")
     for table in report.missing:
         lines.append(f"  {table + '.csv':<34}  missing: its fields are absent from every case")
     for table in report.other_tables:

@@ -90,6 +90,8 @@ GOLDEN = {
     # Unborn on the conference date: a pre-birth conference; the next review not yet held.
     "100001": {
         "id": "100001",
+        "team": "T-SOUTH",
+        "worker": "W007",
         "child": {"expected_date_of_birth": "2026-05-10"},
         "s47": {"strategy_discussion": "2026-01-12"},
         "conferences": [
@@ -106,6 +108,8 @@ GOLDEN = {
     # Born after the conference (date of birth only): still a pre-birth conference.
     "100002": {
         "id": "100002",
+        "team": "T-WEST",
+        "worker": "W013",
         "child": {"date_of_birth": "2025-09-20"},
         "s47": {"strategy_discussion": "2025-07-14"},
         "conferences": [
@@ -123,6 +127,8 @@ GOLDEN = {
     # icpc_icpc_transfer_in = Y, no s47 enquiry.
     "100003": {
         "id": "100003",
+        "team": "T-WEST",
+        "worker": "W009",
         "child": {"date_of_birth": "2014-03-02"},
         "conferences": [
             {
@@ -140,6 +146,8 @@ GOLDEN = {
     # the one from 2024 is not. Dates here came as SQL datetimes, ISO datetimes and day-first dates.
     "100004": {
         "id": "100004",
+        "team": "T-NORTH",
+        "worker": "W010",
         "child": {"date_of_birth": "2012-11-30"},
         "s47": {"strategy_discussion": "2025-01-13"},
         "conferences": [
@@ -164,6 +172,8 @@ GOLDEN = {
     # Two episodes: the case holds the later; the earlier conference (no plan) is counted, not lost.
     "100006": {
         "id": "100006",
+        "team": "T-EAST",
+        "worker": "W012",
         "child": {"date_of_birth": "2016-01-09"},
         "s47": {"strategy_discussion": "2025-10-06"},
         "conferences": [
@@ -181,14 +191,24 @@ GOLDEN = {
     # A conference booked but not held, and an enquiry flagged for a conference that has none yet.
     "100007": {
         "id": "100007",
+        "team": "T-WEST",
+        "worker": "W013",
         "child": {"date_of_birth": "2019-04-04"},
         "s47": {"strategy_discussion": "2026-02-16"},
         "conferences": [{"id": "icpc-600008", "type": "initial", "held": False}],
     },
-    "100008": {"id": "100008", "child": {"date_of_birth": "2020-08-08"}, "s47": {"strategy_discussion": "2026-02-20"}},
+    "100008": {
+        "id": "100008",
+        "team": "T-SOUTH",
+        "worker": "W002",
+        "child": {"date_of_birth": "2020-08-08"},
+        "s47": {"strategy_discussion": "2026-02-20"},
+    },
     # Flags spelt n/y/1 and one that is not a flag (its quorate is left out, and counted).
     "100015": {
         "id": "100015",
+        "team": "T-WEST",
+        "worker": "W004",
         "child": {"date_of_birth": "2012-03-03"},
         "s47": {"strategy_discussion": "2025-03-10"},
         "conferences": [
@@ -309,6 +329,11 @@ UNMAPPED = [
     ("ssd_cp_reviews", "cppr_cp_review_quorate", ssd.UNREADABLE_FLAG, 1),
     ("ssd_cin_plans", "*", ssd.NOT_STEP_DOWN, 1),
     ("ssd_cin_plans", "*", ssd.NO_CP_RECORDS, 1),
+    # Every third child changed worker: the earlier involvement is not the current one.
+    ("ssd_involvements", "*", ssd.NOT_CURRENT_INVOLVEMENT, 13),
+    ("ssd_involvements", "*", ssd.NO_CP_RECORDS, 2),
+    ("ssd_involvements", "invo_professional_role_id", "not mapped: the case format has no role of a worker", 53),
+    ("ssd_involvements", "invo_worker_change_reason", "not mapped: the case format has no field for it", 13),
     ("ssd_cp_visits", "*", ssd.TABLE_NOT_MAPPED, 93),
     ("ssd_mother", "*", ssd.TABLE_NOT_MAPPED, 12),
 ]
@@ -662,3 +687,18 @@ def test_every_field_the_shared_ssd_notes_name_is_in_the_mapping() -> None:
         named = {w.strip("`") for w in section.split() if w.startswith("`") and "_" in w and "FLAG" not in w}
         named = {n.rstrip("`,·:.);") for n in named}
         assert {n for n in named if n.split("_")[0] in ("pers", "s47e", "icpc", "cppl", "cppr", "cinp")} <= mapped
+
+
+def test_the_current_involvement_is_the_latest_open_one_else_the_last_ended() -> None:
+    day = dt.date
+
+    def involvement(line: int, team: str, start: dt.date | None, end: dt.date | None = None) -> ssd.Involvement:
+        return ssd.Involvement(line, "p1", team, f"w{line}", start, end)
+
+    ended_early = involvement(1, "A", day(2024, 1, 1), day(2024, 6, 30))
+    ended_late = involvement(2, "B", day(2023, 1, 1), day(2025, 2, 28))
+    open_old = involvement(3, "C", day(2022, 5, 1))
+    open_new = involvement(4, "D", day(2025, 3, 1))
+    assert ssd.current_involvement([ended_early, open_old, open_new, ended_late]).team == "D"
+    assert ssd.current_involvement([ended_early, ended_late]).team == "B"
+    assert ssd.current_involvement([]) is None
