@@ -94,43 +94,27 @@ class PlanCounter:
     """Counts plans one evaluation at a time (see :class:`PlanMeasures`)."""
 
     period: Period
-    _started: int = 0
+    # Counts by the name of the PlanMeasures field they become, and the plans started by category.
+    _counts: Counter = field(default_factory=Counter)
     _categories: Counter = field(default_factory=Counter)
-    _repeat: int = 0
-    _repeat_unknown: int = 0
-    _ended: int = 0
-    _two_years: int = 0
-    _three_months: int = 0
-    _on_time: int = 0
 
     def add(self, plan: dict | None, review_statuses: list[str]) -> None:
         """One child's plan (the ``plan`` of an evaluation line) and the statuses of its review results."""
         if not plan:
             return
+        counts = self._counts
         start, end = plan["start"], plan.get("end")
         if start in self.period:
-            self._started += 1
+            counts["started"] += 1
             self._categories[plan.get("category") or NOT_RECORDED] += 1
             previous = plan.get("previous_plans")
-            if previous is None:
-                self._repeat_unknown += 1
-            elif previous >= 1:
-                self._repeat += 1
+            counts["repeat_unknown" if previous is None else "repeat"] += previous is None or previous >= 1
         if end is not None and end in self.period:
-            self._ended += 1
-            self._two_years += end >= add_months(start, 24)
+            counts["ended"] += 1
+            counts["ended_after_two_years"] += end >= add_months(start, 24)
             if end >= add_months(start, 3):
-                self._three_months += 1
-                self._on_time += not any(s in ("missed", "overdue") for s in review_statuses)
+                counts["ended_after_three_months"] += 1
+                counts["reviews_all_on_time"] += not any(s in ("missed", "overdue") for s in review_statuses)
 
     def measures(self) -> PlanMeasures:
-        return PlanMeasures(
-            self._started,
-            tuple(sorted(self._categories.items())),
-            self._repeat,
-            self._repeat_unknown,
-            self._ended,
-            self._two_years,
-            self._three_months,
-            self._on_time,
-        )
+        return PlanMeasures(**self._counts, started_by_category=tuple(sorted(self._categories.items())))
