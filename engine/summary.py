@@ -73,7 +73,8 @@ CSV_HELP = (
     "rule_results (all results of the rule), rule_met_percent (deadlines: met / (met + missed + overdue); "
     "requirements: met / (met + breached); empty for decisions or when nothing has fallen due). "
     "--format overdue-csv writes the overdue items instead, earliest due first, at most --overdue-limit of them: "
-    "due, late_amount, late_unit, case, rule, subject. --format months-csv writes one row per month of the "
+    "due, late_amount, late_unit (in the rule's own unit), case, rule, subject, days_late (calendar days, the "
+    "same unit for every row). --format months-csv writes one row per month of the "
     "period: month, then the deadline results due that month by status (due_met, due_missed, due_overdue, "
     "due_pending, due_not_assessable) and the census's initial conferences and reviews held on time and late "
     "(icpc_on_time, icpc_late, reviews_on_time, reviews_late)."
@@ -429,17 +430,21 @@ class OverdueItem:
     late_amount: int | None
     late_unit: str | None
     line: int
+    # Calendar days from the due date to the evaluation date: one unit for every row, whatever the rule counts.
+    days_late: int | None = None
 
     @property
     def late(self) -> str:
-        """How late: ``30 days``, ``1 working day``, ``50 hours (2 days)``; empty when the result does not say."""
-        if self.late_amount is None or not self.late_unit:
-            return ""
-        unit = self.late_unit[:-1] if self.late_amount == 1 and self.late_unit.endswith("s") else self.late_unit
-        if self.late_unit == "hours" and self.late_amount >= 48:
-            # Thousands of hours mean nothing to a reader; days do (as `cpc eval` prints them).
-            return f"{self.late_amount} hours ({self.late_amount // 24} days)"
-        return f"{self.late_amount} {unit}"
+        """How late in calendar days, and in the rule's own unit where it counts another: ``30 days``,
+        ``6 days (4 working days)``, ``55 days (1320 hours)``; the rule's unit alone when the day is unknown."""
+        own = ""
+        if self.late_amount is not None and self.late_unit:
+            unit = self.late_unit[:-1] if self.late_amount == 1 and self.late_unit.endswith("s") else self.late_unit
+            own = f"{self.late_amount} {unit}"
+        if self.days_late is None:
+            return own
+        days = f"{self.days_late} day{'s' if self.days_late != 1 else ''}"
+        return days if not own or self.late_unit == "days" else f"{days} ({own})"
 
     def sort_key(self) -> tuple:
         return (self.due_day, self.due, self.case, self.rule, self.subject or "", self.line)
@@ -659,9 +664,18 @@ class Summarizer:
         self._overdue_total += 1
         if self.overdue_limit == 0 or row.due is None or row.due_day is None:
             return
+        days = (dt.date.fromisoformat(record.as_of[:10]) - row.due_day).days
         self._overdue.append(
             OverdueItem(
-                row.due, row.due_day, record.case, row.rule, row.subject, row.late_amount, row.late_unit, record.line
+                row.due,
+                row.due_day,
+                record.case,
+                row.rule,
+                row.subject,
+                row.late_amount,
+                row.late_unit,
+                record.line,
+                max(days, 0),
             )
         )
         # Trim in batches rather than keep a heap: sorting 2 * limit items now and then is cheap, and the
@@ -1068,10 +1082,11 @@ def render_overdue_csv(summary: Summary) -> str:
     """The overdue items, earliest due first (see :data:`CSV_HELP`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject"])
+    writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject", "days_late"])
     for item in summary.overdue:
         amount = "" if item.late_amount is None else item.late_amount
-        writer.writerow([item.due, amount, item.late_unit or "", item.case, item.rule, item.subject or ""])
+        days = "" if item.days_late is None else item.days_late
+        writer.writerow([item.due, amount, item.late_unit or "", item.case, item.rule, item.subject or "", days])
     return buffer.getvalue()
 
 
@@ -1171,6 +1186,7 @@ def to_dict(summary: Summary) -> dict:
                 {
                     "due": item.due,
                     "late": None if item.late_amount is None else {"amount": item.late_amount, "unit": item.late_unit},
+                    "days_late": item.days_late,
                     "case": item.case,
                     "rule": item.rule,
                     "subject": item.subject,

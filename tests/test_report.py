@@ -250,21 +250,22 @@ def test_overdue_items_are_listed_earliest_due_first_and_capped() -> None:
     assert keys[0][0] == keys[1][0] == "2024-01-01"
 
 
-def test_how_late_reads_as_the_unit_says_with_days_for_many_hours() -> None:
+def test_how_late_reads_in_calendar_days_with_the_rules_own_unit_beside() -> None:
+    """One unit for every row (days to the evaluation date, 1 March 2026), the rule's own count in brackets."""
     results = [
         deadline("documents-sent", "overdue", due="2026-01-05T10:00", late={"amount": 1320, "unit": "hours"}),
         deadline("documents-sent", "overdue", due="2026-02-27T10:00", late={"amount": 47, "unit": "hours"}),
         deadline("report-to-chair-review", "overdue", due="2026-02-26", late={"amount": 1, "unit": "working days"}),
-        deadline("review-interval", "overdue", due="2026-02-27", late={"amount": 1, "unit": "days"}),
+        deadline("review-interval", "overdue", due="2026-02-28", late={"amount": 1, "unit": "days"}),
         deadline("review-interval", "overdue", due="2026-02-28"),
     ]
     summary = summarize(parse_lines([evaluation_line("c", results)]), period=ALL_TIME)
     assert [item.late for item in summary.overdue] == [
-        "1320 hours (55 days)",
-        "1 working day",
+        "55 days (1320 hours)",
+        "3 days (1 working day)",
+        "2 days (47 hours)",
         "1 day",
-        "47 hours",
-        "",
+        "1 day",
     ]
 
 
@@ -286,9 +287,9 @@ def test_the_overdue_limit_option() -> None:
     result = invoke(str(FIXTURE), "--format", "overdue-csv", "--overdue-limit", "2")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "due,late_amount,late_unit,case,rule,subject",
-        "2025-07-24,1,working days,case-b,report-to-chair-review,review-1",
-        "2025-12-02,89,days,case-e,documents-sent,review-1",
+        "due,late_amount,late_unit,case,rule,subject,days_late",
+        "2025-07-24,1,working days,case-b,report-to-chair-review,review-1,220",
+        "2025-12-02,89,days,case-e,documents-sent,review-1,89",
     ]
     negative = invoke(str(FIXTURE), "--overdue-limit", "-1")
     assert negative.exit_code == 2
