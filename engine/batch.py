@@ -131,6 +131,8 @@ class BatchSettings:
     policies_dir: Path | None
     as_of: dt.date
     explain: bool = False
+    # Events and facts the whole caseload's source does not record, added to each case's own `coverage`.
+    not_recorded: tuple[str, ...] = ()
 
 
 # -- reading ------------------------------------------------------------------------------------------------
@@ -472,6 +474,8 @@ class CaseWorker:
         """Evaluate one case; never raises for anything the case holds."""
         try:
             case = read_input(item)
+            if self.settings.not_recorded:
+                case = with_coverage(case, self.settings.not_recorded)
             evaluation = self.evaluator.evaluate(case, self.settings.as_of, explain=self.settings.explain)
         except CaseError as exc:
             return _error_line(input_case_id(item), item, exc.findings)
@@ -481,6 +485,13 @@ class CaseWorker:
         # The very line `cpc eval --format json` prints, so the two modes cannot drift apart.
         line = _utf8(evalreport.json_line(evaluation), evaluation.to_dict)
         return Outcome(line, evalreport.needs_attention(evaluation), False, evaluation.case, item.source)
+
+
+def with_coverage(case: dict, not_recorded: tuple[str, ...]) -> dict:
+    """``case`` with ``not_recorded`` added to what its own ``coverage`` says its source does not record."""
+    coverage = dict(case.get("coverage") or {})
+    coverage["not_recorded"] = list(dict.fromkeys([*(coverage.get("not_recorded") or ()), *not_recorded]))
+    return {**case, "coverage": coverage}
 
 
 # -- many cases ---------------------------------------------------------------------------------------------

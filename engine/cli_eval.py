@@ -18,6 +18,7 @@ import click
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
 from .cli_output import refuse_output, write_private
 from .outfile import OutputError, atomic_output
+from .vocabulary import EVENTS, FACTS
 
 if TYPE_CHECKING:
     from .batch import CaseInput
@@ -63,6 +64,15 @@ BATCH_ONLY = ("out", "report_path", "force", "jobs")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Say which conditions matched on which facts, for every result.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when something is overdue, breached or missed.")
+@click.option(
+    "--not-recorded",
+    "not_recorded",
+    multiple=True,
+    metavar="NAME",
+    type=click.Choice([*EVENTS, *FACTS]),
+    help="With --cases: an event or fact the caseload's source does not record (repeatable), added to each "
+    "case's coverage, so that rules needing it are not assessable rather than overdue (docs/case-format.md).",
+)
 @policies_option
 @click.pass_context
 def evaluate(
@@ -79,6 +89,7 @@ def evaluate(
     fmt: str,
     explain: bool,
     exit_zero: bool,
+    not_recorded: tuple[str, ...],
     policies_dir: Path | None,
 ) -> None:
     """Evaluate CASE files (YAML or JSON), or a caseload with --cases, against an area's policy.
@@ -113,8 +124,8 @@ def evaluate(
     given = [name for name in (*BATCH_ONLY, "fmt") if _given(ctx, name)]
     day = parse_date(as_of, "--as-of") or dt.date.today()
     if caseload is None:
-        if any(name in BATCH_ONLY for name in given):
-            raise click.UsageError("--out, --report, --force and --jobs go with --cases")
+        if any(name in BATCH_ONLY for name in given) or not_recorded:
+            raise click.UsageError("--out, --report, --force, --jobs and --not-recorded go with --cases")
         _evaluate_files(area, cases, day, fmt, explain, exit_zero, policies_dir)
         return
     if "fmt" in given and fmt != "json":
@@ -133,7 +144,9 @@ def evaluate(
     elif Path(caseload).suffix.lower() in (".yaml", ".yml") and not Path(caseload).is_dir():
         # Read as JSON Lines, a YAML case would give an error record per line.
         raise click.UsageError(f"--cases {caseload} is a case file: give it as CASE, or its folder to --cases")
-    _evaluate_caseload(area, caseload, source, out, report_path, force, jobs, day, explain, exit_zero, policies_dir)
+    _evaluate_caseload(
+        area, caseload, source, out, report_path, force, jobs, day, explain, exit_zero, policies_dir, not_recorded
+    )
 
 
 def _given(ctx: click.Context, name: str) -> bool:
@@ -190,6 +203,7 @@ def _evaluate_caseload(
     explain: bool,
     exit_zero: bool,
     policies_dir: Path | None,
+    not_recorded: tuple[str, ...] = (),
 ) -> None:
     from . import batch
     from .api import PolicyError, load_policy
@@ -208,7 +222,7 @@ def _evaluate_caseload(
     if inputs.most is not None:
         # Work goes out in blocks; a worker beyond the number of blocks would only compile the policy.
         jobs = max(1, min(jobs, -(-inputs.most // batch.BLOCK_CASES)))
-    settings = batch.BatchSettings(area, policies_dir, day, explain)
+    settings = batch.BatchSettings(area, policies_dir, day, explain, tuple(not_recorded))
     try:
         outcomes = batch.evaluate_all(inputs.items, settings, jobs=jobs, policy=policy)
     except PolicyError as exc:

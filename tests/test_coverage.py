@@ -203,3 +203,31 @@ def test_a_caseload_without_repeated_ids_says_nothing_of_them(run_cpc, tmp_path)
     run = run_cpc("eval", "--policy", "berkshire", "--cases", str(caseload), "--out", str(out), "--as-of", "2026-03-01")
     assert "repeated" not in run.stderr
     assert "repeat" not in run_cpc("report", str(out)).stdout
+
+
+def test_a_whole_caseload_can_say_what_its_source_does_not_record(run_cpc, tmp_path) -> None:
+    caseload = tmp_path / "cases.jsonl"
+    recorded = {**_case(), "id": "own", "coverage": {"not_recorded": ["report_to_chair"]}}
+    caseload.write_text(json.dumps(_case()) + "\n" + json.dumps(recorded) + "\n")
+    out = tmp_path / "results.jsonl"
+    args = ["eval", "--policy", "berkshire", "--cases", str(caseload), "--as-of", "2026-03-01", "--out", str(out)]
+    run = run_cpc(*args, "--not-recorded", "documents_sent")
+    assert run.returncode == 1, run.stderr
+    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    statuses = {r["rule"]: (r["status"], r.get("reason")) for r in first["results"]}
+    assert statuses["documents-sent"] == ("not_assessable", f"{NOT_RECORDED}: documents_sent")
+    assert statuses["report-to-chair-initial"] == ("missed", None)
+    # The caseload's names are added to a case's own.
+    statuses = {r["rule"]: (r["status"], r.get("reason")) for r in second["results"]}
+    assert statuses["documents-sent"][0] == statuses["report-to-chair-initial"][0] == "not_assessable"
+    refused = run_cpc("eval", "--policy", "berkshire", "--cases", str(caseload), "--not-recorded", "core_groups")
+    assert refused.returncode == 2 and "'core_groups' is not one of" in refused.stderr
+    alone = run_cpc(
+        "eval",
+        "--policy",
+        "berkshire",
+        str(ROOT / "examples" / "cases" / "late-review.yaml"),
+        "--not-recorded",
+        "documents_sent",
+    )
+    assert alone.returncode == 2 and "--not-recorded go with --cases" in alone.stderr
