@@ -718,8 +718,11 @@ def expected_results(child: Child) -> list[dict]:
         done = next((d for d in reviews if (d > anchor if strictly_after else d >= anchor)), None)
         if done is not None and done > AS_OF:
             done = None
-        # A review clock stops when the plan ends before it falls due without a review.
+        # A review clock stops when the plan ends before it falls due without a review, and a review dated
+        # before the plan started starts none.
         if end is not None and end >= anchor and (done is None or done > end) and end <= due:
+            return
+        if child.plan_start is not None and anchor < child.plan_start:
             return
         status = _status(due, done)
         # Not held by the time the plan ended after the due date: it can no longer be, so missed, not overdue.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .calendar import WorkingCalendar
 from .case import CaseFacts, Occurrence
 from .durations import Duration, Unit, parse_duration
+from .vocabulary import EVENTS
 
 # A clock for one of these stops when the plan it serves ends before it falls due; once the plan ends after
 # the due date, what was not done can no longer be done (docs/results.md, "When a deadline can no longer be met").
@@ -244,10 +245,20 @@ def within(
             if _key(candidate) < _key(due):
                 due = candidate
     whats = _whats(params)
-    done = first_after(facts, whats, anchor)
+    done = first_after(facts, whats, anchor) or _held_before(facts, whats, anchor)
     if (done is None and optional) or _stopped(facts, whats, anchor, done, due):
         return None
     return verdict(calendar, duration, due, done, facts.as_of, None if done else _closes(facts, whats, anchor))
+
+
+def _held_before(facts: CaseFacts, whats: list[str], anchor: Occurrence) -> Occurrence | None:
+    """A ``what`` that happens once in a case and already happened before the clock started (a transfer-in
+    conference held before the formal acceptance of the transfer): it meets the deadline, which asks only that
+    it have happened by the due date. A repeating event (a review, a core group) never counts from before."""
+    if any(EVENTS[w].repeats for w in whats if w in EVENTS):
+        return None
+    earlier = [o for w in whats for o in facts.occurrences(w) if o.day < anchor.day and o.ref != anchor.ref]
+    return max(earlier, key=lambda o: _key(o.when), default=None)
 
 
 def _closes(facts: CaseFacts, whats: list[str], anchor: Occurrence) -> dt.date | None:
@@ -283,6 +294,10 @@ def _stopped(
     if not ends or any(w not in PLAN_BOUND for w in whats):
         # Something that is not the plan's own work would also meet the deadline: the plan's end does not stop it.
         return False
+    if "plan_end" in ends and any(start.day > anchor.day for start in facts.occurrences("plan_start")):
+        # A clock started before the plan did (a review dated before the plan's start, which the SSD import
+        # warns of) is no work of this plan's.
+        return True
     for end_event in ends:
         for end in facts.occurrences(end_event):
             # A plan that had already ended when the clock started (a birth after the plan ended) has no work
@@ -319,7 +334,8 @@ def before(
             later = [o for event in whats for o in facts.occurrences(event)]
             owned = sorted(later, key=lambda o: _key(o.when))[:1]
     if not owned:
-        # Something due before a conference can no longer be done once the conference has been held.
-        closes = anchor.day if anchor.owner is not None and anchor.happened else None
+        # Something due before a conference can no longer be done once the conference has been held, nor
+        # anything due before an order expires once it has.
+        closes = anchor.day if anchor.happened else None
         return [] if optional else [verdict(calendar, duration, due, None, facts.as_of, closes)]
     return [verdict(calendar, duration, due, o, facts.as_of) for o in owned]

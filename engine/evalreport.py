@@ -41,14 +41,16 @@ def line(result: Result, as_of: dt.date) -> str:
         if result.status == "met":
             return f"{head}: done {_iso(result.done)}, due {_iso(result.due)}"
         if result.status == "missed" and result.done is None:
-            return (
-                f"{head}: due {_iso(result.due)}, not done; no longer possible from {_iso(result.closed)}, "
-                f"{_late(result)} after the due date"
-            )
+            after = f", {_late(result)} after the due date" if result.late and result.late.amount else ""
+            return f"{head}: due {_iso(result.due)}, not done; no longer possible from {_iso(result.closed)}{after}"
         if result.status == "missed":
             return f"{head}: done {_iso(result.done)}, {_late(result)} after the due date {_iso(result.due)}"
         if result.status == "not_assessable":
-            return f"{head}: due {_iso(result.due)}; {result.reason or 'cannot be told from this case'}"
+            because = result.reason or "cannot be told from this case"
+            return f"{head}: due {_iso(result.due)}; {because}" if result.due is not None else f"{head}: {because}"
+        if result.status == "overdue" and result.late is not None and result.late.amount == 0:
+            # Due on a Friday, evaluated at the weekend: past due, yet no working day has gone by.
+            return f"{head}: due {_iso(result.due)}, overdue (no working day has passed since)"
         if result.status == "overdue":
             return f"{head}: due {_iso(result.due)}, {_late(result)} overdue"
         days = (_day(result.due) - as_of).days

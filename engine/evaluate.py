@@ -74,6 +74,7 @@ class Evaluator:
         )
         self._by_name = {c.name: c for c in compiled.rules}
         self._citations = {c.rule.id: _citations(self.policy, c.rule) for c in compiled.rules}
+        self._unseen = {c.name: _unseen_when_not_recorded(c.rule) for c in compiled.rules}
 
     def evaluate(self, case: dict, as_of: dt.date, *, explain: bool = False, source: str = "<case>") -> Evaluation:
         """Evaluate a validated case (:func:`engine.caseload.read_case`) on ``as_of``.
@@ -103,9 +104,10 @@ class Evaluator:
         results: list[Result] = []
         for compiled in self.compiled.rules:
             own = fired.get(compiled.name, [])
-            if not own:
-                continue
-            results.extend(self._results(compiled, own, fired, facts, occurrences, explain))
+            found = list(self._results(compiled, own, fired, facts, occurrences, explain)) if own else []
+            if not found and facts.not_recorded:
+                found = self._not_seen(compiled, facts.not_recorded)
+            results.extend(found)
         results.sort(key=_order)
         return Evaluation(
             facts.case_id,
@@ -155,6 +157,24 @@ class Evaluator:
                     action=rule.parameters.get("action"),
                     directs=rule.parameters.get("directs"),
                 )
+
+    def _not_seen(self, compiled: CompiledRule, not_recorded: frozenset[str]) -> list[Result]:
+        """A deadline that gave no result because the source cannot record the event its clock counts from, or
+        the optional event it is about: one result saying so, so that silence is not read as compliance."""
+        names = [n for n in self._unseen[compiled.name] if n in not_recorded]
+        if not names:
+            return []
+        what = compiled.rule.parameters.get("what")
+        return [
+            self._result(
+                compiled,
+                "not_assessable",
+                None,
+                (),
+                what=tuple(what) if isinstance(what, list) else what,
+                reason=f"{NOT_RECORDED}: {', '.join(names)}",
+            )
+        ]
 
     def _result(self, compiled: CompiledRule, status: str, subject: Subject | None, matched, **fields) -> Result:
         rule = compiled.rule
@@ -285,6 +305,19 @@ class Evaluator:
                 ):
                     return False
         return True
+
+
+def _unseen_when_not_recorded(rule: ResolvedRule) -> tuple[str, ...]:
+    """The events whose absence from a source hides a deadline entirely: the clocks it counts from (with none,
+    no clock starts), and the event an optional deadline is about (with none, it is not due)."""
+    if rule.kind != "deadline":
+        return ()
+    params = rule.parameters
+    clocks = [params.get("of") or params.get("before")]
+    clocks += [c.get("of") for c in params.get("whichever_sooner") or [] if isinstance(c, dict)]
+    what = params.get("what")
+    optional = [*(what if isinstance(what, list) else [what])] if params.get("optional") else []
+    return tuple(dict.fromkeys(str(n) for n in [*clocks, *optional] if n))
 
 
 def _text(value: object) -> str | None:

@@ -106,8 +106,10 @@ def _kind_branches() -> list[dict[str, Any]]:
     declared = (*COMMON_KEYS, *[k for keys in KIND_KEYS.values() for k in keys], *EXPLAIN_KEYS)
     needs: dict[str, dict[str, Any]] = {
         "deadline": {
-            "required": ["what", "due"],
+            "required": ["what"],
             "allOf": [
+                # Only a deadline whose clock the source cannot record has no due date (docs/results.md).
+                _when_status(("met", "missed", "pending", "overdue"), {"required": ["due"]}),
                 _when_status(("met",), {"required": ["done"]}),
                 _when_status(("missed",), {"oneOf": [{"required": ["done"]}, {"required": ["closed"]}]}),
                 _when_status(("pending", "overdue", "not_assessable"), {"propertyNames": _not_keys("done")}),
@@ -198,7 +200,8 @@ def _result() -> dict[str, Any]:
             ),
             "due": ref(
                 "date_or_date_time",
-                "Deadline: the last date on which `what` is on time; a date-time for hours counted from a date-time.",
+                "Deadline: the last date on which `what` is on time; a date-time for hours counted from a date-time. "
+                "Absent only from a `not_assessable` deadline whose clock the case's source does not record.",
             ),
             "done": ref(
                 "date_or_date_time",

@@ -156,7 +156,8 @@ class Result:
             data["what"] = list(self.what) if isinstance(self.what, tuple) else self.what
             if self.clock is not None:
                 data["clock"] = self.clock.to_dict()
-            data["due"] = _iso(self.due)
+            if self.due is not None:
+                data["due"] = _iso(self.due)
             if self.done is not None:
                 data["done"] = _iso(self.done)
             if self.late is not None:
@@ -192,7 +193,8 @@ class Result:
             clock = self.clock
             if clock is not None:
                 out.append(f', "clock": {{"event": {_json(clock.event)}, "date": {_json(_iso(clock.date))}}}')
-            out.append(f', "due": {_json(_iso(self.due))}')
+            if self.due is not None:
+                out.append(f', "due": {_json(_iso(self.due))}')
             if self.done is not None:
                 out.append(f', "done": {_json(_iso(self.done))}')
             late = self.late

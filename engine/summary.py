@@ -223,6 +223,9 @@ def _result(data: object, index: int) -> ResultRow:
         return ResultRow(rule, title, kind, status, subject_id, reason=reason)
 
     due = data.get("due")
+    if due is None and status == "not_assessable":
+        # A clock the source cannot record: no due date, and nothing dated to count it in a period by.
+        return ResultRow(rule, title, kind, status, subject_id, reason=reason)
     due_day = _day(due, lambda: where(".due"))
     clock_day = done_day = None
     clock = data.get("clock")
@@ -444,7 +447,9 @@ class OverdueItem:
         if self.days_late is None:
             return own
         days = f"{self.days_late} day{'s' if self.days_late != 1 else ''}"
-        return days if not own or self.late_unit == "days" else f"{days} ({own})"
+        if not own or self.late_unit == "days" or not self.late_amount:
+            return days
+        return f"{days} ({own})"
 
     def sort_key(self) -> tuple:
         return (self.due_day, self.due, self.case, self.rule, self.subject or "", self.line)
@@ -849,7 +854,7 @@ def _headline(summary: Summary) -> list[str]:
     attention = summary.cases_needing_attention
     out.append(
         f"{_cases(attention)} ({_pct(attention, summary.cases)}) "
-        f"{'has' if attention == 1 else 'have'} something overdue, breached or missed."
+        f"{'has' if attention == 1 else 'have'} something overdue, breached or missed in the period."
     )
     return out
 

@@ -208,7 +208,7 @@ def test_a_failed_run_removes_its_temporary_file_and_writes_nothing(tmp_path: Pa
     [
         (["x.yaml", "--cases", "-"], "not both"),
         ([], "give CASE files to evaluate, or a caseload with --cases PATH"),
-        (["x.yaml", "--jobs", "2"], "--out, --report, --force and --jobs go with --cases"),
+        (["x.yaml", "--jobs", "2"], "--out, --report, --force, --jobs and --not-recorded go with --cases"),
         (["--cases", "-", "--format", "text"], "--cases writes JSON Lines"),
         (["--cases", "-", "--force"], "--force goes with --out"),
         (["--cases", str(EXAMPLES[0])], "is a case file"),

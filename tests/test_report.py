@@ -148,7 +148,7 @@ def test_one_case_is_counted_in_the_singular() -> None:
     line = evaluation_line("c1", [deadline("icpc-timescale", "overdue", due="2026-02-02", clock="2026-01-12")])
     text = invoke("-", stdin=line + "\n").stdout
     assert "\n1 case evaluated under berkshire policy v1 as of 2026-03-01.\n" in text
-    assert "\n1 case (100.0%) has something overdue, breached or missed.\n" in text
+    assert "\n1 case (100.0%) has something overdue, breached or missed in the period.\n" in text
 
 
 # -- the census bands ------------------------------------------------------------------------------------

@@ -110,7 +110,10 @@ def test_without_ssd_person_the_extract_still_gives_what_import_gives(tmp_path: 
         (["--cases", "no-such-folder", "--from", "ssd"], "Error: Invalid value for '--cases': Path 'no-such-folder'"),
         (["--cases", str(FIXTURE), "--from", "ssd", "--format", "text"], "Error: --cases writes JSON Lines"),
         (["--cases", str(FIXTURE), "--report", "r.json"], "Error: --report is the import report of --from ssd"),
-        (["x.yaml", "--report", "r.json"], "Error: --out, --report, --force and --jobs go with --cases"),
+        (
+            ["x.yaml", "--report", "r.json"],
+            "Error: --out, --report, --force, --jobs and --not-recorded go with --cases",
+        ),
         (
             ["--cases", str(FIXTURE), "--from", "ssd", "--out", "same.json", "--report", "same.json"],
             "Error: --out and --report name the same file",
