@@ -41,10 +41,12 @@ def line(result: Result, as_of: dt.date) -> str:
         if result.status == "met":
             return f"{head}: done {_iso(result.done)}, due {_iso(result.due)}"
         if result.status == "missed" and result.done is None:
-            after = f", {_late(result)} after the due date" if result.late and result.late.amount else ""
+            late = _late(result, result.closed)
+            after = f", {late} after the due date" if result.late and result.late.amount else ""
             return f"{head}: due {_iso(result.due)}, not done; no longer possible from {_iso(result.closed)}{after}"
         if result.status == "missed":
-            return f"{head}: done {_iso(result.done)}, {_late(result)} after the due date {_iso(result.due)}"
+            late = _late(result, result.done)
+            return f"{head}: done {_iso(result.done)}, {late} after the due date {_iso(result.due)}"
         if result.status == "not_assessable":
             because = result.reason or "cannot be told from this case"
             return f"{head}: due {_iso(result.due)}; {because}" if result.due is not None else f"{head}: {because}"
@@ -52,7 +54,7 @@ def line(result: Result, as_of: dt.date) -> str:
             # Due on a Friday, evaluated at the weekend: past due, yet no working day has gone by.
             return f"{head}: due {_iso(result.due)}, overdue (no working day has passed since)"
         if result.status == "overdue":
-            return f"{head}: due {_iso(result.due)}, {_late(result)} overdue"
+            return f"{head}: due {_iso(result.due)}, {_late(result, as_of)} overdue"
         days = (_day(result.due) - as_of).days
         when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
         return f"{head}: due {_iso(result.due)} ({when})"
@@ -65,11 +67,17 @@ def line(result: Result, as_of: dt.date) -> str:
     return f"{head}: {result.directs}"
 
 
-def _late(result: Result) -> str:
+def _late(result: Result, until: dt.date | dt.datetime | None) -> str:
+    """How late, as `cpc report` says it: calendar days from the due date to ``until``, with the rule's own
+    count beside them where it counts working days or hours (``34 days (25 working days)``)."""
     late = result.late
-    if late is not None and late.unit == "hours" and late.amount >= 48:
-        return f"{late} ({late.amount // 24} days)"
-    return str(late)
+    if late is None or until is None or result.due is None:
+        return str(late)
+    days = (_day(until) - _day(result.due)).days
+    counted = f"{days} day{'s' if days != 1 else ''}"
+    if late.unit == "days" or not late.amount:
+        return counted
+    return f"{counted} ({late})"
 
 
 def _grouped(results: list[Result]) -> list[tuple[Result, list[str]]]:

@@ -100,6 +100,8 @@ class ResultRow:
     late_amount: int | None = None
     late_unit: str | None = None
     reason: str | None = None
+    what: tuple[str, ...] = ()
+    clock_event: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +229,13 @@ def _result(data: object, index: int) -> ResultRow:
         # A clock the source cannot record: no due date, and nothing dated to count it in a period by.
         return ResultRow(rule, title, kind, status, subject_id, reason=reason)
     due_day = _day(due, lambda: where(".due"))
-    clock_day = done_day = None
+    clock_day = done_day = clock_event = None
     clock = data.get("clock")
     if clock is not None:
         if not isinstance(clock, dict):
             raise _Bad(f"{where('.clock')} is not an object")
         clock_day = _day(clock.get("date"), lambda: where(".clock.date"))
+        clock_event = clock.get("event") if isinstance(clock.get("event"), str) else None
     done = data.get("done")
     if done is not None:
         done_day = _day(done, lambda: where(".done"))
@@ -247,8 +250,23 @@ def _result(data: object, index: int) -> ResultRow:
             raise _Bad(f"{where('.late')} is not an amount and a unit")
         late_amount = amount
         late_unit = _text(late.get("unit"), where(".late.unit"))
+    what = data.get("what")
+    whats = tuple(w for w in (what if isinstance(what, list) else [what]) if isinstance(w, str))
     return ResultRow(
-        rule, title, kind, status, subject_id, str(due), due_day, clock_day, done_day, late_amount, late_unit, reason
+        rule,
+        title,
+        kind,
+        status,
+        subject_id,
+        str(due),
+        due_day,
+        clock_day,
+        done_day,
+        late_amount,
+        late_unit,
+        reason,
+        whats,
+        clock_event,
     )
 
 
@@ -435,6 +453,10 @@ class OverdueItem:
     line: int
     # Calendar days from the due date to the evaluation date: one unit for every row, whatever the rule counts.
     days_late: int | None = None
+    # 0 for the work of an open plan or a conference still to hold, listed first; 1 for the rest.
+    tier: int = 0
+    # The case's team or worker, with --by.
+    group: str | None = None
 
     @property
     def late(self) -> str:
@@ -452,7 +474,7 @@ class OverdueItem:
         return f"{days} ({own})"
 
     def sort_key(self) -> tuple:
-        return (self.due_day, self.due, self.case, self.rule, self.subject or "", self.line)
+        return (self.tier, self.due_day, self.due, self.case, self.rule, self.subject or "", self.line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,6 +545,12 @@ class GroupSummary:
 
 
 NO_GROUP = "(none recorded)"
+# Overdue work listed first, whatever the child protection plan: a conference still to hold, a review of an open
+# child in need plan (its clock stops when that plan ends) (docs/batch.md).
+CONFERENCE_EVENTS = frozenset(
+    {"initial_conference", "pre_birth_conference", "transfer_in_conference", "review_conference", "conference"}
+)
+FIRST_WORK = CONFERENCE_EVENTS | {"cin_review"}
 MONTH_COLUMNS = (
     "due_met",
     "due_missed",
@@ -670,6 +698,15 @@ class Summarizer:
         if self.overdue_limit == 0 or row.due is None or row.due_day is None:
             return
         days = (dt.date.fromisoformat(record.as_of[:10]) - row.due_day).days
+        plan_open = record.plan is not None and record.plan.get("end") is None
+        # Work for an open plan (or child in need plan), a conference to hold, or something due before a
+        # conference not yet held (counted back from it): what a manager acts on first.
+        before_conference = (
+            row.clock_event in CONFERENCE_EVENTS and row.clock_day is not None and (row.clock_day > row.due_day)
+        )
+        first = plan_open or before_conference or any(w in FIRST_WORK for w in row.what)
+        tier = 0 if first else 1
+        group = None if self.by is None else (record.team if self.by == "team" else record.worker) or NO_GROUP
         self._overdue.append(
             OverdueItem(
                 row.due,
@@ -681,6 +718,8 @@ class Summarizer:
                 row.late_unit,
                 record.line,
                 max(days, 0),
+                tier,
+                group,
             )
         )
         # Trim in batches rather than keep a heap: sorting 2 * limit items now and then is cheap, and the
@@ -870,9 +909,10 @@ def _coverage_heading(summary: Summary) -> str:
 
 def _overdue_heading(summary: Summary) -> str:
     total, shown = summary.overdue_total, len(summary.overdue)
+    order = "open plans' work and conferences to hold first, then the rest; earliest due first within each"
     if total == shown:
-        return f"Overdue ({_n(total)}), earliest due first"
-    return f"Overdue ({_n(total)}; the {_n(shown)} earliest due shown, --all lists every one)"
+        return f"Overdue ({_n(total)}): {order}"
+    return f"Overdue ({_n(total)}; the first {_n(shown)} shown, --all lists every one): {order}"
 
 
 def _plan_lines(summary: Summary) -> list[str]:
@@ -1087,11 +1127,13 @@ def render_overdue_csv(summary: Summary) -> str:
     """The overdue items, earliest due first (see :data:`CSV_HELP`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject", "days_late"])
+    by = [summary.by] if summary.by else []
+    writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject", "days_late", *by])
     for item in summary.overdue:
         amount = "" if item.late_amount is None else item.late_amount
         days = "" if item.days_late is None else item.days_late
-        writer.writerow([item.due, amount, item.late_unit or "", item.case, item.rule, item.subject or "", days])
+        row = [item.due, amount, item.late_unit or "", item.case, item.rule, item.subject or "", days]
+        writer.writerow(row + ([item.group or ""] if by else []))
     return buffer.getvalue()
 
 
@@ -1192,6 +1234,7 @@ def to_dict(summary: Summary) -> dict:
                     "due": item.due,
                     "late": None if item.late_amount is None else {"amount": item.late_amount, "unit": item.late_unit},
                     "days_late": item.days_late,
+                    "first": item.tier == 0,
                     "case": item.case,
                     "rule": item.rule,
                     "subject": item.subject,

@@ -123,10 +123,10 @@ def test_eval_text_lists_what_needs_attention_first(run_cpc, tmp_path: Path) -> 
     # A report for a conference already held can no longer be made: history, not work (docs/results.md).
     assert (
         "  report-to-chair-initial (icpc-1): due 2026-01-13, not done; no longer possible from 2026-01-15, "
-        "2 working days after the due date"
+        "2 days (2 working days) after the due date"
     ) in lines
     assert "  documents-sent (icpc-1): due 2026-01-16, 17 days overdue" in lines
-    at = lines.index("  icpc-timescale: done 2026-01-15, 1 working day after the due date 2026-01-14")
+    at = lines.index("  icpc-timescale: done 2026-01-15, 1 day (1 working day) after the due date 2026-01-14")
     assert lines[at + 2].endswith(
         '"The Initial Child Protection Conference should take place within 15 working days of:"'
         " (004_60b63b0436c08953.txt)"

@@ -187,3 +187,25 @@ def test_a_bad_period_is_a_usage_error() -> None:
     result = CliRunner().invoke(report, ["-", "--period", "2026"], input="")
     assert result.exit_code == 2
     assert "--period '2026' is not a period; write START..END" in result.stderr
+
+
+def test_the_overdue_list_puts_work_that_can_be_acted_on_first() -> None:
+    """An open plan's review, a report due before a conference not yet held and a conference to hold come before
+    the records of a conference long past that made no plan, however old those are."""
+    old_records = deadline(
+        "documents-sent", "overdue", "2023-04-04", clock={"event": "conference", "date": "2023-04-03"}
+    )
+    report_due = deadline(
+        "report-to-chair-initial", "overdue", "2026-02-26", clock={"event": "initial_conference", "date": "2026-03-03"}
+    )
+    review = deadline("review-interval", "overdue", "2026-01-31")
+    lines = [
+        line("no-plan", [old_records]),
+        line("booked", [report_due]),
+        line("open-plan", [review], plan={"start": "2025-07-31"}),
+    ]
+    summary = summarize(parse_lines(lines))
+    assert [(i.case, i.tier) for i in summary.overdue] == [("open-plan", 0), ("booked", 0), ("no-plan", 1)]
+    with_teams = summarize(parse_lines(lines), by="team")
+    rows = list(csv.reader(io.StringIO(render(with_teams, "overdue-csv"))))
+    assert rows[0][-1] == "team" and rows[1][-1] == "(none recorded)"

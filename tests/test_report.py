@@ -119,12 +119,14 @@ def test_the_fixture_counts_are_known() -> None:
     # 15 working days over Christmas, 19 in June, 9 in September.
     assert census.buckets == (("0-10", 1), ("11-15", 1), ("16-20", 1), ("21+", 0))
     assert (census.reviews.met, census.reviews.held, census.reviews.overdue) == (2, 2, 1)
+    # A report due before a review not yet held, a conference to hold and a review come first; the documents of
+    # conferences (the fixture records no open plan) after them.
     assert [(i.due, i.case) for i in summary.overdue] == [
         ("2025-07-24", "case-b"),
-        ("2025-12-02", "case-e"),
-        ("2026-01-15", "case-a"),
         ("2026-01-26", "case-e"),
         ("2026-01-31", "case-b"),
+        ("2025-12-02", "case-e"),
+        ("2026-01-15", "case-a"),
     ]
 
 
@@ -289,7 +291,7 @@ def test_the_overdue_limit_option() -> None:
     assert result.stdout.splitlines() == [
         "due,late_amount,late_unit,case,rule,subject,days_late",
         "2025-07-24,1,working days,case-b,report-to-chair-review,review-1,220",
-        "2025-12-02,89,days,case-e,documents-sent,review-1,89",
+        "2026-01-26,25,working days,case-e,icpc-timescale,,34",
     ]
     negative = invoke(str(FIXTURE), "--overdue-limit", "-1")
     assert negative.exit_code == 2
@@ -300,11 +302,11 @@ def test_all_lists_every_overdue_item(tmp_path) -> None:
     results = tmp_path / "results.jsonl"
     results.write_text("".join(line + "\n" for line in _overdue_lines(150)))
     capped = invoke(str(results))
-    assert "Overdue (150; the 100 earliest due shown, --all lists every one)" in capped.stdout
+    assert "Overdue (150; the first 100 shown, --all lists every one): " in capped.stdout
     listed = invoke(str(results), "--all", "--format", "json")
     overdue = json.loads(listed.stdout)["overdue"]
     assert (overdue["total"], overdue["limit"], len(overdue["items"])) == (150, None, 150)
-    assert "Overdue (150), earliest due first" in invoke(str(results), "--all", "--overdue-limit", "3").stdout
+    assert "Overdue (150): open plans' work" in invoke(str(results), "--all", "--overdue-limit", "3").stdout
 
 
 # -- error records and malformed lines -------------------------------------------------------------------
