@@ -221,12 +221,17 @@ class Evaluator:
         else:
             verdicts = deadlines.before(params, anchor, facts, self.calendar, optional=optional)
         unrecorded = [w for w in (what if isinstance(what, tuple) else (what,)) if w in facts.not_recorded]
+        # Of those, the ones this case has no occurrence of at all: one of them may have been done on time.
+        unseen = [w for w in unrecorded if not facts.occurrences(w, scheduled=True)]
         for verdict in verdicts:
             if verdict is None:
                 continue
-            if unrecorded and verdict.status != "met":
-                # The source cannot record the event: its absence, or its lateness against an alternative the
-                # source could not have recorded, says nothing about whether it was done on time.
+            # The source cannot record the event, so its absence says nothing; nor does lateness, when an
+            # alternative the case has no record of could have come first. An occurrence the case does record is
+            # judged as usual, late or on time alike, so that a rate is not biased towards the met.
+            if (unrecorded and verdict.done is None and verdict.status != "met") or (
+                unseen and verdict.status == "missed" and verdict.done is not None
+            ):
                 verdict = deadlines.Verdict(
                     "not_assessable", verdict.due, None, None, verdict.late_unit, verdict.done_ref
                 )
@@ -246,7 +251,9 @@ class Evaluator:
                 done=verdict.done,
                 late=late,
                 closed=verdict.closed,
-                reason=f"{NOT_RECORDED}: {', '.join(unrecorded)}" if verdict.status == "not_assessable" else None,
+                reason=f"{NOT_RECORDED}: {', '.join(unseen if verdict.done_ref and unseen else unrecorded)}"
+                if verdict.status == "not_assessable"
+                else None,
             )
 
     def _requirement(

@@ -74,7 +74,8 @@ CSV_HELP = (
     "requirements: met / (met + breached); empty for decisions or when nothing has fallen due). "
     "--format overdue-csv writes the overdue items instead, earliest due first, at most --overdue-limit of them: "
     "due, late_amount, late_unit (in the rule's own unit), case, rule, subject, days_late (calendar days, the "
-    "same unit for every row). --format months-csv writes one row per month of the "
+    "same unit for every row), first (yes for an open plan's work and conferences to hold, listed first), and "
+    "with --by the team or worker. --format months-csv writes one row per month of the "
     "period: month, then the deadline results due that month by status (due_met, due_missed, due_overdue, "
     "due_pending, due_not_assessable) and the census's initial conferences and reviews held on time and late "
     "(icpc_on_time, icpc_late, reviews_on_time, reviews_late)."
@@ -893,7 +894,8 @@ def _headline(summary: Summary) -> list[str]:
     attention = summary.cases_needing_attention
     out.append(
         f"{_cases(attention)} ({_pct(attention, summary.cases)}) "
-        f"{'has' if attention == 1 else 'have'} something overdue, breached or missed in the period."
+        f"{'has' if attention == 1 else 'have'} something overdue or missed that fell due in the period, or a "
+        "requirement breached (requirements carry no date)."
     )
     return out
 
@@ -969,7 +971,7 @@ def render_text(summary: Summary) -> str:
     if summary.groups:
         header, rows = _group_table(summary)
         widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
-        out += ["", f"By {summary.by}"]
+        out += ["", f"By {summary.by} (overdue: on the evaluation date; deadlines: due in the period)"]
         for cells in (header, *rows):
             padded = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
             out.append("  " + "  ".join(padded))
@@ -1070,7 +1072,15 @@ def render_markdown(summary: Summary) -> str:
 
     if summary.groups:
         header, rows = _group_table(summary)
-        out += ["", f"## By {summary.by}", "", "| " + " | ".join(header) + " |", "| --- |" + " ---: |" * 4]
+        out += [
+            "",
+            f"## By {summary.by}",
+            "",
+            "Overdue: on the evaluation date; deadlines: due in the period.",
+            "",
+            "| " + " | ".join(header) + " |",
+            "| --- |" + " ---: |" * 4,
+        ]
         out += ["| " + " | ".join(_cell(c) for c in cells) + " |" for cells in rows]
 
     for kind in KINDS:
@@ -1128,11 +1138,12 @@ def render_overdue_csv(summary: Summary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     by = [summary.by] if summary.by else []
-    writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject", "days_late", *by])
+    writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject", "days_late", "first", *by])
     for item in summary.overdue:
         amount = "" if item.late_amount is None else item.late_amount
         days = "" if item.days_late is None else item.days_late
-        row = [item.due, amount, item.late_unit or "", item.case, item.rule, item.subject or "", days]
+        first = "yes" if item.tier == 0 else "no"
+        row = [item.due, amount, item.late_unit or "", item.case, item.rule, item.subject or "", days, first]
         writer.writerow(row + ([item.group or ""] if by else []))
     return buffer.getvalue()
 

@@ -248,3 +248,14 @@ def test_a_deadline_past_due_at_the_weekend_says_no_working_day_has_passed() -> 
     assert evalreport.line(report, AS_OF) == (
         "report-to-chair-review (review-1): due 2026-02-27, overdue (no working day has passed since)"
     )
+
+
+def test_an_event_the_case_does_record_is_judged_late_or_on_time_alike_whatever_the_coverage() -> None:
+    """Hiding a recorded late report while keeping a recorded on-time one would bias every rate upwards."""
+    coverage = {"not_recorded": ["report_to_chair"]}
+    on_time, late = _case(coverage=coverage), _case(coverage=coverage)
+    on_time["conferences"][0]["reports"] = [{"agency": "school", "sent_to_chair": "2025-11-10"}]
+    late["conferences"][0]["reports"] = [{"agency": "school", "sent_to_chair": "2025-11-13"}]
+    [met] = _results(on_time, "report-to-chair-initial")
+    [missed] = _results(late, "report-to-chair-initial")
+    assert (met.status, missed.status, missed.done, missed.reason) == ("met", "missed", dt.date(2025, 11, 13), None)

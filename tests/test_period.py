@@ -167,7 +167,7 @@ def test_by_team_breaks_the_caseload_down_and_teams_are_printed_only_when_asked(
     by = CliRunner().invoke(report, [str(results), "--by", "team"])
     assert by.exit_code == 0
     lines = by.stdout.splitlines()
-    at = lines.index("By team")
+    at = lines.index("By team (overdue: on the evaluation date; deadlines: due in the period)")
     assert lines[at + 1] == "  team             cases  with overdue  overdue items  deadlines met of due"
     assert lines[at + 2].split() == ["(none", "recorded)", "1", "0", "0", "100.0%"]
     assert lines[at + 3].split() == ["team-north", "2", "1", "1", "50.0%"]

@@ -150,7 +150,10 @@ def test_one_case_is_counted_in_the_singular() -> None:
     line = evaluation_line("c1", [deadline("icpc-timescale", "overdue", due="2026-02-02", clock="2026-01-12")])
     text = invoke("-", stdin=line + "\n").stdout
     assert "\n1 case evaluated under berkshire policy v1 as of 2026-03-01.\n" in text
-    assert "\n1 case (100.0%) has something overdue, breached or missed in the period.\n" in text
+    assert (
+        "\n1 case (100.0%) has something overdue or missed that fell due in the period, or a requirement breached "
+        "(requirements carry no date).\n"
+    ) in text
 
 
 # -- the census bands ------------------------------------------------------------------------------------
@@ -289,9 +292,9 @@ def test_the_overdue_limit_option() -> None:
     result = invoke(str(FIXTURE), "--format", "overdue-csv", "--overdue-limit", "2")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "due,late_amount,late_unit,case,rule,subject,days_late",
-        "2025-07-24,1,working days,case-b,report-to-chair-review,review-1,220",
-        "2026-01-26,25,working days,case-e,icpc-timescale,,34",
+        "due,late_amount,late_unit,case,rule,subject,days_late,first",
+        "2025-07-24,1,working days,case-b,report-to-chair-review,review-1,220,yes",
+        "2026-01-26,25,working days,case-e,icpc-timescale,,34,yes",
     ]
     negative = invoke(str(FIXTURE), "--overdue-limit", "-1")
     assert negative.exit_code == 2
