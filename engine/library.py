@@ -111,7 +111,6 @@ class Library:
 
     def __init__(self, files: Iterable[PolicyFile] = ()):
         self._by_area: dict[str, list[PolicyFile]] = {}
-        self._folders: dict[str, Path] = {}
         for policy in files:
             self.add(policy)
 
@@ -142,12 +141,6 @@ class Library:
             if area not in self._by_area:
                 for policy in other.versions(area):
                     self.add(policy)
-                if area in other._folders:
-                    self._folders[area] = other._folders[area]
-
-    def folder(self, area: str) -> Path | None:
-        """The policies folder ``area`` was found in (by :meth:`from_folders`), if it was found in one."""
-        return self._folders.get(area)
 
     @classmethod
     def from_folder(cls, root: str | Path) -> tuple[Library, list[LoadError]]:
@@ -170,16 +163,18 @@ class Library:
         already = {Path(p.file).resolve(): p for p in loaded}
         errors: list[LoadError] = []
         seen: set[Path] = set()
+        # Area names (folder names and `area:` values) an earlier root has: a later root's are hidden.
+        found: set[str] = set()
         for root in roots:
             folder = Path(root)
             if folder.resolve() in seen:
                 continue
             seen.add(folder.resolve())
-            taken = set(library._folders)
+            taken = set(found)
             for path in area_files(folder):
                 if path.parent.name in taken:
                     continue
-                library._folders.setdefault(path.parent.name, folder)
+                found.add(path.parent.name)
                 try:
                     policy = already.get(path.resolve()) or PolicyFile(load_file(path))
                 except LoadError as exc:
@@ -188,5 +183,5 @@ class Library:
                     continue
                 if policy.area not in taken:
                     library.add(policy)
-                    library._folders.setdefault(policy.area, folder)
+                    found.add(policy.area)
         return library, errors

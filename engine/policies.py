@@ -39,16 +39,6 @@ def policy_roots(policies_dir: str | Path | None = None) -> list[Path]:
     return [first, shipped_policies()]
 
 
-def where_found(library: Library, area: str) -> str:
-    """Say which policies folder an area was taken from: the local one, or the copy shipped with cpc."""
-    folder = library.folder(area)
-    if folder is None:
-        return "given by path"
-    if folder.resolve() == shipped_policies():
-        return f"shipped with cpc ({shipped_policies() / area})"
-    return str(folder / area)
-
-
 def open_library(area_or_path: str | Path, policies_dir: str | Path | None = None) -> tuple[Library, PolicyFile | None]:
     """The library an area (or a policy file) resolves in, and the file when a path was given.
 
