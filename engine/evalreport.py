@@ -73,11 +73,7 @@ def _late(result: Result, until: dt.date | dt.datetime | None) -> str:
     late = result.late
     if late is None or until is None or result.due is None:
         return str(late)
-    days = (_day(until) - _day(result.due)).days
-    counted = f"{days} day{'s' if days != 1 else ''}"
-    if late.unit == "days" or not late.amount:
-        return counted
-    return f"{counted} ({late})"
+    return late.beside((_day(until) - _day(result.due)).days)
 
 
 def _grouped(results: list[Result]) -> list[tuple[Result, list[str]]]:

@@ -14,11 +14,10 @@ from .durable import Match
 from .durations import parse_duration
 from .findings import Finding, Severity
 from .resolve import ResolvedPolicy, ResolvedRule
-from .results import Citation, Clock, Evaluation, Late, PlanSummary, Result, Subject
+from .results import Citation, Clock, Evaluation, Late, PlanSummary, Result, Subject, not_recorded_reason
 from .results import Match as Explained
 
 STATUS_ORDER = {"overdue": 0, "breached": 1, "missed": 2, "not_assessable": 3, "pending": 4, "applies": 5, "met": 6}
-NOT_RECORDED = "not recorded by this source"
 
 
 def _facts_for_engine(facts: CaseFacts) -> tuple[list[dict], list[Occurrence]]:
@@ -172,7 +171,7 @@ class Evaluator:
                 None,
                 (),
                 what=tuple(what) if isinstance(what, list) else what,
-                reason=f"{NOT_RECORDED}: {', '.join(names)}",
+                reason=not_recorded_reason(names),
             )
         ]
 
@@ -229,9 +228,12 @@ class Evaluator:
             # The source cannot record the event, so its absence says nothing; nor does lateness, when an
             # alternative the case has no record of could have come first. An occurrence the case does record is
             # judged as usual, late or on time alike, so that a rate is not biased towards the met.
-            if (unrecorded and verdict.done is None and verdict.status != "met") or (
-                unseen and verdict.status == "missed" and verdict.done is not None
-            ):
+            reason = None
+            if unrecorded and verdict.done is None and verdict.status != "met":
+                reason = not_recorded_reason(unrecorded)
+            elif unseen and verdict.status == "missed":
+                reason = not_recorded_reason(unseen)
+            if reason is not None:
                 verdict = deadlines.Verdict(
                     "not_assessable", verdict.due, None, None, verdict.late_unit, verdict.done_ref
                 )
@@ -251,9 +253,7 @@ class Evaluator:
                 done=verdict.done,
                 late=late,
                 closed=verdict.closed,
-                reason=f"{NOT_RECORDED}: {', '.join(unseen if verdict.done_ref and unseen else unrecorded)}"
-                if verdict.status == "not_assessable"
-                else None,
+                reason=reason,
             )
 
     def _requirement(
@@ -290,7 +290,7 @@ class Evaluator:
         ]
         reason = None
         if unknowable and status != "met":
-            status, reason = "not_assessable", f"{NOT_RECORDED}: {', '.join(dict.fromkeys(unknowable))}"
+            status, reason = "not_assessable", not_recorded_reason(unknowable)
         return self._result(compiled, status, subject, matched, failed=failed, missing=missing, reason=reason)
 
     def _timing_holds(self, compiled: CompiledRule, facts: CaseFacts) -> bool:

@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 DEADLINE_STATUSES = ("overdue", "missed", "not_assessable", "pending", "met")
 REQUIREMENT_STATUSES = ("breached", "not_assessable", "met")
 DECISION_STATUSES = ("applies",)
+# How a result not assessable for want of what the case's source can record begins its reason; `cpc report`
+# groups such results by what follows.
+NOT_RECORDED = "not recorded by this source"
+
+
+def not_recorded_reason(names: list[str] | tuple[str, ...]) -> str:
+    """The reason of a result whose events or facts the case's source does not record."""
+    return f"{NOT_RECORDED}: {', '.join(dict.fromkeys(names))}"
 
 
 # What json.dumps(..., ensure_ascii=False) writes for a str: the same function it calls.
@@ -105,6 +113,12 @@ class Late:
     def __str__(self) -> str:
         unit = self.unit[:-1] if self.amount == 1 else self.unit
         return f"{self.amount} {unit}"
+
+    def beside(self, days: int) -> str:
+        """``days`` calendar days, with this count beside them where the rule counts working days or hours:
+        ``34 days (25 working days)``. One unit on every line of `cpc eval` and `cpc report`."""
+        counted = f"{days} day{'s' if days != 1 else ''}"
+        return counted if self.unit == "days" or not self.amount else f"{counted} ({self})"
 
     def to_dict(self) -> dict:
         return {"amount": self.amount, "unit": self.unit}

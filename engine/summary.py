@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .period import REVIEW_RULES, Period, PlanCounter, PlanMeasures, census_year
+from .results import NOT_RECORDED, Late
 
 if TYPE_CHECKING:
     from .calendar import WorkingCalendar
@@ -43,8 +44,6 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "decision": ("applies",),
 }
 NEEDS_ATTENTION = frozenset({"overdue", "breached", "missed"})
-# The reason a result gives when the case's source does not record what the rule needs (engine.evaluate).
-NOT_RECORDED = "not recorded by this source"
 
 # The rules whose results give the census measures. They are the national baseline's rule ids, which every
 # area inherits or overrides under the same id.
@@ -463,16 +462,10 @@ class OverdueItem:
     def late(self) -> str:
         """How late in calendar days, and in the rule's own unit where it counts another: ``30 days``,
         ``6 days (4 working days)``, ``55 days (1320 hours)``; the rule's unit alone when the day is unknown."""
-        own = ""
-        if self.late_amount is not None and self.late_unit:
-            unit = self.late_unit[:-1] if self.late_amount == 1 and self.late_unit.endswith("s") else self.late_unit
-            own = f"{self.late_amount} {unit}"
+        own = Late(self.late_amount, self.late_unit) if self.late_amount is not None and self.late_unit else None
         if self.days_late is None:
-            return own
-        days = f"{self.days_late} day{'s' if self.days_late != 1 else ''}"
-        if not own or self.late_unit == "days" or not self.late_amount:
-            return days
-        return f"{days} ({own})"
+            return str(own) if own else ""
+        return (own or Late(self.days_late, "days")).beside(self.days_late)
 
     def sort_key(self) -> tuple:
         return (self.tier, self.due_day, self.due, self.case, self.rule, self.subject or "", self.line)
