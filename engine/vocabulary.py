@@ -17,6 +17,9 @@ class Term:
     repeats: bool = False
     type: str = "date"
     values: tuple[str, ...] = ()
+    # A dated fact carries the day it was recorded, so that a condition can ask whether it was recorded by a
+    # deadline's due date (`recorded_by: due`), not merely by the evaluation date.
+    dated: bool = False
 
 
 EVENTS: dict[str, Term] = {
@@ -76,6 +79,30 @@ EVENTS: dict[str, Term] = {
         Term("cin_plan_end", "The closure of the child in need plan."),
         Term("significant_change", "A significant change in the child's circumstances.", repeats=True),
         Term("strategy_meeting", "A multi-agency strategy meeting.", repeats=True),
+        Term(
+            "pregnancy_start",
+            "The day from which the weeks of a pregnancy are counted: 280 days (40 weeks) before the expected "
+            "date of birth, as gestational age is counted.",
+        ),
+        Term(
+            "pre_proceedings_letter",
+            "The pre-proceedings letter or letter of issue sent before the birth, where the local authority is "
+            "considering proceedings shortly after it.",
+        ),
+        Term(
+            "cao_assessments_concluded",
+            "The conclusion of the examinations and assessments under a child assessment order.",
+        ),
+        Term("hospital_discharge", "The newborn baby's discharge from hospital."),
+        Term(
+            "hospital_discharge_meeting", "The hospital discharge meeting held before the newborn baby leaves hospital."
+        ),
+        Term(
+            "return_home_considered",
+            "The looked-after child review that considered a proposal to return the child home and recorded "
+            "whether an initial conference should be convened before the change.",
+        ),
+        Term("return_home", "The child's return home to the birth family from care."),
     )
 }
 
@@ -122,6 +149,47 @@ FACTS: dict[str, Term] = {
             "The child, having been given an explanation, declared a wish not to attend.",
             type="boolean",
         ),
+        Term("conference.parents_invited", "The parents were invited to the conference.", type="boolean"),
+        Term(
+            "conference.invitation_would_prejudice_child",
+            "Inviting the parents was judged likely to prejudice the child's welfare.",
+            type="boolean",
+        ),
+        Term(
+            "conference.interpreter_needed",
+            "A parent needed an interpreter (English is not their first language, or they sign).",
+            type="boolean",
+        ),
+        Term(
+            "conference.interpreter_offered", "An interpreter was offered and provided to the parents.", type="boolean"
+        ),
+        Term(
+            "conference.social_care_report",
+            "Children's social care provided a written report to the conference (known when the case lists the "
+            "conference's reports).",
+            type="boolean",
+        ),
+        Term(
+            "conference.category",
+            "The category of abuse or neglect the conference recorded when it made a plan.",
+            type="enum",
+            values=("physical_abuse", "emotional_abuse", "sexual_abuse", "neglect", "multiple"),
+        ),
+        Term(
+            "conference.cin_plan_or_recommendations",
+            "A conference that made no plan drew up a child in need plan or made recommendations for one.",
+            type="boolean",
+        ),
+        Term(
+            "conference.no_help_needed",
+            "A conference that made no plan found that the child needs no further help.",
+            type="boolean",
+        ),
+        Term(
+            "conference.fewer_than_three_agencies",
+            "The child had not had relevant contact with three agencies (children's social care and two others).",
+            type="boolean",
+        ),
         Term(
             "conference.exclusion_decided",
             "The chair decided before the conference to exclude a parent.",
@@ -136,11 +204,18 @@ FACTS: dict[str, Term] = {
         Term(
             "s47.no_conference",
             "By the evaluation date, the team manager recorded the decision not to call a conference after the "
-            "section 47 enquiry (false while none is recorded).",
+            "section 47 enquiry (false while none is recorded). Dated: the day the decision was recorded.",
             type="boolean",
+            dated=True,
         ),
         Term("child.age_years", "The child's age in whole years on the evaluation date.", type="integer"),
         Term("child.looked_after", "The child is looked after by the local authority.", type="boolean"),
+        Term("child.care_order", "The child is subject to a care order.", type="boolean"),
+        Term(
+            "child.premature_birth_likely",
+            "For an unborn child: a premature birth is known to be likely.",
+            type="boolean",
+        ),
         Term(
             "mother.medically_fit",
             "After the birth, the mother was medically fit to attend a meeting within the first 10 days.",
@@ -191,6 +266,18 @@ FACTS: dict[str, Term] = {
             "cin_plan.closure_agreed_by_senior_manager",
             "A senior manager agreed to close the child in need plan early.",
             type="boolean",
+        ),
+        Term("report.agency", "The agency that wrote the report.", type="string"),
+        Term(
+            "report.withheld",
+            "The agency did not share the report with the family before the conference, stating why in it.",
+            type="boolean",
+        ),
+        Term(
+            "report.withholding_agreed",
+            "The conference chair agreed that the report be withheld from the family. Dated: the day the chair agreed.",
+            type="boolean",
+            dated=True,
         ),
         Term(
             "exclusion_request.ground",
