@@ -92,13 +92,42 @@ BANK_HOLIDAYS: dict[str, str] = {
     "england-and-wales": "Bank holidays in England and Wales.",
 }
 
-RULE_COMMON = ("id", "title", "kind", "topic", "when", "cite", "reading")
-WITHIN_KEYS = ("what", "within", "of", "whichever_sooner", "statutory", "optional", "optional_when")
-BEFORE_KEYS = ("what", "at_least", "before", "statutory", "optional", "optional_when")
+RULE_COMMON = ("id", "title", "kind", "topic", "when", "cite", "reading", "exception_of", "disapplies")
+WITHIN_KEYS = (
+    "what",
+    "within",
+    "of",
+    "whichever_sooner",
+    "whichever_later",
+    "statutory",
+    "optional",
+    "optional_when",
+    "boundary",
+    "until",
+)
+BEFORE_KEYS = ("what", "at_least", "before", "statutory", "optional", "optional_when", "boundary", "until")
+NOT_BEFORE_KEYS = ("what", "not_before", "after", "statutory", "boundary")
 OPERATORS = ("equals", "not_equals", "in", "at_least", "below", "present")
-FACT_KEYS = ("fact", *OPERATORS)
-EVENT_KEYS = ("event", "within", "of")
+FACT_KEYS = ("fact", *OPERATORS, "recorded_by")
+EVENT_KEYS = ("event", "within", "of", "boundary", "happened", "since")
 ELAPSED_KEYS = ("elapsed", "since")
+ANY_KEYS = ("any_of",)
+CONDITION_KEYS = tuple(dict.fromkeys(FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS + ANY_KEYS))
+BOUNDARY: dict[str, str] = {
+    "inclusive": (
+        "The boundary day counts (the default): an event on the due date is on time, one on the earliest date "
+        "is not early."
+    ),
+    "exclusive": (
+        "The boundary day does not count: an event must come before the due date, not on it, and after the "
+        "earliest date, not on it."
+    ),
+}
+SOURCE_KINDS: dict[str, str] = {
+    "statutory": "Statutory guidance or legislation: it can make a time limit statutory.",
+    "local_procedure": "A local safeguarding partnership's procedure.",
+    "advice": "An advice or background page: national context, not a rule.",
+}
 
 
 def _names(terms: dict[str, Term], noun: str, pattern_note: str) -> dict[str, Any]:
@@ -148,6 +177,8 @@ def _value_schema(term: Term) -> dict[str, Any] | None:
             return {"type": "string", "enum": list(term.values)}
         case "date":
             return {"$ref": "#/$defs/date"}
+        case "string":
+            return {"type": "string"}
     return None
 
 
@@ -161,6 +192,8 @@ def _value_words(term: Term) -> str:
             return "one of " + ", ".join(term.values)
         case "date":
             return "a date, YYYY-MM-DD"
+        case "string":
+            return "a text"
     return "a value"
 
 
@@ -204,8 +237,8 @@ def _condition() -> dict[str, Any]:
         "description": (
             "One test. Write one of: `{fact: F, equals: V}`, `{fact: F, not_equals: V}`, "
             "`{fact: F, in: [V, …]}`, `{fact: F, at_least: N}`, `{fact: F, below: N}`, "
-            "`{fact: F, present: true}`, `{event: E}`, `{event: E, within: D, of: E2}` or "
-            "`{elapsed: D, since: E}`."
+            "`{fact: F, present: true}`, `{event: E}`, `{event: E, within: D, of: E2}`, "
+            "`{event: E, happened: false}`, `{elapsed: D, since: E}` or `{any_of: [condition, …]}`."
         ),
         "type": "object",
         "properties": {
@@ -241,6 +274,14 @@ def _condition() -> dict[str, Any]:
                 "description": "`true`: holds when the fact is known. `false`: holds when it is unknown.",
                 "type": "boolean",
             },
+            "recorded_by": {
+                "description": (
+                    "Only in a deadline's `optional_when`, on a dated fact: `due` holds only when the fact was "
+                    "recorded on or before the clock's due date. Example: "
+                    "`{fact: s47.no_conference, equals: true, recorded_by: due}`."
+                ),
+                "const": "due",
+            },
             "event": ref(
                 "event",
                 "The event tested. Alone, holds when it has happened; with `within` and `of`, when it "
@@ -249,21 +290,52 @@ def _condition() -> dict[str, Any]:
             ),
             "within": ref("duration", "With `event`: the most time after `of` in which `event` counts."),
             "of": ref("event", "With `event`: the event the time is counted from."),
+            "boundary": closed_enum(
+                BOUNDARY,
+                "With `event` and `within`: `exclusive` when the event must come before the end of the time, "
+                "not on its last day. Default `inclusive`.",
+            ),
+            "happened": {
+                "description": (
+                    "With `event`: `false` holds when the event has not happened by the evaluation date (with "
+                    "`since`, not since that event's latest occurrence). Example: "
+                    "`{event: strategy_meeting, happened: false, since: significant_change}`."
+                ),
+                "type": "boolean",
+            },
             "elapsed": ref(
                 "duration",
                 "Holds when at least this much time has passed between `since` and the evaluation date. "
                 "Example: `{elapsed: 3 months, since: plan_end}`.",
             ),
-            "since": ref("event", "With `elapsed`: the event the time is counted from."),
+            "since": ref(
+                "event",
+                "With `elapsed`: the event the time is counted from. With `happened: false`: the event after "
+                "whose latest occurrence `event` has not happened.",
+            ),
+            "any_of": {
+                "description": (
+                    'Holds when at least one of these conditions holds: the procedure\'s "or". Its members test '
+                    "facts of one kind (the case, a conference, a report, an exclusion request) or events. "
+                    "Example: `{any_of: [{fact: plan.ended_by, equals: manager}, {fact: plan.open, equals: "
+                    "false}]}`."
+                ),
+                "type": "array",
+                "items": {"$ref": "#/$defs/condition", "not": {"required": ["any_of"]}},
+                "minItems": 2,
+            },
         },
         "additionalProperties": False,
         # The key that names the form decides which shape is checked, so an error names what is wrong
         # with the form the author was writing.
         "if": {"required": ["fact"]},
         "then": {
-            "propertyNames": only_keys(FACT_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
-            # The fact and a test: the only other keys allowed here are tests.
+            "propertyNames": only_keys(FACT_KEYS, CONDITION_KEYS),
+            # The fact and a test: the only other keys allowed here are tests (and `recorded_by`, which
+            # qualifies a test and needs one beside it).
             "minProperties": 2,
+            "if": {"required": ["recorded_by"]},
+            "then": {"minProperties": 3},
             # And only one test: each test present refuses the others, by name. Counting properties
             # instead would also count an unknown key, which additionalProperties already reports.
             "dependentSchemas": {op: {"propertyNames": only_keys(("fact", op), OPERATORS)} for op in OPERATORS},
@@ -272,19 +344,37 @@ def _condition() -> dict[str, Any]:
         "else": {
             "if": {"required": ["event"]},
             "then": {
-                # `{event: E}` alone: E has happened; with `within` and `of`: it happened within D of E2.
+                # `{event: E}` alone: E has happened; with `within` and `of`: it happened within D of E2;
+                # with `happened: false`: it has not happened (since `since`).
                 "required": ["event"],
-                "dependentRequired": {"within": ["of"], "of": ["within"]},
-                "propertyNames": only_keys(EVENT_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
+                "dependentRequired": {
+                    "within": ["of"],
+                    "of": ["within"],
+                    "boundary": ["within"],
+                    "since": ["happened"],
+                },
+                "propertyNames": only_keys(EVENT_KEYS, CONDITION_KEYS),
+                "dependentSchemas": {
+                    "happened": {"propertyNames": only_keys(("event", "happened", "since"), CONDITION_KEYS)}
+                },
             },
             "else": {
                 "if": {"required": ["elapsed"]},
                 "then": {
                     "required": list(ELAPSED_KEYS),
-                    "propertyNames": only_keys(ELAPSED_KEYS, FACT_KEYS + EVENT_KEYS + ELAPSED_KEYS),
+                    "propertyNames": only_keys(ELAPSED_KEYS, CONDITION_KEYS),
                 },
                 "else": {
-                    "anyOf": [{"required": ["fact"]}, {"required": ["event"]}, {"required": ["elapsed"]}],
+                    "if": {"required": ["any_of"]},
+                    "then": {"propertyNames": only_keys(ANY_KEYS, CONDITION_KEYS)},
+                    "else": {
+                        "anyOf": [
+                            {"required": ["fact"]},
+                            {"required": ["event"]},
+                            {"required": ["elapsed"]},
+                            {"required": ["any_of"]},
+                        ],
+                    },
                 },
             },
         },
@@ -293,13 +383,14 @@ def _condition() -> dict[str, Any]:
 
 def _deadline(*, partial: bool) -> dict[str, Any]:
     """A deadline's parameters; ``partial`` for an override, where each key given replaces one key."""
-    declared = tuple(dict.fromkeys(WITHIN_KEYS + BEFORE_KEYS))
+    declared = tuple(dict.fromkeys(WITHIN_KEYS + BEFORE_KEYS + NOT_BEFORE_KEYS))
     schema: dict[str, Any] = {
         "title": "deadline change" if partial else "deadline",
         "description": (
             "The keys of the base rule's deadline to replace; keys not given are inherited."
             if partial
-            else "Either `what` within a time of `of`, or `what` at least a time before `before`."
+            else "`what` within a time of `of`, `what` at least a time before `before`, or `what` not before a "
+            "time after `after`."
         ),
         "type": "object",
         "properties": {
@@ -327,6 +418,33 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
                 "items": {"$ref": "#/$defs/sooner_limit"},
                 "minItems": 1,
             },
+            "whichever_later": {
+                "description": (
+                    "Other limits on the same event; the latest due date among the clocks the case records "
+                    "applies. Example, for a conference due 15 working days from notification and 15 working "
+                    "days from formal acceptance: `whichever_later: [{within: 15 working days, of: "
+                    "transfer_accepted}]`. Not with `whichever_sooner`."
+                ),
+                "type": "array",
+                "items": {"$ref": "#/$defs/later_limit"},
+                "minItems": 1,
+            },
+            "not_before": ref(
+                "duration",
+                "A lower bound: the least time after `after` before which `what` must not happen. Judged once "
+                "`what` has happened; too early is `breached`. Example: `not_before: 3 months`.",
+            ),
+            "after": ref("event", "With `not_before`: the event the least time is counted from."),
+            "boundary": closed_enum(
+                BOUNDARY,
+                "Whether the boundary day counts: `inclusive` (the default) or `exclusive`.",
+            ),
+            "until": ref(
+                "events",
+                "Events that stop the clock once they happen before `what` is done: before the due date there "
+                "is then nothing to report; after it, the deadline is missed and can no longer be met. "
+                "Example: `until: plan_end`.",
+            ),
             "at_least": ref(
                 "duration",
                 "The least time the event must come before `before`. Example: `at_least: 2 working days`.",
@@ -350,7 +468,8 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
             "statutory": closed_enum(
                 STATUTORY,
                 "Optional. `maximum` on a `within` deadline: a local override may shorten it but never "
-                "lengthen it. `minimum` on an `at_least` deadline: it may be lengthened, never shortened.",
+                "lengthen it. `minimum` on an `at_least` or `not_before` deadline: it may be lengthened, never "
+                "shortened. Only a rule citing a source of `kind: statutory` should say so.",
             ),
         },
         "additionalProperties": False,
@@ -363,6 +482,16 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
                 "const": "maximum",
             }
         },
+        "dependentSchemas": {
+            "whichever_later": {
+                "properties": {
+                    "whichever_sooner": {
+                        "description": "Give `whichever_sooner` or `whichever_later`, not both.",
+                        "not": {},
+                    }
+                }
+            }
+        },
     }
     before_then: dict[str, Any] = {
         "propertyNames": only_keys(BEFORE_KEYS, declared),
@@ -373,14 +502,29 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
             }
         },
     }
+    not_before_then: dict[str, Any] = {
+        "propertyNames": only_keys(NOT_BEFORE_KEYS, declared),
+        "properties": {
+            "statutory": {
+                "description": "A `not_before` deadline can only be a statutory minimum.",
+                "const": "minimum",
+            }
+        },
+    }
     if partial:
-        # An override may change a single key, so neither form is required; keys of the two forms still
+        # An override may change a single key, so no form is required; keys of different forms still
         # cannot be mixed in one mapping.
-        schema["if"] = {"anyOf": [{"required": [key]} for key in ("within", "of", "whichever_sooner")]}
+        schema["if"] = {
+            "anyOf": [{"required": [key]} for key in ("within", "of", "whichever_sooner", "whichever_later")]
+        }
         schema["then"] = within_then
         schema["else"] = {
             "if": {"anyOf": [{"required": ["at_least"]}, {"required": ["before"]}]},
             "then": before_then,
+            "else": {
+                "if": {"anyOf": [{"required": ["not_before"]}, {"required": ["after"]}]},
+                "then": not_before_then,
+            },
         }
         schema["minProperties"] = 1
     else:
@@ -389,7 +533,11 @@ def _deadline(*, partial: bool) -> dict[str, Any]:
         schema["else"] = {
             "if": {"required": ["at_least"]},
             "then": {"required": ["what", "at_least", "before"], **before_then},
-            "else": {"anyOf": [{"required": ["within"]}, {"required": ["at_least"]}]},
+            "else": {
+                "if": {"required": ["not_before"]},
+                "then": {"required": ["what", "not_before", "after"], **not_before_then},
+                "else": {"anyOf": [{"required": ["within"]}, {"required": ["at_least"]}, {"required": ["not_before"]}]},
+            },
         }
     return schema
 
@@ -513,9 +661,25 @@ def _rule_properties(*, override: bool) -> dict[str, Any]:
             change + "How an ambiguous sentence was read, in plain words. Review requires it wherever the "
             "text is ambiguous."
         ),
+        "exception_of": ref(
+            "id",
+            "Makes this rule an exception to another (the base, here or inherited): where all of this rule's "
+            "`when` conditions hold, its parameters replace the base's; where one does not hold or is not "
+            "recorded, the base applies. Give the whole parameter block, of the base's kind, or "
+            "`disapplies: true`. Example: `exception_of: pre-birth-after-birth-meeting`.",
+        ),
+        "disapplies": {
+            "description": (
+                "With `exception_of`: where this rule's `when` conditions hold, the base rule does not apply at "
+                'all (the text\'s "unless" or "except where"). No parameter block is then given.'
+            ),
+            "const": True,
+        },
     }
     if override:
         del props["kind"]
+        del props["exception_of"]
+        del props["disapplies"]
     return props
 
 
@@ -525,15 +689,24 @@ def _rule() -> dict[str, Any]:
     def kind_branch(kind: str) -> dict[str, Any]:
         return {
             "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-            "then": {"required": [kind], "propertyNames": only_keys((*RULE_COMMON, kind), declared)},
+            "then": {
+                # An exception that disapplies its base has no parameters of its own.
+                "if": {"required": ["disapplies"]},
+                "then": {"propertyNames": only_keys(RULE_COMMON, declared)},
+                "else": {"required": [kind], "propertyNames": only_keys((*RULE_COMMON, kind), declared)},
+            },
         }
 
     return {
         "title": "rule",
-        "description": "A rule this policy adds: a deadline, requirement or decision, with its citation.",
+        "description": (
+            "A rule this policy adds: a deadline, requirement or decision, with its citation; or, with "
+            "`exception_of`, an exception to another rule."
+        ),
         "type": "object",
         "properties": _rule_properties(override=False),
         "required": ["id", "title", "kind", "topic", "cite"],
+        "dependentRequired": {"exception_of": ["when"], "disapplies": ["exception_of"]},
         "additionalProperties": False,
         "allOf": [kind_branch(kind) for kind in KINDS],
     }
@@ -704,7 +877,19 @@ def build_policy_schema() -> dict[str, Any]:
                     "does not record never holds, except with `present: false`."
                 ),
                 "type": "array",
-                "items": {"$ref": "#/$defs/condition", "required": ["fact"]},
+                "items": {
+                    "$ref": "#/$defs/condition",
+                    "if": {"required": ["any_of"]},
+                    "then": {
+                        "properties": {
+                            "any_of": {
+                                "description": "Here each member tests a fact.",
+                                "items": {"description": "A condition on a fact.", "required": ["fact"]},
+                            }
+                        }
+                    },
+                    "else": {"required": ["fact"]},
+                },
             },
             "sooner_limit": {
                 "title": "sooner limit",
@@ -713,6 +898,17 @@ def build_policy_schema() -> dict[str, Any]:
                 "properties": {
                     "within": ref("duration", "The most time allowed after `of`. Example: `3 months`."),
                     "of": ref("event", "The event that starts this clock. Example: `pre_birth_conference`."),
+                },
+                "required": ["within", "of"],
+                "additionalProperties": False,
+            },
+            "later_limit": {
+                "title": "later limit",
+                "description": "Another time limit on the same event; whichever due date is later applies.",
+                "type": "object",
+                "properties": {
+                    "within": ref("duration", "The most time allowed after `of`. Example: `15 working days`."),
+                    "of": ref("event", "The event that starts this clock. Example: `transfer_accepted`."),
                 },
                 "required": ["within", "of"],
                 "additionalProperties": False,
@@ -759,6 +955,11 @@ def build_policy_schema() -> dict[str, Any]:
                         "pattern": r"^[^/\\]+$",
                     },
                     "published": ref("date", "Optional. The date the document was published, YYYY-MM-DD."),
+                    "kind": closed_enum(
+                        SOURCE_KINDS,
+                        "Optional. What authority the document has: `statutory`, `local_procedure` or `advice`. "
+                        "Only a statutory source can make a time limit `statutory`.",
+                    ),
                     "url": {
                         "description": "Optional. Where the document is published, an http(s) address.",
                         "type": "string",
