@@ -42,7 +42,7 @@ KINDS: dict[str, str] = {
 # Each kind's statuses, in the order docs/results.md lists them, with what each means for that kind.
 STATUSES: dict[str, dict[str, str]] = {
     "deadline": {
-        "met": "`what` happened on or before `due`.",
+        "met": "`what` happened on or before `due` (for a lower bound, on or after `earliest`).",
         "missed": (
             "`what` happened, after `due` (`done`); or it did not, and can no longer be done: its window `closed` "
             "(the conference it was for was held, the plan it served ended, a later conference superseded it)."
@@ -50,6 +50,7 @@ STATUSES: dict[str, dict[str, str]] = {
         "not_assessable": "The case's source does not record `what`; `reason` says so.",
         "pending": "`what` has not happened and `due` is today or later.",
         "overdue": "`what` has not happened, `due` has passed, and it can still be done.",
+        "breached": "A lower bound (`not_before`): `what` happened before `earliest`; `early` says by how much.",
     },
     "requirement": {
         "met": "Every `require` condition holds, or every `unless` condition does.",
@@ -76,7 +77,7 @@ LATE_UNITS: dict[str, str] = {
 
 COMMON_KEYS = ("rule", "title", "kind", "status", "subject", "area", "policy_version", "defined_in", "citations")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "deadline": ("what", "clock", "due", "done", "late", "closed", "reason"),
+    "deadline": ("what", "clock", "due", "earliest", "done", "late", "early", "closed", "reason"),
     "requirement": ("failed", "missing", "reason"),
     "decision": ("action", "directs"),
 }
@@ -109,15 +110,24 @@ def _kind_branches() -> list[dict[str, Any]]:
             "required": ["what"],
             "allOf": [
                 # Only a deadline whose clock the source cannot record has no due date (docs/results.md).
-                _when_status(("met", "missed", "pending", "overdue"), {"required": ["due"]}),
+                _when_status(("missed", "pending", "overdue"), {"required": ["due"]}),
+                # A lower bound has an earliest date instead of a due date.
+                _when_status(("met",), {"anyOf": [{"required": ["due"]}, {"required": ["earliest"]}]}),
+                _when_status(("breached",), {"required": ["earliest", "done", "early"]}),
                 _when_status(("met",), {"required": ["done"]}),
+                _when_status(
+                    ("missed", "pending", "overdue", "not_assessable"),
+                    {"propertyNames": _not_keys("earliest", "early")},
+                ),
                 _when_status(("missed",), {"oneOf": [{"required": ["done"]}, {"required": ["closed"]}]}),
                 _when_status(("pending", "overdue", "not_assessable"), {"propertyNames": _not_keys("done")}),
                 _when_status(("missed", "overdue"), {"required": ["late"]}),
                 _when_status(("met", "pending", "not_assessable"), {"propertyNames": _not_keys("late")}),
                 _when_status(("met", "pending", "overdue", "not_assessable"), {"propertyNames": _not_keys("closed")}),
                 _when_status(("not_assessable",), {"required": ["reason"]}),
-                _when_status(("met", "missed", "pending", "overdue"), {"propertyNames": _not_keys("reason")}),
+                _when_status(
+                    ("met", "missed", "pending", "overdue", "breached"), {"propertyNames": _not_keys("reason")}
+                ),
             ],
         },
         "requirement": {
@@ -177,7 +187,8 @@ def _result() -> dict[str, Any]:
             "kind": closed_enum(KINDS, "`deadline`, `requirement` or `decision`; decides the other keys."),
             "status": closed_enum(
                 _all_statuses(),
-                "The verdict. A deadline is `met`, `missed`, `not_assessable`, `pending` or `overdue`; a "
+                "The verdict. A deadline is `met`, `missed`, `not_assessable`, `pending`, `overdue` or (a lower "
+                "bound) `breached`; a "
                 "requirement `met`, `breached` or `not_assessable`; a decision `applies`.",
             ),
             "subject": ref(
@@ -203,9 +214,17 @@ def _result() -> dict[str, Any]:
                 "Deadline: the last date on which `what` is on time; a date-time for hours counted from a date-time. "
                 "Absent only from a `not_assessable` deadline whose clock the case's source does not record.",
             ),
+            "earliest": ref(
+                "date",
+                "Deadline with a lower bound (`not_before`): the first date on which `what` is not too early.",
+            ),
             "done": ref(
                 "date_or_date_time",
-                "Deadline: when `what` happened. Present when the status is `met` or `missed`.",
+                "Deadline: when `what` happened. Present when the status is `met`, `breached` or `missed`.",
+            ),
+            "early": ref(
+                "late",
+                "Deadline with a lower bound, `breached`: how early `what` happened, before `earliest`.",
             ),
             "late": ref(
                 "late",

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-DEADLINE_STATUSES = ("overdue", "missed", "not_assessable", "pending", "met")
+DEADLINE_STATUSES = ("overdue", "breached", "missed", "not_assessable", "pending", "met")
 REQUIREMENT_STATUSES = ("breached", "not_assessable", "met")
 DECISION_STATUSES = ("applies",)
 # How a result not assessable for want of what the case's source can record begins its reason; `cpc report`
@@ -155,6 +155,8 @@ class Result:
     done: dt.date | dt.datetime | None = None
     late: Late | None = None
     closed: dt.date | None = None
+    earliest: dt.date | None = None
+    early: Late | None = None
     failed: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     action: str | None = None
@@ -178,6 +180,10 @@ class Result:
                 data["late"] = self.late.to_dict()
             if self.closed is not None:
                 data["closed"] = _iso(self.closed)
+            if self.earliest is not None:
+                data["earliest"] = _iso(self.earliest)
+            if self.early is not None:
+                data["early"] = self.early.to_dict()
         elif self.kind == "requirement":
             data["failed"] = list(self.failed)
             data["missing"] = list(self.missing)
@@ -216,6 +222,11 @@ class Result:
                 out.append(f', "late": {{"amount": {_json(late.amount)}, "unit": {_json(late.unit)}}}')
             if self.closed is not None:
                 out.append(f', "closed": {_json(_iso(self.closed))}')
+            if self.earliest is not None:
+                out.append(f', "earliest": {_json(_iso(self.earliest))}')
+            early = self.early
+            if early is not None:
+                out.append(f', "early": {{"amount": {_json(early.amount)}, "unit": {_json(early.unit)}}}')
         elif self.kind == "requirement":
             out.append(f', "failed": {_texts(self.failed)}, "missing": {_texts(self.missing)}')
         else:
