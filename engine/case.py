@@ -12,6 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 SOCIAL_CARE = "childrens_social_care"
+# Gestational age is counted from 280 days (40 weeks) before the expected date of birth: the obstetric
+# convention by which "20 weeks into the pregnancy" is a date.
+PREGNANCY_DAYS = 280
 PLAN_MAKING_TYPES = ("initial", "pre_birth", "transfer_in")
 CONFERENCE_EVENTS = {
     "initial": "initial_conference",
@@ -50,6 +53,10 @@ class CaseFacts:
     case: dict[str, object] = field(default_factory=dict)
     conferences: dict[str, dict[str, object]] = field(default_factory=dict)
     exclusion_requests: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Each report of each conference, by ref (``icpc-1/report-2``), with its ``conference`` and its facts.
+    reports: dict[str, dict[str, object]] = field(default_factory=dict)
+    # The day a dated fact was recorded, by (ref of what it is about, or "" for the case; fact name).
+    dates: dict[tuple[str, str], dt.date] = field(default_factory=dict)
     # The events and facts the case's source cannot record (its `coverage`): their absence says nothing.
     not_recorded: frozenset[str] = frozenset()
     # The category of abuse or neglect the conference that made the plan recorded, for the census's counts.
@@ -122,6 +129,17 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
     facts.add("epo_expiry", (case.get("emergency_protection_order") or {}).get("expires"))
     facts.add("looked_after_review_decision", (case.get("looked_after_review") or {}).get("decision"))
     facts.add("birth", birth)
+    expected = _day(child.get("expected_date_of_birth"))
+    if expected is not None:
+        facts.add("pregnancy_start", expected - dt.timedelta(days=PREGNANCY_DAYS))
+    facts.add("pre_proceedings_letter", (case.get("pre_proceedings") or {}).get("letter_sent"))
+    facts.add("cao_assessments_concluded", (case.get("child_assessment_order") or {}).get("assessments_concluded"))
+    hospital = case.get("birth_hospital") or {}
+    facts.add("hospital_discharge", hospital.get("discharged"))
+    facts.add("hospital_discharge_meeting", hospital.get("discharge_meeting"))
+    looked_after_review = case.get("looked_after_review") or {}
+    facts.add("return_home_considered", looked_after_review.get("considered"))
+    facts.add("return_home", looked_after_review.get("returned_home"))
 
     conferences = [c for c in case.get("conferences") or [] if isinstance(c, dict) and _day(c.get("date"))]
     conferences.sort(key=lambda c: (_day(c.get("date")), str(c.get("time", ""))))
@@ -141,9 +159,12 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
         if not is_held:
             continue
         for index, report in enumerate(conference.get("reports") or []):
+            if not isinstance(report, dict):
+                continue
             ref = f"{cid}/report-{index + 1}"
             facts.add("report_to_chair", report.get("sent_to_chair"), cid, ref)
             facts.add("report_shared_with_parents", report.get("shared_with_parents"), cid, ref)
+            facts.reports[ref] = _report_fact(report, ref, cid, as_of, facts.dates)
         for index, request in enumerate(conference.get("exclusion_requests") or []):
             ref = f"{cid}/exclusion-{index + 1}"
             facts.add("exclusion_request", request.get("date"), cid, ref)
@@ -175,6 +196,8 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
     facts.views.clear()
 
     facts.case = _case_fact(case, child, birth, plan, step_down, first, as_of)
+    if facts.case["s47.no_conference"] is True:
+        facts.dates[("", "s47.no_conference")] = _day((case.get("s47") or {}).get("no_conference_decided"))  # type: ignore[assignment]
     category = ((first or {}).get("outcome") or {}).get("category")
     facts.plan_category = category if isinstance(category, str) else None
     facts.case["child.pre_birth_conference_held"] = any(c.get("type") == "pre_birth" for c in held)
@@ -216,6 +239,11 @@ def _conference_fact(conference: dict, birth: dt.date | None, held: bool) -> dic
         ("inquorate_reasons_recorded", "inquorate_reasons_recorded"),
         ("key_agency_absent", "key_agency_absent"),
         ("child_declined_to_attend", "child_declined"),
+        ("parents_invited", "parents_invited"),
+        ("invitation_would_prejudice_child", "invitation_would_prejudice_child"),
+        ("interpreter_needed", "interpreter_needed"),
+        ("interpreter_offered", "interpreter_offered"),
+        ("fewer_than_three_agencies_in_contact", "fewer_than_three_agencies"),
     ):
         if isinstance(conference.get(source), bool):
             fact[name] = conference[source]
@@ -226,9 +254,36 @@ def _conference_fact(conference: dict, birth: dt.date | None, held: bool) -> dic
     outcome = conference.get("outcome") or {}
     if isinstance(outcome.get("plan"), bool):
         fact["plan_made"] = outcome["plan"]
+    for key in ("cin_plan_or_recommendations", "no_help_needed"):
+        if isinstance(outcome.get(key), bool):
+            fact[key] = outcome[key]
+    if isinstance(outcome.get("category"), str):
+        fact["category"] = outcome["category"]
+    reports = conference.get("reports")
+    if isinstance(reports, list):
+        # Known only where the case lists the conference's reports: a case silent on reports says nothing.
+        fact["social_care_report"] = any(isinstance(r, dict) and r.get("agency") == SOCIAL_CARE for r in reports)
     requests = [r for r in conference.get("exclusion_requests") or [] if isinstance(r, dict)]
     if any(isinstance(r.get("excluded"), bool) for r in requests):
         fact["exclusion_decided"] = any(r.get("excluded") is True for r in requests)
+    return fact
+
+
+def _report_fact(
+    report: dict, ref: str, conference: str, as_of: dt.date, dates: dict[tuple[str, str], dt.date]
+) -> dict[str, object]:
+    fact: dict[str, object] = {"ref": ref, "conference": conference}
+    if isinstance(report.get("agency"), str):
+        fact["agency"] = report["agency"]
+    if isinstance(report.get("withheld_from_parents"), bool):
+        fact["withheld"] = report["withheld_from_parents"]
+    agreed = _day(report.get("withholding_agreed"))
+    if agreed is not None and agreed <= as_of:
+        fact["withholding_agreed"] = True
+        dates[(ref, "report.withholding_agreed")] = agreed
+    elif report.get("withheld_from_parents") is True:
+        # Withheld, and no agreement recorded by the evaluation date.
+        fact["withholding_agreed"] = False
     return fact
 
 
@@ -241,8 +296,9 @@ def _case_fact(
         fact["child.age_years"] = age_on(birth, as_of) if as_of >= birth else 0
     elif child.get("expected_date_of_birth") is not None:
         fact["child.unborn"] = True
-    if isinstance(child.get("looked_after"), bool):
-        fact["child.looked_after"] = child["looked_after"]
+    for key in ("looked_after", "care_order", "premature_birth_likely"):
+        if isinstance(child.get(key), bool):
+            fact[f"child.{key}"] = child[key]
     decided = _day((case.get("s47") or {}).get("no_conference_decided"))
     fact["s47.no_conference"] = decided is not None and decided <= as_of
     mother = case.get("mother") or {}

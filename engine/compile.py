@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import durable
 from .resolve import ResolvedPolicy, ResolvedRule
 
-SUBJECT_TYPES = {"conference": "conference", "exclusion_request": "exclusion_request"}
+SUBJECT_TYPES = {"conference": "conference", "exclusion_request": "exclusion_request", "report": "report"}
 CASE_PREFIXES = ("child.", "mother.", "s47.", "plan.", "cin_plan.")
 CONFERENCE_EVENTS = (
     "conference",
@@ -32,7 +32,8 @@ _NAME_SAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 
 def fact_type(fact: str) -> str:
-    """Which asserted fact a vocabulary fact lives on: ``case``, ``conference`` or ``exclusion_request``."""
+    """Which asserted fact a vocabulary fact lives on: ``case``, ``conference``, ``exclusion_request`` or
+    ``report``."""
     prefix = fact.split(".", 1)[0]
     return prefix if prefix in SUBJECT_TYPES else "case"
 
@@ -42,8 +43,29 @@ def field_name(fact: str) -> str:
     return fact.split(".", 1)[1] if fact_type(fact) != "case" else fact
 
 
+def condition_fact(condition: dict) -> str | None:
+    """The fact a fact condition tests; for ``any_of``, its first member's (all its facts are of one type)."""
+    if isinstance(condition.get("fact"), str):
+        return condition["fact"]
+    members = condition.get("any_of")
+    if isinstance(members, list) and members and isinstance(members[0], dict):
+        first = members[0].get("fact")
+        return first if isinstance(first, str) else None
+    return None
+
+
+def is_fact_condition(condition: dict) -> bool:
+    """A condition durable-rules tests on facts: ``{fact: …}``, or ``any_of`` whose members all are."""
+    if "fact" in condition:
+        return True
+    members = condition.get("any_of")
+    return isinstance(members, list) and all(isinstance(m, dict) and "fact" in m for m in members)
+
+
 def test_for(condition: dict) -> durable.Condition:
-    """A ``{fact: F, op: V}`` condition as a durable-rules test on the field F names."""
+    """A ``{fact: F, op: V}`` condition as a durable-rules test on the field F names; ``any_of`` as either."""
+    if "any_of" in condition:
+        return durable.any_of(*[test_for(m) for m in condition["any_of"]])
     name = field_name(condition["fact"])
     if "equals" in condition:
         return durable.eq(name, condition["equals"])
@@ -76,6 +98,11 @@ class CompiledRule:
     require: list[tuple[str, str, dict]] = field(default_factory=list)  # (holds rule, known rule, condition)
     unless: list[tuple[str, str, dict]] = field(default_factory=list)
     optional_when: list[tuple[str, str, dict]] = field(default_factory=list)  # a deadline's, as ``require``
+    # An exception: the rule it is an exception to, whether it disapplies it, and the durable rule that
+    # matches wherever its conditions hold (on the case, or on each conference or request they name).
+    exception_of: str | None = None
+    disapplies: bool = False
+    applies: str | None = None
 
 
 @dataclass(slots=True)
@@ -90,7 +117,7 @@ def _subject(rule: ResolvedRule) -> str:
     if rule.kind == "requirement":
         applies = rule.parameters.get("applies_to", "case")
         return applies if applies in SUBJECT_TYPES else "case"
-    facts = [c.get("fact") for c in data.get("when") or [] if isinstance(c, dict) and "fact" in c]
+    facts = [condition_fact(c) for c in data.get("when") or [] if isinstance(c, dict)]
     types = {fact_type(f) for f in facts if isinstance(f, str)}
     if "exclusion_request" in types:
         return "exclusion_request"
@@ -107,18 +134,25 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
     """The durable rules for one policy rule, and how to read their matches."""
     name = _safe(rule.id)
     when = [c for c in rule.data.get("when") or [] if isinstance(c, dict)]
-    by_type: dict[str, list[durable.Condition]] = {"case": [], "conference": [], "exclusion_request": []}
+    by_type: dict[str, list[durable.Condition]] = {"case": [], "conference": [], "exclusion_request": [], "report": []}
     compiled = CompiledRule(rule, name, _subject(rule))
+    compiled.exception_of = rule.exception_of
+    compiled.disapplies = rule.data.get("disapplies") is True
     patterns: list[durable.Pattern] = []
     for condition in when:
-        if "fact" in condition:
-            by_type[fact_type(condition["fact"])].append(test_for(condition))
+        fact = condition_fact(condition)
+        if fact is not None and is_fact_condition(condition):
+            by_type[fact_type(fact)].append(test_for(condition))
     patterns.append(durable.Pattern("case", _kind("case", *by_type["case"])))
+    applies = _applies_patterns(by_type) if rule.exception_of else None
 
     params = rule.parameters
-    if rule.kind == "deadline":
-        anchor_event = params.get("of") or params.get("before")
-        happened = [durable.eq("happened", True)] if "of" in params else []
+    if compiled.disapplies:
+        # No parameters of its own: it only says where the base does not apply.
+        pass
+    elif rule.kind == "deadline":
+        anchor_event = params.get("of") or params.get("before") or params.get("after")
+        happened = [durable.eq("happened", True)] if "of" in params or "after" in params else []
         patterns.append(durable.Pattern("anchor", _kind("event", durable.eq("name", anchor_event), *happened)))
         compiled.anchor = "anchor"
         if by_type["conference"] or anchor_event in CONFERENCE_EVENTS:
@@ -149,32 +183,50 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
     # Each event a condition names must have happened: one pattern per distinct event. durable-rules
     # binds each pattern to a different fact, so an event the clock already binds (the anchor) is not
     # asked for twice; which occurrences satisfy "within D of" is date arithmetic, done on the case.
-    bound = {params.get("of")} if rule.kind == "deadline" and "of" in params else set()
+    # An event that must not have happened, or one of several events, is the date arithmetic's to judge.
+    bound = {params.get("of") or params.get("after")} if rule.kind == "deadline" else set()
+    bound.discard(None)
     for index, condition in enumerate(when):
-        if "event" in condition or "since" in condition:
+        if "event" in condition or "since" in condition or ("any_of" in condition and not is_fact_condition(condition)):
             compiled.event_conditions.append((index, condition))
+            if condition.get("happened") is False or "any_of" in condition:
+                continue
             for role in ("event", "of", "since"):
                 event = condition.get(role)
                 if isinstance(event, str) and event not in bound:
                     bound.add(event)
-                    patterns.append(
-                        durable.Pattern(
-                            f"e{len(bound)}",
-                            _kind("event", durable.eq("name", event), durable.eq("happened", True)),
-                        )
+                    pattern = durable.Pattern(
+                        f"e{len(bound)}", _kind("event", durable.eq("name", event), durable.eq("happened", True))
                     )
+                    patterns.append(pattern)
+                    if applies is not None:
+                        applies.append(pattern)
     rules = [durable.Rule(name, match=tuple(patterns))]
+    if applies is not None:
+        compiled.applies = f"{name}:applies"
+        rules.append(durable.Rule(compiled.applies, match=tuple(applies)))
 
     groups: tuple[tuple[str, list[tuple[str, str, dict]]], ...] = ()
     if rule.kind == "requirement":
         groups = (("require", compiled.require), ("unless", compiled.unless))
     elif rule.kind == "deadline":
         groups = (("optional_when", compiled.optional_when),)
+    if compiled.disapplies:
+        groups = ()
     for group, target in groups:
         for index, condition in enumerate(params.get(group) or []):
-            if isinstance(condition, dict) and "fact" in condition:
+            if isinstance(condition, dict) and is_fact_condition(condition) and condition_fact(condition):
                 target.append(_fact_test_rules(name, f"{group}{index}", condition, rules))
     return compiled, rules
+
+
+def _applies_patterns(by_type: dict[str, list[durable.Condition]]) -> list[durable.Pattern]:
+    """Where an exception's conditions hold: the case, and each conference or request its conditions name."""
+    patterns = [durable.Pattern("case", _kind("case", *by_type["case"]))]
+    for kind in ("conference", "exclusion_request"):
+        if by_type[kind]:
+            patterns.append(durable.Pattern(kind, _kind(kind, *by_type[kind])))
+    return patterns
 
 
 def _fact_test_rules(name: str, label: str, condition: dict, rules: list[durable.Rule]) -> tuple[str, str, dict]:
@@ -182,14 +234,15 @@ def _fact_test_rules(name: str, label: str, condition: dict, rules: list[durable
 
     They match any fact of the condition's type; the evaluator keeps the matches about the subject in hand
     (the case, or the conference a result is about), so one rule serves every subject. Knowing whether
-    the fact is known tells "does not hold" from "not recorded".
+    the fact is known tells "does not hold" from "not recorded"; for ``any_of``, known means every member's
+    fact is, so that one member unrecorded and none holding is "not recorded".
     """
     holds, known = f"{name}:{label}:holds", f"{name}:{label}:known"
-    base = fact_type(condition["fact"])
+    base = fact_type(str(condition_fact(condition)))
+    members = condition.get("any_of", [condition])
     rules.append(durable.Rule(holds, match=(durable.Pattern("s", _kind(base, test_for(condition))),)))
-    rules.append(
-        durable.Rule(known, match=(durable.Pattern("s", _kind(base, durable.exists(field_name(condition["fact"])))),))
-    )
+    known_tests = [durable.exists(field_name(m["fact"])) for m in members]
+    rules.append(durable.Rule(known, match=(durable.Pattern("s", _kind(base, *known_tests)),)))
     return holds, known, condition
 
 

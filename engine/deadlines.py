@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .calendar import WorkingCalendar
@@ -32,12 +33,13 @@ CONFERENCE_RECORDS = frozenset({"documents_sent", "documentation_received", "ame
 @dataclass(frozen=True, slots=True)
 class Verdict:
     status: str
-    due: dt.date | dt.datetime
+    due: dt.date | dt.datetime | None
     done: dt.date | dt.datetime | None
     late_amount: int | None
     late_unit: str
     done_ref: str | None = None
     closed: dt.date | None = None
+    earliest: dt.date | None = None
 
 
 def _key(moment: dt.date | dt.datetime) -> tuple[dt.date, dt.time]:
@@ -231,11 +233,51 @@ def _nearest(facts: CaseFacts, event: str, anchor: Occurrence) -> Occurrence | N
     return found[0] if found else None
 
 
+Excused = Callable[[str | None, "dt.date | dt.datetime"], "dt.date | None"]
+"""For a clock's subject (a report's ref, or None) and its due date: the day from which ``what`` need no longer
+happen (``optional_when``), or None. Excused by the due date, a deadline not done gives no result; excused only
+later, it stays missed, closed that day."""
+
+
+def _never(_ref: str | None, _due: dt.date | dt.datetime) -> dt.date | None:
+    return None
+
+
+def _always(_ref: str | None, _due: dt.date | dt.datetime) -> dt.date | None:
+    return dt.date.min
+
+
+def _exclusive_due(calendar: WorkingCalendar, duration: Duration, due: dt.date | dt.datetime) -> dt.date | dt.datetime:
+    """The last moment on time when the boundary day itself does not count (``boundary: exclusive``)."""
+    if isinstance(due, dt.datetime):
+        return due - dt.timedelta(minutes=1)
+    if duration.unit is Unit.WORKING_DAYS:
+        return calendar.working_day_on_or_before(due - dt.timedelta(days=1))
+    return due - dt.timedelta(days=1)
+
+
+def _until(facts: CaseFacts, params: dict, anchor: Occurrence, done: Occurrence | None) -> dt.date | None:
+    """The first day on or after the clock's start on which an ``until`` event happened before ``what`` did."""
+    until = params.get("until")
+    events = until if isinstance(until, list) else [until] if isinstance(until, str) else []
+    days = [o.day for e in events for o in facts.occurrences(e) if o.day >= anchor.day]
+    if done is not None:
+        days = [d for d in days if d < done.day]
+    return min(days, default=None)
+
+
 def within(
-    params: dict, anchor: Occurrence, facts: CaseFacts, calendar: WorkingCalendar, *, optional: bool = False
+    params: dict,
+    anchor: Occurrence,
+    facts: CaseFacts,
+    calendar: WorkingCalendar,
+    *,
+    optional: bool = False,
+    excused: Excused = _never,
 ) -> Verdict | None:
     """The verdict on a ``within D of E`` deadline for the clock ``anchor`` starts; None if it stopped, or if
-    ``what`` has not happened and need not (``optional``: the rule's ``optional`` or ``optional_when``)."""
+    ``what`` has not happened and need not (``optional``: the rule's ``optional``; ``excused``: its
+    ``optional_when``)."""
     duration = parse_duration(params["within"])
     due = calendar.add(anchor.when, duration)
     for clock in params.get("whichever_sooner") or []:
@@ -244,11 +286,47 @@ def within(
             candidate = calendar.add(other.when, parse_duration(clock["within"]))
             if _key(candidate) < _key(due):
                 due = candidate
+    for clock in params.get("whichever_later") or []:
+        other = _nearest(facts, clock["of"], anchor)
+        if other is not None:
+            candidate = calendar.add(other.when, parse_duration(clock["within"]))
+            if _key(candidate) > _key(due):
+                due = candidate
+    if params.get("boundary") == "exclusive":
+        due = _exclusive_due(calendar, duration, due)
     whats = _whats(params)
     done = first_after(facts, whats, anchor) or _held_before(facts, whats, anchor)
     if (done is None and optional) or _stopped(facts, whats, anchor, done, due):
         return None
-    return verdict(calendar, duration, due, done, facts.as_of, None if done else _closes(facts, whats, anchor))
+    closes = None if done else _closes(facts, whats, anchor)
+    for stop in (_until(facts, params, anchor, done), None if done else excused(None, due)):
+        if stop is None:
+            continue
+        if stop <= _day(due):
+            return None
+        closes = stop if closes is None else min(closes, stop)
+    return verdict(calendar, duration, due, done, facts.as_of, closes)
+
+
+def not_before(params: dict, anchor: Occurrence, facts: CaseFacts, calendar: WorkingCalendar) -> Verdict | None:
+    """The verdict on a ``not_before D after E`` lower bound for the clock ``anchor`` starts: met, ``breached``
+    (too early, by ``late_amount``), or None while ``what`` has not happened (nothing is due)."""
+    duration = parse_duration(params["not_before"])
+    earliest = _day(calendar.add(anchor.when, duration))
+    if params.get("boundary") == "exclusive":
+        step = earliest + dt.timedelta(days=1)
+        earliest = calendar.working_day_on_or_after(step) if duration.unit is Unit.WORKING_DAYS else step
+    done = first_after(facts, _whats(params), anchor)
+    if done is None:
+        return None
+    unit = "working days" if duration.unit is Unit.WORKING_DAYS else "days"
+    if done.day >= earliest:
+        return Verdict("met", None, done.when, None, unit, done.ref, earliest=earliest)
+    if duration.unit is Unit.WORKING_DAYS:
+        early = calendar.working_days_between(done.day, earliest)
+    else:
+        early = (earliest - done.day).days
+    return Verdict("breached", None, done.when, early, unit, done.ref, earliest=earliest)
 
 
 def _held_before(facts: CaseFacts, whats: list[str], anchor: Occurrence) -> Occurrence | None:
@@ -308,16 +386,32 @@ def _stopped(
 
 
 def before(
-    params: dict, anchor: Occurrence, facts: CaseFacts, calendar: WorkingCalendar, *, optional: bool = False
+    params: dict,
+    anchor: Occurrence,
+    facts: CaseFacts,
+    calendar: WorkingCalendar,
+    *,
+    optional: bool = False,
+    excused: Excused = _never,
 ) -> list[Verdict | None]:
-    """Verdicts on an ``at least D before E`` deadline: one per occurrence of ``what`` belonging to the
-    anchor (its reports, its requests), or one for the whole when none is recorded and ``optional`` is
-    false."""
+    """Verdicts on an ``at least D before E`` deadline: one per report of the anchor's conference for a report
+    event, else one per occurrence of ``what`` belonging to the anchor (its requests), or one for the whole
+    when none is recorded and ``optional`` is false."""
     duration = parse_duration(params["at_least"])
     due = calendar.subtract(anchor.when, duration)
     if isinstance(due, dt.datetime) and duration.unit is not Unit.HOURS:
         due = due.date()
+    if params.get("boundary") == "exclusive":
+        due = _exclusive_due(calendar, duration, due)
     whats = _whats(params)
+    # Something due before a conference can no longer be done once the conference has been held, nor
+    # anything due before an order expires once it has.
+    closes = anchor.day if anchor.happened else None
+    reports = _reports_of(facts, whats, anchor)
+    if reports:
+        return [
+            _report_verdict(calendar, duration, due, facts, whats, ref, closes, optional, excused) for ref in reports
+        ]
     if _few(facts, whats):
         owned = [
             o
@@ -334,8 +428,44 @@ def before(
             later = [o for event in whats for o in facts.occurrences(event)]
             owned = sorted(later, key=lambda o: _key(o.when))[:1]
     if not owned:
-        # Something due before a conference can no longer be done once the conference has been held, nor
-        # anything due before an order expires once it has.
-        closes = anchor.day if anchor.happened else None
-        return [] if optional else [verdict(calendar, duration, due, None, facts.as_of, closes)]
+        stop = excused(None, due)
+        if optional or (stop is not None and stop <= _day(due)):
+            return []
+        if stop is not None:
+            closes = stop if closes is None else min(closes, stop)
+        return [verdict(calendar, duration, due, None, facts.as_of, closes)]
     return [verdict(calendar, duration, due, o, facts.as_of) for o in owned]
+
+
+# Events that belong to one report of a conference: judged report by report (docs/policy-format.md, "Facts on
+# items"), so that a report with no date is that report's missing event.
+REPORT_EVENTS = frozenset({"report_to_chair", "report_shared_with_parents"})
+
+
+def _reports_of(facts: CaseFacts, whats: list[str], anchor: Occurrence) -> list[str]:
+    if anchor.owner is None or not whats or any(w not in REPORT_EVENTS for w in whats):
+        return []
+    return [ref for ref, report in facts.reports.items() if report.get("conference") == anchor.owner]
+
+
+def _report_verdict(
+    calendar: WorkingCalendar,
+    duration: Duration,
+    due: dt.date | dt.datetime,
+    facts: CaseFacts,
+    whats: list[str],
+    ref: str,
+    closes: dt.date | None,
+    optional: bool,
+    excused: Excused,
+) -> Verdict | None:
+    done = [o for w in whats for o in facts.occurrences(w) if o.ref == ref]
+    if done:
+        return verdict(calendar, duration, due, min(done, key=lambda o: _key(o.when)), facts.as_of)
+    stop = excused(ref, due)
+    if optional or (stop is not None and stop <= _day(due)):
+        return None
+    if stop is not None:
+        closes = stop if closes is None else min(closes, stop)
+    found = verdict(calendar, duration, due, None, facts.as_of, closes)
+    return Verdict(found.status, found.due, None, found.late_amount, found.late_unit, ref, found.closed)

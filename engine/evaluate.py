@@ -9,7 +9,7 @@ from . import deadlines, describe
 from .calendar import FIRST_YEAR, LAST_YEAR, CalendarRangeError, WorkingCalendar
 from .case import CaseFacts, Occurrence, derive
 from .caseload import CaseError
-from .compile import CompiledPolicy, CompiledRule, field_name
+from .compile import CompiledPolicy, CompiledRule, condition_fact, fact_type, field_name
 from .durable import Match
 from .durations import parse_duration
 from .findings import Finding, Severity
@@ -27,6 +27,8 @@ def _facts_for_engine(facts: CaseFacts) -> tuple[list[dict], list[Occurrence]]:
         asserted.append({"t": "conference", **conference})
     for request in facts.exclusion_requests.values():
         asserted.append({"t": "exclusion_request", **request})
+    for report in facts.reports.values():
+        asserted.append({"t": "report", **report})
     occurrences: list[Occurrence] = []
     for name, found in facts.events.items():
         for occurrence in found:
@@ -72,6 +74,7 @@ class Evaluator:
             {k: v for k, v in self.policy.calendar.items() if k in ("closure_days", "deadline_on_non_working_day")}
         )
         self._by_name = {c.name: c for c in compiled.rules}
+        self._by_id = {c.rule.id: c for c in compiled.rules}
         self._citations = {c.rule.id: _citations(self.policy, c.rule) for c in compiled.rules}
         self._unseen = {c.name: _unseen_when_not_recorded(c.rule) for c in compiled.rules}
 
@@ -101,11 +104,18 @@ class Evaluator:
         for match in matches:
             fired.setdefault(match.rule, []).append(match)
         results: list[Result] = []
+        overridden = self._exceptions_applying(fired, facts)
         for compiled in self.compiled.rules:
+            if compiled.disapplies:
+                continue
             own = fired.get(compiled.name, [])
             found = list(self._results(compiled, own, fired, facts, occurrences, explain)) if own else []
-            if not found and facts.not_recorded:
+            if not found and facts.not_recorded and compiled.name not in overridden:
                 found = self._not_seen(compiled, facts.not_recorded)
+            applying = overridden.get(compiled.name)
+            if applying:
+                # Where an exception applies, its result stands instead of this rule's (docs/policy-format.md).
+                found = [r for r in found if not any(_covers(a, r.subject) for a in applying.values())]
             results.extend(found)
         results.sort(key=_order)
         return Evaluation(
@@ -118,6 +128,30 @@ class Evaluator:
             _text(case.get("worker")),
             _plan_summary(case, facts),
         )
+
+    def _exceptions_applying(self, fired: _Fired, facts: CaseFacts) -> dict[str, dict[str, _Where]]:
+        """For each base rule, where each of its exceptions applies: every one of the exception's conditions
+        holds. A condition that does not hold, or whose fact is not recorded, leaves the base in force."""
+        out: dict[str, dict[str, _Where]] = {}
+        for compiled in self.compiled.rules:
+            if compiled.exception_of is None or compiled.applies is None:
+                continue
+            matches = fired.get(compiled.applies, [])
+            if not matches or not self._timing_holds(compiled, facts):
+                continue
+            where = _Where()
+            for match in matches:
+                found = [
+                    (k, str(match.facts[k].get("ref"))) for k in ("conference", "exclusion_request") if k in match.facts
+                ]
+                if found:
+                    where.subjects.update(found)
+                else:
+                    where.case = True
+            base = self._by_id.get(compiled.exception_of)
+            if base is not None:
+                out.setdefault(base.name, {})[compiled.rule.id] = where
+        return out
 
     # -- per kind ------------------------------------------------------------------------------------------
 
@@ -206,19 +240,43 @@ class Evaluator:
         what = tuple(what) if isinstance(what, list) else what
         clock = Clock(anchor.event, anchor.when)
         verdicts_when = [(_verdict(fired, match, h, k), c) for h, k, c in compiled.optional_when]
-        # "Need not happen" only when every optional_when condition holds: one not recorded keeps the deadline,
-        # so that a missing fact never hides a late or missing event.
-        excused = bool(verdicts_when) and all(v == "holds" for v, _ in verdicts_when)
-        optional = bool(params.get("optional")) or excused
+        optional = bool(params.get("optional"))
         if matched and verdicts_when:
             matched = matched + tuple(
                 Explained("optional_when", "optional_when condition", (f"{describe.condition(c)}: {v}",))
                 for v, c in verdicts_when
             )
+
+        def excused(ref: str | None, due: dt.date | dt.datetime) -> dt.date | None:
+            """From when ``what`` need not happen: every optional_when condition holds (one not recorded keeps
+            the deadline, so that a missing fact never hides a late or missing event), and a dated one from
+            the day it was recorded."""
+            if not compiled.optional_when:
+                return None
+            since = dt.date.min
+            for (holds, known, condition), (found, _) in zip(compiled.optional_when, verdicts_when, strict=True):
+                fact = str(condition_fact(condition))
+                about = ref if fact_type(fact) == "report" else ""
+                if about is None:
+                    return None  # a condition on each report, and no report to ask it of
+                if about:
+                    found = _verdict_on(fired, ("report", about), holds, known)
+                if found != "holds":
+                    return None
+                if condition.get("recorded_by") == "due":
+                    recorded = facts.dates.get((about, fact))
+                    if recorded is None:
+                        return None
+                    if recorded > _day(due):
+                        since = max(since, recorded)
+            return since
+
         if "within" in params:
-            verdicts = [deadlines.within(params, anchor, facts, self.calendar, optional=optional)]
+            verdicts = [deadlines.within(params, anchor, facts, self.calendar, optional=optional, excused=excused)]
+        elif "not_before" in params:
+            verdicts = [deadlines.not_before(params, anchor, facts, self.calendar)]
         else:
-            verdicts = deadlines.before(params, anchor, facts, self.calendar, optional=optional)
+            verdicts = deadlines.before(params, anchor, facts, self.calendar, optional=optional, excused=excused)
         unrecorded = [w for w in (what if isinstance(what, tuple) else (what,)) if w in facts.not_recorded]
         # Of those, the ones this case has no occurrence of at all: one of them may have been done on time.
         unseen = [w for w in unrecorded if not facts.occurrences(w, scheduled=True)]
@@ -241,7 +299,8 @@ class Evaluator:
             if verdict.done_ref and ("/report-" in verdict.done_ref or "/exclusion-" in verdict.done_ref):
                 kind = "report" if "/report-" in verdict.done_ref else "exclusion_request"
                 own_subject = Subject(kind, verdict.done_ref)
-            late = Late(verdict.late_amount, verdict.late_unit) if verdict.late_amount is not None else None
+            amount = Late(verdict.late_amount, verdict.late_unit) if verdict.late_amount is not None else None
+            late, early = (None, amount) if verdict.status == "breached" else (amount, None)
             yield self._result(
                 compiled,
                 verdict.status,
@@ -253,6 +312,8 @@ class Evaluator:
                 done=verdict.done,
                 late=late,
                 closed=verdict.closed,
+                earliest=verdict.earliest,
+                early=early,
                 reason=reason,
             )
 
@@ -278,8 +339,12 @@ class Evaluator:
         if verdicts["unless"] and all(v == "holds" for v, _ in verdicts["unless"]):
             return self._result(compiled, "met", subject, matched)
         failed = tuple(describe.condition(c) for v, c in verdicts["require"] if v == "does not hold")
-        missing = tuple(c["fact"] for v, c in verdicts["require"] if v == "not recorded")
+        missing = tuple(f for v, c in verdicts["require"] if v == "not recorded" for f in _facts_of(c))
         status = "breached" if failed else "not_assessable" if missing else "met"
+        if failed and not any(v == "does not hold" for v, _ in verdicts["unless"]):
+            # The breach stands, but a fact that could excuse it is not recorded: say which.
+            missing += tuple(f for v, c in verdicts["unless"] if v == "not recorded" for f in _facts_of(c))
+        missing = tuple(dict.fromkeys(missing))
         # Unknown to the source, not merely unrecorded in this case: an exception that could excuse the breach,
         # or a fact the requirement needs.
         unknowable = [
@@ -294,24 +359,39 @@ class Evaluator:
         return self._result(compiled, status, subject, matched, failed=failed, missing=missing, reason=reason)
 
     def _timing_holds(self, compiled: CompiledRule, facts: CaseFacts) -> bool:
-        """The date conditions of ``when``, which durable-rules cannot compute (they need the calendar)."""
-        for _, condition in compiled.event_conditions:
-            if "within" in condition:
-                duration = parse_duration(condition["within"])
-                if not any(
-                    start.day <= event.day <= _day(self.calendar.add(start.when, duration))
-                    for start in facts.occurrences(condition["of"])
-                    for event in facts.occurrences(condition["event"])
-                ):
-                    return False
-            elif "elapsed" in condition:
-                duration = parse_duration(condition["elapsed"])
-                if not any(
-                    facts.as_of >= _day(self.calendar.add(since.when, duration))
-                    for since in facts.occurrences(condition["since"])
-                ):
-                    return False
-        return True
+        """The event conditions of ``when``, which durable-rules cannot compute (they need the calendar, or
+        ask that something has not happened)."""
+        return all(self._event_holds(condition, facts) for _, condition in compiled.event_conditions)
+
+    def _event_holds(self, condition: dict, facts: CaseFacts) -> bool:
+        if "any_of" in condition:
+            return any(self._event_holds(m, facts) for m in condition["any_of"] if isinstance(m, dict))
+        if condition.get("happened") is False:
+            found = facts.occurrences(condition["event"])
+            if "since" in condition:
+                starts = facts.occurrences(condition["since"])
+                if starts:
+                    latest = max(s.day for s in starts)
+                    return not any(o.day >= latest for o in found)
+            return not found
+        if "within" in condition:
+            duration = parse_duration(condition["within"])
+            exclusive = condition.get("boundary") == "exclusive"
+            for start in facts.occurrences(condition["of"]):
+                end = _day(self.calendar.add(start.when, duration))
+                for event in facts.occurrences(condition["event"]):
+                    if start.day <= event.day and (event.day < end if exclusive else event.day <= end):
+                        return True
+            return False
+        if "elapsed" in condition:
+            duration = parse_duration(condition["elapsed"])
+            return any(
+                facts.as_of >= _day(self.calendar.add(since.when, duration))
+                for since in facts.occurrences(condition["since"])
+            )
+        if "event" in condition:
+            return bool(facts.occurrences(condition["event"]))
+        return False
 
 
 def _unseen_when_not_recorded(rule: ResolvedRule) -> tuple[str, ...]:
@@ -343,6 +423,13 @@ def _plan_summary(case: dict, facts: CaseFacts) -> PlanSummary | None:
     previous = plan.get("previous_plans")
     count = int(previous) if isinstance(previous, int | float) and not isinstance(previous, bool) else None
     return PlanSummary(start, ended, facts.plan_category, count)
+
+
+def _facts_of(condition: dict) -> tuple[str, ...]:
+    """The facts a condition tests: one, or for ``any_of`` each member's."""
+    if "any_of" in condition:
+        return tuple(dict.fromkeys(str(m.get("fact")) for m in condition["any_of"] if isinstance(m, dict)))
+    return (str(condition.get("fact")),)
 
 
 def _name(condition: dict) -> str:
@@ -382,6 +469,35 @@ def _about_subject(fired: _Fired, match: Match, rule_name: str) -> bool:
     """Whether a holds/known rule matched the case, or a fact the match is about (its conference)."""
     about_case, facts = fired.subjects(rule_name)
     return about_case or any((kind, fact.get("ref")) in facts for kind, fact in match.facts.items())
+
+
+class _Where:
+    """Where an exception applies: to the whole case, or to these conferences and requests."""
+
+    __slots__ = ("case", "subjects")
+
+    def __init__(self) -> None:
+        self.case = False
+        self.subjects: set[tuple[str, str]] = set()
+
+
+def _covers(where: _Where, subject: Subject | None) -> bool:
+    if where.case:
+        return True
+    if subject is None:
+        return False
+    if subject.type == "report":
+        return ("conference", subject.id.split("/", 1)[0]) in where.subjects
+    return (subject.type, subject.id) in where.subjects
+
+
+def _verdict_on(fired: _Fired, fact: tuple[str, str], holds_rule: str, known_rule: str) -> str:
+    """A parameter list's condition for one item (a report): ``holds``, ``does not hold`` or ``not recorded``."""
+    about_case, facts = fired.subjects(holds_rule)
+    if about_case or fact in facts:
+        return "holds"
+    about_case, facts = fired.subjects(known_rule)
+    return "does not hold" if about_case or fact in facts else "not recorded"
 
 
 def _verdict(fired: _Fired, match: Match, holds_rule: str, known_rule: str) -> str:

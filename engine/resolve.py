@@ -44,6 +44,10 @@ class ResolvedRule:
     source: PolicyFile
     path: tuple[str | int, ...]
     base: ResolvedRule | None = None
+    # An exception (docs/policy-format.md, "Exceptions"): the rule it is an exception to, and its own
+    # conditions; ``data["when"]`` is then the base's conditions and these.
+    exception_of: str | None = None
+    exception_when: tuple[dict, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -269,6 +273,7 @@ def resolve(policy: PolicyFile, library: Library, as_of: dt.date | None = None) 
                 continue
             rules[rule_id] = ResolvedRule(rule_id, _freeze(item), area, "local", frozenset(item), layer, path)
     final = {rule_id: rule if rule.source is policy else _as_inherited(rule) for rule_id, rule in rules.items()}
+    final = _with_exceptions(final, withdrawn)
     return ResolvedPolicy(
         area=policy.area,
         title=str(policy.data.get("title", "")),
@@ -287,6 +292,48 @@ def _as_inherited(rule: ResolvedRule) -> ResolvedRule:
     return ResolvedRule(
         rule.id, rule.data, rule.defined_in, "inherited", frozenset(), rule.source, rule.path, rule.base
     )
+
+
+def _with_exceptions(rules: dict[str, ResolvedRule], withdrawn: dict[str, Withdrawal]) -> dict[str, ResolvedRule]:
+    """Each exception as it applies: under its base's conditions as well as its own.
+
+    An exception whose base is withdrawn is withdrawn with it. One whose base is missing, is itself an
+    exception, or is of another kind is left out: ``cpc lint`` reports it, and loading refuses the policy.
+    """
+    out: dict[str, ResolvedRule] = {}
+    for rule_id, rule in rules.items():
+        base_id = rule.data.get("exception_of")
+        if not isinstance(base_id, str):
+            out[rule_id] = rule
+            continue
+        base = rules.get(base_id)
+        if base is None and base_id in withdrawn:
+            reason = f"it is an exception to '{base_id}', which is withdrawn: {withdrawn[base_id].reason}"
+            withdrawn[rule_id] = Withdrawal(rule_id, reason, withdrawn[base_id].area, rule)
+            continue
+        if base is None or isinstance(base.data.get("exception_of"), str) or base.kind != rule.kind:
+            continue
+        own = tuple(c for c in rule.data.get("when") or () if isinstance(c, dict))
+        data = copy.deepcopy(dict(rule.data))
+        data["when"] = [*copy.deepcopy(list(base.data.get("when") or [])), *copy.deepcopy(list(own))]
+        out[rule_id] = ResolvedRule(
+            rule.id,
+            MappingProxyType(data),
+            rule.defined_in,
+            rule.origin,
+            rule.local_keys,
+            rule.source,
+            rule.path,
+            rule.base,
+            base_id,
+            own,
+        )
+    return out
+
+
+def exceptions_of(policy: ResolvedPolicy, rule_id: str) -> list[ResolvedRule]:
+    """The exceptions to ``rule_id`` in ``policy``, in the policy's order."""
+    return [r for r in policy.rules.values() if r.exception_of == rule_id]
 
 
 def _duplicate(layer: PolicyFile, rule_id: str, path: tuple, first: tuple) -> ResolveIssue:
