@@ -40,8 +40,8 @@ def test_berkshire_and_hampshire_differ_where_their_texts_do() -> None:
     assert _statuses(berkshire, "transfer-in-timescale") == ["met"]
     [late] = hampshire.by_rule("transfer-in-timescale")
     assert (late.status, late.due, str(late.late)) == ("missed", dt.date(2025, 6, 17), "3 days")
-    assert _statuses(berkshire, "transfer-in-after-acceptance") == ["met"]
-    assert hampshire.by_rule("transfer-in-after-acceptance") == []
+    # Berkshire's acceptance clock is the same rule's `whichever_later`; the national baseline has none.
+    assert [r.due for r in berkshire.by_rule("transfer-in-timescale")] == [dt.date(2025, 6, 23)]
     assert late.defined_in == "england" and late.area == "hampshire"
 
 
@@ -119,7 +119,9 @@ def test_eval_text_lists_what_needs_attention_first(run_cpc, tmp_path: Path) -> 
     lines = result.stdout.splitlines()
     assert lines[0] == "late-icpc: berkshire policy v97, as of 2026-02-02"
     headings = [line for line in lines if line and not line.startswith(" ")][1:]
-    assert headings == ["Overdue (1)", "Missed (3)", "Not assessable (1)"]
+    # Not assessable: the quorum's agencies, and (new in the December review) the social care report, the
+    # parents' invitation and whether a conference without a plan made child in need recommendations.
+    assert headings == ["Overdue (1)", "Missed (3)", "Not assessable (4)"]
     # A report for a conference already held can no longer be made: history, not work (docs/results.md).
     assert (
         "  report-to-chair-initial (icpc-1): due 2026-01-13, not done; no longer possible from 2026-01-15, "
@@ -230,7 +232,7 @@ def test_a_resolved_policy_and_its_files_print_in_a_line() -> None:
     """A repr is what a developer sees in a debugger or a log; it held every source text (8 MB) before."""
     policy = engine.load_policy("berkshire")
     resolved = policy.in_force(dt.date(2026, 3, 1))
-    assert repr(resolved) == "<ResolvedPolicy berkshire v97 (from 2025-03-25) extends england 2023: 46 rules>"
+    assert repr(resolved) == "<ResolvedPolicy berkshire v97 (from 2025-03-25) extends england 2023: 58 rules>"
     assert repr(resolved.file) == "<PolicyFile berkshire v97: policies/berkshire/policy.yaml>"
     assert repr(resolved.file.doc).startswith("<Document policies/berkshire/policy.yaml: ")
     assert repr(policy) == "<Policy berkshire: 1 version(s)>"
