@@ -38,6 +38,12 @@ def line(result: Result, as_of: dt.date) -> str:
     about = f" ({result.subject.id})" if result.subject else ""
     head = f"{result.rule}{about}"
     if result.kind == "deadline":
+        if result.earliest is not None:
+            # A lower bound: what matters is how soon, not how late.
+            if result.status == "breached":
+                early = result.early.beside((result.earliest - _day(result.done)).days) if result.early else ""
+                return f"{head}: done {_iso(result.done)}, {early} before the earliest date {_iso(result.earliest)}"
+            return f"{head}: done {_iso(result.done)}, not before the earliest date {_iso(result.earliest)}"
         if result.status == "met":
             return f"{head}: done {_iso(result.done)}, due {_iso(result.due)}"
         if result.status == "missed" and result.done is None:
@@ -60,7 +66,8 @@ def line(result: Result, as_of: dt.date) -> str:
         return f"{head}: due {_iso(result.due)} ({when})"
     if result.kind == "requirement":
         if result.status == "breached":
-            return f"{head}: not met: {'; '.join(result.failed)}"
+            unproven = f" (not recorded, and could excuse it: {', '.join(result.missing)})" if result.missing else ""
+            return f"{head}: not met: {'; '.join(result.failed)}{unproven}"
         if result.status == "not_assessable":
             return f"{head}: {result.reason or 'the case does not record ' + ', '.join(result.missing)}"
         return f"{head}: met"

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 KINDS = ("deadline", "requirement", "decision")
 STATUSES: dict[str, tuple[str, ...]] = {
-    "deadline": ("met", "missed", "pending", "overdue", "not_assessable"),
+    "deadline": ("met", "missed", "pending", "overdue", "not_assessable", "breached"),
     "requirement": ("met", "breached", "not_assessable"),
     "decision": ("applies",),
 }
@@ -69,7 +69,7 @@ FORMATS = ("text", "markdown", "csv", "overdue-csv", "months-csv", "json")
 CSV_HELP = (
     "CSV (--format csv): one header row, then one row per rule and status, every status of the rule's kind "
     "included even when 0. Columns: kind (deadline, requirement, decision), rule, title, status, count, "
-    "rule_results (all results of the rule), rule_met_percent (deadlines: met / (met + missed + overdue); "
+    "rule_results (all results of the rule), rule_met_percent (deadlines: met / (met + missed + overdue + breached); "
     "requirements: met / (met + breached); empty for decisions or when nothing has fallen due). "
     "--format overdue-csv writes the overdue items instead, earliest due first, at most --overdue-limit of them: "
     "due, late_amount, late_unit (in the rule's own unit), case, rule, subject, days_late (calendar days, the "
@@ -225,6 +225,9 @@ def _result(data: object, index: int) -> ResultRow:
         return ResultRow(rule, title, kind, status, subject_id, reason=reason)
 
     due = data.get("due")
+    if due is None and data.get("earliest") is not None:
+        # A lower bound (not_before) has an earliest date, not a due date; it is counted by that date.
+        due = data.get("earliest")
     if due is None and status == "not_assessable":
         # A clock the source cannot record: no due date, and nothing dated to count it in a period by.
         return ResultRow(rule, title, kind, status, subject_id, reason=reason)
@@ -376,7 +379,7 @@ class RuleSummary:
     def rate_base(self) -> int:
         """The results a rate is out of: deadlines that have fallen due, requirements that could be assessed."""
         if self.kind == "deadline":
-            return self.count("met") + self.count("missed") + self.count("overdue")
+            return self.count("met") + self.count("missed") + self.count("overdue") + self.count("breached")
         if self.kind == "requirement":
             return self.count("met") + self.count("breached")
         return 0
@@ -726,7 +729,8 @@ class Summarizer:
         del self._overdue[self.overdue_limit :]
 
     def _timeliness(self, rule: str) -> Timeliness:
-        counts = {s: self._counts[(rule, "deadline", s)] for s in STATUSES["deadline"]}
+        # The census rules are upper limits: a lower bound's `breached` is never among their results.
+        counts = {s: self._counts[(rule, "deadline", s)] for s in STATUSES["deadline"] if s != "breached"}
         return Timeliness(rule, **counts, never_held=self._never_done[rule])
 
     def summary(self) -> Summary:
@@ -834,7 +838,7 @@ def _percent_number(rate: float | None) -> float | None:
 
 
 KIND_HEADINGS = {
-    "deadline": ("Deadlines", "met of those due", "met / (met + missed + overdue)"),
+    "deadline": ("Deadlines", "met of those due", "met / (met + missed + overdue + breached)"),
     "requirement": ("Requirements", "met of assessed", "met / (met + breached)"),
     "decision": ("Directions (decisions that applied)", "", ""),
 }

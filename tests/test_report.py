@@ -98,6 +98,7 @@ def test_the_fixture_counts_are_known() -> None:
         "pending": 1,
         "overdue": 1,
         "not_assessable": 0,
+        "breached": 0,
     }
     assert rules["icpc-timescale"].met_rate == pytest.approx(2 / 4)
     assert dict(rules["quorum"].counts) == {"met": 2, "breached": 1, "not_assessable": 0}
