@@ -278,6 +278,8 @@ class Evaluator:
         else:
             verdicts = deadlines.before(params, anchor, facts, self.calendar, optional=optional, excused=excused)
         unrecorded = [w for w in (what if isinstance(what, tuple) else (what,)) if w in facts.not_recorded]
+        # A later clock the source cannot record could put the due date after the one computed.
+        later = [c.get("of") for c in params.get("whichever_later") or () if c.get("of") in facts.not_recorded]
         # Of those, the ones this case has no occurrence of at all: one of them may have been done on time.
         unseen = [w for w in unrecorded if not facts.occurrences(w, scheduled=True)]
         for verdict in verdicts:
@@ -291,6 +293,8 @@ class Evaluator:
                 reason = not_recorded_reason(unrecorded)
             elif unseen and verdict.status == "missed":
                 reason = not_recorded_reason(unseen)
+            elif later and verdict.status in ("missed", "overdue"):
+                reason = not_recorded_reason(later)
             if reason is not None:
                 verdict = deadlines.Verdict(
                     "not_assessable", verdict.due, None, None, verdict.late_unit, verdict.done_ref

@@ -392,3 +392,11 @@ def test_each_report_is_judged_and_one_withheld_in_time_is_neither_late_nor_miss
         ("report-shared", "missed", "icpc-1/report-4"),
         ("report-shared", "met", "icpc-1/report-1"),
     ]
+
+
+def test_a_later_clock_the_source_cannot_record_makes_lateness_not_assessable(policy_tree) -> None:
+    policy = _load(policy_tree, TRANSFER)
+    case = {**_transfer(None), "coverage": {"not_recorded": ["transfer_accepted"]}}
+    [result] = policy.evaluate({"id": "c", **case}, as_of=dt.date(2025, 5, 1)).results
+    # Missed by the notification clock alone, but an acceptance the source cannot record may have come later.
+    assert (result.status, result.reason) == ("not_assessable", "not recorded by this source: transfer_accepted")
