@@ -138,6 +138,11 @@ def _child() -> dict[str, Any]:
                 "as unborn only while there is no `date_of_birth`. SSD: `pers_expected_dob`.",
             ),
             "looked_after": _flag("The child is looked after by the local authority."),
+            "care_order": _flag("The child is subject to a care order."),
+            "premature_birth_likely": _flag(
+                "For an unborn child: a premature birth is known to be likely. Keep it after the birth, like "
+                "`expected_date_of_birth`."
+            ),
             "name": {
                 "description": (
                     "Free text for the case worker's own use; cpc never prints it, in any result, error or "
@@ -159,6 +164,12 @@ def _report() -> dict[str, Any]:
             "agency": _agency("The agency that wrote the report. Example: `police`."),
             "sent_to_chair": ref("date", "When the report was available to the conference chair."),
             "shared_with_parents": ref("date", "When the report was provided to and discussed with the parents."),
+            "withheld_from_parents": _flag(
+                "The agency did not share the report with the parents before the conference, stating in the report why."
+            ),
+            "withholding_agreed": ref(
+                "date", "When the conference chair agreed that the report be withheld from the parents."
+            ),
         },
         "additionalProperties": False,
     }
@@ -197,6 +208,10 @@ def _outcome() -> dict[str, Any]:
                 CATEGORIES,
                 "The category of abuse or neglect. SSD: `cppl_cp_plan_initial_category`.",
             ),
+            "cin_plan_or_recommendations": _flag(
+                "For a conference that made no plan: it drew up a child in need plan, or made recommendations for one."
+            ),
+            "no_help_needed": _flag("For a conference that made no plan: it found the child needs no further help."),
         },
         "additionalProperties": False,
     }
@@ -258,6 +273,17 @@ def _conference() -> dict[str, Any]:
             "key_agency_absent": _flag("A key agency working with the family did not attend."),
             "child_declined_to_attend": _flag(
                 "The child, having been given an explanation, declared a wish not to attend."
+            ),
+            "parents_invited": _flag("The parents were invited to the conference."),
+            "invitation_would_prejudice_child": _flag(
+                "Inviting the parents was judged likely to prejudice the child's welfare."
+            ),
+            "interpreter_needed": _flag(
+                "A parent needed an interpreter: English is not their first language, or they use sign language."
+            ),
+            "interpreter_offered": _flag("An interpreter was offered and provided to the parents."),
+            "fewer_than_three_agencies_in_contact": _flag(
+                "The child had not had relevant contact with three agencies (children's social care and two others)."
             ),
             "reports": {
                 "description": "Each agency's report for this conference.",
@@ -446,6 +472,26 @@ def build_case_schema() -> dict[str, Any]:
                 },
                 "additionalProperties": False,
             },
+            "pre_proceedings": _dated(
+                "pre-proceedings",
+                "The pre-proceedings letter, where the local authority is considering care proceedings shortly "
+                "after the birth.",
+                {
+                    "letter_sent": (
+                        "When the pre-proceedings letter (or letter of issue) was sent to the parents before the birth."
+                    ),
+                },
+            ),
+            "birth_hospital": _dated(
+                "birth hospital",
+                "The newborn baby's stay in hospital after the birth.",
+                {
+                    "discharge_meeting": (
+                        "When the hospital discharge (planning) meeting was held, before the baby leaves hospital."
+                    ),
+                    "discharged": "When the newborn baby was discharged from hospital.",
+                },
+            ),
             "s47": _dated(
                 "section 47 enquiry",
                 "The section 47 enquiry.",
@@ -467,6 +513,14 @@ def build_case_schema() -> dict[str, Any]:
                 "An emergency protection order made for the child.",
                 {"made": "When the order was made.", "expires": "When the order expires."},
             ),
+            "child_assessment_order": _dated(
+                "child assessment order",
+                "A child assessment order made for the child (Children Act 1989, section 43).",
+                {
+                    "made": "When the court made the order.",
+                    "assessments_concluded": "When the examinations and assessments under the order were concluded.",
+                },
+            ),
             "transfer_in": _dated(
                 "transfer in",
                 "A child subject of a plan elsewhere who moved permanently into this area.",
@@ -482,10 +536,15 @@ def build_case_schema() -> dict[str, Any]:
                 "looked-after review",
                 "A looked-after child review about a return home.",
                 {
+                    "considered": (
+                        "When a looked-after review considered a proposal to return the child home, and recorded "
+                        "whether an initial conference should be convened before the change."
+                    ),
                     "decision": (
                         "When a looked-after review decided an initial conference should be convened before "
                         "the child returns home."
                     ),
+                    "returned_home": "When the child returned home to the birth family from care.",
                 },
             ),
             "conferences": {

@@ -45,6 +45,13 @@ DATE_KEYS = frozenset(
         "cin_reviews",
         "cin_plan_end",
         "strategy_meetings",
+        "letter_sent",
+        "discharge_meeting",
+        "discharged",
+        "assessments_concluded",
+        "considered",
+        "returned_home",
+        "withholding_agreed",
     }
 )
 

@@ -96,7 +96,13 @@ class FieldMap:
 FIELDS: tuple[FieldMap, ...] = (
     FieldMap(PERSON, "pers_person_id", "case", "id", "the case's id, as the source system has it"),
     FieldMap(PERSON, "pers_dob", "case", "child.date_of_birth", "a child born after a conference was unborn at it"),
-    FieldMap(PERSON, "pers_expected_dob", "case", "child.expected_date_of_birth", "only when there is no pers_dob"),
+    FieldMap(
+        PERSON,
+        "pers_expected_dob",
+        "case",
+        "child.expected_date_of_birth",
+        "only when there is no pers_dob, so only an unborn child's case has `pregnancy_start`",
+    ),
     FieldMap(
         PERSON,
         "pers_death_date",
@@ -1167,7 +1173,10 @@ def _mapped(
     extract: Extract, child: _Child, episode: Episode, case: dict, warnings: list, recorded: tuple
 ) -> MappedCase:
     source, line = _source(extract, child, episode)
-    case["coverage"] = {"source": "ssd", "not_recorded": list(_not_recorded(tuple(sorted(extract.missing))))}
+    names = _not_recorded(tuple(sorted(extract.missing)))
+    if "expected_date_of_birth" in case.get("child", {}):
+        names = tuple(n for n in names if n not in RECORDED_WHILE_UNBORN)
+    case["coverage"] = {"source": "ssd", "not_recorded": list(names)}
     return MappedCase(jsonable(case), tuple(warnings), source, recorded, case, line)
 
 
@@ -1373,6 +1382,7 @@ SSD_EVENTS = frozenset(
         "review_conference",
         "conference",
         "birth",
+        "pregnancy_start",
         "plan_start",
         "plan_end",
         "cin_plan_start",
@@ -1408,10 +1418,21 @@ RECORDED_BY_TABLE: dict[str, frozenset[str]] = {
 # Recorded for reviews only (`cppr_cp_review_quorate`); an initial conference without it is not assessed, as in
 # any case that does not record it.
 RECORDED_BY_TABLE[REVIEWS] |= {"conference.inquorate"}
+# Recorded for the initial conference that made the plan (`cppl_cp_plan_initial_category`); a review has none, and
+# is not assessed on it, as above.
+RECORDED_BY_TABLE[PLANS] |= {"conference.category"}
+
+RECORDED_WHILE_UNBORN = frozenset({"pregnancy_start"})
+"""Recorded for an unborn child only: the SSD keeps an expected date of birth (`pers_expected_dob`) or a date of
+birth, not both, so the case of a child born since has no expected date of birth to count a pregnancy's weeks
+from. :func:`not_recorded` lists these; a case with ``child.expected_date_of_birth`` does not."""
 
 
 def not_recorded(missing_tables: Iterable[str]) -> list[str]:
-    """The events and facts a case from an extract cannot record, given the mapped tables it lacks."""
+    """The events and facts a case from an extract cannot record, given the mapped tables it lacks.
+
+    The case of an unborn child records :data:`RECORDED_WHILE_UNBORN` as well, and its coverage leaves them out.
+    """
     from .vocabulary import EVENTS, FACTS
 
     missing = set(missing_tables)
@@ -1437,6 +1458,9 @@ def rules_ssd_cannot_meet(evaluator) -> list[str]:
         if rule.kind != "deadline":
             continue
         what = rule.parameters.get("what")
+        if not what:
+            # An exception that disapplies its base (`disapplies: true`) gives no result of its own.
+            continue
         events = what if isinstance(what, list) else [what]
         if not any(e in SSD_EVENTS for e in events):
             found.append(rule.id)

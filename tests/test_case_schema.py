@@ -25,7 +25,7 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
 from engine import case_schema, result_schema
-from engine.caseload import DATE_KEYS
+from engine.caseload import DATE_KEYS, CaseError, load_case, read_case
 from engine.vocabulary import EVENTS, FACTS
 from engine.yamlload import jsonable, load_file
 
@@ -376,6 +376,137 @@ def test_negative_examples_cover_the_required_cases() -> None:
     assert required <= names, f"missing negative examples: {sorted(required - names)}"
 
 
+# --- the fields of the vocabulary's pre-birth, legal-order, invitation and report-withholding terms ---------
+
+# One case with every one of them, as JSON gives it: dates are strings until the case is read.
+NEW_FIELDS_CASE: dict[str, Any] = {
+    "id": "child-0012",
+    "child": {"expected_date_of_birth": "2026-06-01", "premature_birth_likely": True, "care_order": False},
+    "pre_proceedings": {"letter_sent": "2026-03-02"},
+    "birth_hospital": {"discharge_meeting": "2026-06-03", "discharged": "2026-06-05"},
+    "child_assessment_order": {"made": "2026-01-05", "assessments_concluded": "2026-01-09"},
+    "looked_after_review": {"considered": "2026-02-02", "returned_home": "2026-04-01"},
+    "conferences": [
+        {
+            "id": "pbc-1",
+            "type": "pre_birth",
+            "date": "2026-03-16",
+            "parents_invited": False,
+            "invitation_would_prejudice_child": True,
+            "interpreter_needed": True,
+            "interpreter_offered": True,
+            "fewer_than_three_agencies_in_contact": True,
+            "reports": [
+                {
+                    "agency": "childrens_social_care",
+                    "sent_to_chair": "2026-03-11",
+                    "withheld_from_parents": True,
+                    "withholding_agreed": "2026-03-10",
+                }
+            ],
+            "outcome": {"plan": False, "cin_plan_or_recommendations": True, "no_help_needed": False},
+        }
+    ],
+}
+NEW_DATES = {
+    ("pre_proceedings", "letter_sent"): dt.date(2026, 3, 2),
+    ("birth_hospital", "discharge_meeting"): dt.date(2026, 6, 3),
+    ("birth_hospital", "discharged"): dt.date(2026, 6, 5),
+    ("child_assessment_order", "made"): dt.date(2026, 1, 5),
+    ("child_assessment_order", "assessments_concluded"): dt.date(2026, 1, 9),
+    ("looked_after_review", "considered"): dt.date(2026, 2, 2),
+    ("looked_after_review", "returned_home"): dt.date(2026, 4, 1),
+}
+
+
+def test_a_case_with_every_new_field_validates_and_its_dates_are_read_from_json() -> None:
+    assert errors(NEW_FIELDS_CASE) == []
+    case = read_case(json.loads(json.dumps(NEW_FIELDS_CASE)), "child-0012.json")
+    for (block, key), day in NEW_DATES.items():
+        assert case[block][key] == day, f"{block}.{key}"
+    [report] = case["conferences"][0]["reports"]
+    assert report["withholding_agreed"] == dt.date(2026, 3, 10)
+    assert report["withheld_from_parents"] is True
+
+
+def test_the_new_fields_are_where_the_vocabulary_says_they_come_from() -> None:
+    """The spec names a case field for each new event and fact; each is in the schema with its type."""
+    fields = _case_fields()
+    date = case_schema.build_case_schema()["$defs"]["date"]
+    flags = [
+        "child.premature_birth_likely",
+        "child.care_order",
+        "conferences[].parents_invited",
+        "conferences[].invitation_would_prejudice_child",
+        "conferences[].interpreter_needed",
+        "conferences[].interpreter_offered",
+        "conferences[].fewer_than_three_agencies_in_contact",
+        "conferences[].outcome.cin_plan_or_recommendations",
+        "conferences[].outcome.no_help_needed",
+        "conferences[].reports[].withheld_from_parents",
+    ]
+    dates = [f"{block}.{key}" for block, key in NEW_DATES] + ["conferences[].reports[].withholding_agreed"]
+    assert [f for f in flags if fields.get(f, {}).get("type") != "boolean"] == []
+    assert [f for f in dates if fields.get(f) != date] == []
+
+
+WRONG_TYPES = {
+    "care order as a flag letter": (
+        "id: x\nchild:\n  care_order: 'Y'\n",
+        "3:15: CPC100 expected a boolean (child.care_order)",
+    ),
+    "interpreter named, not flagged": (
+        "id: x\nconferences:\n  - id: c\n    interpreter_needed: Polish\n",
+        "4:25: CPC100 expected a boolean (conferences[0].interpreter_needed)",
+    ),
+    "report withheld as text": (
+        "id: x\nconferences:\n  - id: c\n    reports:\n      - agency: police\n        withheld_from_parents: 'yes'\n",
+        "6:32: CPC100 expected a boolean (conferences[0].reports[0].withheld_from_parents)",
+    ),
+    "withholding agreed as a flag, not a date": (
+        "id: x\nconferences:\n  - id: c\n    reports:\n      - agency: police\n        withholding_agreed: true\n",
+        "6:29: CPC100 expected a string (conferences[0].reports[0].withholding_agreed)",
+    ),
+    "no help needed as a number": (
+        "id: x\nconferences:\n  - id: c\n    outcome:\n      no_help_needed: 1\n",
+        "5:23: CPC100 expected a boolean (conferences[0].outcome.no_help_needed)",
+    ),
+    "assessments concluded not a date": (
+        "id: x\nchild_assessment_order:\n  made: 2025-03-03\n  assessments_concluded: soon\n",
+        "4:26: CPC100 not a valid date (child_assessment_order.assessments_concluded)",
+    ),
+    "impossible return home": (
+        "id: x\nlooked_after_review:\n  returned_home: 2025-02-30\n",
+        "3:18: CPC001 '2025-02-30' is not a valid timestamp",
+    ),
+    "misspelt discharge": (
+        "id: x\nbirth_hospital:\n  discharged_on: 2025-02-03\n",
+        "3:3: CPC100 unknown key (birth_hospital)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_TYPES))
+def test_a_wrong_value_in_a_new_field_is_refused_at_its_file_line_and_column(tmp_path: Path, name: str) -> None:
+    text, expected = WRONG_TYPES[name]
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CaseError) as caught:
+        load_case(path)
+    shown = [f"{f.file}:{f.line}:{f.column}: {f.code} {f.message} ({f.path})" for f in caught.value.findings]
+    assert shown[0].startswith(f"{path}:{expected}"), shown
+
+
+def test_cpc_eval_names_the_file_line_and_column_of_a_wrong_new_field(run_cpc, tmp_path: Path) -> None:
+    text, expected = WRONG_TYPES["report withheld as text"]
+    case = tmp_path / "case.yaml"
+    case.write_text(text, encoding="utf-8")
+    result = run_cpc("eval", "--policy", "berkshire", str(case), "--as-of", "2026-01-01")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"{case}:{expected}"), result.stderr
+
+
 # --- results ----------------------------------------------------------------------------------------
 
 CITATION = {
@@ -500,7 +631,9 @@ EVALUATION: dict[str, Any] = {
 BROKEN_RESULTS: dict[str, tuple[tuple[Any, ...], Any, tuple[str, str]]] = {
     "unknown key": (("surplus",), 1, ("$", "additionalProperties")),
     "bad as_of": (("as_of",), "2026-02-30", ("$.as_of", "format")),
-    "deadline status of a requirement": (("results", 0, "status"), "breached", ("$.results[0].status", "enum")),
+    "requirement status of a deadline": (("results", 0, "status"), "applies", ("$.results[0].status", "enum")),
+    # A deadline is breached only as a lower bound: with an earliest date and how early, never a due date alone.
+    "breached without earliest": (("results", 0, "status"), "breached", ("$.results[0]", "required")),
     "decision status of a deadline": (("results", 7, "status"), "met", ("$.results[7].status", "enum")),
     "deadline key on a decision": (("results", 7, "due"), "2026-01-01", ("$.results[7]", "enum")),
     "requirement key on a deadline": (("results", 0, "missing"), [], ("$.results[0]", "enum")),

@@ -236,8 +236,11 @@ GOLDEN = {
 @pytest.mark.parametrize("child", sorted(GOLDEN))
 def test_cases_are_exactly_as_the_extract_says(imported, child: str) -> None:
     case = dict(_by_id(imported[0])[child].case)
-    # What an extract with all six mapped tables cannot record, the same for every child (tested below).
-    assert case.pop("coverage") == {"source": "ssd", "not_recorded": ssd.not_recorded(())}
+    # What an extract with all six mapped tables cannot record, the same for every child but what an unborn
+    # child's expected date of birth gives (tested below).
+    unborn = "expected_date_of_birth" in GOLDEN[child].get("child", {})
+    expected = [n for n in ssd.not_recorded(()) if not (unborn and n in ssd.RECORDED_WHILE_UNBORN)]
+    assert case.pop("coverage") == {"source": "ssd", "not_recorded": expected}
     assert case == GOLDEN[child]
 
 
@@ -254,6 +257,122 @@ def test_a_case_from_an_extract_says_what_the_ssd_cannot_record() -> None:
     # Reviews record conferences too: without the initial-conference table, `conference` is still recorded.
     without_icpc = ssd.not_recorded([ssd.ICPC])
     assert "initial_conference" in without_icpc and "conference" not in without_icpc
+
+
+# The events and facts of docs/case-format.md's pre-birth, legal-order, return-home, invitation, interpreter and
+# report-withholding fields: no table cpc maps carries them.
+NOT_IN_THE_SSD = (
+    "pre_proceedings_letter",
+    "cao_assessments_concluded",
+    "hospital_discharge",
+    "hospital_discharge_meeting",
+    "return_home_considered",
+    "return_home",
+    "child.premature_birth_likely",
+    "child.care_order",
+    "conference.parents_invited",
+    "conference.invitation_would_prejudice_child",
+    "conference.interpreter_needed",
+    "conference.interpreter_offered",
+    "conference.social_care_report",
+    "conference.cin_plan_or_recommendations",
+    "conference.no_help_needed",
+    "conference.fewer_than_three_agencies",
+    "report.agency",
+    "report.withheld",
+    "report.withholding_agreed",
+)
+
+
+def test_an_extract_cannot_record_the_new_events_and_facts_but_the_category_it_can() -> None:
+    every = ssd.not_recorded(())
+    assert [n for n in NOT_IN_THE_SSD if n not in every] == []
+    # cppl_cp_plan_initial_category gives the category of the conference that made the plan.
+    assert "conference.category" not in every
+    assert "conference.category" in ssd.not_recorded([ssd.PLANS])
+    # pers_expected_dob gives it for an unborn child only; the case of one leaves it out (below).
+    assert "pregnancy_start" in every
+
+
+def test_only_a_born_childs_case_lists_pregnancy_start_as_not_recorded(imported) -> None:
+    """The SSD keeps an expected date of birth or a date of birth, not both: once the child is born, the weeks of
+    the pregnancy cannot be counted from the extract, so a rule counting from them is not assessable."""
+    cases = _by_id(imported[0])
+    unborn, born = cases["100001"].case, cases["100002"].case
+    assert "expected_date_of_birth" in unborn["child"] and "expected_date_of_birth" not in born["child"]
+    assert "pregnancy_start" not in unborn["coverage"]["not_recorded"]
+    assert "pregnancy_start" in born["coverage"]["not_recorded"]
+    for case in (unborn, born):
+        assert set(case["coverage"]["not_recorded"]) >= set(NOT_IN_THE_SSD)
+    # The shape checker caches by shape, not by the names listed: both still validate.
+    for mapped in (cases["100001"], cases["100002"]):
+        read_case(mapped.case, mapped.source)
+
+
+NEW_VOCABULARY_POLICY = """\
+area: newvocab
+title: Rules counted from the new events
+version: "1"
+effective_from: 2023-12-15
+sources:
+  wt:
+    title: Guidance
+    file: wt.txt
+rules:
+  - id: discharge-meeting
+    title: The hospital discharge meeting is held within 10 days of the birth.
+    kind: deadline
+    topic: timescales
+    deadline:
+      what: hospital_discharge_meeting
+      within: 10 days
+      of: birth
+    cite:
+      source: wt
+      quote: "a discharge meeting within 10 days of the birth"
+  - id: pre-birth-by-28-weeks
+    title: The pre-birth conference is held within 28 weeks of the start of the pregnancy.
+    kind: deadline
+    topic: timescales
+    deadline:
+      what: pre_birth_conference
+      within: 28 weeks
+      of: pregnancy_start
+    cite:
+      source: wt
+      quote: "no later than 28 weeks into the pregnancy"
+"""
+
+
+def test_rules_on_what_the_ssd_cannot_record_are_not_assessable_not_overdue(imported, policy_tree) -> None:
+    root = policy_tree({"newvocab/policy.yaml": NEW_VOCABULARY_POLICY})
+    policy = engine.load_policy("newvocab", policies_dir=root)
+    cases = _by_id(imported[0])
+    statuses = {}
+    for child in ("100001", "100002"):
+        evaluation = policy.evaluate(read_case(cases[child].case), as_of=AS_OF)
+        statuses[child] = {r.rule: (r.status, r.reason) for r in evaluation.results}
+    not_recorded = "not recorded by this source"
+    # Born 2025-09-20: the birth is recorded, the discharge meeting cannot be; the weeks of the pregnancy neither.
+    assert statuses["100002"] == {
+        "discharge-meeting": ("not_assessable", f"{not_recorded}: hospital_discharge_meeting"),
+        "pre-birth-by-28-weeks": ("not_assessable", f"{not_recorded}: pregnancy_start"),
+    }
+    # Expected 2026-05-10: the pregnancy counts from 2025-08-03, so 28 weeks end on 2026-02-15; the pre-birth
+    # conference of 2026-01-30 met it. No birth yet: the discharge meeting's clock has not started.
+    assert statuses["100001"] == {"pre-birth-by-28-weeks": ("met", None)}
+
+
+def test_the_rules_an_extract_cannot_meet_are_deadlines_on_events_it_has_no_table_for() -> None:
+    evaluator = engine.load_policy("berkshire").evaluator(AS_OF)
+    rules = {c.rule.id: c.rule for c in evaluator.compiled.rules}
+    listed = ssd.rules_ssd_cannot_meet(evaluator)
+    assert "first-core-group" in listed and "icpc-timescale" not in listed
+    for rule_id in listed:
+        # An exception that disapplies its base has no `what` of its own: it is no deadline the extract cannot meet.
+        what = rules[rule_id].parameters.get("what")
+        assert rules[rule_id].kind == "deadline" and what, rule_id
+        assert not set(what if isinstance(what, list) else [what]) & ssd.SSD_EVENTS, rule_id
 
 
 def test_the_cases_give_the_timescale_results_the_fixture_implies(imported) -> None:
@@ -659,6 +778,21 @@ def test_import_without_out_writes_json_lines_to_standard_output() -> None:
     assert result.exit_code == 0
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 38 and json.loads(lines[0])["id"] == "100001"
+
+
+def test_every_imported_case_says_the_new_events_and_facts_are_not_recorded() -> None:
+    """What `cpc import ssd` writes: each line's coverage lists what the SSD cannot record, so a rule needing it is
+    not assessable; the unborn child's (100001) alone records the start of the pregnancy."""
+    result = CliRunner().invoke(import_group, ["ssd", str(FIXTURE)])
+    assert result.exit_code == 0
+    cases = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(cases) == 38
+    for case in cases:
+        listed = case["coverage"]["not_recorded"]
+        assert [n for n in NOT_IN_THE_SSD if n not in listed] == [], case["id"]
+        assert "conference.category" not in listed
+    unborn = [c["id"] for c in cases if "pregnancy_start" not in c["coverage"]["not_recorded"]]
+    assert unborn == ["100001"]
 
 
 def test_import_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
