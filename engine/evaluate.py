@@ -111,7 +111,7 @@ class Evaluator:
             own = fired.get(compiled.name, [])
             found = list(self._results(compiled, own, fired, facts, occurrences, explain)) if own else []
             if not found and facts.not_recorded and compiled.name not in overridden:
-                found = self._not_seen(compiled, facts.not_recorded)
+                found = self._not_seen(compiled, facts)
             applying = overridden.get(compiled.name)
             if applying:
                 # Where an exception applies, its result stands instead of this rule's (docs/policy-format.md).
@@ -191,13 +191,18 @@ class Evaluator:
                     directs=rule.parameters.get("directs"),
                 )
 
-    def _not_seen(self, compiled: CompiledRule, not_recorded: frozenset[str]) -> list[Result]:
+    def _not_seen(self, compiled: CompiledRule, facts: CaseFacts) -> list[Result]:
         """A deadline that gave no result because the source cannot record the event its clock counts from, or
         the optional event it is about: one result saying so, so that silence is not read as compliance."""
-        names = [n for n in self._unseen[compiled.name] if n in not_recorded]
+        names = [n for n in self._unseen[compiled.name] if n in facts.not_recorded]
         if not names:
             return []
         what = compiled.rule.parameters.get("what")
+        if "not_before" in compiled.rule.parameters and not any(
+            facts.occurrences(w) for w in (what if isinstance(what, list) else [what]) if isinstance(w, str)
+        ):
+            # A lower bound asks nothing while its event has not happened, whatever the clock.
+            return []
         return [
             self._result(
                 compiled,
@@ -404,8 +409,9 @@ def _unseen_when_not_recorded(rule: ResolvedRule) -> tuple[str, ...]:
     if rule.kind != "deadline":
         return ()
     params = rule.parameters
-    clocks = [params.get("of") or params.get("before")]
-    clocks += [c.get("of") for c in params.get("whichever_sooner") or [] if isinstance(c, dict)]
+    clocks = [params.get("of") or params.get("before") or params.get("after")]
+    for other in ("whichever_sooner", "whichever_later"):
+        clocks += [c.get("of") for c in params.get(other) or [] if isinstance(c, dict)]
     what = params.get("what")
     optional = [*(what if isinstance(what, list) else [what])] if params.get("optional") else []
     return tuple(dict.fromkeys(str(n) for n in [*clocks, *optional] if n))

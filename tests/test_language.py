@@ -400,3 +400,15 @@ def test_a_later_clock_the_source_cannot_record_makes_lateness_not_assessable(po
     [result] = policy.evaluate({"id": "c", **case}, as_of=dt.date(2025, 5, 1)).results
     # Missed by the notification clock alone, but an acceptance the source cannot record may have come later.
     assert (result.status, result.reason) == ("not_assessable", "not recorded by this source: transfer_accepted")
+
+
+def test_a_lower_bound_whose_clock_the_source_cannot_record_is_not_assessable_once_its_event_happened(
+    policy_tree,
+) -> None:
+    policy = _load(policy_tree, MINIMUM.format(boundary=""))
+    case = {**_cin("2026-02-27"), "coverage": {"not_recorded": ["cin_plan_start"]}}
+    case["step_down"] = {"cin_plan_end": "2026-02-27"}
+    [result] = policy.evaluate({"id": "c", **case}, as_of=dt.date(2026, 3, 10)).results
+    assert (result.status, result.reason) == ("not_assessable", "not recorded by this source: cin_plan_start")
+    case["step_down"] = {}
+    assert policy.evaluate({"id": "c", **case}, as_of=dt.date(2026, 3, 10)).results == ()
