@@ -4,9 +4,11 @@ A row is one value a rule sets (a rule id and the path of the value inside the r
 finds it); a column is an area. Each cell says where the area's value comes from (its own text, a restatement
 of the base's value, or inheritance because its text is silent) and whether it is the strictest in its row.
 Strictness follows the direction of the parameter: a maximum (``within``) is stricter when shorter, a notice
-period (``at_least … before``) when longer, a required number when higher. Durations in different units are
-compared by the calendar days each can span, so "3 months" against "13 weeks" depends on the dates and
-neither is highlighted.
+period (``at_least … before``) or a lower bound (``not_before``) when longer, a required number when higher.
+An ``exclusive`` boundary takes the boundary day out of time, a day stricter. Durations in different units
+are compared by the calendar days each can span, so "3 months" against "13 weeks" depends on the dates and
+neither is highlighted. An exception's rows follow its base's; the conditions of an exception looser than its
+base are stricter when they hold in fewer cases.
 
 This module builds the model and renders it; it knows nothing of the command line.
 """
@@ -23,8 +25,8 @@ from typing import Literal
 
 from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
 from .resolve import ResolvedPolicy, ResolvedRule
-from .show import TOPIC_ORDER
-from .walk import RelPath, values
+from .show import TOPIC_ORDER, effective
+from .walk import NUMBER_OPERATORS, RelPath, Value, conditions, values
 
 Status = Literal["local", "overridden", "restated", "inherited", "absent", "withdrawn"]
 # Which way a value is stricter: "lower" (a shorter maximum, a lower ceiling) or "higher" (a longer notice,
@@ -50,6 +52,9 @@ class Cell:
     source: str = ""
     strictest: bool = False
     reason: str = ""
+    # With an exclusive boundary the boundary day itself is out of time: -1 where that makes the time shorter
+    # (a maximum), +1 where it makes it longer (a notice period, a lower bound); 0 for the default.
+    shift: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +140,21 @@ def compare_policies(policies: Sequence[ResolvedPolicy]) -> Comparison:
     keys: dict[tuple[str, RelPath], ResolvedRule] = {}
     for policy in policies:
         for rule in _all_rules(policy):
-            for value in values(dict(rule.data)):
+            for value in rule_values(dict(rule.data)):
                 keys.setdefault((rule.id, value.path), rule)
+            if rule.data.get("disapplies"):
+                # No value, but a row: where it holds, the area's base rule does not apply at all.
+                keys.setdefault((rule.id, DISAPPLIES), rule)
     rows = [_row(rule_id, path, first, policies) for (rule_id, path), first in keys.items()]
+    # An exception's rows follow its base's, wherever it first appears.
+    bases = {rule_id: str(first.exception_of) for (rule_id, _), first in keys.items() if first.exception_of}
+    first_row = {}
+    for index, r in enumerate(rows):
+        first_row.setdefault(r.rule_id, index)
+    anchor = {r.rule_id: first_row.get(bases.get(r.rule_id, r.rule_id), first_row[r.rule_id]) for r in rows}
     order = {t: i for i, t in enumerate(TOPIC_ORDER)}
     # A stable sort keeps, within a topic, the order rules first appear in the areas as named.
-    rows.sort(key=lambda r: (order.get(r.topic, len(order)), r.topic))
+    rows.sort(key=lambda r: (order.get(r.topic, len(order)), r.topic, anchor[r.rule_id], r.rule_id in bases))
     withdrawn = tuple(
         WithdrawnNote(column.label, column.area, w.id, w.area, w.rule.defined_in, w.reason)
         for column, policy in zip(columns, policies, strict=True)
@@ -179,16 +193,32 @@ def _all_rules(policy: ResolvedPolicy) -> Iterator[ResolvedRule]:
         yield withdrawal.rule
 
 
+# The row of an exception that disapplies its base: it sets no value, but says where the base does not apply.
+DISAPPLIES: RelPath = ("disapplies",)
+
+
 def _row(rule_id: str, path: RelPath, first: ResolvedRule, policies: Sequence[ResolvedPolicy]) -> Row:
+    owner = next((p for p in policies if p.rules.get(rule_id) is first), None)
     direction = _direction(first.kind, path)
+    if first.exception_of and path[0] == "when":
+        # Where an exception's conditions hold more often, more cases get its parameters instead of its base's:
+        # stricter for a stricter exception, looser for a looser one, and no direction when that is not clear.
+        sense = _exception_sense(first, owner) if owner is not None else None
+        flip = {"lower": "higher", "higher": "lower"}
+        direction = None if sense is None or direction is None else direction if sense < 0 else flip[direction]
     cells = [_cell(policy, rule_id, path) for policy in policies]
-    verdict, strictest = _strictest([c.value for c in cells], direction)
+    verdict, strictest = _strictest([None if c.value is None else (c.value, c.shift) for c in cells], direction)
     cells = [replace(c, strictest=True) if i in strictest else c for i, c in enumerate(cells)]
+    if path == DISAPPLIES:
+        where = _conditions(list(first.exception_when))
+        parameter = f"Exception to {first.exception_of}: the rule does not apply when {where}"
+    else:
+        parameter = _parameter(effective(first, owner) if owner is not None else dict(first.data), path)
     return Row(
         topic=str(first.data.get("topic", "other")),
         rule_id=rule_id,
         title=str(first.data.get("title", "")),
-        parameter=_parameter(dict(first.data), path),
+        parameter=parameter,
         path=path,
         direction=direction,
         verdict=verdict,
@@ -201,31 +231,87 @@ def _cell(policy: ResolvedPolicy, rule_id: str, path: RelPath) -> Cell:
     if withdrawal is not None:
         return Cell("withdrawn", source=withdrawal.area, reason=withdrawal.reason)
     rule = policy.rules.get(rule_id)
+    if path == DISAPPLIES:
+        if rule is None or not rule.data.get("disapplies"):
+            return Cell("absent")
+        setter = _setter(rule, path)
+        return Cell("local" if setter == policy.area else "inherited", "does not apply", None, setter)
     found = _value_at(rule, path) if rule is not None else None
     if rule is None or found is None:
         return Cell("absent")
-    text, value = found
+    text, value, shift = found
     setter = _setter(rule, path)
+    if shift:
+        text += " (exclusive)"
     if setter != policy.area:
-        return Cell("inherited", text, value, setter)
+        return Cell("inherited", text, value, setter, shift=shift)
     base = _value_at(rule.base, path) if rule.base is not None else None
     if base is None:
-        return Cell("local", text, value, setter)
-    if _same(base[1], value):
-        return Cell("restated", text, value, setter)
-    return Cell("overridden", text, value, setter)
+        return Cell("local", text, value, setter, shift=shift)
+    if _same(base[1], value) and base[2] == shift:
+        return Cell("restated", text, value, setter, shift=shift)
+    return Cell("overridden", text, value, setter, shift=shift)
 
 
-def _value_at(rule: ResolvedRule | None, path: RelPath) -> tuple[str, Duration | int] | None:
+def _value_at(rule: ResolvedRule | None, path: RelPath) -> tuple[str, Duration | int, int] | None:
+    """The value at ``path`` in words and parsed, with its boundary's shift (see :attr:`Cell.shift`)."""
     if rule is None:
         return None
-    for value in values(dict(rule.data)):
+    data = dict(rule.data)
+    for value in rule_values(data):
         if value.path == path:
             if value.unit:
                 duration = _parse(value.text)
-                return (str(duration), duration) if duration is not None else None
-            return (str(value.amount), value.amount)
+                return (str(duration), duration, _shift(data, path)) if duration is not None else None
+            return (str(value.amount), value.amount, 0)
     return None
+
+
+def rule_values(rule: dict) -> Iterator[Value]:
+    """Every value :func:`walk.values` finds, and those of the forms it does not walk yet: a lower bound's
+    ``not_before``, the clocks of ``whichever_later``, and the members of ``any_of`` conditions."""
+    seen: set[RelPath] = set()
+    for value in values(rule):
+        seen.add(value.path)
+        yield value
+    written: list[tuple[RelPath, object]] = []
+    deadline = rule.get("deadline")
+    if isinstance(deadline, dict | MappingProxyType):
+        if "not_before" in deadline:
+            written.append((("deadline", "not_before"), deadline["not_before"]))
+        for index, clock in enumerate(deadline.get("whichever_later") or []):
+            if isinstance(clock, dict) and "within" in clock:
+                written.append((("deadline", "whichever_later", index, "within"), clock["within"]))
+    for path, condition in conditions(rule):
+        for index, member in enumerate(condition.get("any_of") or []):
+            if not isinstance(member, dict):
+                continue
+            where = (*path, "any_of", index)
+            for key in ("within", "elapsed"):
+                if key in member:
+                    written.append(((*where, key), member[key]))
+            for op in NUMBER_OPERATORS:
+                number = member.get(op)
+                if "fact" in member and isinstance(number, int) and not isinstance(number, bool):
+                    yield Value((*where, op), number, "", str(number))
+    for path, text in written:
+        duration = _parse(text)
+        if path not in seen and duration is not None:
+            yield Value(path, duration.amount, duration.unit.value, str(text))
+
+
+def _shift(rule: dict, path: RelPath) -> int:
+    """How an exclusive boundary moves the duration at ``path``: see :attr:`Cell.shift`."""
+    if path[0] == "deadline" and path[1] != "optional_when":
+        deadline = rule.get("deadline")
+        if not isinstance(deadline, dict | MappingProxyType) or deadline.get("boundary") != "exclusive":
+            return 0
+        # The due date itself is late: less time for a maximum, more notice or a later earliest date.
+        return 1 if path[1] in ("at_least", "not_before") else -1
+    condition = _lookup(rule, path[:-1])
+    if path[-1] == "within" and isinstance(condition, dict | MappingProxyType):
+        return -1 if condition.get("boundary") == "exclusive" else 0
+    return 0
 
 
 def _parse(text: str) -> Duration | None:
@@ -273,8 +359,9 @@ def _direction(kind: str, path: RelPath) -> Direction:
         harder = _HARDER_WHEN_LARGER.get(str(path[-1]))
         return None if harder is None else "higher" if harder else "lower"
     if path[0] == "deadline":
-        # A notice period ("at least … before") binds harder when longer; every other deadline is a maximum.
-        return "higher" if path[-1] == "at_least" and len(path) == 2 else "lower"
+        # A notice period ("at least … before") and a lower bound ("not before") bind harder when longer, since
+        # fewer dates are then allowed; every other deadline is a maximum.
+        return "higher" if path[-1] in ("at_least", "not_before") and len(path) == 2 else "lower"
     harder_when_larger = _HARDER_WHEN_LARGER.get(str(path[-1]))
     if harder_when_larger is None:
         return None
@@ -288,6 +375,33 @@ def _direction(kind: str, path: RelPath) -> Direction:
         return "lower" if harder_when_larger else "higher"
     # A decision's conditions say when the procedure directs something; neither side of them is stricter.
     return None
+
+
+_BOUNDS: dict[str, Literal["lower", "higher"]] = {"within": "lower", "at_least": "higher", "not_before": "higher"}
+
+
+def _exception_sense(rule: ResolvedRule, policy: ResolvedPolicy) -> int | None:
+    """-1 when the exception is stricter than its base, 1 when looser, None when that is not clear.
+
+    An exception that disapplies an obligation is looser. A deadline exception is weighed by its time limit,
+    when that is all that differs from its base's deadline.
+    """
+    base = policy.rules.get(str(rule.exception_of))
+    if base is None or base.kind not in ("deadline", "requirement"):
+        return None
+    if rule.data.get("disapplies"):
+        return 1
+    mine, theirs = rule.parameters, base.parameters
+    key = next((k for k in _BOUNDS if k in mine and k in theirs), None)
+    if base.kind != "deadline" or key is None:
+        return None
+    if {k: v for k, v in mine.items() if k != key} != {k: v for k, v in theirs.items() if k != key}:
+        return None
+    a, b = _parse(str(mine[key])), _parse(str(theirs[key]))
+    if a is None or b is None:
+        return None
+    relation = _relation((a, 0), (b, 0), _BOUNDS[key])
+    return {"stricter": -1, "looser": 1}.get(relation)
 
 
 def _normal(value: Duration | int) -> Duration | int:
@@ -304,33 +418,61 @@ def _same(a: Duration | int, b: Duration | int) -> bool:
     return type(a) is type(b) and _normal(a) == _normal(b)
 
 
-def _relation(a: Duration | int, b: Duration | int, direction: Literal["lower", "higher"]) -> str:
+# A value and its boundary's shift (see Cell.shift).
+Bound = tuple[Duration | int, int]
+
+
+def _order(a: Bound, b: Bound) -> int | None:
+    """-1 when ``a`` always allows less time than ``b``, 1 when more, 0 when the same; None when it depends.
+
+    An exclusive boundary takes the boundary day out (or, for a notice, adds one): with the same duration it
+    decides; ``n`` days or working days exclusive are ``n - 1`` inclusive (``n + 1`` for a notice); in other
+    units, a gap of more than a day between the calendar days each can span.
+    """
+    (va, sa), (vb, sb) = a, b
+    if isinstance(va, Duration) and isinstance(vb, Duration):
+        na, nb = _normal(va), _normal(vb)
+        if na == nb:
+            return (sa > sb) - (sa < sb)
+        if na.unit == nb.unit and na.unit in (Unit.DAYS, Unit.WORKING_DAYS):
+            ea, eb = na.amount + sa, nb.amount + sb
+            return (ea > eb) - (ea < eb)
+        if sa == sb:
+            return {"shorter": -1, "longer": 1}.get(compare_strictness(na, nb))
+        # Across units with the boundaries differing, only a gap of more than the boundary day decides.
+        (lo_a, hi_a), (lo_b, hi_b) = na.calendar_day_range(), nb.calendar_day_range()
+        if hi_a + 1 < lo_b:
+            return -1
+        if lo_a > hi_b + 1:
+            return 1
+        return None
+    if isinstance(va, int) and isinstance(vb, int):
+        return (va > vb) - (va < vb)
+    return None  # a number against a duration: the rules do not mean the same thing
+
+
+def _relation(a: Bound, b: Bound, direction: Literal["lower", "higher"]) -> str:
     """``a`` against ``b``: stricter, looser, same, or overlaps (depends on the dates)."""
-    if _same(a, b):
-        return "same"
-    if isinstance(a, Duration) and isinstance(b, Duration):
-        order = {"shorter": -1, "longer": 1}.get(compare_strictness(_normal(a), _normal(b)))
-    elif isinstance(a, int) and isinstance(b, int):
-        order = -1 if a < b else 1
-    else:
-        order = None  # a number against a duration: the rules do not mean the same thing
+    order = _order(a, b)
     if order is None:
         return "overlaps"
+    if order == 0:
+        return "same"
     return "stricter" if (order < 0) == (direction == "lower") else "looser"
 
 
-def _strictest(cells: Sequence[Duration | int | None], direction: Direction) -> tuple[Verdict, set[int]]:
+def _strictest(cells: Sequence[Bound | None], direction: Direction) -> tuple[Verdict, set[int]]:
     present = [(i, v) for i, v in enumerate(cells) if v is not None]
     if len(present) < 2:
         return "one value", set()
     if direction is None:
         return "no direction", set()
-    if all(_same(present[0][1], v) for _, v in present[1:]):
+    if all(_order(present[0][1], v) == 0 for _, v in present[1:]):
         return "same", set()
     # The strictest are the values no other value is stricter than. With one of them (or several equal
     # ones) it is clear; several that are not equal can only overlap, and then it depends on the dates.
     top = [(i, v) for i, v in present if not any(_relation(v, w, direction) == "looser" for _, w in present)]
-    if top and all(_same(top[0][1], v) for _, v in top[1:]):
+    if top and all(_order(top[0][1], v) == 0 for _, v in top[1:]):
         return "stricter", {i for i, _ in top}
     return "depends on dates", set()
 
@@ -370,6 +512,8 @@ def _condition(cond: dict, blank: str | None = None) -> str:
     def value(key: str) -> str:
         return _BLANK if key == blank else str(cond.get(key))
 
+    if "fact" in cond and cond.get("recorded_by") == "due":
+        return _condition({k: v for k, v in cond.items() if k != "recorded_by"}, blank) + ", recorded by the due date"
     if "fact" in cond:
         fact = _words(cond["fact"])
         if "equals" in cond:
@@ -390,21 +534,44 @@ def _condition(cond: dict, blank: str | None = None) -> str:
         return fact
     if "event" in cond:
         if "within" in cond:
+            if cond.get("boundary") == "exclusive":
+                return f"{_words(cond['event'])} less than {value('within')} after {_words(cond.get('of'))}"
             return f"{_words(cond['event'])} within {value('within')} of {_words(cond.get('of'))}"
+        since = f" since {_words(cond['since'])}" if cond.get("since") else ""
+        if cond.get("happened") is False:
+            return f"no {_words(cond['event'])}{since}"
         return f"after {_words(cond['event'])}"
     if "elapsed" in cond:
         return f"{value('elapsed')} passed since {_words(cond.get('since'))}"
+    if isinstance(cond.get("any_of"), list):
+        return _any_of(cond["any_of"])
     return str(cond)
 
 
+def _any_of(members: list, blank: tuple[int, str] | None = None) -> str:
+    """``either A or B``, with the value ``blank`` names (a member's index and key) shown as "…"."""
+    said = [
+        _condition(m, blank[1] if blank is not None and blank[0] == index else None)
+        for index, m in enumerate(members)
+        if isinstance(m, dict)
+    ]
+    return "either " + (" or ".join(said) if len(said) < 3 else f"{', '.join(said[:-1])} or {said[-1]}")
+
+
 def _conditions(items: object, path: RelPath | None = None) -> str:
+    """The conditions in words; with ``path`` (relative to the list), the value it names shown as "…"."""
     if not isinstance(items, list):
         return ""
     said = []
     for index, cond in enumerate(items):
-        if isinstance(cond, dict):
-            blank = str(path[-1]) if path is not None and path[-2] == index else None
-            said.append(_condition(cond, blank))
+        if not isinstance(cond, dict):
+            continue
+        if path is not None and len(path) >= 4 and path[-3] == "any_of" and path[-4] == index:
+            # A value inside one member of an `any_of`: (…, index, "any_of", member, key).
+            said.append(_any_of(cond.get("any_of") or [], (int(path[-2]), str(path[-1]))))
+            continue
+        blank = str(path[-1]) if path is not None and path[-2] == index else None
+        said.append(_condition(cond, blank))
     return " and ".join(said)
 
 
@@ -420,25 +587,37 @@ def _parameter(rule: dict, path: RelPath) -> str:
     what = _events(deadline.get("what"))
     optional = _conditions(deadline.get("optional_when"))
     excused = f", need not happen when {optional}" if optional else ""
+    until = deadline.get("until")
+    excused += f", the clock stops at {_events(until)}" if until else ""
     if path == ("deadline", "within"):
         text = f"{what} within {_BLANK} of {_words(deadline.get('of'))}{excused}"
     elif path == ("deadline", "at_least"):
         text = f"{what} at least {_BLANK} before {_words(deadline.get('before'))}{excused}"
-    elif path[:2] == ("deadline", "whichever_sooner"):
+    elif path == ("deadline", "not_before"):
+        text = f"{what} not before {_BLANK} after {_words(deadline.get('after'))}{excused}"
+    elif path[:2] in (("deadline", "whichever_sooner"), ("deadline", "whichever_later")):
         clock = _lookup(rule, path[:-1])
         of = clock.get("of") if isinstance(clock, dict) else None
-        text = f"{what} within {_BLANK} of {_words(of)}, if sooner{excused}"
+        which = "sooner" if path[1] == "whichever_sooner" else "later"
+        text = f"{what} within {_BLANK} of {_words(of)}, if {which}{excused}"
     elif path[:2] == ("deadline", "optional_when"):
-        text = f"{what} need not happen when {_conditions(deadline.get('optional_when'), path)}"
+        text = f"{what} need not happen when {_conditions(deadline.get('optional_when'), path[2:])}"
     elif path[0] == "when":
-        text, context = f"applies when {_conditions(when, path)}", ""
+        text, context = f"applies when {_conditions(when, path[1:])}", ""
     else:
         # A requirement's own condition that holds the value; its other conditions say nothing about this row.
-        cond = _lookup(rule, path[:-1])
-        lead = "excused when" if path[-3] == "unless" else "requires"
-        text = f"{lead} {_condition(cond if isinstance(cond, dict) else {}, str(path[-1]))}"
+        found = _lookup(rule, path[:3])
+        cond = found if isinstance(found, dict) else {}
+        if len(path) == 6 and path[3] == "any_of":
+            said = _any_of(cond.get("any_of") or [], (int(path[4]), str(path[5])))
+        else:
+            said = _condition(cond, str(path[-1]))
+        text = f"{'excused when' if path[1] == 'unless' else 'requires'} {said}"
     if context:
         text += f", when {context}"
+    if rule.get("exception_of"):
+        # An exception's values apply only where its own conditions hold, instead of its base's.
+        text = f"exception to {rule['exception_of']}: {text}"
     return text[:1].upper() + text[1:]
 
 
@@ -492,7 +671,18 @@ _LEGEND = (
     ("(restated)", "(restated)", "the area's own text states the value it would inherit, with its own citation"),
     ("(changed)", "(changed)", "the area's own text changes the value it would otherwise inherit"),
     ("—", "—", "the area has no such rule, or its rule sets no such value"),
+    (
+        "(exclusive)",
+        "(exclusive)",
+        "the boundary day itself is out of time (before the due date, not on it; after the earliest date, not "
+        "on it): a day stricter than the same time counted inclusively",
+    ),
     ("withdrawn", "withdrawn", "the area withdraws the rule: it does not apply there"),
+    (
+        "does not apply",
+        "does not apply",
+        "an exception: where its conditions hold, the rule it is an exception to does not apply in the area",
+    ),
     (
         "depends on dates",
         "depends on dates",
@@ -567,8 +757,9 @@ CSV_HELP = (
     "CSV: one header row, then one row per value. Columns: topic, rule (the rule id), title, parameter "
     "('…' marks where the value goes), stricter_is (shorter, longer, higher, lower, or empty when neither "
     "is stricter), compared (stricter, same, depends on dates, no direction, one value), strictest (the "
-    "highlighted areas, separated by '; '), then for each AREA: AREA (the value, e.g. '15 working days' "
-    "or '2'; empty when absent or withdrawn), AREA_status (local, changed, restated, inherited, absent, "
+    "highlighted areas, separated by '; '), then for each AREA: AREA (the value, e.g. '15 working days', "
+    "'10 working days (exclusive)' or '2', or 'does not apply' for an exception that disapplies its rule; empty "
+    "when absent or withdrawn), AREA_status (local, changed, restated, inherited, absent, "
     "withdrawn), AREA_from (the area whose text sets the value, or that withdrew the rule) and "
     "AREA_strictest (yes or empty)."
 )

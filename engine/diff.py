@@ -13,7 +13,18 @@ Each difference is a :class:`Change`. A change to a duration or a number says wh
   requirement's ``require`` or ``unless``) or apply to more cases (the ``when`` of a deadline or a
   requirement); a decision's conditions say when the procedure directs something, and have no direction;
 - a deadline's ``optional_when`` excuses its event: conditions harder to hold excuse it in fewer cases
-  (stricter), while the first such conditions make it optional somewhere (looser).
+  (stricter), while the first such conditions make it optional somewhere (looser); ``recorded_by: due`` makes
+  a condition harder to hold, and an ``exclusive`` boundary on a timed event too;
+- ``not_before`` is a lower bound, stricter when longer (fewer dates are allowed); an ``exclusive`` boundary
+  takes the boundary day out of time, stricter for every deadline;
+- a ``whichever_sooner`` clock added brings the due date forward (stricter), a ``whichever_later`` clock
+  puts it back (looser); from sooner to later, the deadline's own clock unchanged, is looser;
+- each ``until`` event lets the deadline end without its event (looser);
+- an ``any_of`` condition gaining members, or one condition widened into ``any_of`` it and others, holds in
+  more cases, judged as any condition that holds more easily;
+- an exception added is judged by what it does where it applies: its parameters against its base's, or
+  looser when it disapplies an obligation; dropped, the opposite. Its own conditions holding in more cases
+  spread it, so they take its direction. Where no direction can be told, the change is "changed".
 
 The model is pure: two :class:`ResolvedPolicy` in, a :class:`Diff` out; the renderers at the end print it
 as text, Markdown or JSON.
@@ -31,7 +42,7 @@ from typing import Literal
 from . import describe
 from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
 from .resolve import ResolvedPolicy, ResolvedRule
-from .show import TOPIC_ORDER
+from .show import TOPIC_ORDER, effective
 from .show import origin as origin_words
 
 KINDS = ("rule", "value", "condition", "parameter", "calendar", "origin", "citation", "wording")
@@ -47,7 +58,7 @@ IGNORABLE = {"wording": "wording", "citations": "citation", "origin": "origin"}
 
 # Rule keys that are words about the rule, not what it requires.
 _WORDING_KEYS = ("title", "reading", "topic")
-_RULE_KEYS = ("id", "kind", "when", "cite", *_WORDING_KEYS)
+_RULE_KEYS = ("id", "kind", "when", "cite", *_WORDING_KEYS, "disapplies")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +177,9 @@ def diff_policies(
     for rule_id in sorted(old.rules.keys() | new.rules.keys()):
         a, b = old.rules.get(rule_id), new.rules.get(rule_id)
         if a is None and b is not None:
-            changes.append(_whole_rule(b, "added", new, old))
+            changes.append(_exception_added(b, "added", new, old) or _whole_rule(b, "added", new, old))
         elif b is None and a is not None:
-            changes.append(_whole_rule(a, "withdrawn", old, new))
+            changes.append(_exception_added(a, "withdrawn", old, new) or _whole_rule(a, "withdrawn", old, new))
         elif a is not None and b is not None:
             changes.extend(_rule_changes(a, b, old, new))
     changes.extend(_calendar_changes(old.calendar, new.calendar))
@@ -183,9 +194,12 @@ _KIND_ORDER = {k: i for i, k in enumerate(KINDS)}
 # --- Whole rules ------------------------------------------------------------------------------------------
 
 
-def _summary(rule: ResolvedRule) -> str:
+def _summary(rule: ResolvedRule, policy: ResolvedPolicy) -> str:
     """A rule in one line: its kind, its conditions and what it requires (a decision by its action's slug)."""
     data = dict(rule.data)
+    if rule.exception_of:
+        said = describe.exception(effective(rule, policy), list(rule.exception_when))
+        return f"[{rule.kind}, {_topic(rule)}] {said}"
     conditions = data.get("when") if isinstance(data.get("when"), list) else []
     when = " and ".join(_condition_words(c) for c in conditions if isinstance(c, dict))
     does = describe.parameters(data) if rule.kind != "decision" else f"→ {rule.parameters.get('action', '')}"
@@ -194,7 +208,7 @@ def _summary(rule: ResolvedRule) -> str:
 
 def _whole_rule(rule: ResolvedRule, verdict: Verdict, mine: ResolvedPolicy, other: ResolvedPolicy) -> Change:
     """A rule only ``mine`` has; ``other``, the policy without it, may say why in its ``withdrawn`` list."""
-    summary = _summary(rule)
+    summary = _summary(rule, mine)
     note = summary + (f" (from {rule.defined_in})" if rule.defined_in != mine.area else "")
     withdrawal = other.withdrawn.get(rule.id)
     if withdrawal is not None:
@@ -206,6 +220,66 @@ def _whole_rule(rule: ResolvedRule, verdict: Verdict, mine: ResolvedPolicy, othe
 
 def _topic(rule: ResolvedRule) -> str:
     return str(rule.data.get("topic", "other"))
+
+
+# --- Exceptions -------------------------------------------------------------------------------------------
+
+# The kinds whose rule binds a case: an exception that disapplies one where it holds frees the case of it.
+_OBLIGATIONS = ("deadline", "requirement")
+
+
+def _against_base(
+    rule: ResolvedRule, base: ResolvedRule, policy: ResolvedPolicy, *, reverse: bool = False
+) -> tuple[Verdict, list[_Part]]:
+    """What an exception does where it applies, against its base: stricter, looser, or changed.
+
+    The parameters are compared from the base's to the exception's (``reverse``: the other way, for an exception
+    dropped, where the base applies again). An exception that disapplies an obligation is looser (``reverse``:
+    stricter); one whose parameters go both ways, or depend on the dates, is changed.
+    """
+    if rule.data.get("disapplies"):
+        if rule.kind not in _OBLIGATIONS:
+            return "changed", []
+        return ("stricter" if reverse else "looser"), []
+    pa, pb = _plain(base.parameters), _plain(effective(rule, policy).get(base.kind))
+    parts = [p for p in _kind_parts(base.kind, *((pb, pa) if reverse else (pa, pb))) if p.kind != "wording"]
+    verdicts = {p.verdict for p in parts}
+    verdict: Verdict = verdicts.pop() if verdicts in ({"stricter"}, {"looser"}) else "changed"
+    return verdict, parts
+
+
+def _exception_added(
+    rule: ResolvedRule, verdict: Verdict, mine: ResolvedPolicy, other: ResolvedPolicy
+) -> Change | None:
+    """An exception only ``mine`` has, to a rule both have, judged by what it does where it applies.
+
+    Added, it replaces its base's parameters where its conditions hold: looser or stricter as they are, looser
+    when it disapplies an obligation. Dropped, the opposite. None for a rule that is no exception, or whose base
+    is new or withdrawn too (then the rule is simply added or withdrawn with it).
+    """
+    base_id = rule.exception_of
+    base = mine.rules.get(base_id) if base_id else None
+    if base is None or base_id not in other.rules:
+        return None
+    added = verdict == "added"
+    judged, parts = _against_base(rule, base, mine, reverse=not added)
+    where = describe.conditions(list(rule.exception_when)) or "its conditions hold"
+    if rule.data.get("disapplies"):
+        effect = f"{base_id} does not apply there" if added else f"{base_id} applies there again"
+    else:
+        effect = "; ".join(p.note for p in parts) or "the same parameters as the rule"
+        effect = effect if added else f"{base_id} applies there again: {effect}"
+    lead = "adds an exception to" if added else "drops the exception to"
+    note = f"{lead} {base_id} where {where}: {effect}"
+    if rule.defined_in != mine.area:
+        note += f" (from {rule.defined_in})"
+    withdrawal = other.withdrawn.get(rule.id)
+    if withdrawal is not None:
+        who = f"{withdrawal.area} withdraws it" if not added else f"{withdrawal.area} had withdrawn it"
+        note += f"; {who}" + (f": {withdrawal.reason}" if withdrawal.reason else "")
+    summary = _summary(rule, mine)
+    old, new = (None, summary) if added else (summary, None)
+    return Change(rule.id, _topic(rule), "rule", judged, "", old, new, note)
 
 
 # --- A rule in both ---------------------------------------------------------------------------------------
@@ -231,17 +305,14 @@ def _rule_changes(a: ResolvedRule, b: ResolvedRule, old: ResolvedPolicy, new: Re
         was, now = describe.parameters(da), describe.parameters(db)
         note = f"kind: {a.kind} → {b.kind}: {_short(was, 60)} → {_short(now, 60)}"
         parts.append(_Part("parameter", "changed", "kind", {a.kind: was}, {b.kind: now}, note))
+    elif a.exception_of and a.exception_of == b.exception_of:
+        parts.extend(_exception_changes(a, b, old, new))
     else:
         kind = str(da.get("kind", ""))
-        pa, pb = da.get(kind), db.get(kind)
-        if kind == "deadline":
-            parts.extend(_deadline(_mapping(pa), _mapping(pb)))
-        elif kind == "requirement":
-            parts.extend(_requirement(_mapping(pa), _mapping(pb)))
-        else:
-            parts.extend(_generic(_mapping(pa), _mapping(pb), kind))
-    when_polarity = None if da.get("kind") == "decision" or da.get("kind") != db.get("kind") else -1
-    parts.extend(_conditions(da.get("when"), db.get("when"), "when", when_polarity))
+        parts.extend(_kind_parts(kind, da.get(kind), db.get(kind)))
+    if not (a.exception_of and a.exception_of == b.exception_of):
+        when_polarity = None if da.get("kind") == "decision" or da.get("kind") != db.get("kind") else -1
+        parts.extend(_conditions(da.get("when"), db.get("when"), "when", when_polarity))
     for key in sorted((da.keys() | db.keys()) - {*_RULE_KEYS, "deadline", "requirement", "decision"}):
         parts.extend(_generic({key: da.get(key)}, {key: db.get(key)}, ""))
     substantive = any(p.kind != "wording" for p in parts)
@@ -254,6 +325,54 @@ def _rule_changes(a: ResolvedRule, b: ResolvedRule, old: ResolvedPolicy, new: Re
         parts.append(moved)
     topic = _topic(b)
     return [Change(a.id, topic, p.kind, p.verdict, p.path, p.old, p.new, p.note) for p in parts]
+
+
+def _kind_parts(kind: str, pa: object, pb: object) -> Iterator[_Part]:
+    """The changes between two parameter blocks of a rule of ``kind``."""
+    if kind == "deadline":
+        yield from _deadline(_mapping(pa), _mapping(pb))
+    elif kind == "requirement":
+        yield from _requirement(_mapping(pa), _mapping(pb))
+    else:
+        yield from _generic(_mapping(pa), _mapping(pb), kind)
+
+
+_EXCEPTION_WHY = {
+    1: ("the exception applies in fewer cases", "the exception applies in more cases"),
+    -1: ("the exception applies in more cases", "the exception applies in fewer cases"),
+}
+
+
+def _exception_changes(a: ResolvedRule, b: ResolvedRule, old: ResolvedPolicy, new: ResolvedPolicy) -> Iterator[_Part]:
+    """An exception to the same rule in both: what it does where it applies, and where that is.
+
+    Its parameters are judged as any rule's. Its own conditions (not those it shares with its base, which are
+    reported under the base) decide where it applies: holding in more cases spreads the exception's effect, so
+    the change takes the exception's direction against its base (a looser exception applying more widely is
+    looser); with no direction, it is changed.
+    """
+    da, db = _plain(effective(a, old)), _plain(effective(b, new))
+    kind, base_id = str(db.get("kind", "")), str(b.exception_of)
+    if bool(da.get("disapplies")) != bool(db.get("disapplies")):
+        now = bool(db.get("disapplies"))
+        verdict: Verdict = "changed"
+        if kind in _OBLIGATIONS:
+            verdict = "looser" if now else "stricter"
+        note = (
+            f"disapplies: {base_id} now does not apply at all where the exception holds"
+            if now
+            else f"disapplies: {base_id} applies again where the exception holds, with the exception's parameters"
+        )
+        yield _Part("parameter", verdict, "disapplies", bool(da.get("disapplies")), now, note)
+    elif not db.get("disapplies"):
+        yield from _kind_parts(kind, da.get(kind), db.get(kind))
+    base = new.rules.get(base_id)
+    polarity: int | None = None
+    if base is not None:
+        direction, _ = _against_base(b, base, new)
+        polarity = {"looser": 1, "stricter": -1}.get(direction)
+    why = _EXCEPTION_WHY.get(polarity or 0, ("", ""))
+    yield from _conditions(_plain(list(a.exception_when)), _plain(list(b.exception_when)), "when", polarity, why=why)
 
 
 def _mapping(value: object) -> dict:
@@ -368,20 +487,31 @@ _MAXIMUM = ("a shorter time limit", "a longer time limit")
 _NOTICE = ("a longer notice period", "a shorter notice period")
 
 
+_EARLIEST = ("a longer wait before it may happen", "a shorter wait before it may happen")
+
+# Each duration of a deadline, which way it binds and how its two sides are worded: ``within`` is a maximum;
+# ``at_least`` before an event is a minimum notice; ``not_before`` is a lower bound, stricter when longer,
+# since fewer dates are then allowed.
+_DEADLINE_VALUES: dict[str, tuple[Direction, tuple[str, str]]] = {
+    "within": ("lower", _MAXIMUM),
+    "at_least": ("higher", _NOTICE),
+    "not_before": ("higher", _EARLIEST),
+}
+
+
 def _deadline(a: dict, b: dict) -> Iterator[_Part]:
-    for key in ("within", "at_least"):
+    for key, (direction, why) in _DEADLINE_VALUES.items():
         if key in a and key in b:
-            # ``within`` is a maximum; ``at_least`` before an event is a minimum notice.
-            direction: Direction = "lower" if key == "within" else "higher"
-            part = _compare_values(
-                f"deadline.{key}", a[key], b[key], direction, _MAXIMUM if key == "within" else _NOTICE
-            )
+            part = _compare_values(f"deadline.{key}", a[key], b[key], direction, why)
             if part is not None:
                 yield part
         elif key in a or key in b:
+            # A deadline of another form (a maximum become a notice period, or a lower bound): no direction.
             yield _added_or_dropped(f"deadline.{key}", a.get(key), b.get(key))
     yield from _what(a.get("what"), b.get("what"))
-    yield from _clocks(a.get("whichever_sooner"), b.get("whichever_sooner"))
+    yield from _other_clocks(a, b)
+    yield from _boundary(a, b)
+    yield from _until(a.get("until"), b.get("until"))
     if bool(a.get("optional")) != bool(b.get("optional")):
         # An optional event is reported only when it happens; a required one also when it does not.
         stricter = not b.get("optional")
@@ -399,7 +529,7 @@ def _deadline(a: dict, b: dict) -> Iterator[_Part]:
             ),
         )
     yield from _optional_when(a.get("optional_when"), b.get("optional_when"))
-    rest = {"within", "at_least", "what", "whichever_sooner", "optional", "optional_when"}
+    rest = {*_DEADLINE_VALUES, "what", *_WHICHEVER, "optional", "optional_when", "boundary", "until"}
     yield from _generic(
         {k: v for k, v in a.items() if k not in rest}, {k: v for k, v in b.items() if k not in rest}, "deadline"
     )
@@ -468,45 +598,112 @@ def _events(what: object) -> str:
     return " or ".join(str(w) for w in what) if isinstance(what, list) else str(what)
 
 
-def _clocks(old: object, new: object) -> Iterator[_Part]:
-    """``whichever_sooner`` clocks, matched by the event they count from."""
+_WHICHEVER = ("whichever_sooner", "whichever_later")
+
+
+def _other_clocks(a: dict, b: dict) -> Iterator[_Part]:
+    """The clocks beside the deadline's own: ``whichever_sooner`` or ``whichever_later``, or a switch between them.
+
+    With ``whichever_sooner`` the due date is never after the own clock's; with ``whichever_later`` never before
+    it. So, the own clock unchanged, a switch from sooner to later can only move the due date later: looser,
+    whatever the other clocks are. With the own clock changed too, the two cannot be weighed apart: changed.
+    """
+    key_a = next((k for k in _WHICHEVER if a.get(k)), None)
+    key_b = next((k for k in _WHICHEVER if b.get(k)), None)
+    if key_a is None or key_b is None or key_a == key_b:
+        for key in _WHICHEVER:
+            yield from _clocks(a.get(key), b.get(key), key)
+        return
+    words = {"whichever_sooner": "whichever is sooner", "whichever_later": "whichever is later"}
+    note = f"deadline: {words[key_a]} → {words[key_b]}: {_clock_list(a[key_a])} → {_clock_list(b[key_b])}"
+    same_own = all(_canonical(a.get(k)) == _canonical(b.get(k)) for k in ("within", "of"))
+    verdict: Verdict = "changed"
+    if same_own:
+        verdict = "looser" if key_b == "whichever_later" else "stricter"
+        note += (
+            " ("
+            + (
+                "the latest due date applies now, never before the deadline's own"
+                if verdict == "looser"
+                else "the earliest due date applies now, never after the deadline's own"
+            )
+            + ")"
+        )
+    yield _Part("parameter", verdict, "deadline.whichever", {key_a: a[key_a]}, {key_b: b[key_b]}, note)
+
+
+def _clock_list(clocks: object) -> str:
+    if not isinstance(clocks, list):
+        return _words(clocks)
+    return ", ".join(f"within {c.get('within')} of {c.get('of')}" for c in clocks if isinstance(c, dict))
+
+
+def _clocks(old: object, new: object, key: str = "whichever_sooner") -> Iterator[_Part]:
+    """``whichever_sooner`` or ``whichever_later`` clocks, matched by the event they count from."""
     a, b = _by_of(old), _by_of(new)
     if a is None or b is None:
         if _canonical(old) != _canonical(new):
             yield _Part(
-                "parameter",
-                "changed",
-                "deadline.whichever_sooner",
-                old,
-                new,
-                f"deadline.whichever_sooner: {_words(old)} → {_words(new)}",
+                "parameter", "changed", f"deadline.{key}", old, new, f"deadline.{key}: {_words(old)} → {_words(new)}"
             )
         return
+    # The earliest of the sooner clocks binds, so another one can only bring the due date forward; the latest
+    # of the later clocks binds, so another one can only put it back.
+    sooner = key == "whichever_sooner"
+    word = "sooner" if sooner else "later"
     for of in sorted(a.keys() | b.keys()):
-        path = f"deadline.whichever_sooner[of={of}]"
+        path = f"deadline.{key}[of={of}]"
         if of in a and of in b:
+            # Either way a shorter clock gives an earlier due date, or the same one.
             part = _compare_values(f"{path}.within", a[of], b[of], "lower", _MAXIMUM)
             if part is not None:
                 yield part
         elif of in b:
-            # The earliest of the clocks binds, so another clock can only bring the due date forward.
-            yield _Part(
-                "parameter",
-                "stricter",
-                path,
-                None,
-                f"within {b[of]} of {of}",
-                f"{path}: adds a clock, within {b[of]} of {of} if sooner",
-            )
+            verdict: Verdict = "stricter" if sooner else "looser"
+            note = f"{path}: adds a clock, within {b[of]} of {of} if {word}"
+            yield _Part("parameter", verdict, path, None, f"within {b[of]} of {of}", note)
         else:
-            yield _Part(
-                "parameter",
-                "looser",
-                path,
-                f"within {a[of]} of {of}",
-                None,
-                f"{path}: drops the clock within {a[of]} of {of}",
-            )
+            verdict = "looser" if sooner else "stricter"
+            note = f"{path}: drops the clock within {a[of]} of {of}"
+            yield _Part("parameter", verdict, path, f"within {a[of]} of {of}", None, note)
+
+
+def _boundary(a: dict, b: dict) -> Iterator[_Part]:
+    """``boundary``: the boundary day made out of time is stricter, whichever bound it is (``inclusive`` by default)."""
+    old, new = a.get("boundary", "inclusive"), b.get("boundary", "inclusive")
+    if old == new:
+        return
+    day = "the earliest date" if "not_before" in b else "the due date"
+    late = "too early" if "not_before" in b else "late"
+    if {old, new} != {"inclusive", "exclusive"}:
+        yield _Part("parameter", "changed", "deadline.boundary", old, new, f"deadline.boundary: {old} → {new}")
+    elif new == "exclusive":
+        note = f"deadline.boundary: inclusive → exclusive ({day} itself is now {late})"
+        yield _Part("parameter", "stricter", "deadline.boundary", old, new, note)
+    else:
+        note = f"deadline.boundary: exclusive → inclusive ({day} itself is no longer {late})"
+        yield _Part("parameter", "looser", "deadline.boundary", old, new, note)
+
+
+def _until(old: object, new: object) -> Iterator[_Part]:
+    """``until``: each event that can stop the clock lets the deadline end without its event: looser."""
+    path = "deadline.until"
+    a, b = _as_set(old if old is not None else []), _as_set(new if new is not None else [])
+    if a is None or b is None:
+        if _canonical(old) != _canonical(new):
+            yield _Part("parameter", "changed", path, old, new, f"{path}: {_words(old)} → {_words(new)}")
+        return
+    if a == b:
+        return
+    changes = [f"the clock now also stops at {', '.join(sorted(b - a))}"] if b - a else []
+    changes += [f"the clock no longer stops at {', '.join(sorted(a - b))}"] if a - b else []
+    note = f"{path}: " + " and ".join(changes)
+    if b > a:
+        yield _Part("parameter", "looser", path, old, new, f"{note} (the deadline can end in more ways)")
+    elif b < a:
+        yield _Part("parameter", "stricter", path, old, new, f"{note} (the deadline can end in fewer ways)")
+    else:
+        yield _Part("parameter", "changed", path, old, new, note)
 
 
 def _by_of(clocks: object) -> dict[str, object] | None:
@@ -556,18 +753,27 @@ def _key(condition: dict) -> tuple:
         op = next((op for op in _FACT_OPERATORS if op in condition), "")
         return ("fact", str(condition["fact"]), op)
     if "event" in condition:
-        return ("event", str(condition["event"]), str(condition.get("of")))
+        # "E has not happened" is another condition from "E has happened", not the same one changed.
+        negated = "not" if condition.get("happened") is False else ""
+        return ("event", str(condition["event"]), str(condition.get("of")), negated)
     if "elapsed" in condition:
         return ("elapsed", str(condition.get("since")))
+    if "any_of" in condition:
+        return ("any_of",)
     return ("other", _canonical(condition))
 
 
+# Keys whose value, written out, says what leaving them out says.
+_DEFAULTS = (("boundary", "inclusive"), ("happened", True))
+
+
 def _canonical(value: object) -> str:
-    """A form in which two values that mean the same are equal: lists of names as sets, durations parsed."""
+    """A form in which two values that mean the same are equal: lists of names as sets, durations parsed, and
+    the defaults ``boundary: inclusive`` and ``happened: true`` as if left out."""
 
     def norm(v: object, key: str = "") -> object:
         if isinstance(v, dict):
-            return {k: norm(x, k) for k, x in v.items()}
+            return {k: norm(x, k) for k, x in v.items() if (k, x) not in _DEFAULTS}
         if isinstance(v, list):
             items = [norm(x) for x in v]
             # Lists of names (``in``, ``what``) are sets; lists of mappings (conditions, clocks) are matched by
@@ -609,6 +815,7 @@ def _conditions(
         by_key_a.setdefault(_key(cond), []).append(cond)
     for cond in remaining_b:
         by_key_b.setdefault(_key(cond), []).append(cond)
+    yield from _widened(by_key_a, by_key_b, path, polarity, why)
     for key in sorted(by_key_a.keys() | by_key_b.keys()):
         olds, news = by_key_a.get(key, []), by_key_b.get(key, [])
         if len(olds) == 1 and len(news) == 1:
@@ -619,6 +826,91 @@ def _conditions(
             yield _one_sided(path, cond, None, polarity, "looser", why)
         for cond in news:
             yield _one_sided(path, None, cond, polarity, "stricter", why)
+
+
+def _members(condition: dict) -> list[str]:
+    """The canonical forms of an ``any_of`` condition's members."""
+    items = condition.get("any_of")
+    return [_canonical(c) for c in items if isinstance(c, dict)] if isinstance(items, list) else []
+
+
+def _widened(
+    by_key_a: dict[tuple, list[dict]],
+    by_key_b: dict[tuple, list[dict]],
+    path: str,
+    polarity: int | None,
+    why: tuple[str, str],
+) -> Iterator[_Part]:
+    """A condition that became ``any_of`` it and others (easier to hold), or the reverse; taken out of the lists.
+
+    Left in them, the pair would read as a condition dropped and another added, each judged the other way.
+    """
+    for grow, (narrow, wide) in ((True, (by_key_a, by_key_b)), (False, (by_key_b, by_key_a))):
+        for either in list(wide.get(("any_of",), [])):
+            members = _members(either)
+            match = next(
+                (
+                    (key, c)
+                    for key, conds in narrow.items()
+                    if key != ("any_of",)
+                    for c in conds
+                    if _canonical(c) in members
+                ),
+                None,
+            )
+            if match is None:
+                continue
+            key, single = match
+            narrow[key].remove(single)
+            wide[("any_of",)].remove(either)
+            old, new = (single, either) if grow else (either, single)
+            verdict = _flip("looser" if grow else "stricter", polarity)
+            note = f"{path}: {_condition_words(old)} → {_condition_words(new)}"
+            if polarity is not None:
+                note += f" ({why[verdict != 'stricter']})"
+            yield _Part("condition", verdict, f"{path}[{_key_words(key)}]", old, new, note)
+
+
+def _any_of_changed(old: dict, new: dict, path: str, polarity: int | None, why: tuple[str, str]) -> _Part:
+    """Two ``any_of`` conditions: members added make it easier to hold, members dropped harder."""
+    a, b = _members(old), _members(new)
+    words = {_canonical(c): _condition_words(c) for c in [*old.get("any_of", []), *new.get("any_of", [])]}
+    added, dropped = [m for m in b if m not in a], [m for m in a if m not in b]
+    changes = [f"also holds when {' or '.join(words[m] for m in added)}"] if added else []
+    changes += [f"no longer holds when {' or '.join(words[m] for m in dropped)}"] if dropped else []
+    note = f"{path}: either of several " + " and ".join(changes)
+    verdict: Verdict = "changed"
+    if bool(added) != bool(dropped):
+        verdict = _flip("looser" if added else "stricter", polarity)
+        if polarity is not None:
+            note += f" ({why[verdict != 'stricter']})"
+    return _Part("condition", verdict, f"{path}[any of]", old, new, note)
+
+
+# A key a condition may gain that makes it harder to hold (its value when it does), and how to say so.
+_HARDER_KEYS = {
+    "recorded_by": ("due", "only when recorded by the due date", "whenever recorded"),
+    "boundary": ("exclusive", "before the last day of the time, not on it", "on the last day of the time too"),
+}
+
+
+def _qualified(old: dict, new: dict, where: str, path: str, polarity: int | None, why: tuple[str, str]) -> _Part | None:
+    """One condition that differs only in ``recorded_by`` or ``boundary``: harder to hold with it, easier without."""
+    differ = {k for k in old.keys() | new.keys() if _canonical({k: old.get(k)}) != _canonical({k: new.get(k)})}
+    if len(differ) != 1 or next(iter(differ)) not in _HARDER_KEYS:
+        return None
+    key = next(iter(differ))
+    harder_value, with_it, without = _HARDER_KEYS[key]
+    harder = new.get(key) == harder_value
+    if not harder and old.get(key) != harder_value:
+        return None
+    verdict = _flip("stricter" if harder else "looser", polarity)
+    note = (
+        f"{path}: {_condition_words({k: v for k, v in new.items() if k != key})} now {with_it if harder else without}"
+    )
+    if polarity is not None:
+        note += f" ({why[verdict != 'stricter']})"
+    return _Part("condition", verdict, where, old, new, note)
 
 
 def _flip(verdict: Verdict, polarity: int | None) -> Verdict:
@@ -651,6 +943,11 @@ def _changed_condition(
 ) -> _Part:
     """One condition whose value changed: a number or duration, a list of values, or anything else."""
     where = f"{path}[{_key_words(key)}]"
+    if key == ("any_of",):
+        return _any_of_changed(old, new, path, polarity, why)
+    qualified = _qualified(old, new, where, path, polarity, why)
+    if qualified is not None:
+        return qualified
     value_key = {"fact": key[2], "event": "within", "elapsed": "elapsed"}.get(key[0], "")
     rest_old = {k: v for k, v in old.items() if k != value_key}
     rest_new = {k: v for k, v in new.items() if k != value_key}
@@ -691,9 +988,6 @@ def _rest(part: _Part) -> tuple[str, object, object, str]:
 
 
 def _condition_words(condition: dict) -> str:
-    # describe.condition reads every event condition as timed; a bare {event: E} only asks that E happened.
-    if "event" in condition and "within" not in condition:
-        return f"{condition['event']} has happened"
     return describe.condition(condition)
 
 
@@ -701,7 +995,7 @@ def _key_words(key: tuple) -> str:
     if key[0] == "fact":
         return f"{key[1]} {key[2]}".strip()
     if key[0] == "event":
-        return f"{key[1]} of {key[2]}"
+        return f"{'no ' * (key[3] == 'not')}{key[1]} of {key[2]}"
     if key[0] == "elapsed":
         return f"elapsed since {key[1]}"
     return "condition"

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
 from . import describe
 from .citations import SourceText
 from .resolve import ResolvedPolicy, ResolvedRule
-from .show import TOPIC_ORDER, origin
+from .show import TOPIC_ORDER, beside_bases, effective, origin
 
 FORMATS = ("markdown", "html")
 
@@ -145,6 +146,31 @@ _EVENTS: dict[str, _Event] = {
         "there was a significant change in the child's circumstances",
     ),
     "strategy_meeting": _Event("a multi-agency strategy meeting"),
+    "pregnancy_start": _Event(
+        "the start of the pregnancy (40 weeks before the expected date of birth)",
+        "the pregnancy starts", "the pregnancy started",
+    ),
+    "pre_proceedings_letter": _Event(
+        "the pre-proceedings letter or letter of issue",
+        "the pre-proceedings letter or letter of issue is sent to the parents",
+        "the pre-proceedings letter or letter of issue was sent to the parents",
+    ),
+    "cao_assessments_concluded": _Event(
+        "the conclusion of the assessments under the child assessment order",
+        "the assessments under the child assessment order are concluded",
+        "the assessments under the child assessment order were concluded",
+    ),
+    "hospital_discharge": _Event(
+        "the baby's discharge from hospital",
+        "the baby is discharged from hospital", "the baby was discharged from hospital",
+    ),
+    "hospital_discharge_meeting": _Event("the hospital discharge meeting"),
+    "return_home_considered": _Event(
+        "the looked-after review that considered the child's return home",
+        "a looked-after review considers the proposal to return the child home",
+        "a looked-after review considered the proposal to return the child home",
+    ),
+    "return_home": _Event("the child's return home", "the child returns home", "the child returned home"),
 }
 
 # Boolean facts: (what it means when true, when false).
@@ -170,6 +196,33 @@ _FLAGS: dict[str, tuple[str, str]] = {
         "the child, having had the conference explained, says they do not wish to attend",
         "the child has not said they do not wish to attend",
     ),
+    "conference.parents_invited": (
+        "the parents are invited to the conference", "the parents are not invited to the conference",
+    ),
+    "conference.invitation_would_prejudice_child": (
+        "inviting the parents was judged likely to prejudice the child's welfare",
+        "inviting the parents was not judged likely to prejudice the child's welfare",
+    ),
+    "conference.interpreter_needed": ("a parent needs an interpreter", "no parent needs an interpreter"),
+    "conference.interpreter_offered": (
+        "an interpreter is offered and provided to the parents", "no interpreter is offered to the parents",
+    ),
+    "conference.social_care_report": (
+        "children's social care provides a written report to the conference",
+        "children's social care provides no written report to the conference",
+    ),
+    "conference.cin_plan_or_recommendations": (
+        "the conference draws up a child in need plan or recommendations for one",
+        "the conference draws up neither a child in need plan nor recommendations for one",
+    ),
+    "conference.no_help_needed": (
+        "the conference finds that the child needs no further help",
+        "the conference finds that the child needs further help",
+    ),
+    "conference.fewer_than_three_agencies": (
+        "the child has not had relevant contact with three agencies (children's social care and two others)",
+        "the child has had relevant contact with three agencies or more",
+    ),
     "conference.exclusion_decided": (
         "the chair has decided before the conference to exclude a parent",
         "the chair has not decided to exclude a parent",
@@ -179,6 +232,8 @@ _FLAGS: dict[str, tuple[str, str]] = {
         "a pre-birth conference has been held",
         "no pre-birth conference has been held yet",
     ),
+    "child.care_order": ("the child is subject to a care order", "the child is not subject to a care order"),
+    "child.premature_birth_likely": ("a premature birth is likely", "a premature birth is not known to be likely"),
     "child.looked_after": ("the child is looked after by the local authority", "the child is not looked after"),
     "s47.no_conference": (
         "the team manager has recorded the decision not to call a conference after the section 47 enquiry",
@@ -204,6 +259,14 @@ _FLAGS: dict[str, tuple[str, str]] = {
     "cin_plan.closure_agreed_by_senior_manager": (
         "a senior manager agreed to close the child in need plan early",
         "no senior manager agreed to close the child in need plan early",
+    ),
+    "report.withheld": (
+        "the agency withheld the report from the family, stating why in it",
+        "the agency did not withhold the report from the family",
+    ),
+    "report.withholding_agreed": (
+        "the chair agreed that the report be withheld from the family",
+        "the chair has not agreed that the report be withheld from the family",
     ),
 }
 
@@ -248,6 +311,18 @@ _CHOICES: dict[str, tuple[str, dict[str, str]]] = {
             "manager": "a child protection manager without a review conference",
         },
     ),
+    "conference.category": (
+        "the conference records the category of",
+        {
+            "physical_abuse": "physical abuse",
+            "emotional_abuse": "emotional abuse",
+            "sexual_abuse": "sexual abuse",
+            "neglect": "neglect",
+            "multiple": "multiple categories of abuse or neglect",
+        },
+    ),
+    # Agencies are free text in a case; the one the procedure names has words, others read as written.
+    "report.agency": ("the report is from", {"childrens_social_care": "children's social care"}),
     "exclusion_request.ground": (
         "the request states the ground that",
         {
@@ -348,15 +423,35 @@ def _repeat(noun: str, word: str) -> str:
     return f"the {word} {noun}"
 
 
+def _bare(noun: str) -> str:
+    """``a multi-agency strategy meeting`` → ``multi-agency strategy meeting``: for "no …"."""
+    for article in ("a ", "an ", "the "):
+        if noun.startswith(article):
+            return noun[len(article) :]
+    return noun
+
+
 def condition(cond: Mapping) -> str:
     """One condition of a rule in plain English: ``{fact: child.unborn, equals: true}`` → the child is not yet born."""
+    if "any_of" in cond:
+        members = [condition(c) for c in cond["any_of"] or [] if isinstance(c, Mapping)]
+        return f"either {_join_or(members)}" if len(members) > 1 else "".join(members)
     if "fact" in cond:
-        return _fact(cond)
+        said = _fact(cond)
+        # A dated fact recorded after the due date does not excuse a deadline already missed.
+        return said + (", recorded on or before the due date" if cond.get("recorded_by") == "due" else "")
     if "event" in cond:
-        happened = _event(cond["event"]).happened()
+        event = _event(cond["event"])
         if "within" in cond:
-            return f"{happened} within {cond['within']} of {_event(cond.get('of')).noun}"
-        return happened
+            of = _event(cond.get("of")).noun
+            if cond.get("boundary") == "exclusive":
+                # The last day of the time does not count: strictly less than the time after the event.
+                return f"{event.happened()} less than {cond['within']} after {of}"
+            return f"{event.happened()} within {cond['within']} of {of}"
+        since = f" since {_repeat(_event(cond['since']).noun, 'latest')}" if cond.get("since") else ""
+        if cond.get("happened") is False:
+            return f"no {_bare(event.noun)} has taken place{since}"
+        return event.happened() + since
     if "elapsed" in cond:
         amount = str(cond["elapsed"])
         verb = "has" if amount.startswith("1 ") else "have"
@@ -463,6 +558,8 @@ class RuleEntry:
     origin: str
     origin_label: str
     reading: str = ""
+    # The id of the rule this one is an exception to; empty for a rule that is none.
+    exception_of: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,7 +646,7 @@ def _origin_text(rule: ResolvedRule, area: str) -> str:
 
 
 # The changed values a reader can weigh side by side: time limits. Other changes are named by origin() alone.
-_COMPARABLE = ("deadline.within", "deadline.at_least")
+_COMPARABLE = ("deadline.within", "deadline.at_least", "deadline.not_before")
 
 
 def _change(rule: ResolvedRule, key: str, area: str) -> str:
@@ -569,37 +666,53 @@ def _lookup(data: Mapping, dotted: str) -> object:
     return value
 
 
-def _deadline_limit(params: Mapping) -> tuple[str, str, list[str]]:
-    """The time limit, what it is counted from, and any sooner clocks.
+def _deadline_limit(params: Mapping) -> tuple[str, str, list[str], str]:
+    """The time limit, what it is counted from, any other clocks, and whether the ``sooner`` or ``later`` applies.
 
     ``within 15 working days`` and ``the strategy discussion``; ``at least 2 working days before`` and
-    ``the conference``; the sooner clocks as ``within 3 months of the pre-birth conference``.
+    ``the conference``; ``not before 3 months`` and ``the birth``; the other clocks as ``within 3 months of the
+    pre-birth conference``.
     """
+    if "not_before" in params:
+        return f"not before {params.get('not_before')}", _event(params.get("after")).noun, [], ""
     if "before" in params:
         amount = str(params.get("at_least", ""))
         before = _event(params["before"]).noun
         if amount.split(" ")[0] == "0":
-            return "on or before", before, []
-        return f"at least {amount} before", before, []
+            return "on or before", before, [], ""
+        return f"at least {amount} before", before, [], ""
     of = _event(params.get("of")).noun
     if params.get("of") is not None and params.get("of") == params.get("what"):
         of = _repeat(of, "previous")
-    sooner = [
+    which = "later" if params.get("whichever_later") else "sooner"
+    clocks = [
         f"within {c.get('within')} of {_event(c.get('of')).noun}"
-        for c in params.get("whichever_sooner") or []
+        for c in params.get(f"whichever_{which}") or []
         if isinstance(c, Mapping)
     ]
-    return f"within {params.get('within')}", of, sooner
+    return f"within {params.get('within')}", of, clocks, which
+
+
+def _boundary(params: Mapping) -> str:
+    """``before the due date, not on it`` for an exclusive boundary; empty for the default."""
+    if params.get("boundary") != "exclusive":
+        return ""
+    return "after the earliest date, not on it" if "not_before" in params else "before the due date, not on it"
 
 
 def _deadline_phrase(params: Mapping) -> str:
     """``within 1 month of the birth, or within 3 months of the pre-birth conference, whichever is sooner``."""
-    limit, relative_to, sooner = _deadline_limit(params)
-    if "before" in params:
-        return f"{limit} {relative_to}"
-    text = f"{limit} of {relative_to}"
-    if sooner:
-        text += "".join(f", or {clock}" for clock in sooner) + ", whichever is sooner"
+    limit, relative_to, clocks, which = _deadline_limit(params)
+    if "not_before" in params:
+        text = f"{limit} after {relative_to}"
+    elif "before" in params:
+        text = f"{limit} {relative_to}"
+    else:
+        text = f"{limit} of {relative_to}"
+        if clocks:
+            text += "".join(f", or {clock}" for clock in clocks) + f", whichever is {which}"
+    if boundary := _boundary(params):
+        text += f", {boundary}"
     return text
 
 
@@ -611,17 +724,38 @@ def _deadline_subject(params: Mapping) -> str:
     return _events_happen(what)
 
 
-def _deadline_sentence(rule: ResolvedRule) -> str:
-    params = rule.parameters
+def _until(params: Mapping) -> str:
+    """The events that stop the clock, as ``the plan ends or the child returns home``; empty without ``until``."""
+    until = params.get("until")
+    return _events_happen(until) if until else ""
+
+
+def _deadline_statement(params: Mapping) -> str:
+    """What must happen and when, without the rule's conditions: ``the initial conference takes place …``."""
     text = f"{_deadline_subject(params)} {_deadline_phrase(params)}"
     if params.get("statutory") in ("maximum", "minimum"):
         text += f" (a statutory {params['statutory']})"
-    text = _with_when(text, conditions(rule.data.get("when")))
+    return text
+
+
+def _deadline_afterword(params: Mapping) -> str:
+    """The sentences after the statement: when the event need not happen, and what stops the clock."""
+    text = ""
     if params.get("optional"):
         text += " Nothing requires it to happen; when it does, this is the time limit."
     elif optional := conditions(params.get("optional_when")):
         text += f" It need not happen when {optional}; when it does, this is the time limit."
+    if until := _until(params):
+        text += (
+            f" The clock stops if {until} first: before the due date nothing more is required; after it, "
+            "the time limit stays missed."
+        )
     return text
+
+
+def _deadline_sentence(rule: ResolvedRule) -> str:
+    params = rule.parameters
+    return _with_when(_deadline_statement(params), conditions(rule.data.get("when"))) + _deadline_afterword(params)
 
 
 def _requirement_sentence(rule: ResolvedRule) -> str:
@@ -645,7 +779,33 @@ def _with_when(text: str, when: str) -> str:
     return f"When {when}, {text}."
 
 
+def exception_when(rule: ResolvedRule) -> str:
+    """An exception's own conditions in words (those it adds to its base's), or empty for a rule that is none."""
+    if not rule.exception_of:
+        return ""
+    return conditions(list(rule.exception_when)) or "its conditions hold"
+
+
+def _exception_sentence(rule: ResolvedRule) -> str:
+    """``Exception to rule X: where <its own conditions>, <what it requires instead>.``"""
+    base, where = rule.exception_of, exception_when(rule)
+    if rule.data.get("disapplies"):
+        return f"Exception to rule {base}: the rule does not apply where {where}."
+    params = rule.parameters
+    if rule.kind == "deadline":
+        text = _deadline_statement(params)
+        return f"Exception to rule {base}: where {where}, {text} instead.{_deadline_afterword(params)}"
+    if rule.kind == "requirement":
+        unless = conditions(params.get("unless"))
+        text = conditions(params.get("require")) + (f", unless {unless}" if unless else "")
+        return f"Exception to rule {base}: where {where}, {text} instead."
+    directs = " ".join(str(params.get("directs", "")).split())
+    return f"Exception to rule {base}: where {where}: {directs}"
+
+
 def _requires(rule: ResolvedRule) -> str:
+    if rule.exception_of:
+        return _exception_sentence(rule)
     if rule.kind == "deadline":
         return _deadline_sentence(rule)
     if rule.kind == "requirement":
@@ -660,29 +820,53 @@ def _all_of(name: str, values: list[str]) -> Parameter:
     return Parameter(f"{name} (all of these)" if len(values) > 1 else name, tuple(values))
 
 
+_BOUNDARY_ROW = {
+    "not_before": "Too early: it must happen after the earliest date, not on it",
+    "": "Too late: it must happen before the due date, not on it",
+}
+
+
+def _deadline_rows(params: Mapping) -> list[Parameter]:
+    limit, relative_to, clocks, which = _deadline_limit(params)
+    rows = [Parameter("What must happen", (_capital(_deadline_subject(params)),))]
+    if "not_before" in params:
+        rows.append(Parameter("Not before", (str(params.get("not_before", "")),)))
+        rows.append(Parameter("Counted from", (_capital(relative_to),)))
+    elif "before" in params:
+        notice = str(params.get("at_least", ""))
+        if limit == "on or before":
+            notice = "None: on or before is in time"
+        rows.append(Parameter("Notice required", (f"At least {notice}" if notice[:1].isdigit() else notice,)))
+        rows.append(Parameter("Before", (_capital(relative_to),)))
+    else:
+        rows.append(Parameter("Time limit", (limit,)))
+        rows.append(Parameter("Counted from", (_capital(relative_to),)))
+        if clocks:
+            rows.append(Parameter(f"Or, if that is {which}", tuple(_capital(c) for c in clocks)))
+    if params.get("boundary") == "exclusive":
+        rows.append(Parameter("The day itself", (_BOUNDARY_ROW["not_before" if "not_before" in params else ""],)))
+    if params.get("statutory") in _STATUTORY:
+        rows.append(Parameter("Statutory", (_capital(_STATUTORY[params["statutory"]]),)))
+    if params.get("optional"):
+        rows.append(Parameter("Must it happen?", ("No: the limit applies only when it does",)))
+    elif optional := [_capital(condition(c)) for c in params.get("optional_when") or [] if isinstance(c, Mapping)]:
+        rows.append(_all_of("Need not happen when", optional))
+    if until := _until(params):
+        rows.append(Parameter("The clock stops if", (_capital(until),)))
+    return rows
+
+
 def _parameters(rule: ResolvedRule) -> tuple[Parameter, ...]:
     params = rule.parameters
     rows: list[Parameter] = []
-    if rule.kind == "deadline":
-        limit, relative_to, sooner = _deadline_limit(params)
-        rows.append(Parameter("What must happen", (_capital(_deadline_subject(params)),)))
-        if "before" in params:
-            notice = str(params.get("at_least", ""))
-            if limit == "on or before":
-                notice = "None: on or before is in time"
-            rows.append(Parameter("Notice required", (f"At least {notice}" if notice[:1].isdigit() else notice,)))
-            rows.append(Parameter("Before", (_capital(relative_to),)))
-        else:
-            rows.append(Parameter("Time limit", (limit,)))
-            rows.append(Parameter("Counted from", (_capital(relative_to),)))
-            if sooner:
-                rows.append(Parameter("Or, if that is sooner", tuple(_capital(c) for c in sooner)))
-        if params.get("statutory") in _STATUTORY:
-            rows.append(Parameter("Statutory", (_capital(_STATUTORY[params["statutory"]]),)))
-        if params.get("optional"):
-            rows.append(Parameter("Must it happen?", ("No: the limit applies only when it does",)))
-        elif optional := [_capital(condition(c)) for c in params.get("optional_when") or [] if isinstance(c, Mapping)]:
-            rows.append(_all_of("Need not happen when", optional))
+    if rule.exception_of:
+        rows.append(Parameter("Exception to", (str(rule.exception_of),), code=True))
+        own = [_capital(condition(c)) for c in rule.exception_when if isinstance(c, Mapping)]
+        rows.append(_all_of("Where", own))
+    if rule.data.get("disapplies"):
+        rows.append(Parameter("Effect", ("The rule it is an exception to does not apply",)))
+    elif rule.kind == "deadline":
+        rows += _deadline_rows(params)
     elif rule.kind == "requirement":
         scope = _APPLIES_TO.get(str(params.get("applies_to")), _plain_name(params.get("applies_to")))
         rows.append(Parameter("Applies to", (_capital(scope),)))
@@ -739,18 +923,32 @@ def _quotes(rule: ResolvedRule, policy: ResolvedPolicy, sources: _Sources) -> tu
     return tuple(quotes)
 
 
+def _applied(rule: ResolvedRule, policy: ResolvedPolicy) -> ResolvedRule:
+    """The rule with the parameters that apply: for an exception, its base's with its own merged in."""
+    if not rule.exception_of:
+        return rule
+    return replace(rule, data=MappingProxyType(effective(rule, policy)))
+
+
 def _entry(rule: ResolvedRule, policy: ResolvedPolicy, sources: _Sources) -> RuleEntry:
+    rule = _applied(rule, policy)
+    parameters = _parameters(rule)
+    exceptions = tuple(r.id for r in policy.rules.values() if r.exception_of == rule.id)
+    if exceptions:
+        # Each follows this rule in the document and says where it applies instead.
+        parameters += (Parameter("Exceptions", exceptions, code=True),)
     return RuleEntry(
         id=rule.id,
         title=" ".join(str(rule.data.get("title", "")).split()),
         kind=rule.kind,
         kind_label=_KIND_LABELS.get(rule.kind, _capital(rule.kind)),
         requires=_requires(rule),
-        parameters=_parameters(rule),
+        parameters=parameters,
         quotes=_quotes(rule, policy, sources),
         origin=_origin_text(rule, policy.area),
         origin_label=_origin_label(rule),
         reading=" ".join(str(rule.data.get("reading", "")).split()),
+        exception_of=rule.exception_of or "",
     )
 
 
@@ -767,7 +965,7 @@ def _sections(policy: ResolvedPolicy, entries: dict[str, RuleEntry]) -> tuple[Se
     order = {t: i for i, t in enumerate(TOPIC_ORDER)}
     by_heading: dict[str, list[RuleEntry]] = {}
     ranked: dict[str, tuple[int, str]] = {}
-    for rule in policy.rules.values():
+    for rule in beside_bases(policy.rules.values()):
         topic = str(rule.data.get("topic", "other"))
         heading = _heading(topic)
         by_heading.setdefault(heading, []).append(entries[rule.id])
@@ -784,16 +982,33 @@ def _timescales(policy: ResolvedPolicy, sections: tuple[Section, ...]) -> tuple[
     rows = []
     for section in sections:
         for entry in section.rules:
-            rule = policy.rules[entry.id]
+            rule = _applied(policy.rules[entry.id], policy)
             if rule.kind != "deadline":
                 continue
             params = rule.parameters
+            if rule.data.get("disapplies"):
+                # Where the exception's conditions hold, the base's time limit does not apply at all.
+                limit = f"no time limit (an exception to {rule.data.get('exception_of')})"
+                rows.append(
+                    Timescale(
+                        rule.id,
+                        _capital(_deadline_subject(params)),
+                        limit,
+                        conditions(rule.data.get("when")),
+                        section.heading,
+                    )
+                )
+                continue
             limit = _deadline_phrase(params)
             if params.get("statutory") in ("maximum", "minimum"):
                 limit += f" (statutory {params['statutory']})"
             if optional := conditions(params.get("optional_when")):
                 # The table has no column for it, and a reader must not take the limit as binding regardless.
                 limit += f"; need not happen when {optional}"
+            if until := _until(params):
+                limit += f"; the clock stops if {until} first"
+            if rule.exception_of:
+                limit = f"{limit} (an exception to {rule.data['exception_of']})"
             rows.append(
                 Timescale(
                     rule_id=rule.id,

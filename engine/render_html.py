@@ -55,6 +55,8 @@ h4 { font-size: 1rem; margin: 1rem 0 0.35rem; }
 .tag-changed { color: #5c3a00; background: #fdf0d8; }
 .tag-inherited { color: #3a3f45; background: #eceef0; }
 .rule-id { color: var(--muted); }
+article.exception { margin-left: 1.5rem; padding-left: 1rem; border-left: 3px solid var(--rule); }
+.tag-exception { color: #5c3a00; background: #fdf0d8; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.9em;
   overflow-wrap: anywhere; }
 .requires { font-size: 1.05rem; background: var(--panel); padding: 0.6rem 0.85rem; margin: 0 0 0.75rem; }
@@ -138,11 +140,15 @@ def _parameters(entry: RuleEntry) -> list[str]:
 
 
 def _rule(entry: RuleEntry) -> list[str]:
+    exception = ""
+    if entry.exception_of:
+        base = _h(entry.exception_of)
+        exception = f'<span class="tag tag-exception">Exception to <a href="#{base}"><code>{base}</code></a></span>'
     out = [
-        f'<article class="rule" aria-labelledby="{_h(entry.id)}">',
+        f'<article class="rule{" exception" * bool(entry.exception_of)}" aria-labelledby="{_h(entry.id)}">',
         f'<h3 id="{_h(entry.id)}">{_h(entry.title)}</h3>',
         f'<p class="tags"><span class="tag tag-kind">{_h(entry.kind_label)}</span>'
-        f'<span class="tag {_tag_class(entry.origin_label)}">{_h(entry.origin_label)}</span>'
+        f'<span class="tag {_tag_class(entry.origin_label)}">{_h(entry.origin_label)}</span>{exception}'
         f'<span class="rule-id">rule <code>{_h(entry.id)}</code></span></p>',
         f'<p class="requires"><strong>What the procedure requires:</strong> {_h(entry.requires)}</p>',
         *_parameters(entry),

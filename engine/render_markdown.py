@@ -41,12 +41,17 @@ def _value(param: Parameter) -> str:
     return " **and** ".join(_md(v) for v in param.values)
 
 
+def _exception(entry: RuleEntry) -> str:
+    # Rule ids are a-z0-9-, so they need no escaping, in code or as an anchor.
+    return f" · exception to [`{entry.exception_of}`](#{entry.exception_of})" if entry.exception_of else ""
+
+
 def _rule(entry: RuleEntry) -> list[str]:
     out = [
         _anchor(entry.id),
         f"### {_md(entry.title)}",
         "",
-        f"{_md(entry.kind_label)} · {_md(entry.origin_label)} · rule `{entry.id}`",
+        f"{_md(entry.kind_label)} · {_md(entry.origin_label)} · rule `{entry.id}`" + _exception(entry),
         "",
         f"**What the procedure requires:** {_md(entry.requires)}",
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import describe
@@ -40,9 +41,46 @@ def is_shipped(policy: PolicyFile) -> bool:
     return Path(policy.file).resolve().is_relative_to(shipped_policies())
 
 
+def effective(rule: ResolvedRule, policy: ResolvedPolicy) -> dict:
+    """The rule's data as it applies: an exception that disapplies its base has no parameters of its own, and
+    is given its base's, so that what it disapplies can be said."""
+    data = dict(rule.data)
+    base = policy.rules.get(str(rule.exception_of)) if rule.exception_of else None
+    if base is not None and not isinstance(data.get(base.kind), Mapping):
+        data["kind"] = base.kind
+        data[base.kind] = dict(base.parameters)
+    return data
+
+
+def beside_bases(rules: Iterable[ResolvedRule]) -> list[ResolvedRule]:
+    """The rules in their order, except that each exception comes right after the rule it is an exception to."""
+    listed = list(rules)
+    ids = {rule.id for rule in listed}
+    exceptions: dict[str, list[ResolvedRule]] = {}
+    for rule in listed:
+        base = rule.data.get("exception_of")
+        if base in ids:
+            exceptions.setdefault(str(base), []).append(rule)
+    placed: dict[str, ResolvedRule] = {}
+
+    def place(rule: ResolvedRule) -> None:
+        if rule.id not in placed:
+            placed[rule.id] = rule
+            for exception in exceptions.get(rule.id, []):
+                place(exception)
+
+    for rule in listed:
+        if rule.data.get("exception_of") not in ids:
+            place(rule)
+    # An exception whose base is itself an exception of it (which lint refuses) still appears, at the end.
+    for rule in listed:
+        place(rule)
+    return list(placed.values())
+
+
 def _grouped(policy: ResolvedPolicy) -> list[tuple[str, list[ResolvedRule]]]:
     groups: dict[str, list[ResolvedRule]] = {}
-    for rule in policy.rules.values():
+    for rule in beside_bases(policy.rules.values()):
         groups.setdefault(str(rule.data.get("topic", "other")), []).append(rule)
     order = {t: i for i, t in enumerate(TOPIC_ORDER)}
     return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
@@ -71,23 +109,38 @@ def as_text(policy: ResolvedPolicy) -> str:
         lines.append("")
         lines.append(topic.replace("-", " ").capitalize())
         for rule in rules:
-            lines.append(f"  {rule.id} [{rule.kind}, {origin(rule, policy.area)}]")
-            lines.append(f"    {rule.data.get('title', '')}")
-            when = describe.conditions(rule.data.get("when"))
-            if when:
-                lines.append(f"    when: {when}")
-            lines.append(f"    {describe.parameters(dict(rule.data))}")
+            # An exception is listed under its base, indented, with only the conditions it adds.
+            pad = "  " if rule.exception_of in policy.rules else ""
+            lines.append(f"{pad}  {rule.id} [{rule.kind}, {origin(rule, policy.area)}]")
+            lines.append(f"{pad}    {rule.data.get('title', '')}")
+            for line in _statement(rule, policy):
+                lines.append(f"{pad}    {line}")
             for cite in rule.citations:
                 source = policy.sources.get(cite.get("source"), {})
-                lines.append(f'    cites {source.get("file", cite.get("source"))}: "{cite.get("quote", "")}"')
+                lines.append(f'{pad}    cites {source.get("file", cite.get("source"))}: "{cite.get("quote", "")}"')
             if rule.data.get("reading"):
-                lines.append(f"    reading: {rule.data['reading']}")
+                lines.append(f"{pad}    reading: {rule.data['reading']}")
     if policy.withdrawn:
         lines.append("")
         lines.append("Withdrawn")
         for item in policy.withdrawn.values():
             lines.append(f"  {item.id} (from {item.rule.defined_in}, withdrawn by {item.area}): {item.reason}")
     return "\n".join(lines) + "\n"
+
+
+def _statement(rule: ResolvedRule, policy: ResolvedPolicy) -> list[str]:
+    """When the rule applies and what it requires: a ``when:`` line and a summary, or an exception's one line."""
+    if rule.exception_of:
+        return [summary(rule, policy)]
+    when = describe.conditions(rule.data.get("when"))
+    return ([f"when: {when}"] if when else []) + [summary(rule, policy)]
+
+
+def summary(rule: ResolvedRule, policy: ResolvedPolicy) -> str:
+    """What the rule requires in one line; for an exception, its base, its own conditions and what it changes."""
+    if rule.exception_of:
+        return describe.exception(effective(rule, policy), list(rule.exception_when))
+    return describe.parameters(dict(rule.data))
 
 
 def as_dict(policy: ResolvedPolicy) -> dict:
@@ -108,10 +161,12 @@ def as_dict(policy: ResolvedPolicy) -> dict:
                 "origin": rule.origin,
                 "defined_in": rule.defined_in,
                 "local_keys": sorted(rule.local_keys) if rule.origin == "overridden" else [],
-                "summary": describe.parameters(dict(rule.data)),
+                "summary": summary(rule, policy),
+                "exception_of": rule.exception_of,
+                "exception_when": _plain(list(rule.exception_when)),
                 "rule": _plain(rule.data),
             }
-            for rule in policy.rules.values()
+            for rule in beside_bases(policy.rules.values())
         ],
         "withdrawn": [
             {"id": w.id, "reason": w.reason, "by": w.area, "defined_in": w.rule.defined_in}

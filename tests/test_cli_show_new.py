@@ -1,11 +1,22 @@
-"""`cpc show` marks where each rule comes from; `cpc new` writes a skeleton that lints clean."""
+"""`cpc show` marks where each rule comes from; `cpc new` writes a skeleton that lints clean.
+
+The one-line descriptions `cpc show` prints (engine/describe.py, also used by `cpc eval --explain` and
+`cpc diff`) are tested here too.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 
-from .conftest import ENGLAND
+import pytest
+
+from engine import describe
+
+from .conftest import ENGLAND, ROOT
+
+# One rule per construct of the policy language, with exceptions: see tests/data/diff/constructs/old.
+CONSTRUCTS = ROOT / "tests" / "data" / "diff" / "constructs"
 
 LOCAL = """\
 area: westshire
@@ -53,6 +64,134 @@ def test_show_marks_local_overridden_and_inherited_rules(run_cpc, policy_tree) -
     assert "  icpc-timescale [deadline, westshire overrides england: deadline.within]" in lines
     assert "    initial_conference within 10 working days of strategy_discussion (statutory maximum)" in lines
     assert "  local-only [deadline, local]" in lines
+
+
+def test_show_lists_each_exception_under_its_base(run_cpc) -> None:
+    result = run_cpc("show", "new", "--policies", str(CONSTRUCTS))
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if "cites " not in line and "reading: " not in line]
+    start = lines.index("  after-birth-meeting [deadline, local]")
+    assert lines[start : start + 6] == [
+        "  after-birth-meeting [deadline, local]",
+        "    After a pre-birth conference, a core group meets within 10 working days of the birth.",
+        "    core_group_meeting within 10 working days of birth",
+        "    after-birth-meeting-mother-unfit [deadline, local]",
+        "      If the mother is not medically fit, the core group meets within 20 working days of the birth.",
+        "      exception to after-birth-meeting: where mother.medically_fit is false: core_group_meeting within 20 "
+        "working days of birth",
+    ]
+    assert "      exception to lower-bound: the rule does not apply where child.premature_birth_likely is true" in lines
+    assert "    pre_birth_conference not before 22 weeks after pregnancy_start" in lines
+    assert "    when: no strategy_meeting has happened since significant_change" in lines
+
+
+def test_show_json_gives_an_exceptions_base_and_own_conditions(run_cpc) -> None:
+    result = run_cpc("show", "new", "--policies", str(CONSTRUCTS), "--format", "json")
+    rules = {r["id"]: r for r in json.loads(result.stdout)["rules"]}
+    unfit = rules["after-birth-meeting-mother-unfit"]
+    assert unfit["exception_of"] == "after-birth-meeting"
+    assert unfit["exception_when"] == [{"fact": "mother.medically_fit", "equals": False}]
+    assert unfit["summary"].startswith("exception to after-birth-meeting: where mother.medically_fit is false: ")
+    assert rules["after-birth-meeting"]["exception_of"] is None
+    assert rules["after-birth-meeting"]["exception_when"] == []
+    order = list(rules)
+    assert order.index("lower-bound-premature") == order.index("lower-bound") + 1
+
+
+WITHIN = {"what": "initial_conference", "within": "15 working days", "of": "strategy_discussion"}
+
+
+@pytest.mark.parametrize(
+    ("deadline", "said"),
+    [
+        (
+            {"what": "pre_birth_conference", "not_before": "20 weeks", "after": "pregnancy_start"},
+            "pre_birth_conference not before 20 weeks after pregnancy_start",
+        ),
+        (
+            {
+                "what": "pre_birth_conference",
+                "not_before": "20 weeks",
+                "after": "pregnancy_start",
+                "boundary": "exclusive",
+            },
+            "pre_birth_conference not before 20 weeks after pregnancy_start, after the earliest date, not on it",
+        ),
+        (
+            {**WITHIN, "boundary": "exclusive"},
+            "initial_conference within 15 working days of strategy_discussion, before the due date, not on it",
+        ),
+        (
+            {**WITHIN, "whichever_later": [{"within": "15 working days", "of": "looked_after_review_decision"}]},
+            "initial_conference within 15 working days of strategy_discussion, or within 15 working days of "
+            "looked_after_review_decision if later",
+        ),
+        (
+            {**WITHIN, "until": ["plan_end", "return_home"]},
+            "initial_conference within 15 working days of strategy_discussion; the clock stops at plan_end or "
+            "return_home",
+        ),
+        (
+            {**WITHIN, "optional_when": [{"fact": "s47.no_conference", "equals": True, "recorded_by": "due"}]},
+            "initial_conference within 15 working days of strategy_discussion; optional when s47.no_conference is "
+            "true, recorded by the due date",
+        ),
+    ],
+)
+def test_a_deadline_is_described_in_one_line(deadline, said) -> None:
+    assert describe.parameters({"kind": "deadline", "deadline": deadline}) == said
+
+
+@pytest.mark.parametrize(
+    ("cond", "said"),
+    [
+        ({"event": "strategy_meeting"}, "strategy_meeting has happened"),
+        ({"event": "strategy_meeting", "happened": False}, "no strategy_meeting has happened"),
+        (
+            {"event": "strategy_meeting", "happened": False, "since": "significant_change"},
+            "no strategy_meeting has happened since significant_change",
+        ),
+        (
+            {"event": "birth", "within": "10 weeks", "of": "pre_birth_conference", "boundary": "exclusive"},
+            "birth within 10 weeks of pre_birth_conference, before its last day",
+        ),
+        (
+            {"any_of": [{"fact": "plan.ended_by", "equals": "manager"}, {"fact": "plan.open", "equals": False}]},
+            "either plan.ended_by is manager or plan.open is false",
+        ),
+        (
+            {"any_of": [{"fact": "child.unborn", "equals": True}, {"event": "birth"}, {"event": "return_home"}]},
+            "either child.unborn is true, birth has happened or return_home has happened",
+        ),
+        (
+            {"fact": "report.withholding_agreed", "equals": True, "recorded_by": "due"},
+            "report.withholding_agreed is true, recorded by the due date",
+        ),
+        ({"fact": "report.agency", "equals": "police"}, "report.agency is police"),
+    ],
+)
+def test_a_condition_is_described_in_one_line(cond, said) -> None:
+    assert describe.condition(cond) == said
+
+
+def test_an_exception_is_described_by_its_base_and_its_own_conditions() -> None:
+    own = [{"fact": "mother.medically_fit", "equals": False}]
+    rule = {
+        "kind": "deadline",
+        "exception_of": "pre-birth-after-birth-meeting",
+        "when": [{"fact": "plan.first_conference_type", "equals": "pre_birth"}, *own],
+        "deadline": {"what": "core_group_meeting", "within": "20 days", "of": "birth"},
+    }
+    assert describe.exception(rule, own) == (
+        "exception to pre-birth-after-birth-meeting: where mother.medically_fit is false: core_group_meeting "
+        "within 20 days of birth"
+    )
+    disapplies = {"kind": "deadline", "exception_of": "lower-bound", "disapplies": True}
+    own = [{"fact": "child.premature_birth_likely", "equals": True}]
+    assert describe.exception(disapplies, own) == (
+        "exception to lower-bound: the rule does not apply where child.premature_birth_likely is true"
+    )
+    assert describe.parameters(disapplies) == "lower-bound does not apply"
 
 
 def test_show_of_the_baseline_inherits_nothing_and_json_says_so(run_cpc, policy_tree) -> None:

@@ -235,17 +235,21 @@ def fixture_comparison(fixtures: Path) -> Comparison:
     return compare_policies([open_policy(area, fixtures) for area in ("england", "westshire", "eastshire")])
 
 
-def row(comparison: Comparison, rule_id: str, last: str | None = None) -> Row:
-    found = [r for r in comparison.rows if r.rule_id == rule_id and (last is None or r.path[-1] == last)]
+def row(comparison: Comparison, rule_id: str, last: str | None = None, path: tuple | None = None) -> Row:
+    found = [
+        r
+        for r in comparison.rows
+        if r.rule_id == rule_id and (last is None or r.path[-1] == last) and (path is None or r.path == path)
+    ]
     assert len(found) == 1, [r.path for r in found]
     return found[0]
 
 
-def cells(comparison: Comparison, rule_id: str) -> dict[str, tuple[str, str, str, bool]]:
-    """Each area's (status, value, source, strictest) for a rule's only row."""
+def cells(comparison: Comparison, rule_id: str, path: tuple | None = None) -> dict[str, tuple[str, str, str, bool]]:
+    """Each area's (status, value, source, strictest) for a rule's only row, or its row at ``path``."""
     return {
         col.label: (c.status, c.text, c.source, c.strictest)
-        for col, c in zip(comparison.columns, row(comparison, rule_id).cells, strict=True)
+        for col, c in zip(comparison.columns, row(comparison, rule_id, path=path).cells, strict=True)
     }
 
 
@@ -264,14 +268,14 @@ def test_shipped_policies_match_the_golden_output(shipped: Comparison, fmt: str,
 
 
 def test_transfer_in_shows_where_berkshire_and_hampshire_differ(shipped: Comparison) -> None:
-    assert cells(shipped, "transfer-in-timescale") == {
+    assert cells(shipped, "transfer-in-timescale", ("deadline", "within")) == {
         "england": ("local", "15 days", "england", True),
         # Berkshire's text says 15 working days, which always spans more calendar days than 15 days.
         "berkshire": ("overridden", "15 working days", "berkshire", False),
         # Hampshire's text is silent, so the national 15 days applies.
         "hampshire": ("inherited", "15 days", "england", True),
     }
-    assert row(shipped, "transfer-in-timescale").verdict == "stricter"
+    assert row(shipped, "transfer-in-timescale", path=("deadline", "within")).verdict == "stricter"
 
 
 def test_shipped_restatements_and_inheritance_are_told_apart(shipped: Comparison) -> None:
@@ -290,6 +294,7 @@ def test_shipped_restatements_and_inheritance_are_told_apart(shipped: Comparison
 def test_shipped_rows_are_grouped_by_topic_in_the_procedures_order(shipped: Comparison) -> None:
     topics = [topic for topic, _ in shipped.topics()]
     assert topics == [
+        "conference-types",
         "timescales",
         "attendance",
         "quorum",
@@ -305,6 +310,122 @@ def test_shipped_rows_are_grouped_by_topic_in_the_procedures_order(shipped: Comp
         "hampshire": ("absent", "", "", False),
     }
     assert row(shipped, "quorum").parameter == "Requires conference other agencies present at least …"
+
+
+# --- The constructs of the policy language -----------------------------------------------------------------
+
+# The pair tests/data/diff/constructs/{old,new} changes one construct per rule; side by side, as two areas.
+CONSTRUCTS = ROOT / "tests" / "data" / "diff" / "constructs"
+
+
+@pytest.fixture(scope="module")
+def constructs() -> Comparison:
+    return compare_policies([open_policy(area, CONSTRUCTS) for area in ("old", "new")])
+
+
+def test_constructs_match_the_golden_output(constructs: Comparison) -> None:
+    golden = GOLDEN / "constructs.md"
+    text = render(constructs, "markdown")
+    if os.environ.get("CPC_UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8", newline="")
+    assert text == golden.read_text(encoding="utf-8"), "constructs.md differs; CPC_UPDATE_GOLDEN=1 rewrites it"
+
+
+def test_a_longer_lower_bound_is_stricter(constructs: Comparison) -> None:
+    found = row(constructs, "lower-bound")
+    assert (found.parameter, found.stricter_is) == ("Pre-birth conference not before … after pregnancy start", "longer")
+    assert cells(constructs, "lower-bound") == {
+        "old": ("local", "20 weeks", "old", False),
+        "new": ("local", "22 weeks", "new", True),
+    }
+
+
+def test_an_exclusive_boundary_is_a_day_stricter(constructs: Comparison) -> None:
+    assert cells(constructs, "boundary-day") == {
+        "old": ("local", "10 working days", "old", False),
+        "new": ("local", "10 working days (exclusive)", "new", True),
+    }
+    assert "| exclusive |" not in render(constructs, "markdown")
+    assert "(exclusive)" in render(constructs, "markdown")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "direction", "relation"),
+    [
+        # 10 days exclusive end on the 9th day, as 9 days inclusive do; 11 exclusive are 10 inclusive.
+        (("10 days", -1), ("9 days", 0), "lower", "same"),
+        (("10 working days", -1), ("10 working days", 0), "lower", "stricter"),
+        (("11 working days", -1), ("10 working days", 0), "lower", "same"),
+        (("12 working days", -1), ("10 working days", 0), "lower", "looser"),
+        # A notice or a lower bound gains the day: at least 2 working days exclusive is 3 inclusive.
+        (("2 working days", 1), ("3 working days", 0), "higher", "same"),
+        (("20 weeks", 1), ("20 weeks", 0), "higher", "stricter"),
+        # Across units, only a gap of more than the boundary day decides.
+        (("15 days", -1), ("15 working days", 0), "lower", "stricter"),
+        (("3 months", -1), ("13 weeks", 0), "lower", "overlaps"),
+    ],
+)
+def test_boundaries_are_weighed_with_the_duration(a, b, direction, relation) -> None:
+    from engine.compare import _relation
+    from engine.durations import parse_duration
+
+    first, second = (parse_duration(a[0]), a[1]), (parse_duration(b[0]), b[1])
+    assert _relation(first, second, direction) == relation
+
+
+def test_sooner_and_later_clocks_are_rows_of_their_own(constructs: Comparison) -> None:
+    sooner = row(constructs, "sooner-or-later", path=("deadline", "whichever_sooner", 0, "within"))
+    later = row(constructs, "sooner-or-later", path=("deadline", "whichever_later", 0, "within"))
+    assert sooner.parameter == "Transfer-in conference within … of transfer accepted, if sooner"
+    assert later.parameter == "Transfer-in conference within … of transfer accepted, if later"
+    assert [c.status for c in sooner.cells] == ["local", "absent"]
+    assert [c.status for c in later.cells] == ["absent", "local"]
+
+
+def test_an_exceptions_rows_say_whose_exception_and_its_conditions_follow_it(constructs: Comparison) -> None:
+    limit = row(constructs, "plan-discussed-older-child", path=("deadline", "within"))
+    assert limit.parameter == (
+        "Exception to plan-discussed: plan discussed with parents within … of first conference, when child age "
+        "years at least 16"
+    )
+    # The exception allows more time than its base: its condition holding at a lower age spreads it, so the
+    # higher age is the stricter.
+    age = row(constructs, "plan-discussed-older-child", last="at_least")
+    assert (age.parameter, age.stricter_is) == (
+        "Exception to plan-discussed: applies when child age years at least …",
+        "higher",
+    )
+    assert cells(constructs, "plan-discussed-older-child", age.path) == {
+        "old": ("local", "16", "old", True),
+        "new": ("local", "14", "new", False),
+    }
+
+
+def test_an_exception_that_disapplies_its_base_has_a_row_saying_so(constructs: Comparison) -> None:
+    found = row(constructs, "lower-bound-premature")
+    assert found.parameter == "Exception to lower-bound: the rule does not apply when child premature birth likely"
+    assert cells(constructs, "lower-bound-premature") == {
+        "old": ("absent", "", "", False),
+        "new": ("local", "does not apply", "new", False),
+    }
+    rows = [r.rule_id for r in constructs.rows]
+    assert rows.index("lower-bound-premature") == rows.index("lower-bound") + 1
+
+
+def test_the_members_of_an_either_condition_are_values_too() -> None:
+    from engine.compare import _parameter, rule_values
+
+    either = [{"fact": "child.age_years", "at_least": 12}, {"event": "birth", "within": "1 month", "of": "birth"}]
+    rule = {
+        "kind": "requirement",
+        "when": [{"any_of": either}],
+        "requirement": {"applies_to": "conference", "require": [{"fact": "conference.plan_made", "equals": True}]},
+    }
+    found = sorted((v.path, v.text) for v in rule_values(rule))
+    assert found == [(("when", 0, "any_of", 0, "at_least"), "12"), (("when", 0, "any_of", 1, "within"), "1 month")]
+    assert _parameter(rule, ("when", 0, "any_of", 0, "at_least")) == (
+        "Applies when either child age years at least … or birth within 1 month of birth"
+    )
 
 
 # --- Fixture policies: each kind of cell and row -----------------------------------------------------------

@@ -195,6 +195,7 @@ def parse(page: str) -> DomBuilder:
 def test_sections_follow_the_procedure_with_friendly_headings(berkshire) -> None:
     doc = build(berkshire)
     assert [s.heading for s in doc.sections] == [
+        "Conference types",
         "Timescales",
         "Attendance and quorum",
         "Exclusion of family members",
@@ -215,12 +216,11 @@ def test_each_rule_says_what_the_procedure_requires_in_plain_english(berkshire) 
     entries = {e.id: e for s in build(berkshire).sections for e in s.rules}
     assert entries["icpc-timescale"].requires == (
         "The initial conference or the pre-birth conference takes place within 15 working days of the strategy "
-        "discussion (a statutory maximum). It need not happen when the team manager has recorded the decision not "
-        "to call a conference after the section 47 enquiry; when it does, this is the time limit."
+        "discussion. It need not happen when the team manager has recorded the decision not to call a conference "
+        "after the section 47 enquiry, recorded on or before the due date; when it does, this is the time limit."
     )
     assert entries["review-interval"].requires == (
-        "The next review conference takes place within 6 months of the previous review conference "
-        "(a statutory maximum)."
+        "The next review conference takes place within 6 months of the previous review conference."
     )
     assert entries["report-to-chair-review"].requires == (
         "When the conference is a review conference, each agency's report is available to the chair at least "
@@ -234,7 +234,8 @@ def test_each_rule_says_what_the_procedure_requires_in_plain_english(berkshire) 
     assert entries["quorum"].requires == (
         "For every conference, children's social care attends and at least 2 other professional groups or "
         "agencies with direct contact with the child attend, unless the chair decides to go ahead although the "
-        "conference is not quorate."
+        "conference is not quorate and the child has not had relevant contact with three agencies (children's "
+        "social care and two others)."
     )
     assert entries["exclusion-request-notice"].requires.endswith(
         "Nothing requires it to happen; when it does, this is the time limit."
@@ -242,13 +243,10 @@ def test_each_rule_says_what_the_procedure_requires_in_plain_english(berkshire) 
     # A decision's requirement is what it directs, as the policy words it.
     assert entries["child-attendance-12-and-over"].requires.startswith("The child is twelve or over")
     params = {p.name: p.values for p in entries["pre-birth-first-review"].parameters}
-    assert params["Time limit"] == ("within 1 month",)
-    assert params["Or, if that is sooner"] == ("Within 3 months of the pre-birth conference",)
-    assert params["Counted from"] == ("The birth",)
-    assert params["Applies when (all of these)"] == (
-        "The plan was made at a pre-birth conference",
-        "A core group meeting took place within 20 days of the birth",
-    )
+    assert params["Time limit"] == ("within 3 months",)
+    assert params["Or, if that is sooner"] == ("Within 1 month of the birth",)
+    assert params["Counted from"] == ("The pre-birth conference",)
+    assert params["Applies when"] == ("The plan was made at a pre-birth conference",)
 
 
 def test_each_rule_says_whether_it_is_local_restated_changed_or_inherited(berkshire) -> None:
@@ -259,7 +257,8 @@ def test_each_rule_says_whether_it_is_local_restated_changed_or_inherited(berksh
     )
     assert (entries["transfer-in-timescale"].origin_label, entries["transfer-in-timescale"].origin) == (
         "Changed locally",
-        "berkshire overrides england: deadline.within (england says 15 days, berkshire 15 working days)",
+        "berkshire overrides england: deadline.whichever_later, deadline.within (england says 15 days, berkshire 15 "
+        "working days)",
     )
     assert entries["plan-duration-two-years"].origin_label == "Inherited"
     assert entries["plan-duration-two-years"].origin.startswith("inherited from england")
@@ -283,6 +282,148 @@ def test_every_event_and_fact_of_the_vocabulary_has_words() -> None:
         for cond in conds:
             said = condition(cond)
             assert "_" not in said and name not in said, (name, said)
+
+
+# --- The constructs of the policy language -----------------------------------------------------------------
+
+# One rule per construct: tests/data/diff/constructs/new (lower bound, boundary, whichever is later, until,
+# recorded_by, any_of, a negated event, and exceptions with parameters or disapplying their base).
+CONSTRUCTS = ROOT / "tests" / "data" / "diff" / "constructs"
+
+
+@pytest.fixture(scope="module")
+def constructs():
+    policy = open_policy("new", CONSTRUCTS)
+    return policy, {e.id: e for s in build(policy).sections for e in s.rules}
+
+
+@pytest.mark.parametrize(
+    ("rule", "requires"),
+    [
+        (
+            "lower-bound",
+            "The pre-birth conference takes place not before 22 weeks after the start of the pregnancy (40 weeks "
+            "before the expected date of birth).",
+        ),
+        (
+            "boundary-day",
+            "A core group meeting takes place within 10 working days of the conference that made the plan, before "
+            "the due date, not on it.",
+        ),
+        (
+            "sooner-or-later",
+            "The transfer-in conference takes place within 15 working days of notification that the child has moved "
+            "permanently into the area, or within 15 working days of the receiving authority's formal acceptance of "
+            "the transfer, whichever is later.",
+        ),
+        (
+            "stops-at-plan-end",
+            "The child protection plan is discussed with the parents within 20 working days of the conference that "
+            "made the plan. The clock stops if the plan ends first: before the due date nothing more is required; "
+            "after it, the time limit stays missed.",
+        ),
+        (
+            "excused-when-recorded",
+            "The initial conference takes place within 15 working days of the strategy discussion. It need not "
+            "happen when the team manager has recorded the decision not to call a conference after the section 47 "
+            "enquiry, recorded on or before the due date; when it does, this is the time limit.",
+        ),
+        (
+            "either-condition",
+            "When either the child is not yet born or a premature birth is likely, the hospital discharge meeting "
+            "takes place on or before the baby's discharge from hospital.",
+        ),
+        (
+            "after-birth-meeting-mother-unfit",
+            "Exception to rule after-birth-meeting: where the mother is not medically fit to attend a meeting "
+            "within the first 10 days after the birth, a core group meeting takes place within 20 working days of "
+            "the birth instead.",
+        ),
+        (
+            "lower-bound-premature",
+            "Exception to rule lower-bound: the rule does not apply where a premature birth is likely.",
+        ),
+    ],
+)
+def test_each_construct_reads_in_plain_english(constructs, rule, requires) -> None:
+    _, entries = constructs
+    assert entries[rule].requires == requires
+
+
+def test_the_parameters_table_names_each_construct(constructs) -> None:
+    _, entries = constructs
+
+    def params(rule: str) -> dict[str, tuple[str, ...]]:
+        return {p.name: p.values for p in entries[rule].parameters}
+
+    assert params("lower-bound")["Not before"] == ("22 weeks",)
+    assert params("lower-bound")["Exceptions"] == ("lower-bound-premature",)
+    assert params("boundary-day")["The day itself"] == ("Too late: it must happen before the due date, not on it",)
+    assert params("later-clock")["Or, if that is later"] == (
+        "Within 15 working days of the looked-after review's decision to convene an initial conference",
+    )
+    assert params("stops-at-plan-end")["The clock stops if"] == ("The plan ends",)
+    assert params("no-meeting-since")["Applies when"] == (
+        "No multi-agency strategy meeting has taken place since the latest significant change in the child's "
+        "circumstances",
+    )
+    unfit = params("after-birth-meeting-mother-unfit")
+    assert unfit["Exception to"] == ("after-birth-meeting",)
+    assert unfit["Where"] == (
+        "The mother is not medically fit to attend a meeting within the first 10 days after the birth",
+    )
+    assert params("lower-bound-premature")["Effect"] == ("The rule it is an exception to does not apply",)
+
+
+def test_an_exception_follows_its_base_and_links_to_it(constructs) -> None:
+    policy, _ = constructs
+    order = [e.id for s in build(policy).sections for e in s.rules]
+    assert order.index("lower-bound-premature") == order.index("lower-bound") + 1
+    assert order.index("after-birth-meeting-mother-unfit") == order.index("after-birth-meeting") + 1
+    markdown = render(policy, "markdown")
+    assert "Timescale · Local · rule `lower-bound-premature` · exception to [`lower-bound`](#lower-bound)" in markdown
+    page = render(policy, "html")
+    assert '<article class="rule exception" aria-labelledby="lower-bound-premature">' in page
+    assert 'Exception to <a href="#lower-bound"><code>lower-bound</code></a>' in page
+    glance = {row.rule_id: row for row in build(policy).timescales}
+    assert glance["lower-bound-premature"].limit == "no time limit (an exception to lower-bound)"
+    assert glance["lower-bound-premature"].what == "The pre-birth conference takes place"
+    assert glance["after-birth-meeting-mother-unfit"].limit == (
+        "within 20 working days of the birth (an exception to after-birth-meeting)"
+    )
+    assert glance["stops-at-plan-end"].limit.endswith("; the clock stops if the plan ends first")
+
+
+@pytest.mark.parametrize(
+    ("cond", "said"),
+    [
+        ({"event": "strategy_meeting", "happened": False}, "no multi-agency strategy meeting has taken place"),
+        ({"event": "birth", "happened": False}, "no birth has taken place"),
+        (
+            {"event": "birth", "within": "10 weeks", "of": "pre_birth_conference", "boundary": "exclusive"},
+            "the child was born less than 10 weeks after the pre-birth conference",
+        ),
+        (
+            {
+                "any_of": [
+                    {"fact": "child.unborn", "equals": True},
+                    {"fact": "child.care_order", "equals": True},
+                    {"fact": "child.looked_after", "equals": True},
+                ]
+            },
+            "either the child is not yet born, the child is subject to a care order or the child is looked after by "
+            "the local authority",
+        ),
+        ({"fact": "report.agency", "equals": "childrens_social_care"}, "the report is from children's social care"),
+        ({"fact": "report.agency", "equals": "police"}, "the report is from police"),
+        (
+            {"fact": "report.withholding_agreed", "equals": True, "recorded_by": "due"},
+            "the chair agreed that the report be withheld from the family, recorded on or before the due date",
+        ),
+    ],
+)
+def test_new_conditions_read_in_plain_english(cond, said) -> None:
+    assert condition(cond) == said
 
 
 def test_quotes_carry_the_line_they_start_on_when_sources_are_given(hostile) -> None:
@@ -392,6 +533,7 @@ def test_berkshire_page_has_the_structure_of_an_accessible_procedure(berkshire) 
         "Contents",
         "About this document",
         "Timescales at a glance",
+        "Conference types",
         "Timescales",
         "Attendance and quorum",
         "Exclusion of family members",
@@ -416,7 +558,6 @@ def test_berkshire_page_has_the_structure_of_an_accessible_procedure(berkshire) 
         "What must happen",
         "Time limit",
         "Counted from",
-        "Statutory",
         "Need not happen when",
         "Applies when",
     ]
