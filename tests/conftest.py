@@ -21,6 +21,7 @@ sources:
   wt:
     title: National guidance
     file: wt.txt
+    kind: statutory
 rules:
   - id: icpc-timescale
     title: Initial conference within 15 working days of the strategy discussion.

@@ -63,3 +63,14 @@ def test_every_code_has_passing_and_failing_cases() -> None:
         if not any(n.startswith("test_pass") for n in names) or not any(n.startswith("test_fail") for n in names):
             missing.append(code)
     assert missing == [], f"lint codes without both a test_pass_ and a test_fail_ case: {missing}"
+
+
+def test_lint_knows_the_engines_report_events_and_item_facts() -> None:
+    # The lint rules keep their own copies so that validation does not import the evaluator; they must agree.
+    from engine.compile import SUBJECT_TYPES
+    from engine.deadlines import REPORT_EVENTS
+    from engine.lint.rules._conditions import ITEM_FACTS
+    from engine.lint.rules.cpc308_report_fact_out_of_context import REPORT_EVENTS as LINT_REPORT_EVENTS
+
+    assert LINT_REPORT_EVENTS == REPORT_EVENTS
+    assert set(ITEM_FACTS) == set(SUBJECT_TYPES)

@@ -12,18 +12,26 @@ from .rules.cpc201_unknown_event import UnknownEvent
 from .rules.cpc202_unknown_rule import UnknownRule
 from .rules.cpc203_unknown_source import UnknownSource
 from .rules.cpc204_unknown_base import UnknownBase
+from .rules.cpc205_invalid_exception_base import InvalidExceptionBase
 from .rules.cpc301_malformed_duration import MalformedDuration
 from .rules.cpc302_loosened_statutory_limit import LoosenedStatutoryLimit
 from .rules.cpc303_duplicate_rule_id import DuplicateRuleId
 from .rules.cpc304_closure_day_outside_calendar import ClosureDayOutsideCalendar
+from .rules.cpc305_ambiguous_exceptions import AmbiguousExceptions
+from .rules.cpc306_exception_kind_mismatch import ExceptionKindMismatch
+from .rules.cpc307_misplaced_recorded_by import MisplacedRecordedBy
+from .rules.cpc308_report_fact_out_of_context import ReportFactOutOfContext
+from .rules.cpc309_mixed_any_of import MixedAnyOf
 from .rules.cpc401_missing_citation import MissingCitation
 from .rules.cpc402_quote_not_in_source import QuoteNotInSource
 from .rules.cpc403_source_not_found import SourceNotFound
 from .rules.cpc404_quote_does_not_state_value import QuoteDoesNotStateValue
+from .rules.cpc405_unsourced_statutory_limit import UnsourcedStatutoryLimit
 from .rules.cpc501_override_of_missing_rule import OverrideOfMissingRule
 from .rules.cpc502_inheritance_cycle import InheritanceCycle
 from .rules.cpc503_area_mismatch import AreaMismatch
 from .rules.cpc504_duplicate_version import DuplicateVersion
+from .rules.cpc505_exception_to_inherited_rule import ExceptionToInheritedRule
 
 RULES: dict[str, type[LintRule]] = {
     rule.code: rule
@@ -37,18 +45,26 @@ RULES: dict[str, type[LintRule]] = {
         UnknownRule,
         UnknownSource,
         UnknownBase,
+        InvalidExceptionBase,
         MalformedDuration,
         LoosenedStatutoryLimit,
         DuplicateRuleId,
         ClosureDayOutsideCalendar,
+        AmbiguousExceptions,
+        ExceptionKindMismatch,
+        MisplacedRecordedBy,
+        ReportFactOutOfContext,
+        MixedAnyOf,
         MissingCitation,
         QuoteNotInSource,
         SourceNotFound,
         QuoteDoesNotStateValue,
+        UnsourcedStatutoryLimit,
         OverrideOfMissingRule,
         InheritanceCycle,
         AreaMismatch,
         DuplicateVersion,
+        ExceptionToInheritedRule,
     )
 }
 

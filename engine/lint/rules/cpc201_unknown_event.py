@@ -2,17 +2,17 @@ from collections.abc import Iterator
 
 from ...findings import Finding, Severity
 from ...vocabulary import EVENTS, FACTS, closest
-from ...walk import references
 from ..base import LintContext, LintRule, rule_items
+from ._walk import all_references
 
 
 class UnknownEvent(LintRule):
     """A rule names an event or fact that cpc does not know.
 
     What it does:
-        Checks every event (`what`, `of`, `before`, `event`, `since`) and every fact (`fact`) against
-        cpc's vocabulary (`engine/vocabulary.py`, listed in `docs/policy-format.md`), and names the
-        nearest known word. A value compared with a fact of a closed set (`conference.type: pre_birth`)
+        Checks every event (`what`, `of`, `before`, `after`, `until`, `event`, `since`) and every fact
+        (`fact`), in a condition or a member of `any_of`, against cpc's vocabulary
+        (`engine/vocabulary.py`, listed in `docs/policy-format.md`), and names the nearest known word. A value compared with a fact of a closed set (`conference.type: pre_birth`)
         is checked by the schema (CPC100), which names the nearest allowed value.
 
     Why is this bad?
@@ -42,7 +42,7 @@ class UnknownEvent(LintRule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for base, rule in rule_items(ctx.policy):
-            for ref in references(rule):
+            for ref in all_references(rule):
                 path = (*base, *ref.path)
                 if ref.kind == "event" and ref.name not in EVENTS:
                     yield self._unknown(ctx, path, "event", ref.name, list(EVENTS))

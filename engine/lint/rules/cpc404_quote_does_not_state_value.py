@@ -3,8 +3,8 @@ from collections.abc import Iterator
 from ...citations import states_value
 from ...durations import Duration, Unit
 from ...findings import Finding, Severity
-from ...walk import values
 from ..base import LintContext, LintRule, rule_items
+from ._walk import all_values
 from .cpc203_unknown_source import _citations
 
 
@@ -13,7 +13,8 @@ class QuoteDoesNotStateValue(LintRule):
 
     What it does:
         For every duration and number a rule or override sets (`within: 15 working days`,
-        `at_least: 2` agencies, an age of 12), checks that at least one of its quotes states that
+        `not_before: 3 months`, each clock of `whichever_sooner` and `whichever_later`, `at_least: 2`
+        agencies, an age of 12, in a condition or in a member of `any_of`), checks that at least one of its quotes states that
         number, in digits or in words, and for a duration the unit right after it: `15 days` needs
         "15 days", not "15 working days". A zero (`at_least: 0 days`, "on or before") needs no number.
 
@@ -48,7 +49,7 @@ class QuoteDoesNotStateValue(LintRule):
             quotes = [c["quote"] for _, c in _citations(rule) if isinstance(c.get("quote"), str)]
             if not quotes:
                 continue
-            for value in values(rule):
+            for value in all_values(rule):
                 if value.amount == 0:
                     continue
                 if not any(states_value(q, value.amount, value.unit) for q in quotes):
