@@ -16,7 +16,22 @@ from .policies import PolicyError
 from .results import Evaluation, Result
 from .yamlload import Document, LoadError, load_file
 
-FIELDS = ("status", "due", "done", "late", "closed", "clock", "missing", "action", "failed", "reason")
+FIELDS = (
+    "status",
+    "due",
+    "earliest",
+    "done",
+    "late",
+    "early",
+    "closed",
+    "clock",
+    "missing",
+    "action",
+    "failed",
+    "reason",
+)
+# The keys an `expect` entry may have besides the fields it checks; any other is a mistake, never ignored.
+EXPECT_KEYS = frozenset({"rule", "subject", *FIELDS})
 
 
 @dataclass(slots=True)
@@ -47,8 +62,9 @@ def _text(value: object) -> str:
 
 
 def _actual(result: Result, key: str) -> object:
-    if key == "late":
-        return str(result.late) if result.late else None
+    if key in ("late", "early"):
+        amount = getattr(result, key)
+        return str(amount) if amount else None
     if key == "clock":
         return _text(result.clock.date) if result.clock else None
     if key in ("missing", "failed"):
@@ -91,6 +107,11 @@ def check(evaluation: Evaluation, expect: list[dict], absent: list[str]) -> list
     failures = []
     for index, expected in enumerate(expect):
         rule = expected.get("rule")
+        unknown = sorted(set(expected) - EXPECT_KEYS)
+        if unknown:
+            # A misspelt or unsupported key would otherwise pass without checking anything.
+            failures.append(f"expect[{index}] {rule}: unknown key {', '.join(unknown)} (known: {', '.join(FIELDS)})")
+            continue
         candidates = evaluation.by_rule(rule)
         if "subject" in expected:
             # A report or exclusion request is named by its conference ("icpc-1") or in full ("icpc-1/report-2").
