@@ -26,7 +26,7 @@ from typing import Literal
 from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
 from .resolve import ResolvedPolicy, ResolvedRule
 from .show import TOPIC_ORDER, effective
-from .walk import NUMBER_OPERATORS, RelPath, Value, conditions, values
+from .walk import RelPath, values
 
 Status = Literal["local", "overridden", "restated", "inherited", "absent", "withdrawn"]
 # Which way a value is stricter: "lower" (a shorter maximum, a lower ceiling) or "higher" (a longer notice,
@@ -140,7 +140,7 @@ def compare_policies(policies: Sequence[ResolvedPolicy]) -> Comparison:
     keys: dict[tuple[str, RelPath], ResolvedRule] = {}
     for policy in policies:
         for rule in _all_rules(policy):
-            for value in rule_values(dict(rule.data)):
+            for value in values(dict(rule.data)):
                 keys.setdefault((rule.id, value.path), rule)
             if rule.data.get("disapplies"):
                 # No value, but a row: where it holds, the area's base rule does not apply at all.
@@ -258,46 +258,13 @@ def _value_at(rule: ResolvedRule | None, path: RelPath) -> tuple[str, Duration |
     if rule is None:
         return None
     data = dict(rule.data)
-    for value in rule_values(data):
+    for value in values(data):
         if value.path == path:
             if value.unit:
                 duration = _parse(value.text)
                 return (str(duration), duration, _shift(data, path)) if duration is not None else None
             return (str(value.amount), value.amount, 0)
     return None
-
-
-def rule_values(rule: dict) -> Iterator[Value]:
-    """Every value :func:`walk.values` finds, and those of the forms it does not walk yet: a lower bound's
-    ``not_before``, the clocks of ``whichever_later``, and the members of ``any_of`` conditions."""
-    seen: set[RelPath] = set()
-    for value in values(rule):
-        seen.add(value.path)
-        yield value
-    written: list[tuple[RelPath, object]] = []
-    deadline = rule.get("deadline")
-    if isinstance(deadline, dict | MappingProxyType):
-        if "not_before" in deadline:
-            written.append((("deadline", "not_before"), deadline["not_before"]))
-        for index, clock in enumerate(deadline.get("whichever_later") or []):
-            if isinstance(clock, dict) and "within" in clock:
-                written.append((("deadline", "whichever_later", index, "within"), clock["within"]))
-    for path, condition in conditions(rule):
-        for index, member in enumerate(condition.get("any_of") or []):
-            if not isinstance(member, dict):
-                continue
-            where = (*path, "any_of", index)
-            for key in ("within", "elapsed"):
-                if key in member:
-                    written.append(((*where, key), member[key]))
-            for op in NUMBER_OPERATORS:
-                number = member.get(op)
-                if "fact" in member and isinstance(number, int) and not isinstance(number, bool):
-                    yield Value((*where, op), number, "", str(number))
-    for path, text in written:
-        duration = _parse(text)
-        if path not in seen and duration is not None:
-            yield Value(path, duration.amount, duration.unit.value, str(text))
 
 
 def _shift(rule: dict, path: RelPath) -> int:

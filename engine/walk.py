@@ -16,7 +16,9 @@ CONDITION_LISTS = ("when",)
 REQUIREMENT_LISTS = ("require", "unless")
 DEADLINE_LISTS = ("optional_when",)
 NUMBER_OPERATORS = ("at_least", "below")
-DURATION_KEYS = ("within", "at_least", "elapsed")
+DURATION_KEYS = ("within", "at_least", "not_before", "elapsed")
+# A deadline's other clocks: the earliest or the latest of their due dates applies.
+CLOCK_LISTS = ("whichever_sooner", "whichever_later")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,17 @@ def conditions(rule: dict) -> Iterator[tuple[RelPath, dict]]:
                 yield from _listed(parameters.get(key), (kind, key))
 
 
+def tests(rule: dict) -> Iterator[tuple[RelPath, dict]]:
+    """Every single test in the rule: each condition of :func:`conditions`, and in place of an ``any_of``, each of
+    its members (at ``(…, "any_of", index)``)."""
+    for path, condition in conditions(rule):
+        members = condition.get("any_of")
+        if isinstance(members, list):
+            yield from _listed(members, (*path, "any_of"))
+        else:
+            yield path, condition
+
+
 def _listed(items: object, path: RelPath) -> Iterator[tuple[RelPath, dict]]:
     if isinstance(items, list):
         for index, item in enumerate(items):
@@ -66,13 +79,21 @@ def references(rule: dict) -> Iterator[Reference]:
             for index, name in enumerate(what):
                 if isinstance(name, str):
                     yield Reference(("deadline", "what", index), "event", name)
-        for key in ("of", "before"):
+        for key in ("of", "before", "after"):
             if isinstance(deadline.get(key), str):
                 yield Reference(("deadline", key), "event", deadline[key])
-        for path, clock in _listed(deadline.get("whichever_sooner"), ("deadline", "whichever_sooner")):
-            if isinstance(clock.get("of"), str):
-                yield Reference((*path, "of"), "event", clock["of"])
-    for path, condition in conditions(rule):
+        until = deadline.get("until")
+        if isinstance(until, str):
+            yield Reference(("deadline", "until"), "event", until)
+        elif isinstance(until, list):
+            for index, name in enumerate(until):
+                if isinstance(name, str):
+                    yield Reference(("deadline", "until", index), "event", name)
+        for key in CLOCK_LISTS:
+            for path, clock in _listed(deadline.get(key), ("deadline", key)):
+                if isinstance(clock.get("of"), str):
+                    yield Reference((*path, "of"), "event", clock["of"])
+    for path, condition in tests(rule):
         for key in ("event", "of", "since"):
             if isinstance(condition.get(key), str):
                 yield Reference((*path, key), "event", condition[key])
@@ -85,13 +106,16 @@ def durations(rule: dict) -> Iterator[tuple[RelPath, object]]:
     """Every place the rule sets a duration, with what is written there (not yet parsed)."""
     deadline = rule.get("deadline")
     if isinstance(deadline, dict):
-        for key in ("within", "at_least"):
+        for key in ("within", "at_least", "not_before"):
             if key in deadline:
                 yield ("deadline", key), deadline[key]
-        for path, clock in _listed(deadline.get("whichever_sooner"), ("deadline", "whichever_sooner")):
-            if "within" in clock:
-                yield (*path, "within"), clock["within"]
-    for path, condition in conditions(rule):
+        for key in CLOCK_LISTS:
+            for path, clock in _listed(deadline.get(key), ("deadline", key)):
+                if "within" in clock:
+                    yield (*path, "within"), clock["within"]
+    for path, condition in tests(rule):
+        if "fact" in condition:
+            continue
         for key in ("within", "elapsed"):
             if key in condition:
                 yield (*path, key), condition[key]
@@ -107,7 +131,7 @@ def values(rule: dict) -> Iterator[Value]:
         except DurationError:
             continue
         yield Value(path, parsed.amount, parsed.unit.value, str(text))
-    for path, condition in conditions(rule):
+    for path, condition in tests(rule):
         if "fact" in condition:
             for op in NUMBER_OPERATORS:
                 number = condition.get(op)

@@ -413,7 +413,8 @@ def test_an_exception_that_disapplies_its_base_has_a_row_saying_so(constructs: C
 
 
 def test_the_members_of_an_either_condition_are_values_too() -> None:
-    from engine.compare import _parameter, rule_values
+    from engine.compare import _parameter
+    from engine.walk import values
 
     either = [{"fact": "child.age_years", "at_least": 12}, {"event": "birth", "within": "1 month", "of": "birth"}]
     rule = {
@@ -421,7 +422,7 @@ def test_the_members_of_an_either_condition_are_values_too() -> None:
         "when": [{"any_of": either}],
         "requirement": {"applies_to": "conference", "require": [{"fact": "conference.plan_made", "equals": True}]},
     }
-    found = sorted((v.path, v.text) for v in rule_values(rule))
+    found = sorted((v.path, v.text) for v in values(rule))
     assert found == [(("when", 0, "any_of", 0, "at_least"), "12"), (("when", 0, "any_of", 1, "within"), "1 month")]
     assert _parameter(rule, ("when", 0, "any_of", 0, "at_least")) == (
         "Applies when either child age years at least … or birth within 1 month of birth"

@@ -412,3 +412,66 @@ def test_a_lower_bound_whose_clock_the_source_cannot_record_is_not_assessable_on
     assert (result.status, result.reason) == ("not_assessable", "not recorded by this source: cin_plan_start")
     case["step_down"] = {}
     assert policy.evaluate({"id": "c", **case}, as_of=dt.date(2026, 3, 10)).results == ()
+
+
+DISCHARGE = """\
+  - id: discharge-meeting
+    title: After a pre-birth conference, a discharge meeting before the baby leaves hospital.
+    kind: deadline
+    topic: plans
+    when:
+      - {fact: child.pre_birth_conference_held, equals: true}
+    deadline:
+      what: hospital_discharge_meeting
+      at_least: 0 days
+      before: hospital_discharge
+    cite: {source: wt, quote: "must be held prior to the newborn baby being discharged"}
+"""
+
+
+def test_a_clock_the_source_cannot_record_is_not_assessable_only_where_the_rule_could_apply(policy_tree) -> None:
+    policy = _load(policy_tree, DISCHARGE)
+    coverage = {"not_recorded": ["hospital_discharge", "hospital_discharge_meeting"]}
+    initial = {"id": "icpc-1", "type": "initial", "date": "2025-03-03"}
+    case = {"child": {"date_of_birth": "2025-01-10"}, "conferences": [initial], "coverage": coverage}
+    # No pre-birth conference: the rule cannot apply, so silence is the answer, not "not assessable".
+    assert _results(policy, case, "2025-06-02") == []
+    case["conferences"] = [{**initial, "type": "pre_birth", "date": "2024-11-04"}]
+    assert _results(policy, case, "2025-06-02") == [("discharge-meeting", "not_assessable", None)]
+
+
+def test_walk_finds_the_names_and_numbers_of_every_new_form() -> None:
+    from engine import walk
+
+    rule = {
+        "kind": "deadline",
+        "when": [
+            {
+                "any_of": [
+                    {"fact": "child.age_years", "at_least": 12},
+                    {"event": "birth", "within": "1 month", "of": "birth"},
+                ]
+            },
+            {"event": "strategy_meeting", "happened": False, "since": "significant_change"},
+        ],
+        "deadline": {
+            "what": "review_conference",
+            "not_before": "3 months",
+            "after": "plan_start",
+            "until": ["plan_end"],
+            "whichever_later": [{"within": "2 weeks", "of": "birth"}],
+        },
+    }
+    names = sorted((r.kind, r.name) for r in walk.references(rule))
+    assert names == [
+        ("event", "birth"),
+        ("event", "birth"),
+        ("event", "birth"),
+        ("event", "plan_end"),
+        ("event", "plan_start"),
+        ("event", "review_conference"),
+        ("event", "significant_change"),
+        ("event", "strategy_meeting"),
+        ("fact", "child.age_years"),
+    ]
+    assert sorted(v.text for v in walk.values(rule)) == ["1 month", "12", "2 weeks", "3 months"]

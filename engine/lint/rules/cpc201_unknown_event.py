@@ -2,8 +2,8 @@ from collections.abc import Iterator
 
 from ...findings import Finding, Severity
 from ...vocabulary import EVENTS, FACTS, closest
+from ...walk import references
 from ..base import LintContext, LintRule, rule_items
-from ._walk import all_references
 
 
 class UnknownEvent(LintRule):
@@ -42,7 +42,7 @@ class UnknownEvent(LintRule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for base, rule in rule_items(ctx.policy):
-            for ref in all_references(rule):
+            for ref in references(rule):
                 path = (*base, *ref.path)
                 if ref.kind == "event" and ref.name not in EVENTS:
                     yield self._unknown(ctx, path, "event", ref.name, list(EVENTS))

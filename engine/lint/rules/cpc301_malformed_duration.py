@@ -4,8 +4,8 @@ from collections.abc import Iterator
 from ...durations import DurationError, parse_duration
 from ...findings import Finding, Severity
 from ...policy_schema import DURATION_PATTERN
+from ...walk import durations
 from ..base import LintContext, LintRule, rule_items
-from ._walk import all_durations
 
 
 class MalformedDuration(LintRule):
@@ -46,7 +46,7 @@ class MalformedDuration(LintRule):
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         # The schema checks the spelling; a duration spelt right can still be too long to count.
         for path, rule in rule_items(ctx.policy):
-            for where, text in all_durations(rule):
+            for where, text in durations(rule):
                 if not isinstance(text, str) or not re.fullmatch(DURATION_PATTERN, text):
                     continue
                 try:

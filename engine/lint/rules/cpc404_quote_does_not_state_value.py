@@ -3,8 +3,8 @@ from collections.abc import Iterator
 from ...citations import states_value
 from ...durations import Duration, Unit
 from ...findings import Finding, Severity
+from ...walk import values
 from ..base import LintContext, LintRule, rule_items
-from ._walk import all_values
 from .cpc203_unknown_source import _citations
 
 
@@ -49,7 +49,7 @@ class QuoteDoesNotStateValue(LintRule):
             quotes = [c["quote"] for _, c in _citations(rule) if isinstance(c.get("quote"), str)]
             if not quotes:
                 continue
-            for value in all_values(rule):
+            for value in values(rule):
                 if value.amount == 0:
                     continue
                 if not any(states_value(q, value.amount, value.unit) for q in quotes):
