@@ -195,7 +195,7 @@ class Evaluator:
         """A deadline that gave no result because the source cannot record the event its clock counts from, or
         the optional event it is about: one result saying so, so that silence is not read as compliance."""
         names = [n for n in self._unseen[compiled.name] if n in facts.not_recorded]
-        if not names:
+        if not names or not self._when_may_hold(compiled, facts):
             return []
         what = compiled.rule.parameters.get("what")
         if "not_before" in compiled.rule.parameters and not any(
@@ -213,6 +213,46 @@ class Evaluator:
                 reason=not_recorded_reason(names),
             )
         ]
+
+    def _within(self, condition: dict, facts: CaseFacts) -> list[Occurrence]:
+        """The occurrences of a timed condition's event that fall within its time of an occurrence of ``of``."""
+        duration = parse_duration(condition["within"])
+        exclusive = condition.get("boundary") == "exclusive"
+        found = []
+        for event in facts.occurrences(condition["event"]):
+            for start in facts.occurrences(condition["of"]):
+                end = _day(self.calendar.add(start.when, duration))
+                if start.day <= event.day and (event.day < end if exclusive else event.day <= end):
+                    found.append(event)
+                    break
+        return found
+
+    def _meeting(self, event: str, facts: CaseFacts, siblings: list[dict] | tuple) -> list[Occurrence]:
+        """The occurrences of ``event`` that meet the rule's timed conditions on it: "no strategy meeting since the
+        significant change" counts from the change the rule is about (the one within 3 months of the plan's
+        end), not from a later one outside that time."""
+        found = facts.occurrences(event)
+        for sibling in siblings:
+            if sibling.get("event") == event and "within" in sibling:
+                timed = {id(o) for o in self._within(sibling, facts)}
+                found = [o for o in found if id(o) in timed]
+        return found
+
+    def _when_may_hold(self, compiled: CompiledRule, facts: CaseFacts) -> bool:
+        """Whether the rule's ``when`` could hold for this case: no condition on the case's facts or events is
+        recorded as failing. A deadline about pre-birth cases is not 'not assessable' for every other child."""
+        for condition in compiled.rule.data.get("when") or ():
+            if not isinstance(condition, dict):
+                continue
+            fact = condition_fact(condition)
+            if fact is not None and "fact" in condition and fact_type(fact) == "case":
+                if fact in facts.case and not _fact_holds(condition, facts.case[fact]):
+                    return False
+            elif "event" in condition or "elapsed" in condition:
+                names = (condition.get("event"), condition.get("of"), condition.get("since"))
+                if not any(n in facts.not_recorded for n in names) and not self._event_holds(condition, facts):
+                    return False
+        return True
 
     def _result(self, compiled: CompiledRule, status: str, subject: Subject | None, matched, **fields) -> Result:
         rule = compiled.rule
@@ -244,7 +284,7 @@ class Evaluator:
         what = params.get("what")
         what = tuple(what) if isinstance(what, list) else what
         clock = Clock(anchor.event, anchor.when)
-        verdicts_when = [(_verdict(fired, match, h, k), c) for h, k, c in compiled.optional_when]
+        verdicts_when = [(_decided(_verdict(fired, match, h, k), c), c) for h, k, c in compiled.optional_when]
         optional = bool(params.get("optional"))
         if matched and verdicts_when:
             matched = matched + tuple(
@@ -265,7 +305,7 @@ class Evaluator:
                 if about is None:
                     return None  # a condition on each report, and no report to ask it of
                 if about:
-                    found = _verdict_on(fired, ("report", about), holds, known)
+                    found = _decided(_verdict_on(fired, ("report", about), holds, known), condition)
                 if found != "holds":
                     return None
                 if condition.get("recorded_by") == "due":
@@ -336,7 +376,7 @@ class Evaluator:
         not_recorded: frozenset[str] = frozenset(),
     ) -> Result:
         verdicts = {
-            group: [(_verdict(fired, match, h, k), c) for h, k, c in conditions]
+            group: [(_decided(_verdict(fired, match, h, k), c), c) for h, k, c in conditions]
             for group, conditions in (("require", compiled.require), ("unless", compiled.unless))
         }
         if matched:
@@ -370,28 +410,22 @@ class Evaluator:
     def _timing_holds(self, compiled: CompiledRule, facts: CaseFacts) -> bool:
         """The event conditions of ``when``, which durable-rules cannot compute (they need the calendar, or
         ask that something has not happened)."""
-        return all(self._event_holds(condition, facts) for _, condition in compiled.event_conditions)
+        siblings = [condition for _, condition in compiled.event_conditions]
+        return all(self._event_holds(condition, facts, siblings) for condition in siblings)
 
-    def _event_holds(self, condition: dict, facts: CaseFacts) -> bool:
+    def _event_holds(self, condition: dict, facts: CaseFacts, siblings: list[dict] | tuple = ()) -> bool:
         if "any_of" in condition:
             return any(self._event_holds(m, facts) for m in condition["any_of"] if isinstance(m, dict))
         if condition.get("happened") is False:
             found = facts.occurrences(condition["event"])
             if "since" in condition:
-                starts = facts.occurrences(condition["since"])
+                starts = self._meeting(condition["since"], facts, siblings)
                 if starts:
                     latest = max(s.day for s in starts)
                     return not any(o.day >= latest for o in found)
             return not found
         if "within" in condition:
-            duration = parse_duration(condition["within"])
-            exclusive = condition.get("boundary") == "exclusive"
-            for start in facts.occurrences(condition["of"]):
-                end = _day(self.calendar.add(start.when, duration))
-                for event in facts.occurrences(condition["event"]):
-                    if start.day <= event.day and (event.day < end if exclusive else event.day <= end):
-                        return True
-            return False
+            return bool(self._within(condition, facts))
         if "elapsed" in condition:
             duration = parse_duration(condition["elapsed"])
             return any(
@@ -433,6 +467,21 @@ def _plan_summary(case: dict, facts: CaseFacts) -> PlanSummary | None:
     previous = plan.get("previous_plans")
     count = int(previous) if isinstance(previous, int | float) and not isinstance(previous, bool) else None
     return PlanSummary(start, ended, facts.plan_category, count)
+
+
+def _fact_holds(condition: dict, value: object) -> bool:
+    """A ``{fact: F, op: V}`` condition on a recorded value, as durable-rules tests it."""
+    if "equals" in condition:
+        return value == condition["equals"]
+    if "not_equals" in condition:
+        return value != condition["not_equals"]
+    if "in" in condition:
+        return value in condition["in"]
+    if "at_least" in condition:
+        return isinstance(value, int | float) and value >= condition["at_least"]
+    if "below" in condition:
+        return isinstance(value, int | float) and value < condition["below"]
+    return condition.get("present") is not False
 
 
 def _facts_of(condition: dict) -> tuple[str, ...]:
@@ -479,6 +528,11 @@ def _about_subject(fired: _Fired, match: Match, rule_name: str) -> bool:
     """Whether a holds/known rule matched the case, or a fact the match is about (its conference)."""
     about_case, facts = fired.subjects(rule_name)
     return about_case or any((kind, fact.get("ref")) in facts for kind, fact in match.facts.items())
+
+
+def _decided(verdict: str, condition: dict) -> str:
+    """Whether a fact is present is always known: a ``present: true`` test of an absent fact does not hold."""
+    return "does not hold" if verdict == "not recorded" and "present" in condition else verdict
 
 
 class _Where:
