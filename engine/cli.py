@@ -57,8 +57,14 @@ def cli() -> None:
     show_default=True,
     help="auto is github inside GitHub Actions, text elsewhere.",
 )
-@click.option("--explain", metavar="CODE", help="Print the documentation of a lint code (e.g. CPC302) and exit.")
-@click.option("--list-rules", is_flag=True, help="List every lint code with its name and summary, and exit.")
+@click.option(
+    "--explain",
+    metavar="CODE",
+    help="Print the documentation of a lint code (e.g. CPC302) or of a construct (e.g. exception_of), and exit.",
+)
+@click.option(
+    "--list-rules", is_flag=True, help="List every lint code, then every construct --explain knows, and exit."
+)
 def lint(paths: tuple[Path, ...], sources: Path | None, fmt: str, explain: str | None, list_rules: bool) -> None:
     """Check policy files for errors (default: ./policies).
 
@@ -67,6 +73,7 @@ def lint(paths: tuple[Path, ...], sources: Path | None, fmt: str, explain: str |
     Exit 0 when clean, 1 when anything is found, 2 on a usage error.
     """
     from .lint import reporters
+    from .lint.constructs import CONSTRUCTS, documentation
     from .lint.registry import RULES, lookup
     from .lint.runner import UsageError
     from .lint.runner import lint as run_lint
@@ -74,13 +81,21 @@ def lint(paths: tuple[Path, ...], sources: Path | None, fmt: str, explain: str |
     if list_rules:
         for code, rule in RULES.items():
             click.echo(f"{code}  {rule.name:<28} {rule.severity.value:<8} {rule.summary()}")
+        click.echo("\nConstructs of the policy language (cpc lint --explain NAME):")
+        for name, construct in CONSTRUCTS.items():
+            click.echo(f"  {name:<34} {construct.summary}")
         return
     if explain:
         rule = lookup(explain)
-        if rule is None:
-            fail(f"no lint code '{explain}'; `cpc lint --list-rules` lists them")
-        click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
-        click.echo(rule.documentation())
+        construct = CONSTRUCTS.get(explain.strip().lower())
+        if rule is None and construct is None:
+            fail(f"no lint code or construct '{explain}'; `cpc lint --list-rules` lists them")
+        if rule is not None:
+            click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
+            click.echo(rule.documentation())
+        else:
+            click.echo(f"{construct.name} (construct)\n")
+            click.echo(documentation(construct), nl=False)
         return
     targets = list(paths) or [Path("policies")]
     try:

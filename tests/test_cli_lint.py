@@ -158,7 +158,7 @@ def test_explain_prints_the_documentation(run_cpc) -> None:
 def test_explain_of_an_unknown_code_is_a_usage_error(run_cpc) -> None:
     result = run_cpc("lint", "--explain", "CPC999")
     assert result.returncode == 2
-    assert "no lint code 'CPC999'" in result.stderr
+    assert "no lint code or construct 'CPC999'" in result.stderr
 
 
 def test_schema_command_prints_the_shipped_schema(run_cpc) -> None:
