@@ -652,7 +652,11 @@ def conferences_case(n: int) -> dict:
                 "date": day.isoformat(),
                 "agencies_present": ["childrens_social_care", "police", "school"],
                 "quorate": True,
-                "reports": [{"agency": "police", "sent_to_chair": early, "shared_with_parents": early}],
+                "parents_invited": True,
+                "reports": [
+                    {"agency": "police", "sent_to_chair": early, "shared_with_parents": early},
+                    {"agency": "childrens_social_care", "sent_to_chair": early, "shared_with_parents": early},
+                ],
                 "outcome": {"plan": True, "category": "neglect"},
                 "documents_sent": day.isoformat(),
             }
@@ -669,14 +673,17 @@ def conferences_case(n: int) -> dict:
 
 
 def assert_linear(results: list[dict], n: int) -> None:
-    """Six results per conference (quorum, documents, attendance; for a review both reports and the interval
-    to the next, pending for the last) and a handful for the case: linear, not one per pair of conferences."""
+    """Ten results per conference (quorum, documents, social care report, parents invited, attendance; for a
+    review each of its two reports to the chair and to the parents, and the interval to the next, pending for
+    the last) and a handful for the case: linear, not one per pair of conferences."""
     statuses = Counter((r["rule"], r["status"]) for r in results)
     per_conference = {
         ("quorum", "met"): n,
         ("documents-sent", "met"): n,
-        ("report-to-chair-review", "met"): n - 1,
-        ("report-shared-with-parents-review", "met"): n - 1,
+        ("social-care-report", "met"): n,
+        ("parents-invited", "met"): n,
+        ("report-to-chair-review", "met"): 2 * (n - 1),
+        ("report-shared-with-parents-review", "met"): 2 * (n - 1),
         ("review-interval", "met"): n - 2,
         ("review-interval", "pending"): 1,
     }
@@ -684,7 +691,7 @@ def assert_linear(results: list[dict], n: int) -> None:
     assert (
         statuses[("child-attendance-under-12", "applies")] + statuses[("child-attendance-12-and-over", "applies")] == n
     )
-    assert 6 * n - 3 < len(results) <= 6 * n + 10
+    assert 10 * n - 5 < len(results) <= 10 * n + 12
     assert not {status for _, status in statuses} & {"missed", "breached", "overdue", "not_assessable"}
 
 
@@ -817,7 +824,7 @@ def test_a_policy_of_a_thousand_rules_evaluates_or_fails_clearly(tmp_path: Path)
     target = policy_tree(tmp_path, "big", thousand_rules())
     with pytest.raises(
         PolicyError,
-        match=r"cannot be evaluated: durable-rules refused ruleset 'big@1' \(1012 engine rules\): too many rules",
+        match=r"cannot be evaluated: durable-rules refused ruleset 'big@1' \(1015 engine rules\): too many rules",
     ):
         engine.load_policy(target).evaluate(LATE_REVIEW, as_of=dt.date(2026, 3, 2))
 
