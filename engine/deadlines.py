@@ -243,10 +243,6 @@ def _never(_ref: str | None, _due: dt.date | dt.datetime) -> dt.date | None:
     return None
 
 
-def _always(_ref: str | None, _due: dt.date | dt.datetime) -> dt.date | None:
-    return dt.date.min
-
-
 def _exclusive_due(calendar: WorkingCalendar, duration: Duration, due: dt.date | dt.datetime) -> dt.date | dt.datetime:
     """The last moment on time when the boundary day itself does not count (``boundary: exclusive``)."""
     if isinstance(due, dt.datetime):
@@ -280,18 +276,11 @@ def within(
     ``optional_when``)."""
     duration = parse_duration(params["within"])
     due = calendar.add(anchor.when, duration)
-    for clock in params.get("whichever_sooner") or []:
-        other = _nearest(facts, clock["of"], anchor)
-        if other is not None:
-            candidate = calendar.add(other.when, parse_duration(clock["within"]))
-            if _key(candidate) < _key(due):
-                due = candidate
-    for clock in params.get("whichever_later") or []:
-        other = _nearest(facts, clock["of"], anchor)
-        if other is not None:
-            candidate = calendar.add(other.when, parse_duration(clock["within"]))
-            if _key(candidate) > _key(due):
-                due = candidate
+    for key, pick in (("whichever_sooner", min), ("whichever_later", max)):
+        for clock in params.get(key) or []:
+            other = _nearest(facts, clock["of"], anchor)
+            if other is not None:
+                due = pick(due, calendar.add(other.when, parse_duration(clock["within"])), key=_key)
     if params.get("boundary") == "exclusive":
         due = _exclusive_due(calendar, duration, due)
     whats = _whats(params)
@@ -300,12 +289,20 @@ def within(
         return None
     closes = None if done else _closes(facts, whats, anchor)
     for stop in (_until(facts, params, anchor, done), None if done else excused(None, due)):
-        if stop is None:
-            continue
-        if stop <= _day(due):
+        stopped, closes = _stopping(stop, due, closes)
+        if stopped:
             return None
-        closes = stop if closes is None else min(closes, stop)
     return verdict(calendar, duration, due, done, facts.as_of, closes)
+
+
+def _stopping(stop: dt.date | None, due: dt.date | dt.datetime, closes: dt.date | None) -> tuple[bool, dt.date | None]:
+    """Whether a clock stopped at ``stop`` by its due date (there is then nothing to report), and otherwise the
+    day its window closes: the earlier of ``closes`` and ``stop``."""
+    if stop is None:
+        return False, closes
+    if stop <= _day(due):
+        return True, closes
+    return False, stop if closes is None else min(closes, stop)
 
 
 def not_before(params: dict, anchor: Occurrence, facts: CaseFacts, calendar: WorkingCalendar) -> Verdict | None:
@@ -428,11 +425,9 @@ def before(
             later = [o for event in whats for o in facts.occurrences(event)]
             owned = sorted(later, key=lambda o: _key(o.when))[:1]
     if not owned:
-        stop = excused(None, due)
-        if optional or (stop is not None and stop <= _day(due)):
+        stopped, closes = _stopping(excused(None, due), due, closes)
+        if optional or stopped:
             return []
-        if stop is not None:
-            closes = stop if closes is None else min(closes, stop)
         return [verdict(calendar, duration, due, None, facts.as_of, closes)]
     return [verdict(calendar, duration, due, o, facts.as_of) for o in owned]
 
@@ -462,10 +457,8 @@ def _report_verdict(
     done = [o for w in whats for o in facts.occurrences(w) if o.ref == ref]
     if done:
         return verdict(calendar, duration, due, min(done, key=lambda o: _key(o.when)), facts.as_of)
-    stop = excused(ref, due)
-    if optional or (stop is not None and stop <= _day(due)):
+    stopped, closes = _stopping(excused(ref, due), due, closes)
+    if optional or stopped:
         return None
-    if stop is not None:
-        closes = stop if closes is None else min(closes, stop)
     found = verdict(calendar, duration, due, None, facts.as_of, closes)
     return Verdict(found.status, found.due, None, found.late_amount, found.late_unit, ref, found.closed)

@@ -37,14 +37,20 @@ def written_exceptions(policy: PolicyFile) -> Iterator[WrittenException]:
 
 def base_of(rule: ResolvedRule) -> str | None:
     """The id of the rule ``rule`` is an exception to, or None when it is not an exception."""
-    base = getattr(rule, "exception_of", None) or rule.data.get("exception_of")
+    base = rule.exception_of or rule.data.get("exception_of")
     return base if isinstance(base, str) else None
 
 
 def own_conditions(rule: ResolvedRule) -> list[dict]:
     """An exception's own `when` conditions, without its base's."""
-    own = getattr(rule, "exception_when", ()) if getattr(rule, "exception_of", None) else rule.data.get("when")
+    own = rule.exception_when if rule.exception_of else rule.data.get("when")
     return [c for c in own or () if isinstance(c, dict)]
+
+
+def valid_base(resolved: ResolvedPolicy, exception: WrittenException) -> ResolvedRule | None:
+    """The rule an exception is to, if it is one an exception may have (CPC205 reports the others)."""
+    base = resolved.rules.get(exception.base_id)
+    return base if base is not None and base_of(base) is None and base.kind else None
 
 
 def written_rule(resolved: ResolvedPolicy, rule_id: str) -> tuple[PolicyFile, RelPath, dict] | None:

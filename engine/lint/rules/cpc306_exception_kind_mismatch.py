@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from ...findings import Finding, Severity
 from ..base import LintContext, LintRule
-from ._exceptions import base_of, written_exceptions
+from ._exceptions import valid_base, written_exceptions
 
 
 class ExceptionKindMismatch(LintRule):
@@ -46,8 +46,8 @@ class ExceptionKindMismatch(LintRule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for exception in written_exceptions(ctx.policy):
-            base = ctx.resolved.rules.get(exception.base_id)
-            if base is None or base_of(base) is not None or not base.kind:
+            base = valid_base(ctx.resolved, exception)
+            if base is None:
                 continue  # a missing or invalid base is CPC205's
             item = exception.item
             for key in ("kind", "topic"):

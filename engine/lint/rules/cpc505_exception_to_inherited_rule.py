@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 from ...findings import Finding, Severity
 from ..base import LintContext, LintRule
-from ._exceptions import base_of, written_exceptions
+from ._exceptions import valid_base, written_exceptions
 
 
 class ExceptionToInheritedRule(LintRule):
@@ -49,8 +49,8 @@ class ExceptionToInheritedRule(LintRule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         for exception in written_exceptions(ctx.policy):
-            base = ctx.resolved.rules.get(exception.base_id)
-            if base is None or base_of(base) is not None or base.defined_in == ctx.policy.area:
+            base = valid_base(ctx.resolved, exception)
+            if base is None or base.defined_in == ctx.policy.area:
                 continue
             if exception.item.get("disapplies") is True:
                 change = f"where its conditions hold, the '{base.defined_in}' rule does not apply in this area"
