@@ -321,7 +321,14 @@ def _condition() -> dict[str, Any]:
                     "false}]}`."
                 ),
                 "type": "array",
-                "items": {"$ref": "#/$defs/condition", "not": {"required": ["any_of"]}},
+                "items": {
+                    "$ref": "#/$defs/condition",
+                    "description": "A member of `any_of`: a condition, but not another `any_of`.",
+                    "not": {
+                        "description": "An `any_of` member cannot itself be an `any_of`: list all the members in one.",
+                        "required": ["any_of"],
+                    },
+                },
                 "minItems": 2,
             },
         },
@@ -707,6 +714,12 @@ def _rule() -> dict[str, Any]:
         "properties": _rule_properties(override=False),
         "required": ["id", "title", "kind", "topic", "cite"],
         "dependentRequired": {"exception_of": ["when"], "disapplies": ["exception_of"]},
+        # An exception applies only where its own conditions hold: with none it would replace its base everywhere.
+        "dependentSchemas": {
+            "exception_of": {
+                "properties": {"when": {"description": "An exception's conditions: at least one.", "minItems": 1}}
+            }
+        },
         "additionalProperties": False,
         "allOf": [kind_branch(kind) for kind in KINDS],
     }

@@ -49,3 +49,34 @@ def test_list_rules_names_the_constructs_and_an_unknown_name_is_a_usage_error(ru
     unknown = run_cpc("lint", "--explain", "exception-off")
     assert unknown.returncode == 2
     assert "no lint code or construct 'exception-off'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        (
+            CONSTRUCTS["whichever_later"].refused,
+            "Give `whichever_sooner` or `whichever_later`, not both.",
+        ),
+        (
+            CONSTRUCTS["any_of"].accepted.replace(
+                "        - {fact: plan.open, equals: false}\n",
+                "        - any_of: [{fact: plan.open, equals: false}, {fact: plan.open, equals: true}]\n",
+            ),
+            "An `any_of` member cannot itself be an `any_of`: list all the members in one.",
+        ),
+        (
+            CONSTRUCTS["exception_of"].accepted.replace(
+                "  when:\n    - {fact: mother.medically_fit, equals: false}\n", "  when: []\n"
+            ),
+            "needs at least 1 item",
+        ),
+        (
+            CONSTRUCTS["disapplies"].accepted.replace("disapplies: true", "disapplies: false"),
+            "false is not allowed here; expected true",
+        ),
+    ],
+)
+def test_mistakes_in_the_constructs_are_said_in_words_not_schema_internals(policy_tree, rules, message) -> None:
+    root = policy_tree({"england/policy.yaml": HEAD + "".join(f"  {line}\n" for line in rules.splitlines())})
+    assert message in [f.message for f in lint([root]).findings]

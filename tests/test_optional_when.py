@@ -187,7 +187,7 @@ def test_optional_when_takes_only_known_facts_with_values_of_their_type(policy_t
 
 
 def test_an_empty_optional_when_is_refused(policy_tree) -> None:
-    assert _findings(_policy(policy_tree, "      optional_when: []")) == [(18, "CPC100", "[] should be non-empty")]
+    assert _findings(_policy(policy_tree, "      optional_when: []")) == [(18, "CPC100", "needs at least 1 item")]
 
 
 # --- Diff ---------------------------------------------------------------------------------------------------

@@ -201,7 +201,30 @@ def _describe(error: ValidationError, doc: Document, redact: bool = False) -> It
         yield path, False, f"{error.instance!r} is not allowed here", hint
         return
     if error.validator == "const":
-        yield path, False, f"{error.instance!r} is not allowed here; expected {error.validator_value!r}", ""
+        yield path, False, f"{_yaml(error.instance)} is not allowed here; expected {_yaml(error.validator_value)}", ""
+        return
+    if error.validator == "not":
+        # A `not` says what may not be written; its description (or its parent's) says so in words.
+        said = [d.get("description") for d in (error.validator_value, error.schema) if isinstance(d, dict)]
+        if any(said):
+            yield path, False, str(next(d for d in said if d)), ""
+            return
+    if error.validator == "dependentRequired":
+        needed = _UNEXPECTED.findall(error.message)[:1]
+        key = str(
+            error.validator_value
+            and next((k for k, v in error.validator_value.items() if needed and needed[0] in v), "")
+        )
+        if needed and key:
+            yield path, bool(path) and isinstance(path[-1], str), f"'{key}' needs '{needed[0]}' beside it", ""
+            return
+    if error.validator == "minItems" and not redact:
+        count = error.validator_value
+        yield path, False, f"needs at least {count} item{'s' if count != 1 else ''}", ""
+        return
+    if error.validator == "type" and error.instance is None and not redact:
+        wanted = error.validator_value if isinstance(error.validator_value, str) else "a value"
+        yield path, False, f"is empty; expected {'a list' if wanted == 'array' else wanted}", ""
         return
     if error.validator == "format" and error.validator_value == "date":
         yield path, False, f"'{error.instance}' is not a date", "write YYYY-MM-DD, e.g. 2025-03-25"
@@ -212,6 +235,15 @@ def _describe(error: ValidationError, doc: Document, redact: bool = False) -> It
     if len(message) > 200:
         message = message[:200] + "…"
     yield path, False, message, ""
+
+
+def _yaml(value: object) -> str:
+    """A value as YAML writes it (true, not True), for messages to authors of YAML."""
+    if value is True or value is False:
+        return str(value).lower()
+    if value is None:
+        return "null"
+    return repr(value)
 
 
 def _leaf(error: ValidationError) -> tuple[ValidationError, int]:
