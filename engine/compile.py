@@ -153,7 +153,10 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
     elif rule.kind == "deadline":
         anchor_event = params.get("of") or params.get("before") or params.get("after")
         happened = [durable.eq("happened", True)] if "of" in params or "after" in params else []
-        patterns.append(durable.Pattern("anchor", _kind("event", durable.eq("name", anchor_event), *happened)))
+        # A later clock may start the deadline when the `of` event is not recorded (engine.evaluate._own_clock).
+        later = [c["of"] for c in params.get("whichever_later") or () if isinstance(c, dict) and "of" in c]
+        named = durable.is_in("name", [anchor_event, *later]) if later else durable.eq("name", anchor_event)
+        patterns.append(durable.Pattern("anchor", _kind("event", named, *happened)))
         compiled.anchor = "anchor"
         if by_type["conference"] or anchor_event in CONFERENCE_EVENTS:
             compiled.subject = "conference"

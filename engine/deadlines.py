@@ -40,6 +40,8 @@ class Verdict:
     done_ref: str | None = None
     closed: dt.date | None = None
     earliest: dt.date | None = None
+    # The occurrence whose clock set the due date, where a whichever_sooner or _later clock did.
+    clock: Occurrence | None = None
 
 
 def _key(moment: dt.date | dt.datetime) -> tuple[dt.date, dt.time]:
@@ -276,23 +278,43 @@ def within(
     ``optional_when``)."""
     duration = parse_duration(params["within"])
     due = calendar.add(anchor.when, duration)
+    governing = anchor
     for key, pick in (("whichever_sooner", min), ("whichever_later", max)):
         for clock in params.get(key) or []:
             other = _nearest(facts, clock["of"], anchor)
             if other is not None:
-                due = pick(due, calendar.add(other.when, parse_duration(clock["within"])), key=_key)
+                candidate = calendar.add(other.when, parse_duration(clock["within"]))
+                if pick(due, candidate, key=_key) is not due:
+                    due, governing = candidate, other
     if params.get("boundary") == "exclusive":
         due = _exclusive_due(calendar, duration, due)
     whats = _whats(params)
     done = first_after(facts, whats, anchor) or _held_before(facts, whats, anchor)
+    until = _until(facts, params, anchor, done)
+    if until is not None:
+        # What is done after the clock stopped is not what the deadline asked for.
+        done = None
     if (done is None and optional) or _stopped(facts, whats, anchor, done, due):
         return None
     closes = None if done else _closes(facts, whats, anchor)
-    for stop in (_until(facts, params, anchor, done), None if done else excused(None, due)):
+    for stop in (until, None if done else excused(None, due)):
         stopped, closes = _stopping(stop, due, closes)
         if stopped:
             return None
-    return verdict(calendar, duration, due, done, facts.as_of, closes)
+    found = verdict(calendar, duration, due, done, facts.as_of, closes)
+    if governing is anchor:
+        return found
+    return Verdict(
+        found.status,
+        found.due,
+        found.done,
+        found.late_amount,
+        found.late_unit,
+        found.done_ref,
+        found.closed,
+        None,
+        governing,
+    )
 
 
 def _stopping(stop: dt.date | None, due: dt.date | dt.datetime, closes: dt.date | None) -> tuple[bool, dt.date | None]:

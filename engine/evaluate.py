@@ -280,7 +280,9 @@ class Evaluator:
         fired: _Fired,
         matched,
     ) -> Iterable[Result]:
-        params = compiled.rule.parameters
+        params = _own_clock(compiled.rule.parameters, anchor, facts)
+        if params is None:
+            return
         what = params.get("what")
         what = tuple(what) if isinstance(what, list) else what
         clock = Clock(anchor.event, anchor.when)
@@ -356,7 +358,7 @@ class Evaluator:
                 own_subject,
                 matched,
                 what=what,
-                clock=clock,
+                clock=Clock(verdict.clock.event, verdict.clock.when) if verdict.clock else clock,
                 due=verdict.due,
                 done=verdict.done,
                 late=late,
@@ -528,6 +530,28 @@ def _about_subject(fired: _Fired, match: Match, rule_name: str) -> bool:
     """Whether a holds/known rule matched the case, or a fact the match is about (its conference)."""
     about_case, facts = fired.subjects(rule_name)
     return about_case or any((kind, fact.get("ref")) in facts for kind, fact in match.facts.items())
+
+
+def _own_clock(params: dict, anchor: Occurrence, facts: CaseFacts) -> dict | None:
+    """The deadline as counted from ``anchor``; None when another clock counts it.
+
+    A ``whichever_later`` clock starts the deadline itself when the ``of`` event is not recorded (an acceptance
+    with no notification): its clock is then the deadline's own, and the remaining later clocks stay beside it.
+    """
+    if "of" not in params or anchor.event == params["of"]:
+        return params
+    later = [c for c in params.get("whichever_later") or () if isinstance(c, dict)]
+    if facts.occurrences(params.get("of", "")):
+        return None
+    first = next((c for c in later if facts.occurrences(c.get("of", ""))), None)
+    if first is None or first.get("of") != anchor.event:
+        return None
+    return {
+        **params,
+        "within": first["within"],
+        "of": anchor.event,
+        "whichever_later": [c for c in later if c is not first],
+    }
 
 
 def _decided(verdict: str, condition: dict) -> str:

@@ -475,3 +475,32 @@ def test_walk_finds_the_names_and_numbers_of_every_new_form() -> None:
         ("fact", "child.age_years"),
     ]
     assert sorted(v.text for v in walk.values(rule)) == ["1 month", "12", "2 weeks", "3 months"]
+
+
+def test_a_later_clock_starts_the_deadline_when_the_first_is_not_recorded_and_the_result_names_it(
+    policy_tree,
+) -> None:
+    policy = _load(policy_tree, TRANSFER)
+    case = _transfer("2025-03-31")
+    del case["transfer_in"]["notified"]
+    [alone] = policy.evaluate({"id": "c", **case}, as_of=dt.date(2025, 5, 1)).results
+    assert (alone.status, alone.due, alone.clock.event) == ("met", dt.date(2025, 4, 23), "transfer_accepted")
+    # Both recorded: the acceptance sets the due date, and the result says it is the acceptance's clock.
+    [both] = policy.evaluate({"id": "c", **_transfer("2025-03-31")}, as_of=dt.date(2025, 5, 1)).results
+    assert (both.due, both.clock.event, both.clock.date) == (
+        dt.date(2025, 4, 23),
+        "transfer_accepted",
+        dt.date(2025, 3, 31),
+    )
+
+
+def test_what_is_done_after_the_clock_stopped_does_not_count(policy_tree) -> None:
+    policy = _load(policy_tree, UNTIL)
+    case = {**_change("2025-06-20"), "strategy_meetings": ["2025-06-25"]}
+    [result] = policy.evaluate({"id": "c", **case}, as_of=dt.date(2025, 7, 1)).results
+    assert (result.status, result.done, result.closed, str(result.late)) == (
+        "missed",
+        None,
+        dt.date(2025, 6, 20),
+        "8 days",
+    )
