@@ -390,11 +390,11 @@ class Evaluator:
         if verdicts["unless"] and all(v == "holds" for v, _ in verdicts["unless"]):
             return self._result(compiled, "met", subject, matched)
         failed = tuple(describe.condition(c) for v, c in verdicts["require"] if v == "does not hold")
-        missing = tuple(f for v, c in verdicts["require"] if v == "not recorded" for f in _facts_of(c))
+        missing = tuple(f for v, c in verdicts["require"] if v == "not recorded" for f in _unrecorded(c, match))
         status = "breached" if failed else "not_assessable" if missing else "met"
         if failed and not any(v == "does not hold" for v, _ in verdicts["unless"]):
             # The breach stands, but a fact that could excuse it is not recorded: say which.
-            missing += tuple(f for v, c in verdicts["unless"] if v == "not recorded" for f in _facts_of(c))
+            missing += tuple(f for v, c in verdicts["unless"] if v == "not recorded" for f in _unrecorded(c, match))
         missing = tuple(dict.fromkeys(missing))
         # Unknown to the source, not merely unrecorded in this case: an exception that could excuse the breach,
         # or a fact the requirement needs.
@@ -486,11 +486,26 @@ def _fact_holds(condition: dict, value: object) -> bool:
     return condition.get("present") is not False
 
 
-def _facts_of(condition: dict) -> tuple[str, ...]:
-    """The facts a condition tests: one, or for ``any_of`` each member's."""
-    if "any_of" in condition:
-        return tuple(dict.fromkeys(str(m.get("fact")) for m in condition["any_of"] if isinstance(m, dict)))
-    return (str(condition.get("fact")),)
+def _unrecorded(condition: dict, match: Match) -> tuple[str, ...]:
+    """The facts a condition tests that the case does not record: its own, or for ``any_of`` those of its
+    members that the case (or the conference or request the result is about) has no value for."""
+    if "any_of" not in condition:
+        return (str(condition.get("fact")),)
+    out = []
+    for member in condition["any_of"]:
+        fact = member.get("fact") if isinstance(member, dict) else None
+        if not isinstance(fact, str):
+            continue
+        kind = fact_type(fact)
+        about = match.facts.get(kind) if kind != "case" else match.facts.get("case")
+        if kind == "case":
+            head, _, tail = fact.partition(".")
+            recorded = isinstance(about, dict) and tail in (about.get(head) or {})
+        else:
+            recorded = isinstance(about, dict) and field_name(fact) in about
+        if not recorded:
+            out.append(fact)
+    return tuple(dict.fromkeys(out))
 
 
 def _name(condition: dict) -> str:

@@ -314,10 +314,8 @@ def test_any_of_holds_when_one_member_does_and_is_not_assessable_while_one_is_un
     assert _results(policy, _ended(ended_by="manager", agencies_consulted=False), "2025-07-01")[0][1] == "breached"
     evaluation = policy.evaluate({"id": "c", **_ended(ended_by="manager")}, as_of=dt.date(2025, 7, 1))
     [unknown] = evaluation.results
-    assert (unknown.status, unknown.missing) == (
-        "not_assessable",
-        ("plan.ended_by", "plan.agencies_consulted"),
-    )
+    # Ended by a manager (recorded, and not a review conference); whether the agencies were consulted is not.
+    assert (unknown.status, unknown.missing) == ("not_assessable", ("plan.agencies_consulted",))
 
 
 # --- Facts with dates, and facts on items -------------------------------------------------------------------
@@ -504,3 +502,10 @@ def test_what_is_done_after_the_clock_stopped_does_not_count(policy_tree) -> Non
         dt.date(2025, 6, 20),
         "8 days",
     )
+
+
+def test_any_of_names_as_missing_only_the_members_the_case_does_not_record(policy_tree) -> None:
+    policy = _load(policy_tree, EITHER)
+    evaluation = policy.evaluate({"id": "c", **_ended(agencies_consulted=False)}, as_of=dt.date(2025, 7, 1))
+    [result] = evaluation.results
+    assert (result.status, result.missing) == ("not_assessable", ("plan.ended_by",))
