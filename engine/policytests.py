@@ -154,15 +154,28 @@ def run_test(path: Path, policy: Policy) -> Outcome:
             case = load_case(path.parent / str(spec["case_file"]))
         else:
             case = check_case(_sub_document(doc, "case"))
-        evaluation = policy.evaluator(as_of).evaluate(case, as_of)
+        evaluator = policy.evaluator(as_of)
+        evaluation = evaluator.evaluate(case, as_of)
     except CaseError as exc:
         outcome.failures.extend(f"{f.file}:{f.line}:{f.column}: {f.message} ({f.path})" for f in exc.findings)
         return outcome
     except PolicyError as exc:
         outcome.failures.append(exc.message)
         return outcome
+    outcome.failures.extend(_unknown_rules(outcome.named, evaluator.policy.rules))
     outcome.failures.extend(check(evaluation, expect, absent))
     return outcome
+
+
+def _unknown_rules(named: set[str], rules: dict) -> list[str]:
+    """A rule id the policy does not have: an `absent` on it would pass without testing anything."""
+    from .vocabulary import closest
+
+    out = []
+    for rule in sorted(named - set(rules)):
+        near = closest(rule, list(rules))
+        out.append(f"no rule '{rule}' in this policy" + (f" (did you mean '{near}'?)" if near else ""))
+    return out
 
 
 def _sub_document(doc: Document, key: str) -> Document:

@@ -55,3 +55,21 @@ def test_the_case_as_json_gives_what_the_case_as_yaml_gives(path: Path) -> None:
     as_yaml = check_case(Document(str(path), spec["case"]))
     as_json = read_case(json.loads(json.dumps(jsonable(spec["case"]))))
     assert evaluator.evaluate(as_json, as_of).to_dict() == evaluator.evaluate(as_yaml, as_of).to_dict()
+
+
+def test_a_test_naming_a_rule_or_key_that_does_not_exist_fails_rather_than_passing_vacuously(
+    policy_tree, run_cpc
+) -> None:
+    from tests.conftest import ENGLAND
+
+    vacuous = (
+        "name: icpc overdue\nas_of: 2025-06-02\n"
+        "case:\n  id: c\n  s47: {strategy_discussion: 2025-03-03}\n"
+        "expect:\n  - {rule: icpc-timescale, status: overdue, earliest: 2025-03-24}\n"
+        "absent: [icpc-timescal]\n"
+    )
+    root = policy_tree({"england/policy.yaml": ENGLAND, "england/tests/vacuous.yaml": vacuous})
+    result = run_cpc("test", "england", "--policies", str(root))
+    assert result.returncode == 1, result.stdout
+    assert "no rule 'icpc-timescal' in this policy (did you mean 'icpc-timescale'?)" in result.stdout
+    assert "earliest None, expected '2025-03-24'" in result.stdout
