@@ -177,7 +177,9 @@ def _outcomes(evaluation: Evaluation) -> dict[tuple[str, str, str], list[tuple[s
     found: dict[tuple[str, str, str], list[tuple[str, Due]]] = {}
     for result in evaluation.results:
         subject = (result.subject.type, result.subject.id) if result.subject else ("", "")
-        found.setdefault((result.rule, *subject), []).append((result.status, result.due))
+        # A lower bound has no due date; its earliest date moves as a due date does.
+        dated = result.due if result.due is not None else result.earliest
+        found.setdefault((result.rule, *subject), []).append((result.status, dated))
     return found
 
 
