@@ -267,6 +267,7 @@ class Evaluator:
             citations=self._citations[rule.id],
             subject=subject,
             matched=matched,
+            exception_of=compiled.exception_of,
             **fields,
         )
 

@@ -75,7 +75,18 @@ LATE_UNITS: dict[str, str] = {
     Unit.HOURS.value: "Hours, for a rule counted in hours from a date-time.",
 }
 
-COMMON_KEYS = ("rule", "title", "kind", "status", "subject", "area", "policy_version", "defined_in", "citations")
+COMMON_KEYS = (
+    "rule",
+    "title",
+    "kind",
+    "status",
+    "subject",
+    "exception_of",
+    "area",
+    "policy_version",
+    "defined_in",
+    "citations",
+)
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "deadline": ("what", "clock", "due", "earliest", "done", "late", "early", "closed", "reason"),
     "requirement": ("failed", "missing", "reason"),
@@ -195,6 +206,11 @@ def _result() -> dict[str, Any]:
                 "subject",
                 "What the result is about when the rule applies to each of several things, e.g. "
                 '`{"type": "conference", "id": "icpc-1"}`. Absent when it is about the case as a whole.',
+            ),
+            "exception_of": text(
+                "For the result of an exception: the id of the rule it stands in place of, which gives no result "
+                "for the same subject. Example: `pre-birth-after-birth-meeting`.",
+                pattern=SLUG_PATTERN,
             ),
             "what": {
                 "description": (

@@ -163,11 +163,15 @@ class Result:
     directs: str | None = None
     reason: str | None = None
     matched: tuple[Match, ...] = ()
+    # For an exception's result: the rule it stands in place of (docs/policy-format.md, "Exceptions").
+    exception_of: str | None = None
 
     def to_dict(self) -> dict:
         data: dict = {"rule": self.rule, "title": self.title, "kind": self.kind, "status": self.status}
         if self.subject is not None:
             data["subject"] = self.subject.to_dict()
+        if self.exception_of is not None:
+            data["exception_of"] = self.exception_of
         if self.kind == "deadline":
             data["what"] = list(self.what) if isinstance(self.what, tuple) else self.what
             if self.clock is not None:
@@ -207,6 +211,8 @@ class Result:
         subject = self.subject
         if subject is not None:
             out.append(f', "subject": {{"type": {_json(subject.type)}, "id": {_json(subject.id)}}}')
+        if self.exception_of is not None:
+            out.append(f', "exception_of": {_json(self.exception_of)}')
         if self.kind == "deadline":
             what = self.what
             out.append(f', "what": {_texts(what) if isinstance(what, tuple) else _json(what)}')

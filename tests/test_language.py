@@ -7,6 +7,7 @@ Every test states the procedure-like sentence it encodes and works its dates out
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import engine
@@ -509,3 +510,12 @@ def test_any_of_names_as_missing_only_the_members_the_case_does_not_record(polic
     evaluation = policy.evaluate({"id": "c", **_ended(agencies_consulted=False)}, as_of=dt.date(2025, 7, 1))
     [result] = evaluation.results
     assert (result.status, result.missing) == ("not_assessable", ("plan.ended_by",))
+
+
+def test_an_exceptions_result_names_the_rule_it_stands_in_place_of(policy_tree) -> None:
+    policy = _load(policy_tree, AFTER_BIRTH)
+    [unfit] = policy.evaluate({"id": "c", **_birth(False)}, as_of=dt.date(2026, 2, 1)).results
+    [base] = policy.evaluate({"id": "c", **_birth(None)}, as_of=dt.date(2026, 2, 1)).results
+    assert (unfit.exception_of, unfit.to_dict()["exception_of"]) == ("after-birth", "after-birth")
+    assert base.exception_of is None and "exception_of" not in base.to_dict()
+    assert unfit.to_json() == json.dumps(unfit.to_dict(), ensure_ascii=False)
