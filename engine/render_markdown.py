@@ -38,7 +38,12 @@ def _value(param: Parameter) -> str:
     if param.code:
         # Action slugs are lower case with underscores, never a backtick.
         return ", ".join(f"`{v}`" for v in param.values)
-    return " **and** ".join(_md(v) for v in param.values)
+    # "The child is under 5 **and** the plan is open": one sentence, so later clauses start in lower case.
+    return " **and** ".join(_md(v if i == 0 else _lower_first(v)) for i, v in enumerate(param.values))
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _exception(entry: RuleEntry) -> str:
