@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
@@ -75,6 +76,10 @@ class Evaluator:
         )
         self._by_name = {c.name: c for c in compiled.rules}
         self._by_id = {c.rule.id: c for c in compiled.rules}
+        self._exceptions: dict[str, list[CompiledRule]] = {}
+        for rule in compiled.rules:
+            if rule.exception_of is not None:
+                self._exceptions.setdefault(rule.exception_of, []).append(rule)
         self._citations = {c.rule.id: _citations(self.policy, c.rule) for c in compiled.rules}
         self._unseen = {c.name: _unseen_when_not_recorded(c.rule) for c in compiled.rules}
 
@@ -116,6 +121,8 @@ class Evaluator:
             if applying:
                 # Where an exception applies, its result stands instead of this rule's (docs/policy-format.md).
                 found = [r for r in found if not any(_covers(a, r.subject) for a in applying.values())]
+            if explain and found and compiled.rule.id in self._exceptions:
+                found = [self._why_not_excepted(compiled, r, facts) for r in found]
             results.extend(found)
         results.sort(key=_order)
         return Evaluation(
@@ -128,6 +135,33 @@ class Evaluator:
             _text(case.get("worker")),
             _plan_summary(case, facts),
         )
+
+    def _why_not_excepted(self, compiled: CompiledRule, result: Result, facts: CaseFacts) -> Result:
+        """For ``--explain``: each exception to the rule, with how each of its own conditions stood, so that 'not
+        recorded' and 'recorded otherwise' can be told apart where the base rule's result stands."""
+        conference = facts.conferences.get(result.subject.id.split("/", 1)[0]) if result.subject else None
+        said = []
+        for exception in self._exceptions[compiled.rule.id]:
+            tests = tuple(
+                f"{describe.condition(c)}: {self._standing(c, facts, conference)}"
+                for c in exception.rule.exception_when
+            )
+            said.append(Explained("exception", f"exception {exception.rule.id} (does not apply here)", tests))
+        return dataclasses.replace(result, matched=result.matched + tuple(said))
+
+    def _standing(self, condition: dict, facts: CaseFacts, conference: dict | None) -> str:
+        """How one condition stands for a result: holds, does not hold or not recorded."""
+        fact = condition.get("fact")
+        if isinstance(fact, str):
+            kind = fact_type(fact)
+            values = facts.case if kind == "case" else conference if kind == "conference" else None
+            key = fact if kind == "case" else field_name(fact)
+            if values is None or key not in values:
+                return "holds" if condition.get("present") is False else "not recorded"
+            return "holds" if _fact_holds(condition, values[key]) else "does not hold"
+        if "event" in condition or "elapsed" in condition or "any_of" in condition:
+            return "holds" if self._event_holds(condition, facts) else "does not hold"
+        return "not recorded"
 
     def _exceptions_applying(self, fired: _Fired, facts: CaseFacts) -> dict[str, dict[str, _Where]]:
         """For each base rule, where each of its exceptions applies: every one of the exception's conditions

@@ -519,3 +519,14 @@ def test_an_exceptions_result_names_the_rule_it_stands_in_place_of(policy_tree) 
     assert (unfit.exception_of, unfit.to_dict()["exception_of"]) == ("after-birth", "after-birth")
     assert base.exception_of is None and "exception_of" not in base.to_dict()
     assert unfit.to_json() == json.dumps(unfit.to_dict(), ensure_ascii=False)
+
+
+def test_explain_says_why_each_exception_did_not_apply_where_the_base_result_stands(policy_tree) -> None:
+    policy = _load(policy_tree, AFTER_BIRTH)
+
+    def said(fit: bool | None) -> list[tuple[str, ...]]:
+        [result] = policy.evaluate({"id": "c", **_birth(fit)}, as_of=dt.date(2026, 2, 1), explain=True).results
+        return [m.conditions for m in result.matched if m.pattern == "exception"]
+
+    assert said(None) == [("mother.medically_fit is false: not recorded",)]
+    assert said(True) == [("mother.medically_fit is false: does not hold",)]
