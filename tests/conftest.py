@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
 
-ENGLAND = """\
+# The start of a small national baseline, up to its `rules:` key: tests append the rules they are about.
+ENGLAND_HEAD = """\
 area: england
 title: National baseline
 version: "2023"
@@ -23,6 +24,11 @@ sources:
     file: wt.txt
     kind: statutory
 rules:
+"""
+
+ENGLAND = (
+    ENGLAND_HEAD
+    + """\
   - id: icpc-timescale
     title: Initial conference within 15 working days of the strategy discussion.
     kind: deadline
@@ -36,6 +42,7 @@ rules:
       source: wt
       quote: "should take place within 15 working days of the strategy discussion"
 """
+)
 
 
 @pytest.fixture

@@ -12,21 +12,11 @@ from pathlib import Path
 
 import engine
 
-HEAD = """\
-area: england
-title: National baseline
-version: "2023"
-effective_from: 2023-12-15
-sources:
-  wt:
-    title: National guidance
-    file: wt.txt
-rules:
-"""
+from .conftest import ENGLAND_HEAD
 
 
 def _load(policy_tree, rules: str) -> engine.Policy:
-    root: Path = policy_tree({"england/policy.yaml": HEAD + rules})
+    root: Path = policy_tree({"england/policy.yaml": ENGLAND_HEAD + rules})
     return engine.load_policy(root / "england" / "policy.yaml")
 
 

@@ -8,21 +8,11 @@ import pytest
 from engine.lint.constructs import CONSTRUCTS
 from engine.lint.runner import lint
 
-HEAD = """\
-area: england
-title: National baseline
-version: "2023"
-effective_from: 2023-12-15
-sources:
-  wt:
-    title: National guidance
-    file: wt.txt
-rules:
-"""
+from .conftest import ENGLAND_HEAD
 
 
 def _codes(policy_tree, rules: str) -> list[str]:
-    root = policy_tree({"england/policy.yaml": HEAD + "".join(f"  {line}\n" for line in rules.splitlines())})
+    root = policy_tree({"england/policy.yaml": ENGLAND_HEAD + "".join(f"  {line}\n" for line in rules.splitlines())})
     return [f.code for f in lint([root]).findings]
 
 
@@ -78,5 +68,5 @@ def test_list_rules_names_the_constructs_and_an_unknown_name_is_a_usage_error(ru
     ],
 )
 def test_mistakes_in_the_constructs_are_said_in_words_not_schema_internals(policy_tree, rules, message) -> None:
-    root = policy_tree({"england/policy.yaml": HEAD + "".join(f"  {line}\n" for line in rules.splitlines())})
+    root = policy_tree({"england/policy.yaml": ENGLAND_HEAD + "".join(f"  {line}\n" for line in rules.splitlines())})
     assert message in [f.message for f in lint([root]).findings]

@@ -14,7 +14,7 @@ from engine.caseload import check_case, read_case
 from engine.policytests import area_test_files, run_area, run_test
 from engine.yamlload import Document, jsonable, load_file
 
-from .conftest import ROOT
+from .conftest import ENGLAND, ROOT
 
 POLICIES = ROOT / "policies"
 AREAS = sorted(p.name for p in POLICIES.iterdir() if p.is_dir())
@@ -60,8 +60,6 @@ def test_the_case_as_json_gives_what_the_case_as_yaml_gives(path: Path) -> None:
 def test_a_test_naming_a_rule_or_key_that_does_not_exist_fails_rather_than_passing_vacuously(
     policy_tree, run_cpc
 ) -> None:
-    from tests.conftest import ENGLAND
-
     vacuous = (
         "name: icpc overdue\nas_of: 2025-06-02\n"
         "case:\n  id: c\n  s47: {strategy_discussion: 2025-03-03}\n"
