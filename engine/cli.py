@@ -89,7 +89,11 @@ def lint(paths: tuple[Path, ...], sources: Path | None, fmt: str, explain: str |
         rule = lookup(explain)
         construct = CONSTRUCTS.get(explain.strip().lower())
         if rule is None and construct is None:
-            fail(f"no lint code or construct '{explain}'; `cpc lint --list-rules` lists them")
+            from .vocabulary import closest
+
+            near = closest(explain.strip().lower(), [*CONSTRUCTS, *(r.name for r in RULES.values())])
+            guess = f" (did you mean '{near}'?)" if near else ""
+            fail(f"no lint code or construct '{explain}'{guess}; `cpc lint --list-rules` lists them")
         if rule is not None:
             click.echo(f"{rule.code} {rule.name} ({rule.severity.value})\n")
             click.echo(rule.documentation())

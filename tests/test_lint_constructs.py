@@ -38,7 +38,7 @@ def test_list_rules_names_the_constructs_and_an_unknown_name_is_a_usage_error(ru
     assert all(f"  {name} " in listed for name in CONSTRUCTS)
     unknown = run_cpc("lint", "--explain", "exception-off")
     assert unknown.returncode == 2
-    assert "no lint code or construct 'exception-off'" in unknown.stderr
+    assert "no lint code or construct 'exception-off' (did you mean 'exception_of'?)" in unknown.stderr
 
 
 @pytest.mark.parametrize(

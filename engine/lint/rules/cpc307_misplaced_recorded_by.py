@@ -58,6 +58,14 @@ class MisplacedRecordedBy(LintRule):
                         hint="move the condition to the deadline's `optional_when`, or drop `recorded_by`",
                         key=True,
                     )
+                elif condition.get("present") is False:
+                    yield self.finding(
+                        ctx,
+                        path,
+                        "`recorded_by` with `present: false`: a fact not recorded has no day it was recorded on",
+                        hint="drop `recorded_by`, or test the fact's value",
+                        key=True,
+                    )
                 elif isinstance(fact, str) and fact in FACTS and not FACTS[fact].dated:
                     yield self.finding(
                         ctx,
