@@ -18,7 +18,7 @@ from .library import POLICY_SUFFIXES, Library, PolicyFile
 from .policies import PolicyError, default_policies_dir
 from .resolve import ResolvedPolicy, resolve
 from .resources import shipped_policies
-from .yamlload import LoadError, load_text
+from .yamlload import MAX_BYTES, LoadError, load_text
 
 
 class GitError(Exception):
@@ -122,11 +122,19 @@ def read_library(folder: Path, rev: str) -> Snapshot:
         folders = name[len(prefix) :].split("/")[:-1]
         if not name.endswith(POLICY_SUFFIXES) or "tests" in folders:
             continue
-        shown = _git(root, "show", f"{commit}:{name}")
-        if shown.returncode != 0:
-            raise GitError(f"cannot read {name} at {rev}: {_message(shown)}")
         label = f"{name}@{rev}"
         try:
+            # The same size limit as a file on disk, checked before git writes the blob into memory.
+            size = _git(root, "cat-file", "-s", f"{commit}:{name}")
+            if size.returncode == 0 and int(size.stdout.strip() or 0) > MAX_BYTES:
+                raise LoadError(
+                    "CPC004",
+                    f"file is {int(size.stdout):,} bytes, over the {MAX_BYTES:,}-byte limit",
+                    hint="a policy or case file is a few kilobytes; check this is the right file",
+                )
+            shown = _git(root, "show", f"{commit}:{name}")
+            if shown.returncode != 0:
+                raise GitError(f"cannot read {name} at {rev}: {_message(shown)}")
             library.add(PolicyFile(load_text(_text(shown.stdout, label), label)))
         except LoadError as exc:
             from .lint.runner import load_finding
