@@ -260,9 +260,16 @@ class _Builder:
             TypeError,
             yaml.constructor.ConstructorError,
         ) as exc:
-            if explicit or (self.redact and kind != "timestamp"):
+            if explicit:
                 # The text may be anything (free text under an explicit tag), so it is not repeated.
                 message = f"{label}value tagged '{kind}' is not a valid {kind}"
+            elif self.redact:
+                # A case's date is a child's date of birth or a meeting's: the place and the reason are enough.
+                # The constructor's reason is not used: it may quote the value too ("year 0 is out of range").
+                if kind == "timestamp":
+                    message = f"{label}not a valid date: its day, month or year is out of range"
+                else:
+                    message = f"{label}value is not a valid {kind}"
             else:
                 # An implicit timestamp is digits and separators by the resolver's pattern: naming it and the
                 # reason ("day is out of range for month") is what lets the author fix it.

@@ -477,7 +477,7 @@ WRONG_TYPES = {
     ),
     "impossible return home": (
         "id: x\nlooked_after_review:\n  returned_home: 2025-02-30\n",
-        "3:18: CPC001 '2025-02-30' is not a valid timestamp",
+        "3:18: CPC001 not a valid date: its day, month or year is out of range",
     ),
     "misspelt discharge": (
         "id: x\nbirth_hospital:\n  discharged_on: 2025-02-03\n",
