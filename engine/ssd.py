@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import json
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ UNREADABLE_FLAG = "value is not a Y/N flag"
 UNKNOWN_CATEGORY = "not one of Neglect, Physical abuse, Emotional abuse, Sexual abuse, Multiple"
 UNREADABLE_JSON = "value is not a JSON object"
 BLANK_ID = "blank id: the row cannot be joined"
+MAX_ID_CHARS = 200
+"""An id longer than this is no system's id (a pasted cell, a runaway export): its row is counted, not read."""
+LONG_ID = f"id longer than {MAX_ID_CHARS} characters: the row is not read"
 DUPLICATE_ID = "id repeated: only the first row with it is read"
 UNKNOWN_PERSON = "person id not in ssd_person"
 BLANK_PERSON = "blank person id: the row cannot be joined"
@@ -525,11 +529,36 @@ def parse_flag(raw: str) -> bool | None:
 # -- reading -----------------------------------------------------------------------------------------------
 
 
+def _not_a_file(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file (following a symlink), or None for a regular file."""
+    mode = path.stat().st_mode if path.exists() else None
+    if mode is None:
+        return "a symbolic link to nothing"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"  # pragma: no cover - every kind of file is named above
+
+
 def _table_files(folder: Path) -> dict[str, Path]:
-    """Every ``*.csv`` in the folder by lower-cased stem; a name that differs only in case is refused."""
+    """Every ``*.csv`` in the folder by lower-cased stem; a name that differs only in case is refused, and so is
+    a table cpc reads that is not a regular file (a folder, a FIFO, a device): it is there, so not missing, and
+    it cannot be read (a FIFO would block the import for ever)."""
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.suffix.lower() != ".csv":
+        if path.suffix.lower() != ".csv":
+            continue
+        kind = _not_a_file(path)
+        if kind is not None:
+            if path.stem.lower() in READ_TABLES:
+                raise SsdError(f"{path}: {kind}, not a CSV file; table {path.stem.lower()} cannot be read")
             continue
         name = path.stem.lower()
         if name in found:
@@ -576,17 +605,19 @@ def _rows(
                 return
             line = reader.line_num
             names = [h.strip().lower() for h in header]
+            _check_header(path, table, names, known)
             positions: dict[str, int] = {}
             ignored: list[tuple[int, str, str]] = []
             for index, name in enumerate(names):
                 if not name:
                     continue
                 if name in positions:
-                    ignored.append((index, name, DUPLICATE_COLUMN))
+                    ignored.append((index, _column_name(name, index), DUPLICATE_COLUMN))
                 elif name in known:
                     positions[name] = index
                 else:
-                    ignored.append((index, name, _UNMAPPED_REASON.get((table, name), UNKNOWN_COLUMN)))
+                    reason = _UNMAPPED_REASON.get((table, name), UNKNOWN_COLUMN)
+                    ignored.append((index, _column_name(name, index), reason))
             counts: Counter[tuple[str, str]] = Counter()
             width = len(names)
             for row in reader:
@@ -610,6 +641,44 @@ def _rows(
             raise SsdError(f"{path}: cannot be decoded ({exc.__class__.__name__})") from None
     for (name, reason), n in counts.items():
         tally.add(table, name, reason, n)
+
+
+_COLUMN_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _column_name(name: str, index: int) -> str:
+    """A header cell as the report names it: as written if it looks like a column name, else by position.
+
+    A header is names, but a file whose header row is missing (or was pasted over) has a child's id or date of
+    birth there, and the report must not print it: ``column 3`` says where without saying what.
+    """
+    return name if _COLUMN_NAME.fullmatch(name) and not _looks_like_value(name) else f"column {index + 1}"
+
+
+def _looks_like_value(name: str) -> bool:
+    # `t`, `y`, `n`, `true`… are flag values; a real SSD column name has a table prefix and an underscore.
+    return "_" not in name and len(name) <= 5
+
+
+_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _check_header(path: Path, table: str, names: list[str], known: set[str]) -> None:
+    """Refuse a table whose first line names none of the columns cpc reads from it: the header row is missing,
+    or the cells are not separated by commas. Says which, by file and line, never quoting the line."""
+    if any(name in known for name in names):
+        return
+    for separator, called in _SEPARATORS.items():
+        if any(separator in name for name in names):
+            raise SsdError(
+                f"{path}:1: the cells are separated by {called}, not commas; "
+                "export the table as comma-separated values (CSV)"
+            )
+    expected = ", ".join(sorted(known))
+    raise SsdError(
+        f"{path}:1: the first line names none of the columns cpc reads from {table} ({expected}); "
+        "is the header row missing? Its first line must name the columns"
+    )
 
 
 def _csv_problem(path: Path, at: int, last_row: int, exc: csv.Error) -> str:
@@ -700,6 +769,9 @@ def _row_id(extract: Extract, table: str, name: str, row: dict[str, str], seen: 
     value = row.get(name, "")
     if not value:
         extract.unmapped.add(table, "*", BLANK_ID)
+        return None
+    if len(value) > MAX_ID_CHARS:
+        extract.unmapped.add(table, "*", LONG_ID)
         return None
     if value in seen:
         extract.unmapped.add(table, "*", DUPLICATE_ID)
@@ -910,7 +982,12 @@ class MappedCase:
 
 def _sort_key(pid: str) -> tuple:
     # Numeric ids in number order (the usual SSD id), others after them in text order: deterministic either way.
-    return (0, int(pid), pid) if pid.isdigit() else (1, 0, pid)
+    # Compared as digit strings, not int(): `²³` is a digit to str.isdigit but not to int(), and int() refuses
+    # ids of thousands of digits. Without leading zeros, a longer run of ASCII digits is the larger number.
+    if pid.isascii() and pid.isdigit():
+        digits = pid.lstrip("0")
+        return (0, len(digits), digits, pid)
+    return (1, 0, "", pid)
 
 
 def _children(extract: Extract, tally: Unmapped) -> list[_Child]:

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import importlib.util
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -836,3 +837,113 @@ def test_the_current_involvement_is_the_latest_open_one_else_the_last_ended() ->
     assert ssd.current_involvement([ended_early, open_old, open_new, ended_late]).team == "D"
     assert ssd.current_involvement([ended_early, ended_late]).team == "B"
     assert ssd.current_involvement([]) is None
+
+
+# -- hostile extracts (issue 13, item 8) ------------------------------------------------------------------
+
+
+def _person_table(folder: Path, first: str) -> None:
+    text = (folder / "ssd_person.csv").read_text(encoding="utf-8-sig")
+    (folder / "ssd_person.csv").write_text(text.replace("100034,", first + ",", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("odd", ["²³", "9" * 100_000, "٣٤"], ids=["superscripts", "100000-digits", "arabic-digits"])
+def test_an_id_int_cannot_read_is_no_internal_error(tmp_path: Path, odd: str) -> None:
+    # `²³`.isdigit() is true but int() refuses it, and int() refuses 100,000 digits: ordering by id crashed.
+    folder = _copy(tmp_path)
+    _person_table(folder, odd)
+    result = _run(str(folder), "--out", str(tmp_path / "cases.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert odd not in result.output
+    assert "persons 40" in result.output or "persons 39" in result.output
+
+
+def test_ids_order_as_numbers_without_int() -> None:
+    ids = ["10", "9", "0009", "x", "²", "100", "1" + "0" * 5000]
+    assert sorted(ids, key=ssd._sort_key) == ["0009", "9", "10", "100", "1" + "0" * 5000, "x", "²"]
+
+
+def test_an_id_longer_than_any_system_writes_is_counted_not_read(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _person_table(folder, "9" * 100_000)
+    report = ssd.ImportReport()
+    list(ssd.iter_cases(ssd.read_extract(folder), report))
+    assert report.unmapped.counts[("ssd_person", "*", ssd.LONG_ID)] == 1
+    assert report.persons == 39
+
+
+def _replace_plans(folder: Path, kind: str) -> None:
+    table = folder / "ssd_cp_plans.csv"
+    table.unlink()
+    if kind == "folder":
+        table.mkdir()
+    elif kind == "FIFO":
+        os.mkfifo(table)
+    elif kind == "device":
+        table.symlink_to("/dev/null")
+    else:
+        table.symlink_to(folder / "nowhere.csv")
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [("folder", "a folder"), ("FIFO", "a FIFO"), ("device", "a device"), ("dangling", "a symbolic link to nothing")],
+)
+def test_a_table_that_is_not_a_regular_file_is_an_error_not_missing(tmp_path: Path, kind: str, said: str) -> None:
+    if kind == "FIFO" and not hasattr(os, "mkfifo"):  # pragma: no cover - Windows
+        pytest.skip("no FIFOs")
+    folder = _copy(tmp_path)
+    _replace_plans(folder, kind)
+    result = _run(str(folder), "--out", str(tmp_path / "cases.jsonl"))
+    assert result.exit_code == 2
+    table = folder / "ssd_cp_plans.csv"
+    assert result.output == f"cpc: {table}: {said}, not a CSV file; table ssd_cp_plans cannot be read\n"
+
+
+def test_a_table_cpc_does_not_read_may_be_anything(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    (folder / "ssd_other.csv").mkdir()
+    report = ssd.ImportReport()
+    assert len(list(ssd.iter_cases(ssd.read_extract(folder), report))) == EXPECTED["cases"]
+
+
+@pytest.mark.parametrize(("separator", "called"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")])
+def test_a_table_not_separated_by_commas_is_an_error_at_line_one(tmp_path: Path, separator: str, called: str) -> None:
+    folder = _copy(tmp_path)
+    text = (folder / "ssd_person.csv").read_text(encoding="utf-8-sig")
+    (folder / "ssd_person.csv").write_text(text.replace(",", separator), encoding="utf-8")
+    result = _run(str(folder), "--out", str(tmp_path / "cases.jsonl"))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"cpc: {folder / 'ssd_person.csv'}:1: the cells are separated by {called}, not commas; "
+        "export the table as comma-separated values (CSV)\n"
+    )
+
+
+def test_a_table_without_its_header_row_is_an_error_that_quotes_no_row(tmp_path: Path) -> None:
+    # Its first row was read as the header: a child's id and date of birth were printed as column names.
+    folder = _copy(tmp_path)
+    lines = (folder / "ssd_person.csv").read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    (folder / "ssd_person.csv").write_text("".join(lines[1:]), encoding="utf-8")
+    result = _run(str(folder), "--out", str(tmp_path / "cases.jsonl"), "--report", str(tmp_path / "r.json"))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"cpc: {folder / 'ssd_person.csv'}:1: the first line names none of the columns cpc reads from ssd_person "
+        "(pers_dob, pers_expected_dob, pers_person_id); is the header row missing? Its first line must name the "
+        "columns\n"
+    )
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_a_header_cell_that_is_no_column_name_is_named_by_position(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path / "x",
+        {
+            "ssd_person.csv": "pers_person_id,2019-01-23,F,pers_upn\n1,a,b,c\n",
+            "ssd_initial_cp_conference.csv": "icpc_icpc_id,icpc_person_id,icpc_icpc_date\n5,1,2025-05-05\n",
+        },
+    )
+    report = ssd.ImportReport()
+    list(ssd.iter_cases(ssd.read_extract(folder), report))
+    fields = {e["field"] for e in report.unmapped.to_list() if e["table"] == "ssd_person"}
+    assert fields == {"column 2", "column 3", "pers_upn"}
