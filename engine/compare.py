@@ -15,7 +15,6 @@ This module builds the model and renders it; it knows nothing of the command lin
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ from typing import Literal
 
 from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
 from .resolve import ResolvedPolicy, ResolvedRule
+from .safe_text import CsvWriter, markdown_code, markdown_text
 from .show import TOPIC_ORDER, effective
 from .walk import RelPath, values
 
@@ -667,11 +667,9 @@ _INTRO = (
 
 # --- Markdown ---------------------------------------------------------------------------------------------
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
-
 
 def _md(text: str) -> str:
-    return " ".join(text.split()).translate(_MD_SPECIAL)
+    return markdown_text(text)
 
 
 def _md_cell(cell: Cell, column: Column) -> str:
@@ -707,13 +705,14 @@ def render_markdown(comparison: Comparison) -> str:
         out.append("| --- | --- | " + " | ".join("---" for _ in labels) + " | --- |")
         for row in rows:
             cells = " | ".join(_md_cell(c, col) for c, col in zip(row.cells, comparison.columns, strict=True))
-            out.append(f"| {_md(row.parameter)} | `{row.rule_id}` | {cells} | {_md(note(row, comparison))} |")
+            rule = markdown_code(row.rule_id, table=True)
+            out.append(f"| {_md(row.parameter)} | {rule} | {cells} | {_md(note(row, comparison))} |")
         out.append("")
     if comparison.withdrawn:
         out += ["## Withdrawn rules", ""]
         for w in comparison.withdrawn:
             by = "" if w.by == w.area else f" (withdrawn by {_md(w.by)})"
-            out.append(f"- {_md(w.label)}: `{w.rule_id}` from {_md(w.defined_in)}{by}: {_md(w.reason)}")
+            out.append(f"- {_md(w.label)}: {markdown_code(w.rule_id)} from {_md(w.defined_in)}{by}: {_md(w.reason)}")
         out.append("")
     return "\n".join(out)
 
@@ -728,7 +727,9 @@ CSV_HELP = (
     "'10 working days (exclusive)' or '2', or 'does not apply' for an exception that disapplies its rule; empty "
     "when absent or withdrawn), AREA_status (local, changed, restated, inherited, absent, "
     "withdrawn), AREA_from (the area whose text sets the value, or that withdrew the rule) and "
-    "AREA_strictest (yes or empty)."
+    "AREA_strictest (yes or empty). Every column is text (a value reads '15 working days'); a cell that starts "
+    "with =, +, -, @, a tab or a line break is written with a ' before it, so that a spreadsheet never runs it "
+    "as a formula."
 )
 
 _CSV_STATUS = {"overridden": "changed"}
@@ -746,7 +747,7 @@ def csv_header(comparison: Comparison) -> list[str]:
 def render_csv(comparison: Comparison) -> str:
     """One row per value, every column filterable in a spreadsheet (see :data:`CSV_HELP`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(csv_header(comparison))
     for topic, rows in comparison.topics():
         for row in rows:

@@ -19,7 +19,6 @@ day early, and none agrees, the source system most likely does not know that hol
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -31,6 +30,7 @@ from .calendar import WorkingCalendar, bank_holidays_in
 from .caseload import CaseError
 from .durations import Unit, parse_duration
 from .results import Citation, Evaluation, Result
+from .safe_text import CsvWriter, terminal
 from .ssd import CaseChecker, MappedCase, RecordedDue, iter_episodes, read_extract
 
 ICPC_RULES = ("icpc-timescale",)
@@ -303,7 +303,12 @@ def _signed(n: int | None) -> str:
 
 
 def _child_key(child: str) -> tuple:
-    return (0, int(child), child) if child.isdigit() else (1, 0, child)
+    # Numeric ids in number order, without int(): "²³" is a digit string int() refuses, and an id of thousands
+    # of digits is one Python will not convert.
+    if child.isascii() and child.isdigit():
+        digits = child.lstrip("0")
+        return (0, len(digits), digits, child)
+    return (1, 0, child, child)
 
 
 def _sorted_disagreements(report: Reconciliation) -> list[Comparison]:
@@ -329,9 +334,9 @@ def text(report: Reconciliation) -> str:
         header = ("child", "date", "record", "theirs", "ours", "working days", "rule")
         rows = [
             (
-                c.child,
+                terminal(c.child),
                 KIND_LABEL.get(c.kind, c.kind),
-                c.record,
+                terminal(c.record),
                 c.theirs.isoformat() if c.theirs else "",
                 c.ours.isoformat() if c.ours else "",
                 _signed(c.working_days),
@@ -370,7 +375,8 @@ def text(report: Reconciliation) -> str:
             lines.append(f"  {rule}: {report.rule_titles.get(rule, '')}")
             for citation in report.rule_citations.get(rule, ()):
                 lines.append(f'      "{citation.quote}" ({citation.file})')
-    return "\n".join(lines) + "\n"
+    # Ids, record names and the folder are escaped for the terminal (the table's cells were already).
+    return "\n".join(terminal(line) for line in lines) + "\n"
 
 
 CSV_FIELDS = (
@@ -390,9 +396,13 @@ CSV_FIELDS = (
 
 
 def csv_text(report: Reconciliation) -> str:
-    """One CSV row per disagreement, with a header; the first citation of each rule."""
+    """One CSV row per disagreement, with a header; the first citation of each rule.
+
+    ``working_days`` and ``calendar_days`` are numbers (negative when the system's date is earlier); every other
+    column is text, and a text cell that starts with =, +, -, @, a tab or a line break is written with a ' before
+    it, so that a spreadsheet never runs it as a formula (:mod:`engine.safe_text`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CSV_FIELDS)
     for c in _sorted_disagreements(report):
         citation = c.citations[0] if c.citations else None
