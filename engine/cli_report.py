@@ -69,14 +69,16 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
     items, earliest due first (the first --overdue-limit, or --all), and how many cases were evaluated and how
     many error records there were, by error code.
 
-    The file is read a line at a time, so it may be of any size. A line that is neither an evaluation nor an
-    error record is reported on stderr by its line number (never its content) and skipped.
+    The file is read a line at a time, so it may be of any size; a line longer than 5 MB (the limit of a
+    record of `cpc eval --cases`) is skipped unread. A line that is neither an evaluation nor an error record,
+    or is too long, is reported on stderr by its line number (never its content) and skipped. Values from
+    RESULTS are escaped for the format: control characters in text (\x1b), markup in Markdown, formulas in CSV.
 
     Exit codes: 0 the report was written; 2 RESULTS could not be read, or a line was malformed (the report is
     still written, from the other lines).
     """
     from .period import PeriodError, parse_period
-    from .summary import parse_lines, render, summarize
+    from .summary import parse_lines, read_lines, render, summarize
 
     try:
         span = parse_period(period) if period is not None else None
@@ -93,7 +95,7 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
     except OSError as exc:
         fail(f"cannot read {results}: {exc.strerror or exc}")
     try:
-        lines = _announce_malformed(parse_lines(handle), name, malformed)
+        lines = _announce_malformed(parse_lines(read_lines(handle)), name, malformed)
         summary = summarize(lines, overdue_limit=overdue_limit, period=span, by=by)
     except OSError as exc:
         fail(f"cannot read {results}: {exc.strerror or exc}")

@@ -9,17 +9,21 @@ a pure function over lines, with no I/O and no click:
 
 :func:`parse_lines` turns each line into an :class:`EvaluationRecord`, an :class:`ErrorRecord` or, for a line
 that is not one, a :class:`Malformed` naming the line number and what is wrong with it, never what it says:
-a results file holds case ids and dates, and a broken line may hold anything. :func:`summarize` consumes them
+a results file holds case ids and dates, and a broken line may hold anything. :func:`read_lines` reads a
+file for it, holding at most the line limit of `cpc eval --cases` (5 MB) at a time. :func:`summarize` consumes them
 one at a time and keeps only counts, so memory does not grow with the number of cases, except the list of
 overdue items, which keeps at most ``overdue_limit`` of them (the earliest due).
 
 A line is taken whole or not at all: a line with one bad result is skipped entirely, so no count comes from
 half a line.
+
+A results file may hold anything, so every value it gives (a case id, a rule's title, a team) goes through
+:mod:`engine.safe_text` for the format written: controls escaped in text, Markdown markup escaped in Markdown,
+formulas neutralised in CSV.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -28,10 +32,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from .period import REVIEW_RULES, Period, PlanCounter, PlanMeasures, census_year
 from .results import NOT_RECORDED, Late
+from .safe_text import CsvWriter, markdown_code, markdown_text, terminal
 
 if TYPE_CHECKING:
     from .calendar import WorkingCalendar
@@ -77,7 +82,10 @@ CSV_HELP = (
     "with --by the team or worker. --format months-csv writes one row per month of the "
     "period: month, then the deadline results due that month by status (due_met, due_missed, due_overdue, "
     "due_pending, due_not_assessable) and the census's initial conferences and reviews held on time and late "
-    "(icpc_on_time, icpc_late, reviews_on_time, reviews_late)."
+    "(icpc_on_time, icpc_late, reviews_on_time, reviews_late). "
+    "The number columns (count, rule_results, rule_met_percent; late_amount, days_late; all of months-csv but "
+    "month) are plain numbers. A text cell that starts with =, +, -, @, a tab or a line break is written with a "
+    "' before it, so that a spreadsheet shows it as text and never runs it as a formula."
 )
 
 
@@ -319,8 +327,47 @@ def _plan(data: object) -> dict | None:
     return plan
 
 
-def parse_line(number: int, raw: str | bytes) -> Line | None:
+@dataclass(frozen=True, slots=True)
+class LineTooLong:
+    """A line longer than the limit of :func:`read_lines`, skipped without being held: ``size`` bytes."""
+
+    size: int
+    limit: int
+
+
+_READ_CHUNK = 1 << 20
+
+
+def read_lines(stream: BinaryIO, limit: int | None = None) -> Iterator[bytes | LineTooLong]:
+    """Each line of a binary ``stream``, as :func:`parse_lines` takes them, holding at most ``limit`` bytes
+    of it at a time: a longer line is read through and given as a :class:`LineTooLong`, never held, so that
+    memory stays flat whatever the input (one endless line included). The default limit is the one
+    `cpc eval --cases` puts on a JSON Lines record, the size limit of a case file."""
+    if limit is None:
+        # The same constant as engine.batch.MAX_LINE_BYTES, without importing the evaluator to get it.
+        from .yamlload import MAX_BYTES as limit
+    while True:
+        # Two bytes of room for "\r\n": a line of exactly the limit is still read whole.
+        raw = stream.readline(limit + 2)
+        if not raw:
+            return
+        if raw.endswith(b"\n") or len(raw) < limit + 2:
+            content = raw.rstrip(b"\r\n")
+            yield raw if len(content) <= limit else LineTooLong(len(content), limit)
+            continue
+        size = len(raw)
+        while True:
+            chunk = stream.readline(_READ_CHUNK)
+            size += len(chunk.rstrip(b"\r\n"))
+            if not chunk or chunk.endswith(b"\n"):
+                break
+        yield LineTooLong(size, limit)
+
+
+def parse_line(number: int, raw: str | bytes | LineTooLong) -> Line | None:
     """Line ``number`` (1-based) of a results file, parsed and checked; ``None`` for a blank line."""
+    if isinstance(raw, LineTooLong):
+        return Malformed(number, f"longer than {raw.limit:,} bytes, the limit of a line ({raw.size:,} bytes)")
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
@@ -339,14 +386,18 @@ def parse_line(number: int, raw: str | bytes) -> Line | None:
         return Malformed(number, f"not valid JSON (column {exc.colno})")
     except RecursionError:
         return Malformed(number, "not valid JSON (nested too deeply)")
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits; its message is the only other ValueError.
+        return Malformed(number, "not valid JSON (a number is too long)")
     try:
         return _record(number, data)
     except _Bad as exc:
         return Malformed(number, str(exc))
 
 
-def parse_lines(lines: Iterable[str | bytes]) -> Iterator[Line]:
-    """Each non-blank line of a results file, parsed (lazily: one line is held at a time)."""
+def parse_lines(lines: Iterable[str | bytes | LineTooLong]) -> Iterator[Line]:
+    """Each non-blank line of a results file, parsed (lazily: one line is held at a time). Give it
+    :func:`read_lines` of a file, which caps the length of a line, rather than the file itself."""
     for number, raw in enumerate(lines, 1):
         parsed = parse_line(number, raw)
         if parsed is not None:
@@ -853,17 +904,21 @@ STATUS_LABELS = {
 }
 
 
-def _runs_line(summary: Summary) -> str:
+def _runs_line(summary: Summary, esc: Callable[[object], str]) -> str:
     if len(summary.runs) == 1:
         run = summary.runs[0]
-        return f"{run.area} policy {run.policy_version} as of {run.as_of}"
-    return "; ".join(f"{r.area} policy {r.policy_version} as of {r.as_of} ({_n(r.cases)})" for r in summary.runs)
+        return f"{esc(run.area)} policy {esc(run.policy_version)} as of {esc(run.as_of)}"
+    return "; ".join(
+        f"{esc(r.area)} policy {esc(r.policy_version)} as of {esc(r.as_of)} ({_n(r.cases)})" for r in summary.runs
+    )
 
 
-def _headline(summary: Summary) -> list[str]:
-    """The totals that open the text and Markdown reports."""
+def _headline(summary: Summary, esc: Callable[[object], str]) -> list[str]:
+    """The totals that open the text and Markdown reports; ``esc`` makes a value from the results safe."""
     out = [
-        f"{_cases(summary.cases)} evaluated under {_runs_line(summary)}." if summary.cases else "No cases evaluated."
+        f"{_cases(summary.cases)} evaluated under {_runs_line(summary, esc)}."
+        if summary.cases
+        else "No cases evaluated."
     ]
     if summary.period is not None:
         why = "--period" if summary.period_given else "the census year of the evaluation date; --period to change"
@@ -872,7 +927,7 @@ def _headline(summary: Summary) -> list[str]:
             "the evaluation date."
         )
     if summary.error_records:
-        codes = ", ".join(f"{code} {_n(n)}" for code, n in summary.errors_by_code)
+        codes = ", ".join(f"{esc(code)} {_n(n)}" for code, n in summary.errors_by_code)
         out.append(f"{_cases(summary.error_records)} could not be evaluated (error records by code: {codes}).")
     else:
         out.append("No error records.")
@@ -914,10 +969,10 @@ def _overdue_heading(summary: Summary) -> str:
     return f"Overdue ({_n(total)}; the first {_n(shown)} shown, --all lists every one): {order}"
 
 
-def _plan_lines(summary: Summary) -> list[str]:
+def _plan_lines(summary: Summary, esc: Callable[[object], str]) -> list[str]:
     """The census's per-child measures of the plans, one line each."""
     plans = summary.plans
-    categories = ", ".join(f"{name.replace('_', ' ')} {_n(n)}" for name, n in plans.started_by_category) or "none"
+    categories = ", ".join(f"{esc(name.replace('_', ' '))} {_n(n)}" for name, n in plans.started_by_category) or "none"
     known = plans.started - plans.repeat_unknown
     unknown = f"; {_n(plans.repeat_unknown)} started with no record of earlier plans" if plans.repeat_unknown else ""
     return [
@@ -931,15 +986,17 @@ def _plan_lines(summary: Summary) -> list[str]:
     ]
 
 
-def _group_table(summary: Summary) -> tuple[list[str], list[list[str]]]:
+def _group_table(summary: Summary, esc: Callable[[object], str]) -> tuple[list[str], list[list[str]]]:
     header = [summary.by or "", "cases", "with overdue", "overdue items", "deadlines met of due"]
-    rows = [[g.name, _n(g.cases), _n(g.cases_with_overdue), _n(g.overdue), _rate(g.met_rate)] for g in summary.groups]
+    rows = [
+        [esc(g.name), _n(g.cases), _n(g.cases_with_overdue), _n(g.overdue), _rate(g.met_rate)] for g in summary.groups
+    ]
     return header, rows
 
 
 def render_text(summary: Summary) -> str:
     """The report a manager reads: totals, census measures, each rule's counts, then what is overdue."""
-    out = ["Caseload compliance report", "", *_headline(summary)]
+    out = ["Caseload compliance report", "", *_headline(summary, terminal)]
 
     census = summary.census
     icpc, reviews = census.initial, census.reviews
@@ -963,10 +1020,10 @@ def render_text(summary: Summary) -> str:
         rule = f" ({t.rule})" if t is not reviews else ""
         out.append(f"    {name}{rule}: {_n(t.met)} of {_n(t.held)} held ({_rate(t.rate)}); {_n(t.overdue)} overdue")
     out.append("  Child protection plans")
-    out += [f"    {line}" for line in _plan_lines(summary)]
+    out += [f"    {line}" for line in _plan_lines(summary, terminal)]
 
     if summary.groups:
-        header, rows = _group_table(summary)
+        header, rows = _group_table(summary, terminal)
         widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
         out += ["", f"By {summary.by} (overdue: on the evaluation date; deadlines: due in the period)"]
         for cells in (header, *rows):
@@ -979,7 +1036,7 @@ def render_text(summary: Summary) -> str:
             continue
         heading, rate_label, rate_formula = KIND_HEADINGS[kind]
         statuses = STATUSES[kind]
-        width = max(len(r.rule) for r in rules)
+        width = max(len(terminal(r.rule)) for r in rules)
         # Each column as wide as its heading or its widest number, so the table stays narrow.
         widths = [max(len(STATUS_LABELS[s]), *(len(_n(r.count(s))) for r in rules)) for s in statuses]
         last = rate_label or "cases"
@@ -990,15 +1047,15 @@ def render_text(summary: Summary) -> str:
         last_width = max(8, len(last))
         out.append(f"{header}  {last:>{last_width}}")
         for r in rules:
-            row = f"  {r.rule:<{width}}" + "".join(
+            row = f"  {terminal(r.rule):<{width}}" + "".join(
                 f"  {_n(r.count(s)):>{w}}" for s, w in zip(statuses, widths, strict=True)
             )
             tail = _rate(r.met_rate) if rate_label else _n(r.cases)
             out.append(f"{row}  {tail:>{last_width}}")
-            out.append(f"      {r.title}")
+            out.append(f"      {terminal(r.title)}")
 
     if summary.coverage:
-        rows = sorted((rule, n, names) for names, found in summary.coverage for rule, n in found)
+        rows = sorted((terminal(rule), n, terminal(names)) for names, found in summary.coverage for rule, n in found)
         width = max(4, *(len(rule) for rule, _, _ in rows))
         count_w = max(7, *(len(_n(n)) for _, n, _ in rows))
         out += ["", _coverage_heading(summary), f"  {'rule':<{width}}  {'results':>{count_w}}  not recorded"]
@@ -1007,20 +1064,22 @@ def render_text(summary: Summary) -> str:
 
     out += ["", _overdue_heading(summary)]
     if summary.overdue:
-        due_w = max(3, *(len(i.due) for i in summary.overdue))
-        late_w = max(4, *(len(i.late) for i in summary.overdue))
-        case_w = max(4, *(len(i.case) for i in summary.overdue))
+        items = [(terminal(i.due), terminal(i.late), terminal(i.case), i) for i in summary.overdue]
+        due_w = max(3, *(len(due) for due, _, _, _ in items))
+        late_w = max(4, *(len(late) for _, late, _, _ in items))
+        case_w = max(4, *(len(case) for _, _, case, _ in items))
         out.append(f"  {'due':<{due_w}}  {'late':<{late_w}}  {'case':<{case_w}}  rule (subject)")
-        for item in summary.overdue:
+        for due, late, case, item in items:
             about = f"{item.rule} ({item.subject})" if item.subject else item.rule
-            out.append(f"  {item.due:<{due_w}}  {item.late:<{late_w}}  {item.case:<{case_w}}  {about}")
+            out.append(f"  {due:<{due_w}}  {late:<{late_w}}  {case:<{case_w}}  {terminal(about)}")
     elif summary.overdue_total:
         out.append("  (not listed: --overdue-limit is 0)")
     else:
         out.append("  Nothing is overdue.")
     if summary.malformed:
         out += ["", _malformed_text(summary)]
-    return "\n".join(out) + "\n"
+    # Every value above is escaped already; this is the last guard for any that is not.
+    return "\n".join(terminal(line) for line in out) + "\n"
 
 
 def _malformed_text(summary: Summary) -> str:
@@ -1029,13 +1088,9 @@ def _malformed_text(summary: Summary) -> str:
     return f"{_n(summary.malformed)} malformed lines were skipped (lines {shown}{more})."
 
 
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(summary: Summary) -> str:
     """The same report as Markdown tables."""
-    out = ["# Caseload compliance report", "", *_headline(summary)]
+    out = ["# Caseload compliance report", "", *_headline(summary, markdown_text)]
 
     census = summary.census
     icpc, reviews = census.initial, census.reviews
@@ -1065,10 +1120,10 @@ def render_markdown(summary: Summary) -> str:
         rule = f" (`{t.rule}`)" if t is not reviews else ""
         out.append(f"| {name}{rule} | {_n(t.met)} | {_n(t.held)} | {_rate(t.rate)} | {_n(t.overdue)} |")
     out += ["", "Child protection plans:", ""]
-    out += [f"- {line}" for line in _plan_lines(summary)]
+    out += [f"- {line}" for line in _plan_lines(summary, markdown_text)]
 
     if summary.groups:
-        header, rows = _group_table(summary)
+        header, rows = _group_table(summary, markdown_text)
         out += [
             "",
             f"## By {summary.by}",
@@ -1078,7 +1133,7 @@ def render_markdown(summary: Summary) -> str:
             "| " + " | ".join(header) + " |",
             "| --- |" + " ---: |" * 4,
         ]
-        out += ["| " + " | ".join(_cell(c) for c in cells) + " |" for cells in rows]
+        out += ["| " + " | ".join(cells) + " |" for cells in rows]
 
     for kind in KINDS:
         rules = [r for r in summary.rules if r.kind == kind]
@@ -1095,20 +1150,25 @@ def render_markdown(summary: Summary) -> str:
         for r in rules:
             counts = " | ".join(_n(r.count(s)) for s in statuses)
             tail = _rate(r.met_rate) if rate_label else _n(r.cases)
-            out.append(f"| `{r.rule}` | {_cell(r.title)} | {counts} | {tail} |")
+            out.append(f"| {markdown_code(r.rule, table=True)} | {markdown_text(r.title)} | {counts} | {tail} |")
 
     if summary.coverage:
         out += ["", f"## {_coverage_heading(summary)}", "", "| rule | results | not recorded |", "| --- | ---: | --- |"]
         for rule, n, names in sorted((rule, n, names) for names, found in summary.coverage for rule, n in found):
-            out.append(f"| `{rule}` | {_n(n)} | {_cell(names)} |")
+            out.append(f"| {markdown_code(rule, table=True)} | {_n(n)} | {markdown_text(names)} |")
 
     out += ["", f"## {_overdue_heading(summary)}", ""]
     if summary.overdue:
         out += ["| due | late | case | rule | subject |", "| --- | --- | --- | --- | --- |"]
         for item in summary.overdue:
-            out.append(
-                f"| {item.due} | {item.late} | {_cell(item.case)} | `{item.rule}` | {_cell(item.subject or '')} |"
+            cells = (
+                markdown_text(item.due),
+                markdown_text(item.late),
+                markdown_text(item.case),
+                markdown_code(item.rule, table=True),
+                markdown_text(item.subject or ""),
             )
+            out.append(f"| {' | '.join(cells)} |")
     elif summary.overdue_total:
         out.append("Not listed: `--overdue-limit` is 0.")
     else:
@@ -1121,7 +1181,7 @@ def render_markdown(summary: Summary) -> str:
 def render_csv(summary: Summary) -> str:
     """One row per rule and status (see :data:`CSV_HELP`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(["kind", "rule", "title", "status", "count", "rule_results", "rule_met_percent"])
     for r in summary.rules:
         percent = _percent_number(r.met_rate)
@@ -1133,7 +1193,7 @@ def render_csv(summary: Summary) -> str:
 def render_overdue_csv(summary: Summary) -> str:
     """The overdue items, earliest due first (see :data:`CSV_HELP`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     by = [summary.by] if summary.by else []
     writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject", "days_late", "first", *by])
     for item in summary.overdue:
@@ -1261,7 +1321,7 @@ def render_json(summary: Summary) -> str:
 def render_months_csv(summary: Summary) -> str:
     """One row per month of the period, for a chart or Power BI (see :data:`CSV_HELP`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(["month", *MONTH_COLUMNS])
     for month, counts in summary.months:
         writer.writerow([month, *(n for _, n in counts)])
@@ -1295,6 +1355,7 @@ __all__ = [
     "ErrorRecord",
     "EvaluationRecord",
     "Line",
+    "LineTooLong",
     "Malformed",
     "OverdueItem",
     "PolicyRun",
@@ -1306,6 +1367,7 @@ __all__ = [
     "bucket_of",
     "parse_line",
     "parse_lines",
+    "read_lines",
     "render",
     "summarize",
     "to_dict",
