@@ -42,6 +42,7 @@ from typing import Literal
 from . import describe
 from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
 from .resolve import ResolvedPolicy, ResolvedRule
+from .safe_text import html_text, markdown_code, markdown_text, terminal
 from .show import TOPIC_ORDER, effective
 from .show import origin as origin_words
 
@@ -1173,31 +1174,32 @@ def _counts_line(diff: Diff) -> str:
 
 def render_text(diff: Diff, *, color: bool = False) -> str:
     """The diff for a terminal: a summary, then each section with one line per change."""
+    # Policy text is escaped for the terminal before it is painted: a value cannot send escape sequences.
     if not diff.differs:
-        return f"{_title(diff)}: no differences\n"
-    lines = [paint(_title(diff), "bold", color=color), _counts_line(diff)]
+        return f"{terminal(_title(diff))}: no differences\n"
+    lines = [paint(terminal(_title(diff)), "bold", color=color), _counts_line(diff)]
     names = headings(diff)
     for section in SECTIONS:
         items = diff.section(section)
         if not items:
             continue
         style = ("bold", _SECTION_COLOR[section]) if section in _SECTION_COLOR else ("bold",)
-        lines += ["", paint(f"{names[section]} ({len(items)})", *style, color=color)]
+        lines += ["", paint(terminal(f"{names[section]} ({len(items)})"), *style, color=color)]
         for change in items:
             rule = change.rule or "calendar"
             if change.kind != "citation":
-                lines.append(f"  {rule}: {change.note}")
+                lines.append(terminal(f"  {rule}: {change.note}"))
                 continue
-            lines.append(f"  {rule}: {change.note.removeprefix('cite: ')}")
+            lines.append(terminal(f"  {rule}: {change.note.removeprefix('cite: ')}"))
             for mark, quotes, tint in (("-", change.old, "red"), ("+", change.new, "green")):
                 for quote in quotes:
-                    line = f'    {mark} {quote["file"]}: "{_short(quote["quote"], 90)}"'
+                    line = terminal(f'    {mark} {quote["file"]}: "{_short(quote["quote"], 90)}"')
                     lines.append(paint(line, tint, color=color))
     return "\n".join(lines) + "\n"
 
 
 def _cell(text: object) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return markdown_text(text)
 
 
 def render_markdown(diff: Diff) -> str:
@@ -1213,18 +1215,20 @@ def render_markdown(diff: Diff) -> str:
             continue
         heading = f"{names[section]} ({len(items)})"
         folded = section in ("citation", "wording")
-        lines += [f"<details><summary>{heading}</summary>", ""] if folded else [f"#### {heading}", ""]
+        # A <details> line opens an HTML block, where Markdown escapes do not work: its heading is HTML-escaped.
+        lines += [f"<details><summary>{html_text(heading)}</summary>", ""] if folded else [f"#### {_cell(heading)}", ""]
         if section == "citation":
             lines += ["| rule | | source | quote |", "| --- | --- | --- | --- |"]
             for change in items:
                 for mark, quotes in (("dropped", change.old), ("added", change.new)):
                     for quote in quotes:
                         quoted = _cell(f'"{_short(quote["quote"], 120)}"')
-                        lines.append(f"| `{change.rule}` | {mark} | {_cell(quote['file'])} | {quoted} |")
+                        rule = markdown_code(change.rule, table=True)
+                        lines.append(f"| {rule} | {mark} | {_cell(quote['file'])} | {quoted} |")
         else:
             lines += ["| rule | change |", "| --- | --- |"]
             for change in items:
-                lines.append(f"| `{change.rule or 'calendar'}` | {_cell(change.note)} |")
+                lines.append(f"| {markdown_code(change.rule or 'calendar', table=True)} | {_cell(change.note)} |")
         lines += ["", "</details>", ""] if folded else [""]
     return "\n".join(lines)
 

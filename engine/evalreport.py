@@ -1,7 +1,8 @@
 """Print evaluations: text a social worker's manager reads at a glance, Markdown, and JSON for programs.
 
 Only what the results say is printed: rule, status, dates and the procedure's own words. Nothing from the
-case beyond its id and the dates the results rest on.
+case beyond its id and the dates the results rest on. Ids and the policy's words are escaped for the output
+(:mod:`engine.safe_text`): control characters in text, markup in Markdown.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .results import Evaluation, Result
+from .safe_text import markdown_code, markdown_text, terminal
 
 HEADINGS = (
     ("overdue", "Overdue"),
@@ -95,7 +97,9 @@ def _grouped(results: list[Result]) -> list[tuple[Result, list[str]]]:
 
 
 def text(evaluation: Evaluation, *, explain: bool = False) -> str:
-    out = [f"{evaluation.case}: {evaluation.area} policy {evaluation.policy_version}, as of {evaluation.as_of}"]
+    out = [
+        terminal(f"{evaluation.case}: {evaluation.area} policy {evaluation.policy_version}, as of {evaluation.as_of}")
+    ]
     for status, heading in HEADINGS:
         group = [r for r in evaluation.results if r.status == status]
         if not group:
@@ -105,15 +109,15 @@ def text(evaluation: Evaluation, *, explain: bool = False) -> str:
             shown = line(result, evaluation.as_of)
             if len(subjects) > 1:
                 shown = shown.replace(f"({result.subject.id})", f"({', '.join(subjects)})", 1)
-            out.append(f"  {shown}")
+            out.append(terminal(f"  {shown}"))
             if status != "met" or explain:
-                out.append(f"      {result.title}")
+                out.append(terminal(f"      {result.title}"))
                 for citation in result.citations[: 1 if not explain else None]:
-                    out.append(f'      "{citation.quote}" ({citation.file or citation.source})')
+                    out.append(terminal(f'      "{citation.quote}" ({citation.file or citation.source})'))
             if explain:
                 for match in result.matched:
                     tested = f": {'; '.join(match.conditions)}" if match.conditions else ""
-                    out.append(f"      matched {match.fact}{tested}")
+                    out.append(terminal(f"      matched {match.fact}{tested}"))
     if not evaluation.results:
         out.append("\n" + NOTHING_APPLIES)
     return "\n".join(out) + "\n"
@@ -121,9 +125,10 @@ def text(evaluation: Evaluation, *, explain: bool = False) -> str:
 
 def markdown(evaluation: Evaluation, *, explain: bool = False) -> str:
     out = [
-        f"### {evaluation.case}",
+        f"### {markdown_text(evaluation.case)}",
         "",
-        f"{evaluation.area} policy {evaluation.policy_version}, as of {evaluation.as_of}.",
+        f"{markdown_text(evaluation.area)} policy {markdown_text(evaluation.policy_version)}, "
+        f"as of {evaluation.as_of}.",
         "",
     ]
     if not evaluation.results:
@@ -136,20 +141,18 @@ def markdown(evaluation: Evaluation, *, explain: bool = False) -> str:
     for result in evaluation.results:
         quote = result.citations[0].quote if result.citations else ""
         detail = line(result, evaluation.as_of).split(": ", 1)[-1]
+        about = markdown_text(result.subject.id) if result.subject else ""
         out.append(
-            f"| {result.status} | `{result.rule}` | {result.subject.id if result.subject else ''} | "
-            f"{_iso(result.due)} | {_iso(result.done)} | {_cell(detail)}<br>“{_cell(quote)}” |"
+            f"| {result.status} | {markdown_code(result.rule, table=True)} | {about} | "
+            f"{_iso(result.due)} | {_iso(result.done)} | {markdown_text(detail)}<br>“{markdown_text(quote)}” |"
         )
     if explain:
         out.append("")
         for result in evaluation.results:
             for match in result.matched:
-                out.append(f"- `{result.rule}` matched {match.fact}: {'; '.join(match.conditions) or 'present'}")
+                said = markdown_text(f"{match.fact}: {'; '.join(match.conditions) or 'present'}")
+                out.append(f"- {markdown_code(result.rule)} matched {said}")
     return "\n".join(out) + "\n"
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
 
 
 def json_line(evaluation: Evaluation) -> str:

@@ -27,6 +27,7 @@ from .diff import paint, to_json
 from .evaluate import Evaluator
 from .resolve import ResolvedPolicy
 from .results import Evaluation
+from .safe_text import markdown_code, markdown_text, terminal
 
 NO_RESULT = "no result"
 
@@ -344,17 +345,18 @@ def _failure_name(case: LoadedCase) -> str:
 
 
 def render_text(impact: Impact, *, color: bool = False) -> str:
+    # Case ids and file names are escaped for the terminal: an id cannot send escape sequences.
     lines = [paint(_headline(impact), "bold", color=color)]
-    lines += [f"  {_sentence(m)}" for m in impact.movements]
+    lines += [terminal(f"  {_sentence(m)}") for m in impact.movements]
     if impact.failures:
         lines += ["", paint(f"Could not evaluate ({len(impact.failures)})", "bold", "red", color=color)]
         for case in impact.failures:
-            lines += [f"  {_failure_name(case)}: {problem}" for problem in case.problems]
+            lines += [terminal(f"  {_failure_name(case)}: {problem}") for problem in case.problems]
     return "\n".join(lines) + "\n"
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return markdown_text(text)
 
 
 def render_markdown(impact: Impact) -> str:
@@ -365,7 +367,8 @@ def render_markdown(impact: Impact) -> str:
             count = str(len(m.cases)) + (f" ({_plural(m.results, 'result')})" if m.results != len(m.cases) else "")
             ids = _cell(_ids(m.cases))
             to = f"{m.new}, {m.shift}" if m.shift is not None else m.new or NO_RESULT
-            lines.append(f"| `{m.rule}` | {m.old or NO_RESULT} | {to} | {count} | {ids} |")
+            rule = markdown_code(m.rule, table=True)
+            lines.append(f"| {rule} | {_cell(m.old or NO_RESULT)} | {_cell(to)} | {count} | {ids} |")
         lines.append("")
     if impact.failures:
         lines += [f"**Could not evaluate ({len(impact.failures)})**", "", "| case | problem |", "| --- | --- |"]

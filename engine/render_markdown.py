@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from .render import Document, Parameter, RuleEntry, Section, quote_groups, section_id, where
-
-# Every character Markdown could read as markup, and < and > so that no policy text becomes raw HTML.
-_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+from .safe_text import markdown_text, markdown_url
 
 ABOUT_HEADING = "About this document"
 GLANCE_HEADING = "Timescales at a glance"
@@ -14,7 +12,9 @@ GLANCE_INTRO = "Every time limit in the procedure, grouped by the sections below
 
 
 def _md(text: str) -> str:
-    return " ".join(str(text).split()).translate(_SPECIAL)
+    # Every character Markdown could read as markup is escaped, < and > included, so that no policy text
+    # becomes raw HTML (engine.safe_text).
+    return markdown_text(text)
 
 
 def _anchor(anchor: str) -> str:
@@ -127,7 +127,8 @@ def _sources(doc: Document) -> list[str]:
         "| --- | --- | --- | --- |",
     ]
     for source in doc.sources:
-        title = f"[{_md(source.title)}](<{source.url}>)" if source.url else _md(source.title)
+        url = markdown_url(source.url) if source.url else None
+        title = f"[{_md(source.title)}](<{url}>)" if url else _md(source.title)
         out.append(f"| {title} | {_md(source.file)} | {_md(source.published) or '—'} | {source.cited_by} |")
     return [*out, ""]
 

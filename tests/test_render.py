@@ -465,13 +465,13 @@ def test_markdown_escapes_policy_text_and_lists_withdrawn_rules(hostile) -> None
     text = render(policy, "markdown")
     # The only raw HTML is the anchors the renderer writes; every < of the policy's text is escaped.
     assert re.findall(r"(?<!\\)<(?!a id=\"[a-z0-9_-]+\"></a>|/a>)", text) == []
-    assert text.startswith("# Westshire \\<script\\>alert('title')\\</script\\> & \"procedures\"\n")
+    assert text.startswith("# Westshire \\<script\\>alert('title')\\</script\\> \\& \"procedures\"\n")
     assert "\\| within 20 working days" in text and "\\[a link\\](http://example.org)" in text
     assert '<a id="local-only"></a>' in text
     assert "## Rules that do not apply in westshire" in text
     assert (
         "`transfer-in-timescale` (Transfer-in conference within 15 days of notification.), a rule of england, "
-        "withdrawn by westshire: Westshire's text sets no \\<em\\>transfer\\</em\\> timescale & defers to the region."
+        "withdrawn by westshire: Westshire's text sets no \\<em\\>transfer\\</em\\> timescale \\& defers to the region."
     ) in text
 
 
