@@ -33,6 +33,7 @@ import signal
 import stat
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -90,6 +91,9 @@ _BOM = b"\xef\xbb\xbf"
 
 class InputError(Exception):
     """``--cases`` names something that cannot be read as a caseload (missing, unreadable, not a file)."""
+
+
+STDIN_CLOSED = "--cases -: standard input is closed; pipe JSON Lines into cpc, or give --cases a file"
 
 
 class BatchError(Exception):
@@ -195,7 +199,14 @@ def read_cases(path: str | Path, stdin: BinaryIO | None = None) -> Iterator[Case
     """Each case of a folder (case files in name order), a JSON Lines file, or ``-`` (JSON Lines on ``stdin``,
     default the process's standard input). Raises :class:`InputError` when ``path`` cannot be read."""
     if str(path) == "-":
-        yield from _lines(stdin if stdin is not None else sys.stdin.buffer, "<stdin>")
+        stream = stdin if stdin is not None else sys.stdin.buffer if sys.stdin is not None else None
+        if stream is None:
+            raise InputError(STDIN_CLOSED)
+        try:
+            yield from _lines(stream, "<stdin>")
+        except OSError as exc:
+            # A read error: a terminal that went away, a failing disk under `< cases.jsonl`.
+            raise InputError(f"cannot read standard input: {exc.strerror or exc}") from None
         return
     path = Path(path)
     if path.is_dir():
@@ -521,9 +532,33 @@ _WORKER: CaseWorker | None = None
 _WORKER_ERROR = ""
 
 
-def _start_worker(settings: BatchSettings, policy: Policy | None) -> None:
-    """Pool initializer: compile the policy in this process. Never raises (see :func:`_run_block`)."""
+PARENT_POLL = 0.5
+"""Seconds between a worker's checks that the process that started it is still running."""
+EXIT_ORPHANED = 3
+"""The exit status of a worker that ended because its parent had gone."""
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker as soon as its parent is gone.
+
+    A parent killed outright (``kill -9``, the OOM killer) cannot stop its pool, and a worker that waits for
+    work, or to hand back a block, on pipes it shares with its siblings would wait for ever, holding the input
+    and the temporary output file open. Orphaned, a process is adopted by another, so its parent id changes.
+    """
+    while True:
+        time.sleep(PARENT_POLL)
+        if os.getppid() != parent:
+            os._exit(EXIT_ORPHANED)
+
+
+def _start_worker(settings: BatchSettings, policy: Policy | None, parent: int | None = None) -> None:
+    """Pool initializer: watch the parent (process id ``parent``), and compile the policy in this process.
+    Never raises (see :func:`_run_block`)."""
     global _WORKER, _WORKER_ERROR
+    if parent is not None:
+        if os.getppid() != parent:
+            os._exit(EXIT_ORPHANED)
+        threading.Thread(target=_watch_parent, args=(parent,), name="cpc-watch-parent", daemon=True).start()
     # Ctrl-C is the parent's to handle: it stops the pool. A worker interrupted while idle would print a
     # traceback for nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -586,7 +621,9 @@ def _pooled(items: Iterable[CaseInput], settings: BatchSettings, jobs: int, poli
     context = _context()
     # A forked worker inherits the parsed (not compiled) policy; a spawned one parses it again.
     inherited = policy if context.get_start_method() == "fork" else None
-    executor = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(settings, inherited))
+    executor = ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start_worker, initargs=(settings, inherited, os.getpid())
+    )
     pending: deque[tuple[Future, str]] = deque()
     finished = False
     try:
