@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
-from .cli_output import refuse_output, write_private
-from .outfile import OutputError, atomic_output
+from .cli_output import refuse_output
+from .outfile import Inputs, OutputError, Publication, refuse_existing
 from .vocabulary import EVENTS, FACTS
 
 if TYPE_CHECKING:
@@ -136,6 +136,10 @@ def evaluate(
         raise click.UsageError("--force goes with --out or --report")
     if out is not None and report_path is not None and out.resolve() == report_path.resolve():
         raise click.UsageError("--out and --report name the same file")
+    if caseload == "-" and sys.stdin is None:
+        from .batch import STDIN_CLOSED
+
+        fail(STDIN_CLOSED)
     if source == "ssd":
         if caseload == "-":
             raise click.UsageError("--from ssd reads a folder of CSV files, not standard input")
@@ -209,56 +213,64 @@ def _evaluate_caseload(
     from .api import PolicyError, load_policy
 
     started = time.monotonic()
-    refuse_output(out, force, "--out")
-    refuse_output(report_path, force, "--report")
+    inputs = run_inputs(area, caseload, source, out, report_path)
+    for path, option in ((out, "--out"), (report_path, "--report")):
+        refuse_output(path, force, option)
+        if path is not None:
+            try:
+                refuse_existing(path, True, inputs)
+            except OutputError as exc:
+                fail(f"{option} {exc}")
     try:
         # Loaded before any input is read: a wrong area is reported at once, not after reading an extract.
         policy = load_policy(area, policies_dir=policies_dir)
     except PolicyError as exc:
         policy_error(exc)
     stderr = sys.stderr
-    inputs = _ssd_caseload(caseload) if source == "ssd" else _case_caseload(caseload, stderr.isatty())
+    cases = _ssd_caseload(caseload) if source == "ssd" else _case_caseload(caseload, stderr.isatty())
     jobs = jobs or batch.default_jobs()
-    if inputs.most is not None:
+    if cases.most is not None:
         # Work goes out in blocks; a worker beyond the number of blocks would only compile the policy.
-        jobs = max(1, min(jobs, -(-inputs.most // batch.BLOCK_CASES)))
+        jobs = max(1, min(jobs, -(-cases.most // batch.BLOCK_CASES)))
     settings = batch.BatchSettings(area, policies_dir, day, explain, tuple(not_recorded))
     try:
-        outcomes = batch.evaluate_all(inputs.items, settings, jobs=jobs, policy=policy)
+        outcomes = batch.evaluate_all(cases.items, settings, jobs=jobs, policy=policy)
     except PolicyError as exc:
         policy_error(exc)
     seen = failed = 0
     attention = False
     repeats = RepeatedIds()
     try:
-        # Left to right: on the way out the workers stop first, then the bar ends, then the output is
-        # published (or its temporary file removed).
-        with (
-            _terminate_as_interrupt(),
-            _output(out, force) as sink,
-            progress(stderr, inputs.total) as bar,
-            contextlib.closing(outcomes),
-        ):
-            for outcome in outcomes:
-                sink.write(outcome.line)
-                seen += 1
-                failed += outcome.failed
-                attention = attention or outcome.attention
-                repeats.add(outcome.case, outcome.source)
-                bar.advance()
+        # --out and --report are published together when both are complete, or neither is.
+        with _terminate_as_interrupt(), Publication() as publication:
+            # Left to right: on the way out the workers stop first, then the bar ends, then the output is
+            # staged for publishing (or its temporary file removed).
+            with (
+                _output(out, force, publication, inputs) as sink,
+                progress(stderr, cases.total) as bar,
+                contextlib.closing(outcomes),
+            ):
+                for outcome in outcomes:
+                    sink.write(outcome.line)
+                    seen += 1
+                    failed += outcome.failed
+                    attention = attention or outcome.attention
+                    repeats.add(outcome.case, outcome.source)
+                    bar.advance()
+            if cases.report is not None and report_path is not None:
+                # Complete now that every child has been read.
+                with publication.open(report_path, force=force, private=True, text=True, inputs=inputs) as handle:
+                    handle.write(cases.report.to_json())
     except (batch.InputError, batch.BatchError, OutputError) as exc:
         fail(str(exc))
     except BrokenPipeError:
         # The reader went away (`| head`): the output is incomplete, which exit 1 (click's answer) would hide.
         sys.exit(EXIT_ERROR)
-    if inputs.report is not None:
+    if cases.report is not None:
         from .ssd import report_text
 
-        # Complete now that every child has been read: what did not come across, as `cpc import ssd` says it.
-        click.echo(report_text(inputs.report, cases="cases mapped"), err=True, nl=False)
-        if report_path is not None:
-            report = inputs.report
-            write_private(report_path, lambda h: h.write(report.to_json()), "--report", force)
+        # What did not come across, as `cpc import ssd` says it.
+        click.echo(report_text(cases.report, cases="cases mapped"), err=True, nl=False)
     for warning in repeats.warnings():
         click.echo(warning, err=True)
     click.echo(summary(seen, failed, time.monotonic() - started), err=True)
@@ -357,12 +369,36 @@ def _plural(count: int, word: str) -> str:
     return word if count == 1 else f"{word}s"
 
 
+def run_inputs(area: str, caseload: str, source: str, *outputs: Path | None) -> Inputs:
+    """The files a caseload run reads, as an output's refusal names them: none may be written over.
+
+    A folder's own files count only where an output would land among them: a case file (``*.json``) or an
+    extract's table (``*.csv``) named like an output.
+    """
+    inputs: dict[str, str | Path | int] = {}
+    if Path(area).is_file():
+        inputs[f"--policy {area}"] = Path(area)
+    if caseload == "-":
+        inputs["standard input (--cases -)"] = 0
+    elif not Path(caseload).is_dir():
+        inputs[f"--cases {caseload}"] = Path(caseload)
+    else:
+        read = {".csv"} if source == "ssd" else {".yaml", ".yml", ".json"}
+        for output in outputs:
+            if output is not None and output.suffix.lower() in read:
+                inputs[f"a file of --cases {caseload}"] = Path(caseload) / output.name
+    return inputs
+
+
 @contextlib.contextmanager
-def _output(out: Path | None, force: bool) -> Iterator[BinaryIO]:
-    """Where the lines go: standard output, or a temporary file beside ``out`` renamed into place on success
-    and removed on any failure or interrupt, so that ``out`` is complete or absent, never partial."""
+def _output(
+    out: Path | None, force: bool, publication: Publication | None = None, inputs: Inputs | None = None
+) -> Iterator[BinaryIO]:
+    """Where the lines go: standard output, or a temporary file beside ``out`` published on success (with the
+    run's other files, in ``publication``) and removed on any failure or interrupt, so that ``out`` is complete
+    or absent, never partial."""
     if out is None:
-        stdout = sys.stdout.buffer
+        stdout = _Stdout(sys.stdout.buffer)
         try:
             yield stdout
             stdout.flush()
@@ -372,8 +408,34 @@ def _output(out: Path | None, force: bool) -> Iterator[BinaryIO]:
             raise
         return
     # Results name children and their dates: the file is readable by its owner only, as imported cases are.
-    with atomic_output(out, force=force, private=True) as stream:
-        yield stream
+    with contextlib.ExitStack() as stack:
+        if publication is None:
+            publication = stack.enter_context(Publication())
+        with publication.open(out, force=force, private=True, inputs=inputs) as stream:
+            yield stream
+
+
+class _Stdout:
+    """Standard output, whose failures other than a closed pipe (a full disk under ``> results.jsonl``) are
+    :class:`OutputError`, not an internal error."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        return self._call(self._stream.write, data)
+
+    def flush(self) -> None:
+        self._call(self._stream.flush)
+
+    @staticmethod
+    def _call(method, *args):
+        try:
+            return method(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write standard output: {exc.strerror or exc}") from None
 
 
 @contextlib.contextmanager

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, parse_date, policies_option, policy_error
-from .cli_output import refuse_output, write_private
+from .cli_output import refuse_output
+from .outfile import OutputError, Publication
 
 
 @click.group("import")
@@ -73,13 +74,20 @@ def import_ssd(folder: Path, out: Path | None, report_path: Path | None, force: 
         for line in lines():
             handle.write(line + "\n")
 
-    if out is None:
-        write(sys.stdout)
-    else:
-        write_private(out, write, "--out", force)
+    try:
+        # --out and --report are published together when both are complete, or neither is.
+        with Publication() as publication:
+            if out is None:
+                write(sys.stdout)
+            else:
+                with publication.open(out, force=force, private=True, text=True) as handle:
+                    write(handle)
+            if report_path is not None:
+                with publication.open(report_path, force=force, private=True, text=True) as handle:
+                    handle.write(report.to_json())
+    except OutputError as exc:
+        fail(str(exc))
     click.echo(report_text(report, written_to=str(out) if out else None), err=True, nl=False)
-    if report_path is not None:
-        write_private(report_path, lambda h: h.write(report.to_json()), "--report", force)
     if invalid:
         for source in invalid:
             click.echo(f"cpc: {source}: the case mapped from this row does not validate; it was not written", err=True)
