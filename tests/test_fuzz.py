@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import csv
 import datetime as dt
 import itertools
 import json
@@ -463,3 +464,167 @@ def test_cpc_lint_exits_0_or_1_without_a_traceback(workdir: Path, texts: list[st
         folder.mkdir(parents=True)
         files.append(write(folder, text))
     assert_clean_exit(run_cpc("lint", *map(str, files)), (0, 1))
+
+
+# --- SSD extracts and results files (issue 13) --------------------------------------------------------------
+
+SSD = ROOT / "examples" / "ssd"
+SSD_TABLES = {
+    p.name: list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines(keepends=True)))
+    for p in sorted(SSD.glob("*.csv"))
+}
+ODD_CELLS = st.sampled_from(
+    [
+        "",
+        " ",
+        "²³",
+        "٣٤",
+        "9" * 5000,
+        "-1",
+        "1e9",
+        "100.0",
+        "2019-02-30",
+        "0000-01-01",
+        "30/02/2019",
+        "9999-12-31 23:59:59",
+        "Y",
+        "maybe",
+        '{"CP_CONFERENCE_FLAG": 1}',
+        "[]",
+        "\x00",
+        "\u202e",
+        "a\nb",
+        '"',
+        ";",
+        "\t",
+        MARKER,
+    ]
+) | st.text(max_size=12)
+
+
+@st.composite
+def mutated_extracts(draw: st.DrawFn) -> dict[str, list[list[str]]]:
+    """examples/ssd with a few cells replaced by odd values, rows repeated, dropped or cut short."""
+    tables = copy.deepcopy(SSD_TABLES)
+    for _ in range(draw(st.integers(1, 8))):
+        name = draw(st.sampled_from(sorted(tables)))
+        rows = tables[name]
+        if len(rows) < 2:
+            continue
+        index = draw(st.integers(1, len(rows) - 1))
+        action = draw(st.sampled_from(["cell", "cell", "cell", "repeat", "drop", "cut", "widen"]))
+        if action == "cell":
+            rows[index][draw(st.integers(0, len(rows[index]) - 1))] = draw(ODD_CELLS)
+        elif action == "repeat":
+            rows.insert(index, list(rows[index]))
+        elif action == "drop":
+            del rows[index]
+        elif action == "cut":
+            rows[index] = rows[index][: draw(st.integers(0, len(rows[index])))]
+        else:
+            rows[index] = [*rows[index], draw(ODD_CELLS)]
+    return tables
+
+
+@fuzz(60)
+@given(tables=mutated_extracts())
+def test_a_mutated_ssd_extract_imports_or_is_refused(workdir: Path, tables: dict[str, list[list[str]]]) -> None:
+    from engine import ssd
+
+    folder = workdir / f"ssd-{next(_names)}"
+    folder.mkdir()
+    for name, rows in tables.items():
+        with (folder / name).open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    report = ssd.ImportReport()
+    checker = ssd.CaseChecker()
+    try:
+        cases = list(ssd.iter_cases(ssd.read_extract(folder), report))
+    except ssd.SsdError as exc:
+        event("refused")
+        assert MARKER not in str(exc)
+        return
+    for mapped in cases:
+        try:
+            checker.check(mapped.case, mapped.source)
+        except CaseError as exc:
+            event("a case does not validate")
+            assert_redacted(exc.findings)
+        ssd.dumps(mapped.case)
+    text = ssd.report_text(report) + report.to_json()
+    assert MARKER not in text
+
+
+def _results_lines() -> list[str]:
+    policy = engine.load_policy("berkshire")
+    lines = []
+    for data in EXAMPLE_DATA:
+        evaluation = policy.evaluate(data, as_of=dt.date(2026, 3, 2))
+        lines.append(json.dumps(evaluation.to_dict()))
+    return lines
+
+
+@st.composite
+def mutated_results(draw: st.DrawFn, lines: list[str]) -> str:
+    """A results file with values swapped for odd ones, lines cut, repeated or replaced by garbage."""
+    out = list(lines)
+    for _ in range(draw(st.integers(1, 6))):
+        index = draw(st.integers(0, len(out) - 1))
+        action = draw(st.sampled_from(["value", "value", "cut", "repeat", "garbage", "number"]))
+        if action == "value":
+            try:
+                data = json.loads(out[index])
+            except ValueError:
+                continue
+            found = list(paths(data))
+            if found:
+                where = draw(st.sampled_from(found))
+                replacement = draw(
+                    st.one_of(ODD_CELLS, st.integers(), st.booleans(), st.none(), st.just([]), st.just({}))
+                )
+                data = _replace_at(data, where, replacement)
+            out[index] = json.dumps(data)
+        elif action == "cut":
+            out[index] = out[index][: draw(st.integers(0, len(out[index])))]
+        elif action == "repeat":
+            out.insert(index, out[index])
+        elif action == "garbage":
+            out[index] = draw(st.text(max_size=40))
+        else:
+            out[index] = out[index].replace('"date": "', '"date": 1' + "0" * 5000 + ', "x": "', 1)
+    return _Short("\n".join(out) + "\n")
+
+
+class _Short(str):
+    """A results file whose repr is short: hypothesis refuses to print a failing example of 200 kB."""
+
+    def __repr__(self) -> str:
+        return f"<results file of {len(self)} characters: {str.__repr__(self[:300])}…>"
+
+
+def _replace_at(data: object, where: tuple, value: object) -> object:
+    if not where:
+        return value
+    head, *rest = where
+    inside = head in data if isinstance(data, dict) else isinstance(data, list) and head < len(data)
+    if inside:
+        data[head] = _replace_at(data[head], tuple(rest), value)
+    return data
+
+
+RESULTS_LINES = _results_lines()
+
+
+# engine/summary.py looks a result's `kind` up in a dict: a list there (`"kind": []`) is a TypeError, an internal
+# error, rather than a skipped line. Reported to its owner; remove this mark once it is fixed.
+@pytest.mark.xfail(reason="summary.py: an unhashable kind or status raises TypeError", raises=TypeError, strict=False)
+@fuzz(40)
+@given(text=mutated_results(RESULTS_LINES), fmt=st.sampled_from(["text", "json", "csv", "markdown", "overdue-csv"]))
+def test_a_mutated_results_file_reports_or_is_refused(workdir: Path, text: str, fmt: str) -> None:
+    from click.testing import CliRunner
+
+    from engine.cli_report import report
+
+    path = write(workdir, str(text), ".jsonl")
+    result = CliRunner().invoke(report, [str(path), "--format", fmt, "--all"], catch_exceptions=False)
+    assert result.exit_code in (0, 1, 2), result.output[-2000:]
