@@ -211,11 +211,12 @@ def _result(data: object, index: int) -> ResultRow:
     if not isinstance(rule, str) or not rule.strip():
         raise _Bad(f"{where('.rule')} is not a non-empty string")
     kind = data.get("kind")
-    allowed = _STATUS_SETS.get(kind)  # type: ignore[arg-type]  # any value may be looked up
+    # A list or mapping here is unhashable: checked as text first, so a bad line is skipped, not fatal.
+    allowed = _STATUS_SETS.get(kind) if isinstance(kind, str) else None
     if allowed is None:
         raise _Bad(f"{where('.kind')} is not one of {', '.join(KINDS)}")
     status = data.get("status")
-    if status not in allowed:
+    if not isinstance(status, str) or status not in allowed:
         raise _Bad(f"{where('.status')} is not one of {', '.join(STATUSES[kind])} (for a {kind})")
     title = data.get("title", "")
     if not isinstance(title, str):

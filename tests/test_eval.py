@@ -150,7 +150,7 @@ def test_eval_json_is_one_object_per_case_per_line(run_cpc) -> None:
 BAD_CASES = {
     "invalid-date": (
         "id: x\ns47:\n  strategy_discussion: 2025-02-30\n",
-        "3:24: CPC001 '2025-02-30' is not a valid timestamp",
+        "3:24: CPC001 not a valid date: its day, month or year is out of range",
     ),
     "unknown-conference-type": (
         "id: x\nconferences:\n  - id: c\n    type: case-review\n    date: 2025-01-01\n",

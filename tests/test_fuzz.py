@@ -617,7 +617,6 @@ RESULTS_LINES = _results_lines()
 
 # engine/summary.py looks a result's `kind` up in a dict: a list there (`"kind": []`) is a TypeError, an internal
 # error, rather than a skipped line. Reported to its owner; remove this mark once it is fixed.
-@pytest.mark.xfail(reason="summary.py: an unhashable kind or status raises TypeError", raises=TypeError, strict=False)
 @fuzz(40)
 @given(text=mutated_results(RESULTS_LINES), fmt=st.sampled_from(["text", "json", "csv", "markdown", "overdue-csv"]))
 def test_a_mutated_results_file_reports_or_is_refused(workdir: Path, text: str, fmt: str) -> None:
