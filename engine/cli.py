@@ -8,6 +8,7 @@ one for an internal error.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sys
 from pathlib import Path
@@ -296,6 +297,17 @@ def main() -> None:
     except SystemExit:
         raise
     except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+    except OSError as exc:
+        if os.environ.get("CPC_DEBUG"):
+            raise
+        # A full disk or a file-size limit met while printing: a fault of the machine, said as one.
+        if exc.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO):
+            click.echo(f"cpc: internal error: {type(exc).__name__}: {exc}", err=True)
+        elif exc.filename:
+            click.echo(f"cpc: cannot write {exc.filename}: {exc.strerror}", err=True)
+        else:
+            click.echo(f"cpc: cannot write standard output: {exc.strerror}", err=True)
         sys.exit(EXIT_ERROR)
     except Exception as exc:
         if os.environ.get("CPC_DEBUG"):

@@ -470,3 +470,19 @@ def test_only_abandoned_temporary_files_of_cpc_are_removed(tmp_path: Path) -> No
     left = {p.name for p in tmp_path.iterdir()}
     assert names["dead"] not in left
     assert {names[k] for k in names if k != "dead"} <= left
+
+
+@POSIX
+def test_a_full_disk_under_standard_output_of_import_is_a_clear_error(tmp_path: Path) -> None:
+    with (tmp_path / "redirected").open("wb") as stdout:
+        result = _cpc(
+            "import",
+            "ssd",
+            str(SSD),
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            capture_output=False,
+            preexec_fn=_small_file_limit(200),
+        )
+    assert result.returncode == 2
+    assert result.stderr.endswith("cpc: cannot write standard output: File too large\n"), result.stderr
