@@ -18,6 +18,7 @@ import click
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
 from .cli_output import refuse_output
 from .outfile import Inputs, OutputError, Publication, refuse_existing
+from .safe_text import terminal
 from .vocabulary import EVENTS, FACTS
 
 if TYPE_CHECKING:
@@ -305,15 +306,11 @@ class RepeatedIds:
             "first record of each id"
         ]
         for case, first, again in self._repeats[: self.SHOWN]:
-            lines.append(f"  {_printable(case)}: {again}, first at {first}")
+            # An id is the user's own text, but a control character in it must not drive the terminal.
+            lines.append(f"  {terminal(case)}: {again}, first at {first}")
         if len(self._repeats) > self.SHOWN:
             lines.append(f"  … and {len(self._repeats) - self.SHOWN} more")
         return lines
-
-
-def _printable(text: str) -> str:
-    # An id is the user's own text, but a control character in it must not drive the terminal.
-    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
 
 
 class _Inputs(NamedTuple):
