@@ -270,9 +270,11 @@ class _Builder:
                     message = f"{label}not a valid date: its day, month or year is out of range"
                 else:
                     message = f"{label}value is not a valid {kind}"
+            elif kind == "timestamp":
+                # The reason ("day is out of range for month") and the place let the author fix it; the value is
+                # not repeated, since `cpc lint` may be pointed at a case file, whose dates are a child's.
+                message = f"{label}not a valid date: {exc}"
             else:
-                # An implicit timestamp is digits and separators by the resolver's pattern: naming it and the
-                # reason ("day is out of range for month") is what lets the author fix it.
                 message = f"{label}'{_clip(event.value)}' is not a valid {kind}: {exc}"
             raise LoadError("CPC001", message, *_mark(event), path) from None
 
