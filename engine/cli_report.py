@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 import click
 
 from .cli_common import fail
+from .cli_output import print_whole
 from .summary import CSV_HELP, DEFAULT_OVERDUE_LIMIT, FORMATS, Line, Malformed
 
 
@@ -102,6 +103,6 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
-    click.echo(render(summary, fmt), nl=False)
+    print_whole(render(summary, fmt))
     if malformed[0]:
         fail(f"{malformed[0]} malformed line{'s' if malformed[0] != 1 else ''} in {name} skipped")

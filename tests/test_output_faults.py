@@ -486,3 +486,21 @@ def test_a_full_disk_under_standard_output_of_import_is_a_clear_error(tmp_path: 
         )
     assert result.returncode == 2
     assert result.stderr.endswith("cpc: cannot write standard output: File too large\n"), result.stderr
+
+
+@POSIX
+def test_a_full_disk_under_standard_output_of_the_report_is_a_clear_error(caseload: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    assert _eval(caseload, "--out", str(results), "--jobs", "1").returncode in (0, 1)
+    with (tmp_path / "redirected").open("wb") as stdout:
+        result = _cpc(
+            "report",
+            str(results),
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            capture_output=False,
+            preexec_fn=_small_file_limit(200),
+        )
+    # Before, the report was cut at 200 bytes and cpc exited 0.
+    assert result.returncode == 2
+    assert result.stderr.endswith("cpc: cannot write standard output: File too large\n"), result.stderr
