@@ -41,7 +41,7 @@ class OutputError(Exception):
 # -- what may be written ------------------------------------------------------------------------------------
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
     """What a file that is not a regular file is, for a message; "" for a regular file."""
     if stat.S_ISREG(mode):
         return ""
@@ -81,11 +81,11 @@ def target(path: Path) -> Path:
             ) from None
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        kind = _kind(mode)
+        kind = file_kind(mode)
         if kind:
             raise OutputError(f"{path} is a symbolic link to {kind} ({real}); {_ONLY_REGULAR}")
         return real
-    kind = _kind(mode)
+    kind = file_kind(mode)
     if kind:
         raise OutputError(f"{path} is {kind}, not a regular file; {_ONLY_REGULAR}")
     return path

@@ -23,13 +23,13 @@ import datetime as dt
 import functools
 import json
 import re
-import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .calendar import FIRST_YEAR, LAST_YEAR
+from .outfile import file_kind
 from .yamlload import jsonable
 
 MAX_TABLE_BYTES = 500 * 1024 * 1024
@@ -534,17 +534,7 @@ def _not_a_file(path: Path) -> str | None:
     mode = path.stat().st_mode if path.exists() else None
     if mode is None:
         return "a symbolic link to nothing"
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"  # pragma: no cover - every kind of file is named above
+    return file_kind(mode) or None
 
 
 def _table_files(folder: Path) -> dict[str, Path]:
