@@ -887,7 +887,12 @@ def _replace_plans(folder: Path, kind: str) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "said"),
-    [("folder", "a folder"), ("FIFO", "a FIFO (named pipe)"), ("device", "a device"), ("dangling", "a symbolic link to nothing")],
+    [
+        ("folder", "a folder"),
+        ("FIFO", "a FIFO (named pipe)"),
+        ("device", "a device"),
+        ("dangling", "a symbolic link to nothing"),
+    ],
 )
 def test_a_table_that_is_not_a_regular_file_is_an_error_not_missing(tmp_path: Path, kind: str, said: str) -> None:
     if kind == "FIFO" and not hasattr(os, "mkfifo"):  # pragma: no cover - Windows
