@@ -64,4 +64,4 @@ def compare(
         text = render(compare_policies(policies), fmt)
     except CompareError as exc:
         fail(str(exc))
-    write_document(text, output, force)
+    write_document(text, output, force, [p.file for policy in policies for p in policy.chain])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -45,13 +45,15 @@ def print_whole(text: str) -> None:
         view = view[os.write(fd, view) :]
 
 
-def write_document(text: str, output: Path | None, force: bool) -> None:
-    """Print ``text``, or write it to ``output`` whole (a published document: not private)."""
+def write_document(text: str, output: Path | None, force: bool, inputs: Iterable[str | Path] = ()) -> None:
+    """Print ``text``, or write it to ``output`` whole (a published document: not private), never over one of
+    ``inputs`` (the policy files it was made from)."""
     if output is None:
         print_whole(text)
         return
+    named = {str(path): Path(path) for path in inputs}
     try:
-        with atomic_output(output, force=force, private=False, text=True) as handle:
+        with atomic_output(output, force=force, private=False, text=True, inputs=named) as handle:
             handle.write(text)
     except OutputError as exc:
         fail(str(exc))

@@ -74,4 +74,4 @@ def render(
     except PolicyError as exc:
         policy_error(exc)
     text = render_policy(policy, fmt, sources_dir)
-    write_document(text, output, force)
+    write_document(text, output, force, [p.file for p in policy.chain])

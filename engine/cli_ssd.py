@@ -74,16 +74,19 @@ def import_ssd(folder: Path, out: Path | None, report_path: Path | None, force: 
         for line in lines():
             handle.write(line + "\n")
 
+    # An output is never one of the extract's tables.
+    tables = {f"table {table}": extract.folder / name for table, name in extract.files.items()}
+
     try:
         # --out and --report are published together when both are complete, or neither is.
         with Publication() as publication:
             if out is None:
                 write(sys.stdout)
             else:
-                with publication.open(out, force=force, private=True, text=True) as handle:
+                with publication.open(out, force=force, private=True, text=True, inputs=tables) as handle:
                     write(handle)
             if report_path is not None:
-                with publication.open(report_path, force=force, private=True, text=True) as handle:
+                with publication.open(report_path, force=force, private=True, text=True, inputs=tables) as handle:
                     handle.write(report.to_json())
     except OutputError as exc:
         fail(str(exc))

@@ -504,3 +504,22 @@ def test_a_full_disk_under_standard_output_of_the_report_is_a_clear_error(caselo
     # Before, the report was cut at 200 bytes and cpc exited 0.
     assert result.returncode == 2
     assert result.stderr.endswith("cpc: cannot write standard output: File too large\n"), result.stderr
+
+
+def test_render_compare_and_import_refuse_to_write_over_an_input(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    shutil.copytree(SSD, tmp_path / "ssd")
+    england = policies / "england" / "policy.yaml"
+    before = england.read_bytes()
+    person = tmp_path / "ssd" / "ssd_person.csv"
+    table = person.read_bytes()
+    runs = {
+        "render": _cpc("render", "england", "--policies", str(policies), "-o", str(england), "--force"),
+        "compare": _cpc("compare", "england", "berkshire", "--policies", str(policies), "-o", str(england), "--force"),
+        "import": _cpc("import", "ssd", str(tmp_path / "ssd"), "--out", str(person), "--force"),
+    }
+    for command, result in runs.items():
+        assert result.returncode == 2, (command, result.stderr)
+        assert "an output never replaces an input" in result.stderr, (command, result.stderr)
+    assert england.read_bytes() == before and person.read_bytes() == table
