@@ -24,6 +24,7 @@ from .cli_common import (
     parse_date,
     policies_option,
     policy_error,
+    print_whole,
 )
 
 
@@ -109,7 +110,7 @@ def lint(paths: tuple[Path, ...], sources: Path | None, fmt: str, explain: str |
         fail(str(exc))
     chosen = reporters.auto_format() if fmt == "auto" else fmt
     color = chosen == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(reporters.render(chosen, result.findings, len(result.files), color=color), nl=False)
+    print_whole(reporters.render(chosen, result.findings, len(result.files), color=color))
     sys.exit(EXIT_FINDINGS if result.findings else EXIT_OK)
 
 
@@ -130,7 +131,7 @@ def show(area: str, policies_dir: Path | None, fmt: str) -> None:
         policy = open_policy(area, policies_dir)
     except PolicyError as exc:
         policy_error(exc)
-    click.echo(show_module.as_json(policy) if fmt == "json" else show_module.as_text(policy), nl=False)
+    print_whole(show_module.as_json(policy) if fmt == "json" else show_module.as_text(policy))
 
 
 @cli.command()
@@ -225,7 +226,7 @@ def compile_command(area: str, as_of: str | None, policies_dir: Path | None) -> 
     except PolicyError as exc:
         policy_error(exc)
     compiled = evaluator.compiled
-    click.echo(json.dumps(compiled.ruleset.definition, indent=2, ensure_ascii=False))
+    print_whole(json.dumps(compiled.ruleset.definition, indent=2, ensure_ascii=False) + "\n")
 
 
 @cli.command()
@@ -250,7 +251,7 @@ def schema(name: str, write: bool, force: bool) -> None:
 
     text = schema_text(name)
     if not write:
-        click.echo(text, nl=False)
+        print_whole(text)
         return
     target = Path("schemas") / f"{name}.schema.json"
     if target.is_file() and target.read_text(encoding="utf-8", errors="replace") == text:

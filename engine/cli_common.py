@@ -6,6 +6,7 @@ Command modules import from here, never from ``engine.cli``, so that any of them
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -66,3 +67,22 @@ def case_error(exc) -> None:
         click.echo(f"{f.file}:{f.line}:{f.column}: {f.code} {f.message}{where}", err=True)
         if f.hint:
             click.echo(f"    hint: {f.hint}", err=True)
+
+
+def print_whole(text: str) -> None:
+    """Print ``text`` to standard output, every byte or an error.
+
+    Python's buffered standard output can lose the end of a write that a full disk or a file-size limit cut
+    short, and exit 0; writing the bytes to the file descriptor until all are taken raises ``OSError`` instead,
+    which cpc's entry point says as "cannot write standard output".
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        # Not a real file (a test runner's capture): nothing can be cut short.
+        click.echo(text, nl=False)
+        return
+    sys.stdout.flush()
+    view = memoryview(text.encode("utf-8"))
+    while view:
+        view = view[os.write(fd, view) :]

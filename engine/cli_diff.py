@@ -9,7 +9,16 @@ from pathlib import Path
 
 import click
 
-from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, parse_date, policies_option, policy_error
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    fail,
+    parse_date,
+    policies_option,
+    policy_error,
+    print_whole,
+)
 
 
 @click.command(name="diff")
@@ -120,12 +129,11 @@ def diff(
         data = changes.to_dict()
         if impact is not None:
             data["impact"] = impact.to_dict()
-        click.echo(diff_module.to_json(data), nl=False)
+        print_whole(diff_module.to_json(data))
     else:
-        click.echo(diff_module.render(changes, fmt, color=color), nl=False)
+        print_whole(diff_module.render(changes, fmt, color=color))
         if impact is not None:
-            click.echo("")
-            click.echo(impact_module.render(impact, fmt, color=color), nl=False)
+            print_whole("\n" + impact_module.render(impact, fmt, color=color))
     if impact is not None and impact.failures:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if exit_code and changes.differs else EXIT_OK)

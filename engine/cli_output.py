@@ -3,15 +3,13 @@ document (compare, render), and the private files of the commands that write cas
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
 import click
 
-from .cli_common import fail
+from .cli_common import fail, print_whole
 from .outfile import OutputError, atomic_output, refuse_existing
 
 
@@ -24,25 +22,6 @@ def output_options(command: Callable) -> Callable:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Write to this file instead of standard output. Refuses to overwrite an existing file without --force.",
     )(command)
-
-
-def print_whole(text: str) -> None:
-    """Print ``text`` to standard output, every byte or an error.
-
-    Python's buffered standard output can lose the end of a write that a full disk or a file-size limit cut
-    short, and exit 0; writing the bytes to the file descriptor until all are taken raises ``OSError`` instead,
-    which cpc's entry point says as "cannot write standard output".
-    """
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        # Not a real file (a test runner's capture): nothing can be cut short.
-        click.echo(text, nl=False)
-        return
-    sys.stdout.flush()
-    view = memoryview(text.encode("utf-8"))
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def write_document(text: str, output: Path | None, force: bool, inputs: Iterable[str | Path] = ()) -> None:

@@ -7,8 +7,7 @@ from collections.abc import Iterable, Iterator
 
 import click
 
-from .cli_common import fail
-from .cli_output import print_whole
+from .cli_common import fail, print_whole
 from .summary import CSV_HELP, DEFAULT_OVERDUE_LIMIT, FORMATS, Line, Malformed
 
 

@@ -523,3 +523,18 @@ def test_render_compare_and_import_refuse_to_write_over_an_input(tmp_path: Path)
         assert result.returncode == 2, (command, result.stderr)
         assert "an output never replaces an input" in result.stderr, (command, result.stderr)
     assert england.read_bytes() == before and person.read_bytes() == table
+
+
+@POSIX
+@pytest.mark.parametrize(
+    "args",
+    [("show", "berkshire"), ("diff", "berkshire", "hampshire"), ("lint", "--list-rules"), ("compile", "berkshire")],
+    ids=["show", "diff", "lint", "compile"],
+)
+def test_every_command_printing_to_a_full_disk_says_so(args: tuple[str, ...], tmp_path: Path) -> None:
+    with (tmp_path / "redirected").open("wb") as stdout:
+        result = _cpc(
+            *args, stdout=stdout, stderr=subprocess.PIPE, capture_output=False, preexec_fn=_small_file_limit(200)
+        )
+    assert result.returncode == 2, (args, result.stderr)
+    assert result.stderr.endswith("cpc: cannot write standard output: File too large\n"), result.stderr
