@@ -10,10 +10,11 @@ Nothing is dropped without a count. Every column that does not reach a case, eve
 and every row that cannot be joined is tallied per (table, field, reason) in an :class:`Unmapped`, and records
 that contradict each other become a :class:`DataWarning` on the child's case rather than an error.
 
-The tables are small enough to group in memory: only the mapped columns of the six tables are kept, as parsed
-dates and flags (about 0.5 KB a row), while other tables are streamed and only counted. Cases are then yielded
-one child at a time. Nothing here prints or stores a name or any free text: the outcome JSON is read for one
-flag, and warnings and tallies name tables, fields and ids only.
+Memory stays flat however large the extract: each mapped table is streamed once and its parsed rows (dates
+and flags, keyed by person and line) go into a private temporary SQLite database on disk, which SQLite deletes
+when the extract is closed; other tables are only counted. Cases are then built one child at a time, reading each
+table's rows back in person order. Nothing here prints or stores a name or any free text: the outcome JSON is
+read for one flag, and warnings and tallies name tables, fields and ids only.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import datetime as dt
 import functools
 import json
 import re
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -412,13 +414,166 @@ class Involvement:
     end: dt.date | None
 
 
+def _person_key(pid: str) -> bytes:
+    """:func:`_sort_key` as bytes that sort the same way (SQLite compares blobs as bytes, Python too)."""
+    if pid.isascii() and pid.isdigit():
+        digits = pid.lstrip("0")
+        # Equal lengths of digits: comparing digits then pid is comparing their concatenation.
+        return b"\x00" + len(digits).to_bytes(8, "big") + digits.encode() + pid.encode()
+    # UTF-8 bytes sort as the code points do.
+    return b"\x01" + pid.encode("utf-8", "surrogatepass")
+
+
+# How each row's fields are stored: i(nt), s(tring), d(ate, as its ordinal), b(ool, as 0/1), NULL for None.
+_CODECS: dict[str, tuple[type, str, bool]] = {}
+
+
+def _define(table: str, cls: type, kinds: str, unique: bool) -> None:
+    """How ``table``'s rows are stored: as ``cls``, field by field as ``kinds`` says; ``unique``: by id."""
+    _CODECS[table] = (cls, kinds, unique)
+
+
+_STORED = {
+    PERSON: "person",
+    S47: "s47",
+    ICPC: "icpc",
+    PLANS: "plans",
+    REVIEWS: "reviews",
+    CIN: "cin",
+    INVOLVEMENTS: "invo",
+}
+
+
+def _encode(kinds: str, values: tuple) -> tuple:
+    out = []
+    for kind, value in zip(kinds, values, strict=True):
+        if value is None:
+            out.append(None)
+        elif kind == "d":
+            out.append(value.toordinal())
+        elif kind == "b":
+            out.append(1 if value else 0)
+        else:
+            out.append(value)
+    return tuple(out)
+
+
+def _decoder(cls: type, kinds: str):
+    def decode(values: tuple):
+        return cls(
+            *(
+                None
+                if value is None
+                else dt.date.fromordinal(value)
+                if kind == "d"
+                else bool(value)
+                if kind == "b"
+                else value
+                for kind, value in zip(kinds, values, strict=True)
+            )
+        )
+
+    return decode
+
+
+class _Store:
+    """The parsed rows of the mapped tables, in a private temporary SQLite database on disk.
+
+    Rows are keyed by the person's sort key (:func:`_person_key`, NULL for a blank person id) and their line, so
+    that a child's rows of every table can be read back in person order, one child at a time, in line order.
+    """
+
+    def __init__(self) -> None:
+        # "": a private on-disk database SQLite deletes when the connection closes; only its page cache is in memory.
+        self.db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-8000", "temp_store=FILE"):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.counts: dict[str, int] = {}
+        self._insert: dict[str, str] = {}
+        for table, (_, kinds, unique) in _CODECS.items():
+            name = _STORED[table]
+            columns = [f"c{i}" for i in range(len(kinds))]
+            # Untyped columns keep values as given: an id "123" stays text.
+            if unique:
+                columns[1] = "c1 PRIMARY KEY"
+            self.db.execute(f"CREATE TABLE {name} (k, {', '.join(columns)})")
+            marks = ", ".join("?" * (len(kinds) + 1))
+            verb = "INSERT OR IGNORE" if unique else "INSERT"
+            self._insert[table] = f"{verb} INTO {name} VALUES ({marks})"
+            self.counts[table] = 0
+        self.db.execute("BEGIN")
+
+    def add(self, table: str, person: str | None, row: object) -> bool:
+        """Store a row; False (and nothing stored) if its table's ids are unique and its id is already stored."""
+        _, kinds, _ = _CODECS[table]
+        values = _encode(kinds, tuple(getattr(row, f) for f in row.__slots__))
+        key = _person_key(person) if person else None
+        stored = self.db.execute(self._insert[table], (key, *values)).rowcount == 1
+        self.counts[table] += stored
+        return stored
+
+    def done(self) -> None:
+        """End the reading: index the rows the way the children read them back, so no query needs a sort (each
+        sort would hold up to the cache's size in memory)."""
+        for table in (S47, ICPC, PLANS, CIN, INVOLVEMENTS, PERSON):
+            name = _STORED[table]
+            self.db.execute(f"CREATE INDEX {name}_by_person ON {name} (k, c0)")
+        self.db.execute("CREATE INDEX plans_by_person_id ON plans (k, c1)")
+        self.db.execute("CREATE INDEX reviews_by_plan ON reviews (c2, c0)")
+        self.db.execute("COMMIT")
+
+    def scalar(self, sql: str, *args: object) -> int:
+        return self.db.execute(sql, args).fetchone()[0]
+
+    def rows(self, table: str, where: str = "", order: str = "c0", args: tuple = ()) -> Iterator[tuple]:
+        """``(key, decoded row)`` of a table, in ``order``."""
+        cls, kinds, _ = _CODECS[table]
+        decode = _decoder(cls, kinds)
+        columns = ", ".join(f"c{i}" for i in range(len(kinds)))
+        sql = f"SELECT k, {columns} FROM {_STORED[table]} {where} ORDER BY {order}"
+        for key, *values in self.db.execute(sql, args):
+            yield key, decode(tuple(values))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+_define(PERSON, Person, "isdd", True)
+_define(S47, Enquiry, "issdbb", True)
+_define(ICPC, Conference, "issssbdbdb", True)
+_define(PLANS, Plan, "isssdds", True)
+_define(REVIEWS, Review, "issdbdbb", True)
+_define(CIN, CinPlan, "issdd", False)
+_define(INVOLVEMENTS, Involvement, "isssdd", False)
+
+
+class _Persons(Mapping):
+    """``Extract.persons``: the persons read, by id, in line order, read from the store."""
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def __getitem__(self, pid: str) -> Person:
+        found = list(self._store.rows(PERSON, "WHERE c1 = ?", args=(pid,)))
+        if not found:
+            raise KeyError(pid)
+        return found[0][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (person.id for _, person in self._store.rows(PERSON))
+
+    def __len__(self) -> int:
+        return self._store.counts[PERSON]
+
+
 @dataclass
 class Extract:
     """The mapped tables of an extract, read and parsed; made by :func:`read_extract`.
 
     ``files`` names the file each table was read from, ``rows`` how many data rows each had (other tables
     included), ``missing`` the mapped tables the folder does not have, ``unmapped`` what reading could not
-    map (other tables, other columns, unreadable values, duplicate ids).
+    map (other tables, other columns, unreadable values, duplicate ids). The parsed rows are in ``store``, on
+    disk; ``persons`` reads them as a mapping.
     """
 
     folder: Path
@@ -427,13 +582,15 @@ class Extract:
     missing: list[str] = field(default_factory=list)
     other_tables: list[str] = field(default_factory=list)
     unmapped: Unmapped = field(default_factory=Unmapped)
-    persons: dict[str, Person] = field(default_factory=dict)
-    enquiries: dict[str, Enquiry] = field(default_factory=dict)
-    conferences: dict[str, Conference] = field(default_factory=dict)
-    plans: dict[str, Plan] = field(default_factory=dict)
-    reviews: dict[str, Review] = field(default_factory=dict)
-    cin_plans: list[CinPlan] = field(default_factory=list)
-    involvements: list[Involvement] = field(default_factory=list)
+    store: _Store = field(default_factory=_Store)
+
+    @property
+    def persons(self) -> Mapping[str, Person]:
+        return _Persons(self.store)
+
+    def stored(self, table: str) -> int:
+        """How many rows of a mapped table were read and kept (not blank, long or repeated ids)."""
+        return self.store.counts[table]
 
     def source(self, table: str, line: int) -> str:
         """``folder/file:line`` for a row, the way batch mode names a JSON Lines record."""
@@ -442,8 +599,9 @@ class Extract:
     def most_cases(self) -> int:
         """At most how many cases :func:`iter_cases` yields, known without joining: a case needs an enquiry,
         a conference or a plan of its own, and with ``ssd_person`` it is one of its persons."""
-        bound = len(self.enquiries) + len(self.conferences) + len(self.plans)
-        return bound if PERSON in self.missing else min(bound, len(self.persons))
+        counts = self.store.counts
+        bound = counts[S47] + counts[ICPC] + counts[PLANS]
+        return bound if PERSON in self.missing else min(bound, counts[PERSON])
 
 
 # -- values ------------------------------------------------------------------------------------------------
@@ -732,11 +890,10 @@ def _read_extract(root: Path, max_table_bytes: int) -> Extract:
                 extract.missing.append(table)
             continue
         extract.files[table] = path.name
-        cells = _Cells(table, tally)
         rows = 0
         for line, row in _rows(path, table, _READ[table], tally, max_table_bytes):
             rows += 1
-            _parse_row(extract, table, cells, line, row)
+            _parse_row(extract, table, line, row)
         extract.rows[table] = rows
     for name, path in files.items():
         if name in READ_TABLES:
@@ -746,16 +903,18 @@ def _read_extract(root: Path, max_table_bytes: int) -> Extract:
         rows = _count_rows(path, max_table_bytes)
         extract.rows[name] = rows
         tally.add(name, "*", TABLE_NOT_MAPPED, rows)
+    extract.store.done()
     return extract
 
 
-def _note_recorded(extract: Extract, table: str, name: str, row: dict[str, str]) -> None:
+def _note_recorded(tally: Unmapped, table: str, name: str, row: dict[str, str]) -> None:
     # Read for reconcile, but never part of a case: so counted, like any other value that is not mapped.
     if row.get(name):
-        extract.unmapped.add(table, name, _RECORDED_REASON)
+        tally.add(table, name, _RECORDED_REASON)
 
 
-def _row_id(extract: Extract, table: str, name: str, row: dict[str, str], seen: dict) -> str | None:
+def _row_id(extract: Extract, table: str, name: str, row: dict[str, str]) -> str | None:
+    """The row's id, or None (counted) when it is blank or too long; a repeated id is found when it is stored."""
     value = row.get(name, "")
     if not value:
         extract.unmapped.add(table, "*", BLANK_ID)
@@ -763,85 +922,101 @@ def _row_id(extract: Extract, table: str, name: str, row: dict[str, str], seen: 
     if len(value) > MAX_ID_CHARS:
         extract.unmapped.add(table, "*", LONG_ID)
         return None
-    if value in seen:
-        extract.unmapped.add(table, "*", DUPLICATE_ID)
-        return None
     return value
 
 
-def _parse_row(extract: Extract, table: str, cells: _Cells, line: int, row: dict[str, str]) -> None:
-    if table == PERSON:
-        pid = _row_id(extract, table, "pers_person_id", row, extract.persons)
-        if pid is not None:
-            extract.persons[pid] = Person(line, pid, cells.date(row, "pers_dob"), cells.date(row, "pers_expected_dob"))
-    elif table == S47:
-        eid = _row_id(extract, table, "s47e_s47_enquiry_id", row, extract.enquiries)
-        if eid is not None:
-            extract.enquiries[eid] = Enquiry(
-                line,
-                eid,
-                row.get("s47e_person_id", ""),
-                cells.date(row, "s47e_s47_start_date"),
-                cells.flag(row, "s47e_s47_nfa"),
-                _conference_flag(row.get("s47e_s47_outcome_json", ""), cells),
-            )
-    elif table == ICPC:
-        cid = _row_id(extract, table, "icpc_icpc_id", row, extract.conferences)
-        if cid is not None:
-            target, unreadable = cells.date_read(row, "icpc_icpc_target_date")
-            _note_recorded(extract, table, "icpc_icpc_target_date", row)
-            extract.conferences[cid] = Conference(
-                line,
-                cid,
-                row.get("icpc_person_id", ""),
-                row.get("icpc_s47_enquiry_id", ""),
-                row.get("icpc_cp_plan_id", ""),
-                cells.flag(row, "icpc_icpc_transfer_in"),
-                target,
-                unreadable,
-                cells.date(row, "icpc_icpc_date"),
-                cells.flag(row, "icpc_icpc_outcome_cp_flag"),
-            )
-    elif table == PLANS:
-        plid = _row_id(extract, table, "cppl_cp_plan_id", row, extract.plans)
-        if plid is not None:
-            extract.plans[plid] = Plan(
-                line,
-                plid,
-                row.get("cppl_person_id", ""),
-                row.get("cppl_icpc_id", ""),
-                cells.date(row, "cppl_cp_plan_start_date"),
-                cells.date(row, "cppl_cp_plan_end_date"),
-                cells.category(row, "cppl_cp_plan_initial_category"),
-            )
-    elif table == REVIEWS:
-        rid = _row_id(extract, table, "cppr_cp_review_id", row, extract.reviews)
-        if rid is not None:
-            due, unreadable = cells.date_read(row, "cppr_cp_review_due")
-            _note_recorded(extract, table, "cppr_cp_review_due", row)
-            extract.reviews[rid] = Review(
-                line,
-                rid,
-                row.get("cppr_cp_plan_id", ""),
-                due,
-                unreadable,
-                cells.date(row, "cppr_cp_review_date"),
-                cells.flag(row, "cppr_cp_review_outcome"),
-                cells.flag(row, "cppr_cp_review_quorate"),
-            )
-    elif table == CIN:
+def _parse_row(extract: Extract, table: str, line: int, row: dict[str, str]) -> None:
+    # A repeated id is only known once the row is stored, and such a row's values are not read: what they
+    # could not map is counted apart and added only for a row that was stored.
+    if table == CIN:
         # The CIN plan's own id links nothing, so a blank or repeated one still leaves a usable row.
-        extract.cin_plans.append(
-            CinPlan(
-                line,
-                row.get("cinp_cin_plan_id", ""),
-                row.get("cinp_person_id", ""),
-                cells.date(row, "cinp_cin_plan_start"),
-                cells.date(row, "cinp_cin_plan_end"),
-            )
+        cells = _Cells(table, extract.unmapped)
+        person = row.get("cinp_person_id", "")
+        cin = CinPlan(
+            line,
+            row.get("cinp_cin_plan_id", ""),
+            person,
+            cells.date(row, "cinp_cin_plan_start"),
+            cells.date(row, "cinp_cin_plan_end"),
         )
-    elif table == INVOLVEMENTS:
-        _involvement(extract, cells, line, row)
+        extract.store.add(CIN, person, cin)
+        return
+    if table == INVOLVEMENTS:
+        _involvement(extract, _Cells(table, extract.unmapped), line, row)
+        return
+    id_field = {
+        PERSON: "pers_person_id",
+        S47: "s47e_s47_enquiry_id",
+        ICPC: "icpc_icpc_id",
+        PLANS: "cppl_cp_plan_id",
+        REVIEWS: "cppr_cp_review_id",
+    }[table]
+    rid = _row_id(extract, table, id_field, row)
+    if rid is None:
+        return
+    scratch = Unmapped()
+    cells = _Cells(table, scratch)
+    record: object
+    person: str | None
+    if table == PERSON:
+        person = rid
+        record = Person(line, rid, cells.date(row, "pers_dob"), cells.date(row, "pers_expected_dob"))
+    elif table == S47:
+        person = row.get("s47e_person_id", "")
+        record = Enquiry(
+            line,
+            rid,
+            person,
+            cells.date(row, "s47e_s47_start_date"),
+            cells.flag(row, "s47e_s47_nfa"),
+            _conference_flag(row.get("s47e_s47_outcome_json", ""), cells),
+        )
+    elif table == ICPC:
+        target, unreadable = cells.date_read(row, "icpc_icpc_target_date")
+        _note_recorded(scratch, table, "icpc_icpc_target_date", row)
+        person = row.get("icpc_person_id", "")
+        record = Conference(
+            line,
+            rid,
+            person,
+            row.get("icpc_s47_enquiry_id", ""),
+            row.get("icpc_cp_plan_id", ""),
+            cells.flag(row, "icpc_icpc_transfer_in"),
+            target,
+            unreadable,
+            cells.date(row, "icpc_icpc_date"),
+            cells.flag(row, "icpc_icpc_outcome_cp_flag"),
+        )
+    elif table == PLANS:
+        person = row.get("cppl_person_id", "")
+        record = Plan(
+            line,
+            rid,
+            person,
+            row.get("cppl_icpc_id", ""),
+            cells.date(row, "cppl_cp_plan_start_date"),
+            cells.date(row, "cppl_cp_plan_end_date"),
+            cells.category(row, "cppl_cp_plan_initial_category"),
+        )
+    else:
+        due, unreadable = cells.date_read(row, "cppr_cp_review_due")
+        _note_recorded(scratch, table, "cppr_cp_review_due", row)
+        # A review belongs to a plan, not a person: it is read back through its plan.
+        person = None
+        record = Review(
+            line,
+            rid,
+            row.get("cppr_cp_plan_id", ""),
+            due,
+            unreadable,
+            cells.date(row, "cppr_cp_review_date"),
+            cells.flag(row, "cppr_cp_review_outcome"),
+            cells.flag(row, "cppr_cp_review_quorate"),
+        )
+    if extract.store.add(table, person, record):
+        extract.unmapped.update(scratch)
+    else:
+        extract.unmapped.add(table, "*", DUPLICATE_ID)
 
 
 def _involvement(extract: Extract, cells: _Cells, line: int, row: dict[str, str]) -> None:
@@ -850,15 +1025,18 @@ def _involvement(extract: Extract, cells: _Cells, line: int, row: dict[str, str]
     if not team and not worker:
         extract.unmapped.add(INVOLVEMENTS, "*", "neither a team nor a worker: nothing to map")
         return
-    extract.involvements.append(
+    person = row.get("invo_person_id", "")
+    extract.store.add(
+        INVOLVEMENTS,
+        person,
         Involvement(
             line,
-            row.get("invo_person_id", ""),
+            person,
             team,
             worker,
             cells.date(row, "invo_involvement_start_date"),
             cells.date(row, "invo_involvement_end_date"),
-        )
+        ),
     )
 
 
@@ -903,6 +1081,7 @@ class _Child:
     plans: list[Plan] = field(default_factory=list)
     cin_plans: list[CinPlan] = field(default_factory=list)
     involvements: list[Involvement] = field(default_factory=list)
+    reviews: dict[str, list[Review]] = field(default_factory=dict)
 
 
 @dataclass
@@ -980,58 +1159,98 @@ def _sort_key(pid: str) -> tuple:
     return (1, 0, "", pid)
 
 
-def _children(extract: Extract, tally: Unmapped) -> list[_Child]:
-    """Every child with rows in the mapped tables, joined; rows that cannot be joined are tallied."""
+class _Merge:
+    """Walks ``(key, row)`` pairs sorted by key alongside the children, handing each child its rows."""
+
+    def __init__(self, pairs: Iterator[tuple]) -> None:
+        self._pairs = pairs
+        self._next = next(pairs, None)
+
+    def take(self, key: bytes) -> list:
+        found = []
+        # Rows of persons that are not children (unknown ids, counted when joining) sort between them: skipped.
+        while self._next is not None and self._next[0] < key:
+            self._next = next(self._pairs, None)
+        while self._next is not None and self._next[0] == key:
+            found.append(self._next[1])
+            self._next = next(self._pairs, None)
+        return found
+
+
+_JOINED = (S47, ICPC, PLANS, CIN, INVOLVEMENTS)
+# The stored column that holds the row's person id.
+_PERSON_COLUMN = {S47: "c2", ICPC: "c2", PLANS: "c2", CIN: "c2", INVOLVEMENTS: "c1"}
+
+
+def _children(extract: Extract, tally: Unmapped) -> Iterator[_Child]:
+    """Every child with rows in the mapped tables, joined, in person id order; rows that cannot be joined are
+    tallied when this is called. The children are then read from the store one at a time."""
+    store = extract.store
     have_persons = PERSON not in extract.missing
-    children: dict[str, _Child] = {pid: _Child(pid, p) for pid, p in extract.persons.items()}
-
-    def owner(table: str, pid: str) -> _Child | None:
-        if not pid:
-            tally.add(table, "*", BLANK_PERSON)
-            return None
-        child = children.get(pid)
-        if child is None:
-            if have_persons:
-                tally.add(table, "*", UNKNOWN_PERSON)
-                return None
-            child = children[pid] = _Child(pid, None)
-        return child
-
-    for enquiry in extract.enquiries.values():
-        if (child := owner(S47, enquiry.person)) is not None:
-            child.enquiries.append(enquiry)
-    for conference in extract.conferences.values():
-        if (child := owner(ICPC, conference.person)) is not None:
-            child.conferences.append(conference)
-    dropped_plans: set[str] = set()
-    for plan in extract.plans.values():
-        if (child := owner(PLANS, plan.person)) is not None:
-            child.plans.append(plan)
-        else:
-            dropped_plans.add(plan.id)
-    for cin in extract.cin_plans:
-        if (child := owner(CIN, cin.person)) is not None:
-            child.cin_plans.append(cin)
-    for involvement in extract.involvements:
-        if (child := owner(INVOLVEMENTS, involvement.person)) is not None:
-            child.involvements.append(involvement)
-    for review in extract.reviews.values():
-        if review.plan in dropped_plans:
-            tally.add(REVIEWS, "*", PLAN_NOT_MAPPED)
-        elif review.plan not in extract.plans:
-            tally.add(REVIEWS, "*", UNKNOWN_PLAN)
-    return [children[pid] for pid in sorted(children, key=_sort_key)]
+    for table in _JOINED:
+        name = _STORED[table]
+        known = f"EXISTS (SELECT 1 FROM person p WHERE p.c1 = t.{_PERSON_COLUMN[table]})"
+        tally.add(table, "*", BLANK_PERSON, store.scalar(f"SELECT count(*) FROM {name} WHERE k IS NULL"))
+        if have_persons:
+            unknown = store.scalar(f"SELECT count(*) FROM {name} t WHERE k IS NOT NULL AND NOT {known}")
+            tally.add(table, "*", UNKNOWN_PERSON, unknown)
+    # A plan is dropped when its person is blank or, with ssd_person, not in it.
+    known = "EXISTS (SELECT 1 FROM person p WHERE p.c1 = t.c2)"
+    dropped = "t.k IS NULL" + (f" OR NOT {known}" if have_persons else "")
+    tally.add(
+        REVIEWS,
+        "*",
+        PLAN_NOT_MAPPED,
+        store.scalar(f"SELECT count(*) FROM reviews r JOIN plans t ON t.c1 = r.c2 WHERE {dropped}"),
+    )
+    tally.add(
+        REVIEWS,
+        "*",
+        UNKNOWN_PLAN,
+        store.scalar("SELECT count(*) FROM reviews r WHERE NOT EXISTS (SELECT 1 FROM plans t WHERE t.c1 = r.c2)"),
+    )
+    return _read_children(extract)
 
 
-def _reviews_by_plan(extract: Extract) -> dict[str, list[Review]]:
-    by_plan: dict[str, list[Review]] = {}
-    for review in extract.reviews.values():
-        if review.plan in extract.plans:
+def _read_children(extract: Extract) -> Iterator[_Child]:
+    store = extract.store
+    if PERSON not in extract.missing:
+        persons: Iterator[tuple[bytes, str, Person | None]] = (
+            (key, person.id, person) for key, person in store.rows(PERSON, order="k")
+        )
+    else:
+        union = " UNION ".join(
+            f"SELECT k, {_PERSON_COLUMN[t]} AS pid FROM {_STORED[t]} WHERE k IS NOT NULL" for t in _JOINED
+        )
+        persons = ((key, pid, None) for key, pid in store.db.execute(f"SELECT k, pid FROM ({union}) ORDER BY k"))
+    merges = {table: _Merge(store.rows(table, "WHERE k IS NOT NULL", "k, c0")) for table in _JOINED}
+    _, kinds, _ = _CODECS[REVIEWS]
+    decode = _decoder(Review, kinds)
+    columns = ", ".join(f"r.c{i}" for i in range(len(kinds)))
+    # By child, then plan, then line: the indexes give this order without a sort.
+    review_rows = store.db.execute(
+        f"SELECT t.k, {columns} FROM reviews r JOIN plans t ON t.c1 = r.c2 "
+        "WHERE t.k IS NOT NULL ORDER BY t.k, t.c1, r.c0"
+    )
+    reviews = _Merge((key, decode(tuple(values))) for key, *values in review_rows)
+    for key, pid, person in persons:
+        child = _Child(
+            pid,
+            person,
+            merges[S47].take(key),
+            merges[ICPC].take(key),
+            merges[PLANS].take(key),
+            merges[CIN].take(key),
+            merges[INVOLVEMENTS].take(key),
+        )
+        by_plan: dict[str, list[Review]] = {}
+        for review in reviews.take(key):
             by_plan.setdefault(review.plan, []).append(review)
-    for reviews in by_plan.values():
-        # Held reviews in date order, then the ones not yet held by due date.
-        reviews.sort(key=lambda r: (r.date is None, r.date or r.due or dt.date.max, _sort_key(r.id)))
-    return by_plan
+        for found in by_plan.values():
+            # Held reviews in date order, then the ones not yet held by due date.
+            found.sort(key=lambda r: (r.date is None, r.date or r.due or dt.date.max, _sort_key(r.id)))
+        child.reviews = by_plan
+        yield child
 
 
 def _episodes(child: _Child, tally: Unmapped) -> tuple[list[Episode], list[Enquiry], list[DataWarning]]:
@@ -1325,14 +1544,14 @@ def iter_cases(extract: Extract, report: ImportReport | None = None) -> Iterator
         report.rows = dict(extract.rows)
         report.missing = list(extract.missing)
         report.other_tables = list(extract.other_tables)
-        report.persons = len(extract.persons)
+        report.persons = extract.store.counts[PERSON]
         report.unmapped.update(extract.unmapped)
     joining = Unmapped()
     children = _children(extract, joining)
     if report is not None:
         report.unmapped.update(joining)
-    reviews = _reviews_by_plan(extract)
     for child in children:
+        reviews = child.reviews
         # Counted per child and added once the child is done, so a report is whole when iteration ends.
         tally = Unmapped()
         episodes, leftover, warnings = _episodes(child, tally)
@@ -1372,8 +1591,8 @@ def iter_episodes(extract: Extract) -> Iterator[MappedCase]:
     """
     tally = Unmapped()
     children = _children(extract, tally)
-    reviews = _reviews_by_plan(extract)
     for child in children:
+        reviews = child.reviews
         episodes, _, person_warnings = _episodes(child, tally)
         for episode in episodes:
             warnings = list(person_warnings)
