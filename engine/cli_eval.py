@@ -215,6 +215,7 @@ def _evaluate_caseload(
 
     started = time.monotonic()
     inputs = run_inputs(area, caseload, source, out, report_path)
+    inputs.update(_policy_files(area, policies_dir))
     for path, option in ((out, "--out"), (report_path, "--report")):
         refuse_output(path, force, option)
         if path is not None:
@@ -380,11 +381,27 @@ def run_inputs(area: str, caseload: str, source: str, *outputs: Path | None) -> 
     elif not Path(caseload).is_dir():
         inputs[f"--cases {caseload}"] = Path(caseload)
     else:
-        read = {".csv"} if source == "ssd" else {".yaml", ".yml", ".json"}
+        read = {".csv"} if source == "ssd" else {".yaml", ".yml", ".jsonl", ".json"}
+        folder = Path(caseload).resolve()
         for output in outputs:
-            if output is not None and output.suffix.lower() in read:
-                inputs[f"a file of --cases {caseload}"] = Path(caseload) / output.name
+            if output is None:
+                continue
+            # Where the output would really land: a link into the folder is followed as the write would be.
+            real = Path(os.path.realpath(output))
+            if real.suffix.lower() in read and folder in real.parents:
+                inputs[f"a file of --cases {caseload}"] = real
     return inputs
+
+
+def _policy_files(area: str, policies_dir: Path | None) -> dict[str, str | Path | int]:
+    """The policy files the run reads, the bases its policy extends included: none may be written over."""
+    from .policies import PolicyError, open_policy
+
+    try:
+        policy = open_policy(area, policies_dir)
+    except PolicyError:
+        return {}  # the run reports it when it loads the policy
+    return {f"the policy {p.file}": Path(p.file) for p in policy.chain if Path(p.file).is_file()}
 
 
 @contextlib.contextmanager

@@ -126,7 +126,11 @@ def csv_cell(value: object) -> str:
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return repr(value)
+    # Control characters other than the tab, CR and LF the CSV rules below handle are escaped as on a terminal:
+    # CSV is printed to one as often as opened in a spreadsheet.
     text = str(value)
+    if _UNSAFE.search(text):
+        text = _UNSAFE.sub(lambda m: m.group(0) if m.group(0) in "\t\r\n" else _escape(m), text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

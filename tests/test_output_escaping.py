@@ -444,3 +444,10 @@ def test_eval_markdown_escapes_html_and_keeps_one_table_row() -> None:
 def test_safe_text_never_drops_a_character(value: str) -> None:
     for said in (terminal(value), markdown_text(value), csv_line([value])):
         assert len(said.rstrip("\n")) >= len(value)
+
+
+def test_a_csv_cell_escapes_terminal_controls_but_keeps_the_csv_rules_for_tab_cr_and_lf() -> None:
+    from engine.safe_text import csv_cell
+
+    assert csv_cell("\x1b[31mX\x1b]8;;http://e\x07") == "\\x1b[31mX\\x1b]8;;http://e\\x07"
+    assert csv_cell("\t1+1") == "'\t1+1"

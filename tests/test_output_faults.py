@@ -538,3 +538,34 @@ def test_every_command_printing_to_a_full_disk_says_so(args: tuple[str, ...], tm
         )
     assert result.returncode == 2, (args, result.stderr)
     assert result.stderr.endswith("cpc: cannot write standard output: File too large\n"), result.stderr
+
+
+def test_eval_refuses_an_output_linked_into_its_cases_or_over_a_base_policy(tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    shutil.copytree(ROOT / "examples" / "cases", cases)
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    link = tmp_path / "results.yaml"
+    link.symlink_to(cases / "late-review.yaml")
+    england = policies / "england" / "policy.yaml"
+    before = {p: p.read_bytes() for p in (cases / "late-review.yaml", england)}
+    runs = [
+        _cpc("eval", "--policy", "berkshire", "--cases", str(cases), "--out", str(link), "--force"),
+        # Berkshire's base, england, is read too, though the command names only berkshire.
+        _cpc(
+            "eval",
+            "--policy",
+            "berkshire",
+            "--policies",
+            str(policies),
+            "--cases",
+            str(cases),
+            "--out",
+            str(england),
+            "--force",
+        ),
+    ]
+    for result in runs:
+        assert result.returncode == 2, result.stderr
+        assert "an output never replaces an input" in result.stderr, result.stderr
+    assert {p: p.read_bytes() for p in before} == before
