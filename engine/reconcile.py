@@ -31,7 +31,7 @@ from .caseload import CaseError
 from .durations import Unit, parse_duration
 from .results import Citation, Evaluation, Result
 from .safe_text import CsvWriter, terminal
-from .ssd import CaseChecker, MappedCase, RecordedDue, iter_episodes, read_extract
+from .ssd import CaseChecker, MappedCase, RecordedDue, id_sort_key, iter_episodes, read_extract
 
 ICPC_RULES = ("icpc-timescale",)
 REVIEW_RULES = ("first-review-timescale", "review-interval")
@@ -302,17 +302,8 @@ def _signed(n: int | None) -> str:
     return "" if n is None else f"{n:+d}"
 
 
-def _child_key(child: str) -> tuple:
-    # Numeric ids in number order, without int(): "²³" is a digit string int() refuses, and an id of thousands
-    # of digits is one Python will not convert.
-    if child.isascii() and child.isdigit():
-        digits = child.lstrip("0")
-        return (0, len(digits), digits, child)
-    return (1, 0, child, child)
-
-
 def _sorted_disagreements(report: Reconciliation) -> list[Comparison]:
-    return sorted(report.disagreements, key=lambda c: (_child_key(c.child), c.kind != "icpc_target", c.record))
+    return sorted(report.disagreements, key=lambda c: (id_sort_key(c.child), c.kind != "icpc_target", c.record))
 
 
 def text(report: Reconciliation) -> str:
@@ -467,7 +458,7 @@ def to_dict(report: Reconciliation) -> dict:
         ],
         "not_compared_records": [
             {"child": c.child, "date": c.kind, "record": c.record, "reason": c.reason}
-            for c in sorted(report.comparisons, key=lambda c: (_child_key(c.child), c.record))
+            for c in sorted(report.comparisons, key=lambda c: (id_sort_key(c.child), c.record))
             if not c.compared
         ],
         "errors": list(report.errors),

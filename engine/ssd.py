@@ -414,11 +414,17 @@ class Involvement:
     end: dt.date | None
 
 
-def _person_key(pid: str) -> bytes:
-    """:func:`_sort_key` as bytes that sort the same way (SQLite compares blobs as bytes, Python too)."""
+def id_sort_key(pid: str) -> bytes:
+    """The order of a person's (or any SSD record's) ids: numeric ids in number order (the usual SSD id), others
+    after them in text order, deterministic either way.
+
+    Bytes, so that SQLite (which compares blobs as bytes) sorts the import's store in the same order Python does.
+    Compared as digit strings, not int(): `²³` is a digit to str.isdigit but not to int(), and int() refuses ids of
+    thousands of digits. Without leading zeros, a longer run of ASCII digits is the larger number; of equal
+    lengths, comparing digits then id is comparing their concatenation.
+    """
     if pid.isascii() and pid.isdigit():
         digits = pid.lstrip("0")
-        # Equal lengths of digits: comparing digits then pid is comparing their concatenation.
         return b"\x00" + len(digits).to_bytes(8, "big") + digits.encode() + pid.encode()
     # UTF-8 bytes sort as the code points do.
     return b"\x01" + pid.encode("utf-8", "surrogatepass")
@@ -479,7 +485,7 @@ def _decoder(cls: type, kinds: str):
 class _Store:
     """The parsed rows of the mapped tables, in a private temporary SQLite database on disk.
 
-    Rows are keyed by the person's sort key (:func:`_person_key`, NULL for a blank person id) and their line, so
+    Rows are keyed by the person's sort key (:func:`id_sort_key`, NULL for a blank person id) and their line, so
     that a child's rows of every table can be read back in person order, one child at a time, in line order.
     """
 
@@ -507,7 +513,7 @@ class _Store:
         """Store a row; False (and nothing stored) if its table's ids are unique and its id is already stored."""
         _, kinds, _ = _CODECS[table]
         values = _encode(kinds, tuple(getattr(row, f) for f in row.__slots__))
-        key = _person_key(person) if person else None
+        key = id_sort_key(person) if person else None
         stored = self.db.execute(self._insert[table], (key, *values)).rowcount == 1
         self.counts[table] += stored
         return stored
@@ -1149,16 +1155,6 @@ class MappedCase:
         return str(self.case["id"])
 
 
-def _sort_key(pid: str) -> tuple:
-    # Numeric ids in number order (the usual SSD id), others after them in text order: deterministic either way.
-    # Compared as digit strings, not int(): `²³` is a digit to str.isdigit but not to int(), and int() refuses
-    # ids of thousands of digits. Without leading zeros, a longer run of ASCII digits is the larger number.
-    if pid.isascii() and pid.isdigit():
-        digits = pid.lstrip("0")
-        return (0, len(digits), digits, pid)
-    return (1, 0, "", pid)
-
-
 class _Merge:
     """Walks ``(key, row)`` pairs sorted by key alongside the children, handing each child its rows."""
 
@@ -1248,7 +1244,7 @@ def _read_children(extract: Extract) -> Iterator[_Child]:
             by_plan.setdefault(review.plan, []).append(review)
         for found in by_plan.values():
             # Held reviews in date order, then the ones not yet held by due date.
-            found.sort(key=lambda r: (r.date is None, r.date or r.due or dt.date.max, _sort_key(r.id)))
+            found.sort(key=lambda r: (r.date is None, r.date or r.due or dt.date.max, id_sort_key(r.id)))
         child.reviews = by_plan
         yield child
 
@@ -1302,7 +1298,7 @@ def _episodes(child: _Child, tally: Unmapped) -> tuple[list[Episode], list[Enqui
         if e.conference_flag is True and e.nfa is not True and e.start is not None and e.start > latest_anchor
     ]
     if due:
-        pending = max(due, key=lambda e: (e.start, _sort_key(e.id)))
+        pending = max(due, key=lambda e: (e.start, id_sort_key(e.id)))
         episodes.append(Episode(pending, None, None))
         leftover = [e for e in leftover if e is not pending]
     episodes.sort(key=Episode.key)
@@ -1449,7 +1445,7 @@ def _build(
         if plan.end is not None:
             after = [c for c in child.cin_plans if c.start is not None and c.start >= plan.end]
             if after:
-                step = min(after, key=lambda c: (c.start, _sort_key(c.id)))
+                step = min(after, key=lambda c: (c.start, id_sort_key(c.id)))
                 used.append(step)
                 case["step_down"] = {k: v for k, v in (("cin_plan_start", step.start), ("cin_plan_end", step.end)) if v}
     return case, used, tuple(recorded)

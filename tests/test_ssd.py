@@ -860,7 +860,7 @@ def test_an_id_int_cannot_read_is_no_internal_error(tmp_path: Path, odd: str) ->
 
 def test_ids_order_as_numbers_without_int() -> None:
     ids = ["10", "9", "0009", "x", "²", "100", "1" + "0" * 5000]
-    assert sorted(ids, key=ssd._sort_key) == ["0009", "9", "10", "100", "1" + "0" * 5000, "x", "²"]
+    assert sorted(ids, key=ssd.id_sort_key) == ["0009", "9", "10", "100", "1" + "0" * 5000, "x", "²"]
 
 
 def test_an_id_longer_than_any_system_writes_is_counted_not_read(tmp_path: Path) -> None:
