@@ -278,14 +278,15 @@ class Evaluator:
         for condition in compiled.rule.data.get("when") or ():
             if not isinstance(condition, dict):
                 continue
-            fact = condition_fact(condition)
-            if fact is not None and "fact" in condition and fact_type(fact) == "case":
-                if fact in facts.case and not _fact_holds(condition, facts.case[fact]):
-                    return False
-            elif "event" in condition or "elapsed" in condition:
+            if "fact" in condition:
+                judged = fact_type(str(condition["fact"])) == "case"
+            else:
                 names = (condition.get("event"), condition.get("of"), condition.get("since"))
-                if not any(n in facts.not_recorded for n in names) and not self._event_holds(condition, facts):
-                    return False
+                judged = ("event" in condition or "elapsed" in condition) and not any(
+                    n in facts.not_recorded for n in names
+                )
+            if judged and self._standing(condition, facts, None) == "does not hold":
+                return False
         return True
 
     def _result(self, compiled: CompiledRule, status: str, subject: Subject | None, matched, **fields) -> Result:
