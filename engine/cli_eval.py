@@ -214,8 +214,18 @@ def _evaluate_caseload(
     from .api import PolicyError, load_policy
 
     started = time.monotonic()
+    try:
+        # Loaded before any input is read: a wrong area is reported at once, not after reading an extract.
+        policy = load_policy(area, policies_dir=policies_dir)
+    except PolicyError as exc:
+        policy_error(exc)
     inputs = run_inputs(area, caseload, source, out, report_path)
-    inputs.update(_policy_files(area, policies_dir))
+    # The policy files the run reads, the bases its policy extends included: none may be written over.
+    try:
+        chain = policy.in_force(day).chain
+    except PolicyError as exc:
+        policy_error(exc)
+    inputs.update({f"the policy {p.file}": Path(p.file) for p in chain if Path(p.file).is_file()})
     for path, option in ((out, "--out"), (report_path, "--report")):
         refuse_output(path, force, option)
         if path is not None:
@@ -223,11 +233,6 @@ def _evaluate_caseload(
                 refuse_existing(path, True, inputs)
             except OutputError as exc:
                 fail(f"{option} {exc}")
-    try:
-        # Loaded before any input is read: a wrong area is reported at once, not after reading an extract.
-        policy = load_policy(area, policies_dir=policies_dir)
-    except PolicyError as exc:
-        policy_error(exc)
     stderr = sys.stderr
     cases = _ssd_caseload(caseload) if source == "ssd" else _case_caseload(caseload, stderr.isatty())
     jobs = jobs or batch.default_jobs()
@@ -391,17 +396,6 @@ def run_inputs(area: str, caseload: str, source: str, *outputs: Path | None) -> 
             if real.suffix.lower() in read and folder in real.parents:
                 inputs[f"a file of --cases {caseload}"] = real
     return inputs
-
-
-def _policy_files(area: str, policies_dir: Path | None) -> dict[str, str | Path | int]:
-    """The policy files the run reads, the bases its policy extends included: none may be written over."""
-    from .policies import PolicyError, open_policy
-
-    try:
-        policy = open_policy(area, policies_dir)
-    except PolicyError:
-        return {}  # the run reports it when it loads the policy
-    return {f"the policy {p.file}": Path(p.file) for p in policy.chain if Path(p.file).is_file()}
 
 
 @contextlib.contextmanager
