@@ -11,13 +11,14 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import click
 
 from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
 from .cli_output import refuse_output
 from .outfile import Inputs, OutputError, Publication, refuse_existing
+from .progress import progress
 from .safe_text import terminal
 from .vocabulary import EVENTS, FACTS
 
@@ -461,68 +462,3 @@ def _terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-# -- progress -----------------------------------------------------------------------------------------------
-
-
-class Progress:
-    """Progress of a caseload on a terminal: a bar when the number of cases is known, else a running count."""
-
-    COUNT_EVERY = 0.25  # seconds between two redraws of the running count
-
-    def __init__(self, stream: TextIO, total: int | None):
-        self.stream = stream
-        self.count = 0
-        self._drawn = 0.0
-        self._bar = None
-        if total:
-            self._bar = click.progressbar(
-                length=total,
-                file=stream,
-                label="Evaluating",
-                show_pos=True,
-                update_min_steps=max(1, total // 500),
-            )
-
-    def __enter__(self) -> Progress:
-        if self._bar is not None:
-            self._bar.__enter__()
-        return self
-
-    def advance(self) -> None:
-        """One more case done."""
-        self.count += 1
-        if self._bar is not None:
-            self._bar.update(1)
-            return
-        now = time.monotonic()
-        if now - self._drawn >= self.COUNT_EVERY:
-            self._drawn = now
-            self.stream.write(f"\rEvaluated {self.count:,} cases")
-            self.stream.flush()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
-        elif self._drawn:
-            self.stream.write("\r\x1b[K")  # the summary line replaces the count
-            self.stream.flush()
-
-
-class _Silent:
-    """No progress: standard error is not a terminal (a log file, CI)."""
-
-    def __enter__(self) -> _Silent:
-        return self
-
-    def advance(self) -> None:
-        pass
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-
-def progress(stream: TextIO, total: int | None) -> Progress | _Silent:
-    """Progress drawn on ``stream`` when it is a terminal; nothing at all otherwise."""
-    return Progress(stream, total) if stream.isatty() else _Silent()

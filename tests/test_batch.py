@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine import batch, cli_eval, evalreport
+from engine import batch, cli_eval, evalreport, progress
 from engine.cli import cli
 from engine.policies import PolicyError
 from engine.resources import schema
@@ -364,19 +365,19 @@ class _Terminal(io.StringIO):
 
 def test_progress_is_drawn_on_a_terminal_and_nowhere_else(monkeypatch) -> None:
     terminal = _Terminal()
-    with cli_eval.progress(terminal, 3) as bar:
+    with progress.progress(terminal, 3) as bar:
         for _ in range(3):
             bar.advance()
     assert "Evaluating" in terminal.getvalue() and "3/3" in terminal.getvalue()
 
-    monkeypatch.setattr(cli_eval.Progress, "COUNT_EVERY", 0.0)
+    monkeypatch.setattr(progress.Progress, "COUNT_EVERY", 0.0)
     terminal = _Terminal()
-    with cli_eval.progress(terminal, None) as bar:
+    with progress.progress(terminal, None) as bar:
         bar.advance()
     assert "Evaluated 1 cases" in terminal.getvalue()
 
     pipe = io.StringIO()
-    with cli_eval.progress(pipe, 3) as bar:
+    with progress.progress(pipe, 3) as bar:
         bar.advance()
     assert pipe.getvalue() == ""
 
@@ -384,3 +385,17 @@ def test_progress_is_drawn_on_a_terminal_and_nowhere_else(monkeypatch) -> None:
 def test_the_summary_line() -> None:
     assert cli_eval.summary(12_000, 10, 6.1) == "12,000 cases: 11,990 evaluated, 10 errors, in 6.1 s (1,967 cases/s)"
     assert cli_eval.summary(1, 1, 0.5) == "1 case: 0 evaluated, 1 error, in 0.5 s (2 cases/s)"
+
+
+def test_progress_waits_for_its_delay_before_drawing() -> None:
+    terminal = _Terminal()
+    with progress.progress(terminal, 3, delay=60.0) as bar:
+        bar.advance()
+    assert terminal.getvalue() == ""
+
+    terminal = _Terminal()
+    with progress.progress(terminal, 3, label="Comparing", delay=0.01) as bar:
+        bar.advance()
+        time.sleep(0.02)
+        bar.advance()
+    assert "Comparing" in terminal.getvalue() and "2/3" in terminal.getvalue()
