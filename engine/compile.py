@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import durable
+from .case import CaseFacts
 from .resolve import ResolvedPolicy, ResolvedRule
 
 SUBJECT_TYPES = {"conference": "conference", "exclusion_request": "exclusion_request", "report": "report"}
@@ -29,6 +30,12 @@ CONFERENCE_EVENTS = (
 )
 
 _NAME_SAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+# The fields that say what an asserted fact is. A case, conference, exclusion request or report has ``t``;
+# an occurrence of an event has its name under ``e`` when it has happened, or under ``s`` when it is still to
+# come (a booked conference, an order's expiry): so one equality test picks an event, and only the rules that
+# count back from a date to come ever see one.
+TYPE, HAPPENED, SCHEDULED = "t", "e", "s"
 
 
 def fact_type(fact: str) -> str:
@@ -83,7 +90,15 @@ def test_for(condition: dict) -> durable.Condition:
 
 
 def _kind(kind: str, *tests: durable.Condition) -> durable.Condition:
-    return durable.all_of(durable.eq("t", kind), *tests)
+    return durable.all_of(durable.eq(TYPE, kind), *tests)
+
+
+def _event(names: list[str], *, scheduled: bool = False) -> durable.Condition:
+    """An occurrence of one of ``names`` that has happened; with ``scheduled``, or one still to come."""
+    tests = [durable.eq(HAPPENED, names[0]) if len(names) == 1 else durable.is_in(HAPPENED, names)]
+    if scheduled:
+        tests.append(durable.eq(SCHEDULED, names[0]) if len(names) == 1 else durable.is_in(SCHEDULED, names))
+    return tests[0] if len(tests) == 1 else durable.any_of(*tests)
 
 
 @dataclass(slots=True)
@@ -105,11 +120,114 @@ class CompiledRule:
     applies: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FactPlan:
+    """What of a case a ruleset can see, worked out once from its patterns: only that is asserted.
+
+    A fact no pattern could take, or a field no pattern tests, would cost durable-rules time on every case
+    and change nothing it decides.
+    """
+
+    fields: dict[str, tuple[str, ...]]  # by fact type (case, conference, …): the fields patterns test or join on
+    happened: frozenset[str]  # the events whose occurrences so far a pattern takes
+    scheduled: frozenset[str]  # the events whose occurrences still to come a pattern takes
+    event_fields: tuple[str, ...]  # the fields of an occurrence a pattern joins on (its owner)
+
+
+_CASE_ABOUT = {TYPE: "case"}
+
+
 @dataclass(slots=True)
 class CompiledPolicy:
     policy: ResolvedPolicy
     ruleset: durable.Ruleset
     rules: list[CompiledRule]
+    plan: FactPlan
+
+    def engine_facts(self, facts: CaseFacts) -> tuple[list[dict], list[object]]:
+        """The facts of a case as durable-rules is given them, and beside each what a match on it stands for:
+        the case (``{"t": "case"}``), a conference, request or report (its facts, with ``t``), or an
+        :class:`~engine.case.Occurrence`."""
+        plan = self.plan
+        asserted: list[dict] = []
+        about: list[object] = []
+        fields = plan.fields.get("case")
+        if fields is not None:
+            values = facts.case
+            asserted.append({TYPE: "case", **{f: values[f] for f in fields if f in values}})
+            about.append(_CASE_ABOUT)
+        for kind, items in (
+            ("conference", facts.conferences),
+            ("exclusion_request", facts.exclusion_requests),
+            ("report", facts.reports),
+        ):
+            fields = plan.fields.get(kind)
+            if fields is None:
+                continue
+            for item in items.values():
+                asserted.append({TYPE: kind, **{f: item[f] for f in fields if f in item}})
+                about.append({TYPE: kind, **item})
+        owner = "owner" in plan.event_fields
+        for name, found in facts.events.items():
+            happened, scheduled = name in plan.happened, name in plan.scheduled
+            if not (happened or scheduled):
+                continue
+            for occurrence in found:
+                if occurrence.happened:
+                    if not happened:
+                        continue
+                    fact = {HAPPENED: name}
+                elif scheduled:
+                    fact = {SCHEDULED: name}
+                else:
+                    continue
+                if owner:
+                    fact["owner"] = occurrence.owner or ""
+                asserted.append(fact)
+                about.append(occurrence)
+        return asserted, about
+
+
+def plan_facts(rules: list[durable.Rule]) -> FactPlan:
+    """The :class:`FactPlan` of ``rules``: every fact type, event and field their patterns name."""
+    fields: dict[str, set[str]] = {}
+    happened: set[str] = set()
+    scheduled: set[str] = set()
+    for rule in rules:
+        kinds: dict[str, str] = {}
+        for pattern in rule.match:
+            tests = list(_field_tests(pattern.where))
+            kind = "event"
+            for test in tests:
+                values = test.value if isinstance(test.value, tuple) else (test.value,)
+                if test.field == TYPE:
+                    kind = str(test.value)
+                elif test.field == HAPPENED:
+                    happened.update(str(v) for v in values)
+                elif test.field == SCHEDULED:
+                    scheduled.update(str(v) for v in values)
+            kinds[pattern.alias] = kind
+            own = fields.setdefault(kind, set())
+            for test in tests:
+                if test.field not in (TYPE, HAPPENED, SCHEDULED):
+                    own.add(test.field)
+                if isinstance(test.value, durable.Ref):
+                    fields.setdefault(kinds[test.value.alias], set()).add(test.value.field)
+    event_fields = tuple(sorted(fields.pop("event", ())))
+    return FactPlan(
+        {kind: tuple(sorted(names)) for kind, names in fields.items()},
+        frozenset(happened),
+        frozenset(scheduled),
+        event_fields,
+    )
+
+
+def _field_tests(condition: durable.Condition):
+    if isinstance(condition, durable.AllOf | durable.AnyOf):
+        for inner in condition.conditions:
+            yield from _field_tests(inner)
+    else:
+        yield condition
 
 
 def _subject(rule: ResolvedRule) -> str:
@@ -130,8 +248,13 @@ def _safe(name: str) -> str:
     return _NAME_SAFE.sub("_", name)
 
 
-def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
-    """The durable rules for one policy rule, and how to read their matches."""
+def compile_rule(rule: ResolvedRule, shared: dict[tuple, str] | None = None) -> tuple[CompiledRule, list[durable.Rule]]:
+    """The durable rules for one policy rule, and how to read their matches.
+
+    ``shared`` holds the condition rules already compiled for other rules of the policy (by what they test),
+    so that a condition several rules ask is one durable rule, not one per rule.
+    """
+    shared = {} if shared is None else shared
     name = _safe(rule.id)
     when = [c for c in rule.data.get("when") or [] if isinstance(c, dict)]
     by_type: dict[str, list[durable.Condition]] = {"case": [], "conference": [], "exclusion_request": [], "report": []}
@@ -143,7 +266,10 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
         fact = condition_fact(condition)
         if fact is not None and is_fact_condition(condition):
             by_type[fact_type(fact)].append(test_for(condition))
-    patterns.append(durable.Pattern("case", _kind("case", *by_type["case"])))
+    # The case is a pattern only where the rule asks something of it: every other pattern is a fact of the
+    # case already, and a pattern that asks nothing costs a join and a larger match.
+    if by_type["case"]:
+        patterns.append(durable.Pattern("case", _kind("case", *by_type["case"])))
     applies = _applies_patterns(by_type) if rule.exception_of else None
 
     params = rule.parameters
@@ -152,11 +278,11 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
         pass
     elif rule.kind == "deadline":
         anchor_event = params.get("of") or params.get("before") or params.get("after")
-        happened = [durable.eq("happened", True)] if "of" in params or "after" in params else []
         # A later clock may start the deadline when the `of` event is not recorded (engine.evaluate._own_clock).
         later = [c["of"] for c in params.get("whichever_later") or () if isinstance(c, dict) and "of" in c]
-        named = durable.is_in("name", [anchor_event, *later]) if later else durable.eq("name", anchor_event)
-        patterns.append(durable.Pattern("anchor", _kind("event", named, *happened)))
+        # A `before` deadline counts back from a date that may still be to come; the others from one that has come.
+        scheduled = "of" not in params and "after" not in params
+        patterns.append(durable.Pattern("anchor", _event([anchor_event, *later], scheduled=scheduled)))
         compiled.anchor = "anchor"
         if by_type["conference"] or anchor_event in CONFERENCE_EVENTS:
             compiled.subject = "conference"
@@ -198,16 +324,17 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
                 event = condition.get(role)
                 if isinstance(event, str) and event not in bound:
                     bound.add(event)
-                    pattern = durable.Pattern(
-                        f"e{len(bound)}", _kind("event", durable.eq("name", event), durable.eq("happened", True))
-                    )
+                    pattern = durable.Pattern(f"e{len(bound)}", _event([event]))
                     patterns.append(pattern)
                     if applies is not None:
                         applies.append(pattern)
+    if not patterns:
+        # A rule that asks nothing of the case's facts still fires once for the case.
+        patterns.append(durable.Pattern("case", _kind("case")))
     rules = [durable.Rule(name, match=tuple(patterns))]
     if applies is not None:
         compiled.applies = f"{name}:applies"
-        rules.append(durable.Rule(compiled.applies, match=tuple(applies)))
+        rules.append(durable.Rule(compiled.applies, match=tuple(applies or [durable.Pattern("case", _kind("case"))])))
 
     groups: tuple[tuple[str, list[tuple[str, str, dict]]], ...] = ()
     if rule.kind == "requirement":
@@ -219,34 +346,42 @@ def compile_rule(rule: ResolvedRule) -> tuple[CompiledRule, list[durable.Rule]]:
     for group, target in groups:
         for index, condition in enumerate(params.get(group) or []):
             if isinstance(condition, dict) and is_fact_condition(condition) and condition_fact(condition):
-                target.append(_fact_test_rules(name, f"{group}{index}", condition, rules))
+                target.append(_fact_test_rules(name, f"{group}{index}", condition, rules, shared))
     return compiled, rules
 
 
 def _applies_patterns(by_type: dict[str, list[durable.Condition]]) -> list[durable.Pattern]:
     """Where an exception's conditions hold: the case, and each conference or request its conditions name."""
-    patterns = [durable.Pattern("case", _kind("case", *by_type["case"]))]
+    patterns = [durable.Pattern("case", _kind("case", *by_type["case"]))] if by_type["case"] else []
     for kind in ("conference", "exclusion_request"):
         if by_type[kind]:
             patterns.append(durable.Pattern(kind, _kind(kind, *by_type[kind])))
     return patterns
 
 
-def _fact_test_rules(name: str, label: str, condition: dict, rules: list[durable.Rule]) -> tuple[str, str, dict]:
+def _fact_test_rules(
+    name: str, label: str, condition: dict, rules: list[durable.Rule], shared: dict[tuple, str]
+) -> tuple[str, str, dict]:
     """Two durable rules for one condition of a parameter list: it holds, and its fact is known.
 
     They match any fact of the condition's type; the evaluator keeps the matches about the subject in hand
-    (the case, or the conference a result is about), so one rule serves every subject. Knowing whether
-    the fact is known tells "does not hold" from "not recorded"; for ``any_of``, known means every member's
-    fact is, so that one member unrecorded and none holding is "not recorded".
+    (the case, or the conference a result is about), so one rule serves every subject, and every policy
+    rule that asks the same thing of the same type of fact. Knowing whether the fact is known tells "does
+    not hold" from "not recorded"; for ``any_of``, known means every member's fact is, so that one member
+    unrecorded and none holding is "not recorded".
     """
-    holds, known = f"{name}:{label}:holds", f"{name}:{label}:known"
     base = fact_type(str(condition_fact(condition)))
     members = condition.get("any_of", [condition])
-    rules.append(durable.Rule(holds, match=(durable.Pattern("s", _kind(base, test_for(condition))),)))
-    known_tests = [durable.exists(field_name(m["fact"])) for m in members]
-    rules.append(durable.Rule(known, match=(durable.Pattern("s", _kind(base, *known_tests)),)))
-    return holds, known, condition
+    holds_test = _kind(base, test_for(condition))
+    known_test = _kind(base, *[durable.exists(field_name(m["fact"])) for m in members])
+    names = []
+    for role, test in (("holds", holds_test), ("known", known_test)):
+        key = (role, test)
+        if key not in shared:
+            shared[key] = f"{name}:{label}:{role}"
+            rules.append(durable.Rule(shared[key], match=(durable.Pattern("s", test),)))
+        names.append(shared[key])
+    return names[0], names[1], condition
 
 
 def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:
@@ -256,8 +391,9 @@ def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:
     """
     compiled: list[CompiledRule] = []
     rules: list[durable.Rule] = []
+    shared: dict[tuple, str] = {}
     for rule in policy.rules.values():
-        reading, durable_rules = compile_rule(rule)
+        reading, durable_rules = compile_rule(rule, shared)
         compiled.append(reading)
         rules.extend(durable_rules)
     name = re.sub(r"[^A-Za-z0-9_.:@-]", "_", f"{policy.area}@{policy.version}")
@@ -267,4 +403,4 @@ def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:
         from .policies import PolicyError
 
         raise PolicyError(f"{policy.file.file}: cannot be evaluated: {exc}") from None
-    return CompiledPolicy(policy, ruleset, compiled)
+    return CompiledPolicy(policy, ruleset, compiled, plan_facts(rules))

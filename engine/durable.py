@@ -51,6 +51,11 @@ What the wrapper does about durable-rules' behaviour, each measured on 2.0.28 an
   an error and the process crashes when its match is read. The wrapper adds three keys, so a fact passed to
   ``run`` may have at most :data:`MAX_FACT_FIELDS` (251); ``run`` raises :class:`FactTooLargeError` before
   the engine sees a larger one.
+* A fact may reach at most 64 join tests (a comparison with a :class:`Ref`, which durable cannot index by
+  value) in one step of its matching: the 65th fails the whole batch with error 303 when the fact is
+  asserted, not when the ruleset is compiled. :func:`compile_ruleset` counts, for each kind of fact a
+  pattern starts by naming (its first equality test), the distinct patterns with a join test, and refuses
+  a ruleset with more than :data:`MAX_JOINS_PER_FACT` of them, so that no case can fail this way.
 * A pattern that can match durable's own session-state message (``missing`` alone does) binds that message
   as if it were a fact, and durable's Python layer, which updates the state after every action, makes it fire
   again forever. Every compiled pattern also requires the wrapper's fact marker, which the state message
@@ -90,7 +95,7 @@ import re
 import threading
 import uuid
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeAlias
@@ -99,6 +104,7 @@ import durable_rules_engine as _core
 
 __all__ = [
     "MAX_FACT_FIELDS",
+    "MAX_JOINS_PER_FACT",
     "AllOf",
     "AnyOf",
     "Condition",
@@ -138,6 +144,8 @@ _MARK: Final = "_cpc"
 _RESERVED_KEYS: Final = frozenset({_SID, _ID, _MARK})
 MAX_FACT_FIELDS: Final = _ENGINE_MAX_PROPERTIES - len(_RESERVED_KEYS)
 """The most fields a fact passed to :meth:`Ruleset.run` may have, counting each key of a nested object."""
+MAX_JOINS_PER_FACT: Final = 64
+"""The most distinct patterns with a join test (a :class:`Ref`) on facts of one kind (durable's error 303)."""
 
 # Marker values: a case fact, the end-of-case marker, and a value no fact ever has (for the catch-all).
 _FACT: Final = 1
@@ -241,10 +249,11 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """One firing of a rule: the caller's own fact objects by alias, and their positions in the run's list."""
+    """One firing of a rule: the caller's own fact objects by alias (or the objects it reported them as), and
+    their positions in the run's list."""
 
     rule: str
-    facts: Mapping[str, Mapping[str, Any]]
+    facts: Mapping[str, Any]
     indexes: Mapping[str, int]
 
 
@@ -415,13 +424,17 @@ class Ruleset:
             self._handle = None
             self._finalizer()
 
-    def run(self, facts: Sequence[Mapping[str, Any]]) -> list[Match]:
+    def run(self, facts: Sequence[Mapping[str, Any]], report: Sequence[Any] | None = None) -> list[Match]:
         """Evaluate ``facts`` (one case) in a fresh session and return every match.
 
         Matches are ordered by rule (in definition order), then by the positions of the matched facts.
-        Facts no rule matches are simply not reported. Raises :class:`FactError` for a fact the engine
-        cannot take (too many fields, a reserved key, a value JSON cannot encode).
+        Facts no rule matches are simply not reported. ``report``, when given, holds for each fact (by
+        position) the object a match names in its place: the engine then needs to be given only the fields
+        its rules test, and the caller still gets back its own richer objects. Raises :class:`FactError` for
+        a fact the engine cannot take (too many fields, a reserved key, a value JSON cannot encode).
         """
+        if report is not None and len(report) != len(facts):
+            raise ValueError(f"report has {len(report)} objects for {len(facts)} facts")
         sid = str(next(_session_ids))
         payload = self._encode(facts, sid)
         with self._lock:
@@ -429,7 +442,7 @@ class Ruleset:
             if handle is None:
                 raise EngineError(f"ruleset {self._engine_name} is closed")
             fired = self._evaluate(handle, sid, payload)
-        return self._matches(fired, facts)
+        return self._matches(fired, facts if report is None else report)
 
     def __repr__(self) -> str:
         return f"<Ruleset {self._engine_name}: {len(self._rules)} rules>"
@@ -530,7 +543,7 @@ class Ruleset:
             return False
         return True
 
-    def _matches(self, fired: list[tuple[str, dict[str, Any]]], facts: Sequence[Mapping[str, Any]]) -> list[Match]:
+    def _matches(self, fired: list[tuple[str, dict[str, Any]]], facts: Sequence[Any]) -> list[Match]:
         matches: list[tuple[int, tuple[int, ...], Match]] = []
         for name, bound in fired:
             aliases = self._aliases[name]
@@ -578,12 +591,47 @@ def compile_ruleset(name: str, rules: Sequence[Rule]) -> Ruleset:
         definition[rule.name] = _compile_rule(name, rule)
     if not rules:
         raise RulesetError(f"ruleset {name} has no rules")
+    _check_joins(name, rules)
     # The end rule makes every run complete an action (so its session can be deleted safely); the
     # catch-all join takes every fact, so no fact is "not handled", and never fires (nothing has _NEVER).
     definition[_END_RULE] = {"all": [{_END_ALIAS: {_MARK: _END}}]}
     definition[_CATCH_ALL_RULE] = {"all": [{"_fact": {_MARK: _FACT}}, {"_never": {_MARK: _NEVER}}]}
     engine_name = f"{name}#{next(_ruleset_ids)}"
     return Ruleset(name, engine_name, rules, definition)
+
+
+def _check_joins(name: str, rules: tuple[Rule, ...]) -> None:
+    """Refuse a ruleset in which a fact could reach more join tests than durable-rules can follow (error 303).
+
+    Patterns are grouped by the first equality test they make (the kind of fact they are about); all the
+    patterns of a group are counted, whatever their other tests, since one fact can pass several of them,
+    and identical patterns of different rules too, since durable-rules does not share their join tests.
+    """
+    joins: dict[tuple[str, object], int] = {}
+    for rule in rules:
+        for pattern in rule.match:
+            tests = list(_tests(pattern.where))
+            if not any(isinstance(t.value, Ref) for t in tests):
+                continue
+            first = next((t for t in tests if t.op == "eq" and not isinstance(t.value, Ref)), None)
+            key = (first.field, first.value) if first else ("", None)
+            joins[key] = joins.get(key, 0) + 1
+    for (field, value), patterns in joins.items():
+        if patterns > MAX_JOINS_PER_FACT:
+            about = f"facts with {field} = {value!r}" if field else "facts"
+            raise RulesetError(
+                f"durable-rules refused ruleset {name!r} ({len(rules)} engine rules): too many rules join "
+                f"{about} to other facts ({patterns} patterns; durable-rules follows at most "
+                f"{MAX_JOINS_PER_FACT}, and fails every case that has such a fact with its error 303)"
+            )
+
+
+def _tests(condition: Condition) -> Iterator[FieldTest]:
+    if isinstance(condition, AllOf | AnyOf):
+        for inner in condition.conditions:
+            yield from _tests(inner)
+    elif isinstance(condition, FieldTest):
+        yield condition
 
 
 def _compile_rule(ruleset: str, rule: Rule) -> dict[str, Any]:

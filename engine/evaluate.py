@@ -21,39 +21,6 @@ from .results import Match as Explained
 STATUS_ORDER = {"overdue": 0, "breached": 1, "missed": 2, "not_assessable": 3, "pending": 4, "applies": 5, "met": 6}
 
 
-def _facts_for_engine(facts: CaseFacts) -> tuple[list[dict], list[Occurrence]]:
-    """The flat facts asserted into durable-rules, and the occurrences their event facts stand for."""
-    asserted: list[dict] = [{"t": "case", **_nest(facts.case)}]
-    for conference in facts.conferences.values():
-        asserted.append({"t": "conference", **conference})
-    for request in facts.exclusion_requests.values():
-        asserted.append({"t": "exclusion_request", **request})
-    for report in facts.reports.values():
-        asserted.append({"t": "report", **report})
-    occurrences: list[Occurrence] = []
-    for name, found in facts.events.items():
-        for occurrence in found:
-            asserted.append(
-                {
-                    "t": "event",
-                    "name": name,
-                    "i": len(occurrences),
-                    "owner": occurrence.owner or "",
-                    "happened": occurrence.happened,
-                }
-            )
-            occurrences.append(occurrence)
-    return asserted, occurrences
-
-
-def _nest(flat: dict[str, object]) -> dict[str, object]:
-    nested: dict[str, dict] = {}
-    for key, value in flat.items():
-        head, _, tail = key.partition(".")
-        nested.setdefault(head, {})[tail] = value
-    return nested
-
-
 def _citations(policy: ResolvedPolicy, rule: ResolvedRule) -> tuple[Citation, ...]:
     return tuple(
         Citation(
@@ -103,8 +70,8 @@ class Evaluator:
 
     def _evaluate(self, case: dict, as_of: dt.date, explain: bool) -> Evaluation:
         facts = derive(case, as_of)
-        asserted, occurrences = _facts_for_engine(facts)
-        matches = self.compiled.ruleset.run(asserted)
+        asserted, about = self.compiled.engine_facts(facts)
+        matches = self.compiled.ruleset.run(asserted, about)
         fired = _Fired()
         for match in matches:
             fired.setdefault(match.rule, []).append(match)
@@ -114,7 +81,7 @@ class Evaluator:
             if compiled.disapplies:
                 continue
             own = fired.get(compiled.name, [])
-            found = list(self._results(compiled, own, fired, facts, occurrences, explain)) if own else []
+            found = list(self._results(compiled, own, fired, facts, explain)) if own else []
             if not found and facts.not_recorded and compiled.name not in overridden:
                 found = self._not_seen(compiled, facts)
             applying = overridden.get(compiled.name)
@@ -195,7 +162,6 @@ class Evaluator:
         matches: list[Match],
         fired: _Fired,
         facts: CaseFacts,
-        occurrences: list[Occurrence],
         explain: bool,
     ) -> Iterable[Result]:
         # The date conditions are about the case's events, not about any one match: checked once per rule.
@@ -203,18 +169,18 @@ class Evaluator:
             return
         seen: set[tuple] = set()
         for match in matches:
-            subject = _subject_of(compiled, match, occurrences)
-            anchor = occurrences[match.facts["anchor"]["i"]] if compiled.anchor else None
+            subject = _subject_of(compiled, match)
+            anchor = match.facts["anchor"] if compiled.anchor else None
             key = (subject, anchor)
             if key in seen:
                 continue
             seen.add(key)
-            matched = _explain(compiled, match, occurrences) if explain else ()
+            matched = _explain(compiled, match) if explain else ()
             rule = compiled.rule
             if rule.kind == "deadline":
                 yield from self._deadline(compiled, subject, anchor, facts, match, fired, matched)
             elif rule.kind == "requirement":
-                yield self._requirement(compiled, subject, match, fired, matched, facts.not_recorded)
+                yield self._requirement(compiled, subject, match, fired, matched, facts)
             else:
                 yield self._result(
                     compiled,
@@ -411,7 +377,7 @@ class Evaluator:
         match: Match,
         fired: _Fired,
         matched,
-        not_recorded: frozenset[str] = frozenset(),
+        facts: CaseFacts,
     ) -> Result:
         verdicts = {
             group: [(_decided(_verdict(fired, match, h, k), c), c) for h, k, c in conditions]
@@ -426,11 +392,15 @@ class Evaluator:
         if verdicts["unless"] and all(v == "holds" for v, _ in verdicts["unless"]):
             return self._result(compiled, "met", subject, matched)
         failed = tuple(describe.condition(c) for v, c in verdicts["require"] if v == "does not hold")
-        missing = tuple(f for v, c in verdicts["require"] if v == "not recorded" for f in _unrecorded(c, match))
+        missing = tuple(
+            f for v, c in verdicts["require"] if v == "not recorded" for f in _unrecorded(c, match, facts.case)
+        )
         status = "breached" if failed else "not_assessable" if missing else "met"
         if failed and not any(v == "does not hold" for v, _ in verdicts["unless"]):
             # The breach stands, but a fact that could excuse it is not recorded: say which.
-            missing += tuple(f for v, c in verdicts["unless"] if v == "not recorded" for f in _unrecorded(c, match))
+            missing += tuple(
+                f for v, c in verdicts["unless"] if v == "not recorded" for f in _unrecorded(c, match, facts.case)
+            )
         missing = tuple(dict.fromkeys(missing))
         # Unknown to the source, not merely unrecorded in this case: an exception that could excuse the breach,
         # or a fact the requirement needs.
@@ -438,7 +408,7 @@ class Evaluator:
             _name(c)
             for group in ("require", "unless")
             for v, c in verdicts[group]
-            if v == "not recorded" and _name(c) in not_recorded
+            if v == "not recorded" and _name(c) in facts.not_recorded
         ]
         reason = None
         if unknowable and status != "met":
@@ -522,7 +492,7 @@ def _fact_holds(condition: dict, value: object) -> bool:
     return condition.get("present") is not False
 
 
-def _unrecorded(condition: dict, match: Match) -> tuple[str, ...]:
+def _unrecorded(condition: dict, match: Match, case: dict[str, object]) -> tuple[str, ...]:
     """The facts a condition tests that the case does not record: its own, or for ``any_of`` those of its
     members that the case (or the conference or request the result is about) has no value for."""
     if "any_of" not in condition:
@@ -533,11 +503,10 @@ def _unrecorded(condition: dict, match: Match) -> tuple[str, ...]:
         if not isinstance(fact, str):
             continue
         kind = fact_type(fact)
-        about = match.facts.get(kind) if kind != "case" else match.facts.get("case")
         if kind == "case":
-            head, _, tail = fact.partition(".")
-            recorded = isinstance(about, dict) and tail in (about.get(head) or {})
+            recorded = fact in case
         else:
+            about = match.facts.get(kind)
             recorded = isinstance(about, dict) and field_name(fact) in about
         if not recorded:
             out.append(fact)
@@ -580,7 +549,9 @@ class _Fired(dict[str, list[Match]]):
 def _about_subject(fired: _Fired, match: Match, rule_name: str) -> bool:
     """Whether a holds/known rule matched the case, or a fact the match is about (its conference)."""
     about_case, facts = fired.subjects(rule_name)
-    return about_case or any((kind, fact.get("ref")) in facts for kind, fact in match.facts.items())
+    return about_case or any(
+        (kind, fact.get("ref")) in facts for kind, fact in match.facts.items() if isinstance(fact, dict)
+    )
 
 
 def _own_clock(params: dict, anchor: Occurrence, facts: CaseFacts) -> dict | None:
@@ -646,7 +617,7 @@ def _verdict(fired: _Fired, match: Match, holds_rule: str, known_rule: str) -> s
     return "does not hold" if _about_subject(fired, match, known_rule) else "not recorded"
 
 
-def _subject_of(compiled: CompiledRule, match: Match, occurrences: list[Occurrence]) -> Subject | None:
+def _subject_of(compiled: CompiledRule, match: Match) -> Subject | None:
     if compiled.subject == "conference" and "conference" in match.facts:
         return Subject("conference", str(match.facts["conference"]["ref"]))
     if compiled.subject == "exclusion_request" and "exclusion_request" in match.facts:
@@ -654,20 +625,20 @@ def _subject_of(compiled: CompiledRule, match: Match, occurrences: list[Occurren
     return None
 
 
-def _explain(compiled: CompiledRule, match: Match, occurrences: list[Occurrence]) -> tuple[Explained, ...]:
+def _explain(compiled: CompiledRule, match: Match) -> tuple[Explained, ...]:
     rule = compiled.rule
     when = [c for c in rule.data.get("when") or [] if isinstance(c, dict)]
-    out = []
+    # The case is not a pattern of a rule that asks nothing of it, but every result is still about one.
+    out = [] if "case" in match.facts else [Explained("case", "the case", ())]
     for alias, fact in match.facts.items():
-        kind = fact.get("t")
-        if kind == "event":
-            occurrence = occurrences[fact["i"]]
-            label = f"event {occurrence.event} on {occurrence.when.isoformat()}"
-            tests = [f"{alias}: name is {occurrence.event}"]
-        elif kind == "case":
+        if isinstance(fact, Occurrence):
+            label = f"event {fact.event} on {fact.when.isoformat()}"
+            tests = [f"{alias}: name is {fact.event}"]
+        elif fact.get("t") == "case":
             label = "the case"
             tests = [describe.condition(c) for c in when if "fact" in c and field_name(c["fact"]) == c["fact"]]
         else:
+            kind = fact.get("t")
             label = f"{kind} {fact.get('ref')}"
             tests = [describe.condition(c) for c in when if "fact" in c and c["fact"].startswith(f"{kind}.")]
         out.append(Explained(alias, label, tuple(tests)))

@@ -618,3 +618,38 @@ def test_a_ruleset_durable_refuses_is_a_ruleset_error_naming_the_reason() -> Non
         RulesetError, match=r"refused ruleset 'wide' \(400 engine rules\): too many rules test the same"
     ):
         compile_ruleset("wide", rules)
+
+
+def test_a_fact_reaching_more_than_64_joins_fails_when_asserted_and_the_wrapper_refuses_the_ruleset() -> None:
+    def joins(count: int) -> dict:
+        return {
+            f"r{i}": {"all": [{"a": {"e": f"x{i}"}}, {"c": {"$and": [{"t": "conference"}, {"ref": {"a": "owner"}}]}}]}
+            for i in range(count)
+        }
+
+    for count, fails in ((64, False), (65, True)):
+        handle = core.create_ruleset(f"joins{next(_names)}", json.dumps(joins(count)))
+        try:
+            if fails:
+                with pytest.raises(core.error, match="error code: 303"):
+                    core.assert_facts(handle, json.dumps([{"sid": "1", "id": 1, "t": "conference", "ref": "x"}]))
+            else:
+                core.assert_facts(handle, json.dumps([{"sid": "1", "id": 1, "t": "conference", "ref": "x"}]))
+        finally:
+            core.delete_ruleset(handle)
+
+    def rules(count: int) -> list[Rule]:
+        return [
+            Rule(
+                f"r{i}",
+                match=(
+                    Pattern("a", eq("e", f"x{i}")),
+                    Pattern("c", all_of(eq("t", "conference"), eq("ref", Ref("a", "owner")))),
+                ),
+            )
+            for i in range(count)
+        ]
+
+    assert compile_ruleset("joins", rules(64)).run([{"t": "conference", "ref": "x"}]) == []
+    with pytest.raises(RulesetError, match=r"too many rules join facts with t = 'conference' to other facts \(65"):
+        compile_ruleset("joins", rules(65))
