@@ -27,6 +27,7 @@ from typing import Any
 from .case_schema import DATE_TIME_PATTERN
 from .durations import Unit
 from .policy_schema import ACTION_PATTERN, DATE_PATTERN, SLUG_PATTERN
+from .results_file import COLUMNS, FORMAT, FORMAT_KEY, SUBJECT_TYPE
 from .schema_parts import closed_enum, known_names, only_keys, ref, render, text, write_schema
 from .vocabulary import EVENTS, FACTS, Term
 
@@ -302,15 +303,225 @@ def _result() -> dict[str, Any]:
     }
 
 
-def build_result_schema() -> dict[str, Any]:
-    """The draft 2020-12 JSON Schema of one case's evaluation (docs/results.md)."""
+# The fields a header's rule entry gives every result of its rule, and what a row's `more` may hold.
+RULE_ENTRY_KEYS = ("rule", "kind", "title", "exception_of", "what", "action", "directs", "defined_in", "citations")
+ROW_MORE_KEYS = tuple(
+    k
+    for k in (*COMMON_KEYS, *dict.fromkeys(k for keys in KIND_KEYS.values() for k in keys), *EXPLAIN_KEYS)
+    if k not in COLUMNS
+)
+
+
+def _described(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "description": description}
+
+
+def _nullable(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """``schema`` or null, with its own description."""
+    inner = {k: v for k, v in schema.items() if k != "description"}
+    return {"description": description, "anyOf": [{"type": "null"}, inner]}
+
+
+def _header() -> dict[str, Any]:
+    result = _result()["properties"]
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": "cpc results",
+        "title": "results header",
+        "description": (
+            f"The first line of a results file in format {FORMAT}: the policy the run evaluated against and every "
+            "rule that can give a result, with its title and citations, written once; the evaluations after it "
+            "refer to them by rule id. It applies to the lines after it, up to the next header."
+        ),
+        "type": "object",
+        "properties": {
+            FORMAT_KEY: {
+                "description": (
+                    f"The results format: {FORMAT}. Format 1 (`--citations inline`) has no header. A reader "
+                    "refuses a format it does not know."
+                ),
+                "const": FORMAT,
+            },
+            "area": _described("The area whose policy was evaluated. Example: `berkshire`.", result["area"]),
+            "policy_version": _described(
+                "The version of the area's policy in force on `as_of`: every evaluation after the header is under it.",
+                result["policy_version"],
+            ),
+            "as_of": ref("date", "The evaluation date of the run."),
+            "columns": {
+                "description": "The columns of a result row, in order.",
+                "const": list(COLUMNS),
+            },
+            "rules": {
+                "description": "Every rule of the policy version that can give a result, in the policy's order.",
+                "type": "array",
+                "items": {"$ref": "#/$defs/rule_entry"},
+            },
+        },
+        "required": [FORMAT_KEY, "area", "policy_version", "as_of", "columns", "rules"],
+        "additionalProperties": False,
+    }
+
+
+def _rule_entry() -> dict[str, Any]:
+    result = _result()["properties"]
+    properties = {k: result[k] for k in RULE_ENTRY_KEYS}
+    properties["what"] = {**result["what"], "description": "Deadline: the event that must happen, or a list of events."}
+    properties["clock"] = {
+        "description": (
+            "Deadline: the event its clock counts from (`of`) or back to (`before`); a row's clock that is a date "
+            "alone is this event's."
+        ),
+        "type": "object",
+        "properties": {"event": ref("event", "The event. Example: `strategy_discussion`.")},
+        "required": ["event"],
+        "additionalProperties": False,
+    }
+    return {
+        "title": "rule entry",
+        "description": "One rule as a results header lists it: the fields every result of the rule shares.",
+        "type": "object",
+        "properties": properties,
+        "required": ["rule", "kind", "title", "defined_in", "citations"],
+        "additionalProperties": False,
+    }
+
+
+def _row() -> dict[str, Any]:
+    result = _result()["properties"]
+    subject_id = {"type": "string", "minLength": 1}
+    return {
+        "title": "result row",
+        "description": (
+            "A result in format 2: the columns the header names, in order, with nulls at the end left out. With "
+            "the header's entry for its rule and the evaluation's area and policy version, it is the whole result."
+        ),
+        "type": "array",
+        "prefixItems": [
+            _described("The rule's id, as the header lists it.", result["rule"]),
+            _described("The verdict, as for a whole result.", result["status"]),
+            {
+                "description": (
+                    f"What the result is about: a {SUBJECT_TYPE}'s id alone, or `[type, id]` for another "
+                    "subject (`report`, `exclusion_request`); null for the case as a whole."
+                ),
+                "anyOf": [
+                    {"type": "null"},
+                    subject_id,
+                    {
+                        "type": "array",
+                        "prefixItems": [{"$ref": "#/$defs/subject/properties/type"}, subject_id],
+                        "minItems": 2,
+                        "items": False,
+                    },
+                ],
+            },
+            {
+                "description": (
+                    "Deadline: the clock's date, when its event is the one the rule's entry names; else "
+                    "`[event, date]`."
+                ),
+                "anyOf": [
+                    {"type": "null"},
+                    {"$ref": "#/$defs/date_or_date_time"},
+                    {
+                        "type": "array",
+                        "prefixItems": [{"$ref": "#/$defs/event"}, {"$ref": "#/$defs/date_or_date_time"}],
+                        "minItems": 2,
+                        "items": False,
+                    },
+                ],
+            },
+            _nullable(result["due"], "Deadline: `due`, as for a whole result."),
+            _nullable(result["done"], "Deadline: `done`, as for a whole result."),
+            {
+                "description": "Deadline: how late, `[amount, unit]`.",
+                "anyOf": [
+                    {"type": "null"},
+                    {
+                        "type": "array",
+                        "prefixItems": [
+                            {"$ref": "#/$defs/late/properties/amount"},
+                            {"$ref": "#/$defs/late/properties/unit"},
+                        ],
+                        "minItems": 2,
+                        "items": False,
+                    },
+                ],
+            },
+            {"description": "The result's other fields.", "$ref": "#/$defs/row_more"},
+        ],
+        "minItems": 2,
+        "items": False,
+    }
+
+
+def _row_more() -> dict[str, Any]:
+    result = _result()["properties"]
+    properties = {
+        k: _nullable(
+            result[k],
+            f"{result[k]['description']} Here: the result's own, where its rule's entry says otherwise; null for none.",
+        )
+        if k in RULE_ENTRY_KEYS or k in ("area", "policy_version")
+        else result[k]
+        for k in ROW_MORE_KEYS
+    }
+    return {
+        "title": "more",
+        "description": (
+            "The fields of a result that are neither columns nor given by its rule's entry and the evaluation "
+            "(`reason`, `missing`, `failed`, `closed`, `earliest`, `early`, `matched`), by the whole result's "
+            "names; a field here wins over the rule's entry."
+        ),
+        "type": ["object", "null"],
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def _error_record() -> dict[str, Any]:
+    return {
+        "title": "error record",
+        "description": (
+            "A case that could not be evaluated (docs/batch.md): where it came from and what is wrong with it, "
+            "never a value from it."
+        ),
+        "type": "object",
+        "properties": {
+            "case": {"description": "The case's `id`, when one could be read; else null.", "type": ["string", "null"]},
+            "source": text("Where the case came from: the file, `file:line`, or the child's row of an SSD extract."),
+            "error": {
+                "description": "The problems found, as `cpc lint --format json` gives them.",
+                "type": "array",
+                "items": {
+                    "description": "One problem.",
+                    "type": "object",
+                    "properties": {
+                        "line": {"description": "The line of the file.", "type": "integer", "minimum": 0},
+                        "column": {"description": "The column within that line.", "type": "integer", "minimum": 0},
+                        "code": text("The problem's code, e.g. `CPC100`, or `internal-error`."),
+                        "path": {
+                            "description": "The field, e.g. `conferences[0].type`; empty for none.",
+                            "type": "string",
+                        },
+                        "message": text("What is wrong, never quoting the case."),
+                    },
+                    "required": ["line", "column", "code", "path", "message"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["case", "source", "error"],
+        "additionalProperties": False,
+    }
+
+
+def _evaluation() -> dict[str, Any]:
+    return {
+        "title": "evaluation",
         "description": (
             "The results of evaluating one case against the version of an area's policy in force on the "
-            "evaluation date. See docs/results.md."
+            "evaluation date: each result whole (results format 1, `cpc eval --format json`, "
+            "`Evaluation.to_dict()`), or in a format-2 results file, each a row referring to the header's rules."
         ),
         "type": "object",
         "properties": {
@@ -343,12 +554,47 @@ def build_result_schema() -> dict[str, Any]:
             "results": {
                 "description": "Every result, one per rule and subject that gave one.",
                 "type": "array",
-                "items": {"$ref": "#/$defs/result"},
+                "items": {
+                    "description": "A result: whole (an object, format 1), or a row (an array, format 2).",
+                    "if": {"type": "array"},
+                    "then": {"$ref": "#/$defs/row"},
+                    "else": {"$ref": "#/$defs/result"},
+                },
             },
         },
         "required": ["case", "area", "policy_version", "as_of", "results"],
         "additionalProperties": False,
+    }
+
+
+def build_result_schema() -> dict[str, Any]:
+    """The draft 2020-12 JSON Schema of one line of a results file, or of one case's evaluation as
+    ``cpc eval --format json`` prints it (docs/results.md)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "cpc results",
+        "description": (
+            "One line of a results file (`cpc eval --cases`), or `cpc eval --format json`'s line for one case: "
+            f"a results header (results format {FORMAT}, the first line: the policy and every rule's title and "
+            "citations), an evaluation (its results whole, format 1, or as rows that refer to the header's rules "
+            "by id, format 2), or the error record of a case that could not be evaluated. See docs/results.md."
+        ),
+        "type": "object",
+        "if": {"required": [FORMAT_KEY]},
+        "then": {"$ref": "#/$defs/header"},
+        "else": {
+            "if": {"required": ["error"]},
+            "then": {"$ref": "#/$defs/error_record"},
+            "else": {"$ref": "#/$defs/evaluation"},
+        },
         "$defs": {
+            "evaluation": _evaluation(),
+            "header": _header(),
+            "rule_entry": _rule_entry(),
+            "row": _row(),
+            "row_more": _row_more(),
+            "error_record": _error_record(),
             "date": {
                 "title": "date",
                 "description": "A date written YYYY-MM-DD, e.g. 2025-03-25.",
