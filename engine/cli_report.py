@@ -54,7 +54,10 @@ def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> I
 def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: str | None, by: str | None) -> None:
     """Report per-rule compliance and census timeliness over a caseload's results.
 
-    RESULTS is the JSON Lines file `cpc eval --cases … --out` writes (docs/batch.md), or - for standard input.
+    RESULTS is the JSON Lines file `cpc eval --cases … --out` writes (docs/batch.md), or - for standard input:
+    results format 2 (a header listing the rules, then results that refer to them by id) or format 1 (each
+    result whole, as --citations inline writes; docs/results.md). A format-2 file cut or filtered without its
+    first line, the header, cannot be read.
 
     First the cases with something overdue (late, and still to be done) and those with anything overdue,
     breached or missed (history included); a case id repeated in RESULTS is counted once, from its first
@@ -74,10 +77,12 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
     or is too long, is reported on stderr by its line number (never its content) and skipped. Values from
     RESULTS are escaped for the format: control characters in text (\x1b), markup in Markdown, formulas in CSV.
 
-    Exit codes: 0 the report was written; 2 RESULTS could not be read, or a line was malformed (the report is
-    still written, from the other lines).
+    Exit codes: 0 the report was written; 2 RESULTS could not be read (a results format this cpc does not
+    read, results with no header before them: no report), or a line was malformed (the report is still
+    written, from the other lines).
     """
     from .period import PeriodError, parse_period
+    from .results_file import ResultsFileError
     from .summary import parse_lines, read_lines, render, summarize
 
     try:
@@ -99,6 +104,8 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
         summary = summarize(lines, overdue_limit=overdue_limit, period=span, by=by)
     except OSError as exc:
         fail(f"cannot read {results}: {exc.strerror or exc}")
+    except ResultsFileError as exc:
+        fail(f"{name}:{exc.line}: {exc.message}")
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()

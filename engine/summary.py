@@ -1,15 +1,19 @@
 """Per-rule compliance over a caseload's results, and the Children in Need census timeliness measures.
 
-The input is the JSON Lines a caseload run writes (docs/batch.md): one evaluation per line
-(schemas/result.schema.json), or an error record for a case that could not be evaluated. Everything here is
-a pure function over lines, with no I/O and no click:
+The input is the JSON Lines a caseload run writes (docs/batch.md, docs/results.md): in results format 2, a
+header listing the rules, then one evaluation per line whose results refer to those rules by id; in format 1
+(``--citations inline``, and every file written before format 2), one evaluation per line with each result
+whole (schemas/result.schema.json); in either, an error record for a case that could not be evaluated.
+Everything here is a pure function over lines, with no I/O and no click:
 
     summary = summarize(parse_lines(open("results.jsonl", "rb")), overdue_limit=100)
     print(render(summary, "text"))
 
 :func:`parse_lines` turns each line into an :class:`EvaluationRecord`, an :class:`ErrorRecord` or, for a line
 that is not one, a :class:`Malformed` naming the line number and what is wrong with it, never what it says:
-a results file holds case ids and dates, and a broken line may hold anything. :func:`read_lines` reads a
+a results file holds case ids and dates, and a broken line may hold anything. A header is read and applies to
+the lines after it; a header of a format this cpc does not read, or an evaluation in format 2 with no header
+before it, raises :class:`ResultsFileError`: no line after it could be read. :func:`read_lines` reads a
 file for it, holding at most the line limit of `cpc eval --cases` (5 MB) at a time. :func:`summarize` consumes them
 one at a time and keeps only counts, so memory does not grow with the number of cases, except the list of
 overdue items, which keeps at most ``overdue_limit`` of them (the earliest due).
@@ -36,6 +40,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .period import REVIEW_RULES, Period, PlanCounter, PlanMeasures, census_year
 from .results import NOT_RECORDED, Late
+from .results_file import NO_HEADER, HeaderError, ResultsFileError, RowError, RuleTable, is_header, parse_header
 from .safe_text import CsvWriter, markdown_code, markdown_text, terminal
 
 if TYPE_CHECKING:
@@ -145,11 +150,23 @@ class Malformed:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Header:
+    """A results header (format 2): the rules the evaluations after it refer to."""
+
+    line: int
+    rules: RuleTable
+
+
 Line = EvaluationRecord | ErrorRecord | Malformed
 
 
 class _Bad(ValueError):
     """Why a line is malformed; the message never contains the line's content."""
+
+
+class _NoHeader(Exception):
+    """An evaluation in format 2 with no header before it."""
 
 
 def _text(value: object, where: str) -> str:
@@ -282,7 +299,19 @@ def _result(data: object, index: int) -> ResultRow:
     )
 
 
-def _record(number: int, data: object) -> EvaluationRecord | ErrorRecord:
+def _row(data: object, index: int, rules: RuleTable | None) -> ResultRow:
+    """One result of an evaluation: an inline result (format 1), or a row referring to the header's rules."""
+    if not isinstance(data, list):
+        return _result(data, index)
+    if rules is None:
+        raise _NoHeader
+    try:
+        return _result(rules.fields(data), index)
+    except RowError as exc:
+        raise _Bad(f"results[{index}]{exc.where} {exc.message}") from None
+
+
+def _record(number: int, data: object, rules: RuleTable | None = None) -> EvaluationRecord | ErrorRecord:
     if not isinstance(data, dict):
         raise _Bad("not a JSON object")
     if "error" in data and "results" not in data:
@@ -304,7 +333,10 @@ def _record(number: int, data: object) -> EvaluationRecord | ErrorRecord:
     version = _text(data.get("policy_version"), "policy_version")
     as_of = data.get("as_of")
     _day(as_of, lambda: "as_of")
-    rows = tuple(_result(r, i) for i, r in enumerate(results))
+    rows = tuple(_row(r, i, rules) for i, r in enumerate(results))
+    compact = rules is not None and any(isinstance(r, list) for r in results)
+    if compact and (area, version) != (rules.area, rules.policy_version):
+        raise _Bad("the area or policy_version is not the one of the results header before it")
     team, worker = data.get("team"), data.get("worker")
     team = None if team is None else _text(team, "team")
     worker = None if worker is None else _text(worker, "worker")
@@ -365,8 +397,13 @@ def read_lines(stream: BinaryIO, limit: int | None = None) -> Iterator[bytes | L
         yield LineTooLong(size, limit)
 
 
-def parse_line(number: int, raw: str | bytes | LineTooLong) -> Line | None:
-    """Line ``number`` (1-based) of a results file, parsed and checked; ``None`` for a blank line."""
+def parse_line(number: int, raw: str | bytes | LineTooLong, rules: RuleTable | None = None) -> Line | Header | None:
+    """Line ``number`` (1-based) of a results file, parsed and checked; ``None`` for a blank line.
+
+    ``rules`` is the table of the header before the line, if any: what a format-2 evaluation's results refer
+    to. A header line gives a :class:`Header`. Raises :class:`ResultsFileError` for a header that cannot be
+    used, and for a format-2 evaluation when ``rules`` is None.
+    """
     if isinstance(raw, LineTooLong):
         return Malformed(number, f"longer than {raw.limit:,} bytes, the limit of a line ({raw.size:,} bytes)")
     if isinstance(raw, bytes):
@@ -390,18 +427,31 @@ def parse_line(number: int, raw: str | bytes | LineTooLong) -> Line | None:
     except ValueError:
         # Python refuses to read an integer of more than 4,300 digits; its message is the only other ValueError.
         return Malformed(number, "not valid JSON (a number is too long)")
+    if is_header(data):
+        try:
+            return Header(number, parse_header(data))
+        except HeaderError as exc:
+            raise ResultsFileError(number, str(exc)) from None
     try:
-        return _record(number, data)
+        return _record(number, data, rules)
     except _Bad as exc:
         return Malformed(number, str(exc))
+    except _NoHeader:
+        raise ResultsFileError(number, NO_HEADER) from None
 
 
 def parse_lines(lines: Iterable[str | bytes | LineTooLong]) -> Iterator[Line]:
     """Each non-blank line of a results file, parsed (lazily: one line is held at a time). Give it
-    :func:`read_lines` of a file, which caps the length of a line, rather than the file itself."""
+    :func:`read_lines` of a file, which caps the length of a line, rather than the file itself.
+
+    A header is not yielded: it gives the rules of the evaluations after it, up to the next header. Raises
+    :class:`ResultsFileError` as :func:`parse_line` does."""
+    rules: RuleTable | None = None
     for number, raw in enumerate(lines, 1):
-        parsed = parse_line(number, raw)
-        if parsed is not None:
+        parsed = parse_line(number, raw, rules)
+        if isinstance(parsed, Header):
+            rules = parsed.rules
+        elif parsed is not None:
             yield parsed
 
 
@@ -664,8 +714,10 @@ class Summarizer:
         if self.by not in (None, "team", "worker"):
             raise ValueError("by must be team or worker")
 
-    def add(self, item: Line) -> None:
+    def add(self, item: Line | Header) -> None:
         """Count one parsed line."""
+        if isinstance(item, Header):
+            return
         if isinstance(item, Malformed):
             self._malformed += 1
             if len(self._malformed_lines) < MALFORMED_KEPT:
@@ -1086,6 +1138,8 @@ def render_text(summary: Summary) -> str:
 def _malformed_text(summary: Summary) -> str:
     shown = ", ".join(str(n) for n in summary.malformed_lines)
     more = ", ..." if summary.malformed > len(summary.malformed_lines) else ""
+    if summary.malformed == 1:
+        return f"1 malformed line was skipped (line {shown})."
     return f"{_n(summary.malformed)} malformed lines were skipped (lines {shown}{more})."
 
 
