@@ -4,9 +4,10 @@ Three layers, each usable alone:
 
 * :func:`read_cases` yields each case of a folder of case files, a JSON Lines file or a stream as a
   :class:`CaseInput` (where it came from, and its unparsed payload); it never holds more than one line.
-* :class:`CaseWorker` turns one input into its output line: the evaluation exactly as ``cpc eval --format
-  json`` prints it, or an error record naming the case's id, its source and the problems found, never a value
-  from the case (docs/batch.md).
+* :class:`CaseWorker` turns one input into its output line: the evaluation in results format 2, each result a
+  row referring to its rule in the run's header (:mod:`engine.results_file`), or with ``citations="inline"``
+  exactly as ``cpc eval --format json`` prints it; or an error record naming the case's id, its source and the
+  problems found, never a value from the case (docs/batch.md, docs/results.md).
 * :func:`evaluate_all` runs a worker in this process (``jobs=1``) or in a pool of processes, and yields the
   outcomes in input order while keeping only a bounded number of cases in flight.
 
@@ -48,6 +49,7 @@ from .caseload import CaseError, check_case, load_case, read_case, read_record
 from .evaluate import Evaluator
 from .findings import Finding, Severity
 from .policies import PolicyError, check_resolved
+from .results_file import SEPARATORS, RuleTable
 from .yamlload import MAX_BYTES, MAX_DEPTH, MAX_NODES, Document, LoadError, load_file
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "default_jobs",
     "error_record",
     "evaluate_all",
+    "header_line",
     "read_cases",
 ]
 
@@ -137,6 +140,10 @@ class BatchSettings:
     explain: bool = False
     # Events and facts the whole caseload's source does not record, added to each case's own `coverage`.
     not_recorded: tuple[str, ...] = ()
+    # "header": results format 2, each result a row referring to its rule in ``rules``, the table the run's
+    # header lists (built from the policy when None); "inline": format 1, each result whole.
+    citations: str = "header"
+    rules: RuleTable | None = None
 
 
 # -- reading ------------------------------------------------------------------------------------------------
@@ -385,19 +392,24 @@ def error_record(case_id: str | None, source: str, findings: list[Finding], line
     }
 
 
-def _utf8(line: str, record: Callable[[], dict]) -> bytes:
+def _utf8(line: str, record: Callable[[], dict], separators: tuple[str, str] | None = None) -> bytes:
     try:
         return line.encode("utf-8")
     except UnicodeEncodeError:
         # A lone surrogate (a JSON "\ud800" escape in an id) cannot be written as UTF-8; escaped, it is
         # still the same JSON value.
-        return (json.dumps(record(), ensure_ascii=True) + "\n").encode("ascii")
+        return (json.dumps(record(), ensure_ascii=True, separators=separators) + "\n").encode("ascii")
 
 
 def _error_line(case_id: str | None, item: CaseInput, findings: list[Finding]) -> Outcome:
     record = error_record(case_id, item.source, findings, item.line)
     line = _utf8(json.dumps(record, ensure_ascii=False) + "\n", lambda: record)
     return Outcome(line, False, True, case_id, item.source)
+
+
+def header_line(rules: RuleTable) -> bytes:
+    """The first line of a results file in format 2: the run's policy and every rule's title and citations."""
+    return _utf8(rules.header_line(), rules.header, SEPARATORS)
 
 
 # A JSON escape that may write a lone surrogate, which only the complete check reports (with its path).
@@ -473,6 +485,9 @@ class CaseWorker:
     def __init__(self, evaluator: Evaluator, settings: BatchSettings):
         self.evaluator = evaluator
         self.settings = settings
+        self.rules: RuleTable | None = None
+        if settings.citations != "inline":
+            self.rules = settings.rules or RuleTable.from_policy(evaluator.policy, settings.as_of)
 
     @classmethod
     def open(cls, settings: BatchSettings, policy: Policy | None = None) -> CaseWorker:
@@ -493,8 +508,12 @@ class CaseWorker:
         except Exception as exc:  # a case the engine cannot take must not stop the run, nor its message leak
             message = f"cpc could not evaluate this case (internal error: {type(exc).__name__}); please report it"
             return _error_line(input_case_id(item), item, [_finding(item.source, 1, 1, "internal-error", message)])
-        # The very line `cpc eval --format json` prints, so the two modes cannot drift apart.
-        line = _utf8(evalreport.json_line(evaluation), evaluation.to_dict)
+        rules = self.rules
+        if rules is None:
+            # The very line `cpc eval --format json` prints, so the two modes cannot drift apart.
+            line = _utf8(evalreport.json_line(evaluation), evaluation.to_dict)
+        else:
+            line = _utf8(rules.evaluation_json(evaluation) + "\n", lambda: rules.evaluation(evaluation), SEPARATORS)
         return Outcome(line, evalreport.needs_attention(evaluation), False, evaluation.case, item.source)
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .batch import CaseInput
     from .ssd import ImportReport, MappedCase
 
-BATCH_ONLY = ("out", "report_path", "force", "jobs")
+BATCH_ONLY = ("out", "report_path", "force", "jobs", "citations")
 
 
 @click.command(name="eval")
@@ -62,6 +62,15 @@ BATCH_ONLY = ("out", "report_path", "force", "jobs")
     metavar="N",
     help="With --cases: evaluate in N processes. Default: one per core.",
 )
+@click.option(
+    "--citations",
+    type=click.Choice(["header", "inline"]),
+    default="header",
+    show_default=True,
+    help="With --cases: where each rule's title and citations go. header: once, in the first line of the "
+    "output, and each result refers to its rule by id (results format 2). inline: in every result, each line "
+    "as --format json prints a case (results format 1, about ten times the size). docs/results.md.",
+)
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="The evaluation date. Default: today.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--explain", is_flag=True, help="Say which conditions matched on which facts, for every result.")
@@ -87,6 +96,7 @@ def evaluate(
     report_path: Path | None,
     force: bool,
     jobs: int | None,
+    citations: str,
     as_of: str | None,
     fmt: str,
     explain: bool,
@@ -98,20 +108,22 @@ def evaluate(
 
     Uses the version of the policy in force on the evaluation date. Text output lists what is overdue,
     breached or missed first, then what is coming up, what the procedure directs, and what was met, each
-    with the sentence of the procedure it rests on. JSON prints one object per case per line
-    (schemas/result.schema.json).
+    with the sentence of the procedure it rests on. JSON prints one object per case per line, each result
+    whole with its rule's title and citations (schemas/result.schema.json).
 
     A caseload (--cases PATH) is a folder of case files (*.yaml, *.yml, *.json, read in name order; other files
     and subfolders are skipped), a JSON Lines file (one case per line; blank lines are skipped), or - for JSON
     Lines on standard input. With --from ssd, PATH is the folder of a Standard Safeguarding Dataset extract,
     mapped as `cpc import ssd` maps it, one case per child, with no file in between; its import summary goes to
-    standard error too, and with --report FILE to FILE as JSON (docs/ssd.md). The results are JSON Lines, one
-    per case in input order, on standard output or in --out FILE (readable by its owner only; written to a
-    temporary file and renamed into place only when the run completes). A case that cannot be evaluated gives an
-    error record instead: its id, its source (the file, file:line, or the child's row of the extract) and the
-    problems found, never a value from the case; the run goes on. --jobs spreads the work over processes; the
-    output is byte-identical whatever their number. A progress bar (on a terminal) and a summary go to standard
-    error. See docs/batch.md.
+    standard error too, and with --report FILE to FILE as JSON (docs/ssd.md). The results are JSON Lines on
+    standard output or in --out FILE (readable by its owner only; written to a temporary file and renamed into
+    place only when the run completes): first a header line with the policy and every rule's title and
+    citations, then one line per case in input order, each result a row naming its rule by id (results format 2;
+    --citations inline for each result whole, as --format json prints it; docs/results.md). `cpc report` reads
+    either. A case that cannot be evaluated gives an error record instead: its id, its source (the file,
+    file:line, or the child's row of the extract) and the problems found, never a value from the case; the run
+    goes on. --jobs spreads the work over processes; the output is byte-identical whatever their number. A
+    progress bar (on a terminal) and a summary go to standard error. See docs/batch.md.
 
     Exit codes: 0 all evaluated and nothing overdue, breached or missed; 1 something is (0 with
     --exit-zero); 2 a case or the policy could not be used (the error names file, line, column and field,
@@ -127,7 +139,10 @@ def evaluate(
     day = parse_date(as_of, "--as-of") or dt.date.today()
     if caseload is None:
         if any(name in BATCH_ONLY for name in given) or not_recorded:
-            raise click.UsageError("--out, --report, --force, --jobs and --not-recorded go with --cases")
+            raise click.UsageError(
+                "--out, --report, --force, --jobs, --citations and --not-recorded go with --cases "
+                "(--format json on CASE files writes each result whole)"
+            )
         _evaluate_files(area, cases, day, fmt, explain, exit_zero, policies_dir)
         return
     if "fmt" in given and fmt != "json":
@@ -151,7 +166,19 @@ def evaluate(
         # Read as JSON Lines, a YAML case would give an error record per line.
         raise click.UsageError(f"--cases {caseload} is a case file: give it as CASE, or its folder to --cases")
     _evaluate_caseload(
-        area, caseload, source, out, report_path, force, jobs, day, explain, exit_zero, policies_dir, not_recorded
+        area,
+        caseload,
+        source,
+        out,
+        report_path,
+        force,
+        jobs,
+        day,
+        explain,
+        exit_zero,
+        policies_dir,
+        not_recorded,
+        citations,
     )
 
 
@@ -210,9 +237,11 @@ def _evaluate_caseload(
     exit_zero: bool,
     policies_dir: Path | None,
     not_recorded: tuple[str, ...] = (),
+    citations: str = "header",
 ) -> None:
     from . import batch
     from .api import PolicyError, load_policy
+    from .results_file import RuleTable
 
     started = time.monotonic()
     try:
@@ -223,9 +252,10 @@ def _evaluate_caseload(
     inputs = run_inputs(area, caseload, source, out, report_path)
     # The policy files the run reads, the bases its policy extends included: none may be written over.
     try:
-        chain = policy.in_force(day).chain
+        resolved = policy.in_force(day)
     except PolicyError as exc:
         policy_error(exc)
+    chain = resolved.chain
     inputs.update({f"the policy {p.file}": Path(p.file) for p in chain if Path(p.file).is_file()})
     for path, option in ((out, "--out"), (report_path, "--report")):
         refuse_output(path, force, option)
@@ -240,7 +270,9 @@ def _evaluate_caseload(
     if cases.most is not None:
         # Work goes out in blocks; a worker beyond the number of blocks would only compile the policy.
         jobs = max(1, min(jobs, -(-cases.most // batch.BLOCK_CASES)))
-    settings = batch.BatchSettings(area, policies_dir, day, explain, tuple(not_recorded))
+    # The header's table goes to every worker, so that each row refers to the very entry the header lists.
+    rules = RuleTable.from_policy(resolved, day) if citations == "header" else None
+    settings = batch.BatchSettings(area, policies_dir, day, explain, tuple(not_recorded), citations, rules)
     try:
         outcomes = batch.evaluate_all(cases.items, settings, jobs=jobs, policy=policy)
     except PolicyError as exc:
@@ -258,6 +290,8 @@ def _evaluate_caseload(
                 progress(stderr, cases.total) as bar,
                 contextlib.closing(outcomes),
             ):
+                if rules is not None:
+                    sink.write(batch.header_line(rules))
                 for outcome in outcomes:
                     sink.write(outcome.line)
                     seen += 1

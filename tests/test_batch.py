@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine import batch, cli_eval, evalreport, progress
+from engine import batch, cli_eval, evalreport, progress, results_file
 from engine.cli import cli
 from engine.policies import PolicyError
 from engine.resources import schema
@@ -50,7 +50,8 @@ def _jsonl(cases: list[dict]) -> str:
 
 
 def _records(stdout: str) -> list[dict]:
-    return [json.loads(line) for line in stdout.split("\n") if line]
+    """The records of a results file of either format, each result whole (the header read, not returned)."""
+    return list(results_file.read(stdout.split("\n")))
 
 
 @pytest.fixture(scope="module")
@@ -84,28 +85,55 @@ def runs(caseload: Path) -> dict:
         "jsonl-2": run("--cases", jsonl, "--jobs", "2"),
         "folder-2": run("--cases", str(caseload / "cases"), "--jobs", "2"),
         "stdin-2": run("--cases", "-", "--jobs", "2", stdin=_jsonl(CASES)),
+        "inline-1": run("--cases", jsonl, "--jobs", "1", "--citations", "inline"),
+        "inline-2": run("--cases", jsonl, "--jobs", "2", "--citations", "inline"),
     }
+
+
+COMPACT = ("jsonl-1", "jsonl-2", "folder-2", "stdin-2")
 
 
 def test_folder_jsonl_and_stdin_give_the_same_bytes_in_input_order_whatever_the_jobs(runs: dict) -> None:
     first = runs["jsonl-1"]
     assert first.returncode == 1, first.stderr  # the examples have overdue and missed deadlines
     assert [r["case"] for r in _records(first.stdout)] == [c["id"] for c in CASES]
-    for name, run in runs.items():
-        assert run.returncode == 1, (name, run.stderr)
-        assert run.stdout == first.stdout, name
+    for name in COMPACT:
+        assert runs[name].returncode == 1, (name, runs[name].stderr)
+        assert runs[name].stdout == first.stdout, name
+    assert runs["inline-1"].returncode == runs["inline-2"].returncode == 1
+    assert runs["inline-2"].stdout == runs["inline-1"].stdout
 
 
-def test_each_line_is_what_cpc_eval_format_json_prints(runs: dict) -> None:
-    evaluation = engine.load_policy("berkshire").evaluate(CASES[0], as_of=SETTINGS.as_of)
-    assert runs["jsonl-1"].stdout.split("\n")[0] + "\n" == evalreport.json_line(evaluation)
+def test_the_header_comes_first_and_once_and_lists_every_rule(runs: dict) -> None:
+    header, *lines = runs["jsonl-1"].stdout.splitlines()
+    data = json.loads(header)
+    said = (data["results_format"], data["area"], data["policy_version"], data["as_of"])
+    assert said == (2, "berkshire", "v97", AS_OF)
+    assert len(lines) == len(CASES) and not any('"results_format"' in line for line in lines)
+    listed = {rule["rule"] for rule in data["rules"]}
+    assert {r["rule"] for record in _records(runs["jsonl-1"].stdout) for r in record["results"]} <= listed
+
+
+def test_each_line_gives_back_what_cpc_eval_format_json_prints(runs: dict) -> None:
+    policy = engine.load_policy("berkshire")
+    expected = [evalreport.json_line(policy.evaluate(case, as_of=SETTINGS.as_of)) for case in CASES]
+    # Format 2 read back, and --citations inline as it is: the very lines `cpc eval --format json` prints.
+    assert [json.dumps(r, ensure_ascii=False) + "\n" for r in _records(runs["jsonl-1"].stdout)] == expected
+    assert runs["inline-1"].stdout == "".join(expected)
+
+
+def test_format_2_is_a_fraction_of_the_size_of_inline_citations(runs: dict) -> None:
+    compact, inline = runs["jsonl-1"].stdout.encode(), runs["inline-1"].stdout.encode()
+    _, _, lines = compact.partition(b"\n")
+    assert len(lines) / len(CASES) < 3_000 and len(compact) * 5 < len(inline)
 
 
 def test_result_lines_validate_against_the_result_schema(runs: dict) -> None:
     check = Draft202012Validator(schema("result"), format_checker=FormatChecker())
-    for record in _records(runs["jsonl-2"].stdout):
-        errors = [f"{list(e.absolute_path)}: {e.message}" for e in check.iter_errors(record)]
-        assert errors == [], errors
+    for name in ("jsonl-2", "inline-2"):
+        for line in runs[name].stdout.splitlines():
+            errors = [f"{list(e.absolute_path)}: {e.message}" for e in check.iter_errors(json.loads(line))]
+            assert errors == [], (name, errors)
 
 
 def test_stderr_off_a_terminal_is_the_summary_alone(runs: dict) -> None:
@@ -191,7 +219,8 @@ def test_out_refuses_to_overwrite_force_does_and_no_temporary_file_is_left(runs:
     assert out.read_text() == "old\n"
     forced = run_cpc(*args, "--out", str(out), "--force", "--exit-zero")
     assert (forced.returncode, forced.stdout) == (0, ""), forced.stderr
-    expected = "".join(line + "\n" for line in runs["jsonl-1"].stdout.split("\n")[:3])
+    # The header and the first three cases.
+    expected = "".join(line + "\n" for line in runs["jsonl-1"].stdout.split("\n")[:4])
     assert out.read_text(encoding="utf-8") == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.jsonl", "three.jsonl"]
 
@@ -209,7 +238,8 @@ def test_a_failed_run_removes_its_temporary_file_and_writes_nothing(tmp_path: Pa
     [
         (["x.yaml", "--cases", "-"], "not both"),
         ([], "give CASE files to evaluate, or a caseload with --cases PATH"),
-        (["x.yaml", "--jobs", "2"], "--out, --report, --force, --jobs and --not-recorded go with --cases"),
+        (["x.yaml", "--jobs", "2"], "--out, --report, --force, --jobs, --citations and --not-recorded go with --cases"),
+        (["x.yaml", "--citations", "inline"], "(--format json on CASE files writes each result whole)"),
         (["--cases", "-", "--format", "text"], "--cases writes JSON Lines"),
         (["--cases", "-", "--force"], "--force goes with --out"),
         (["--cases", str(EXAMPLES[0])], "is a case file"),
@@ -300,7 +330,7 @@ def test_an_unexpected_failure_is_an_error_record_that_names_no_value(worker: ba
 def test_explain_reaches_every_line(worker: batch.CaseWorker) -> None:
     explaining = batch.CaseWorker(worker.evaluator, dataclasses.replace(SETTINGS, explain=True))
     [item] = _inputs(_jsonl(CASES[:1]).encode())
-    results = json.loads(explaining(item).line)["results"]
+    results = explaining.rules.expand(json.loads(explaining(item).line))["results"]
     assert results and all(r["matched"] for r in results)
 
 

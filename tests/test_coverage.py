@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine import summary
+from engine import results_file, summary
 from engine.caseload import CaseError
 from engine.resources import schema
 
@@ -126,8 +126,8 @@ def test_on_the_ssd_example_nothing_the_extract_cannot_carry_is_overdue_missed_o
 
     unrecordable = set(not_recorded(()))
     checked = 0
-    for line in ssd_results.read_text().splitlines():
-        for result in json.loads(line)["results"]:
+    for evaluation in results_file.read(ssd_results.read_text().splitlines()):
+        for result in evaluation["results"]:
             needs = result.get("what") if result["kind"] == "deadline" else result.get("missing")
             names = set(needs if isinstance(needs, list) else [needs]) if needs else set()
             if names & unrecordable:
@@ -142,8 +142,7 @@ def test_no_overdue_item_of_the_ssd_example_belongs_to_an_ended_plan_or_a_held_c
     extract = read_extract(ROOT / "examples" / "ssd")
     cases = {m.case["id"]: m.case for m in iter_cases(extract)}
     overdue = 0
-    for line in ssd_results.read_text().splitlines():
-        evaluation = json.loads(line)
+    for evaluation in results_file.read(ssd_results.read_text().splitlines()):
         case = cases[evaluation["case"]]
         for result in evaluation["results"]:
             if result["status"] != "overdue":
@@ -192,12 +191,12 @@ def test_a_case_id_repeated_in_a_caseload_is_reported_with_where_and_counted_onc
         f"  coverage: {caseload}:3, first at {caseload}:1",
         f"  coverage: {caseload}:4, first at {caseload}:1",
     ]
-    assert len(out.read_text().splitlines()) == 4
+    assert len(out.read_text().splitlines()) == 1 + 4  # the results header, then a line per record
     report = run_cpc("report", str(out))
-    assert "2 records repeat a case id already counted (lines 3, 4): each child is counted once" in report.stdout
+    assert "2 records repeat a case id already counted (lines 4, 5): each child is counted once" in report.stdout
     assert report.stdout.splitlines()[2] == "2 cases evaluated under berkshire policy v97 as of 2026-03-01."
     data = json.loads(run_cpc("report", str(out), "--format", "json").stdout)
-    assert (data["cases"], data["repeated_case_records"]) == (2, {"total": 2, "lines": [3, 4]})
+    assert (data["cases"], data["repeated_case_records"]) == (2, {"total": 2, "lines": [4, 5]})
 
 
 def test_a_caseload_without_repeated_ids_says_nothing_of_them(run_cpc, tmp_path) -> None:
@@ -217,7 +216,7 @@ def test_a_whole_caseload_can_say_what_its_source_does_not_record(run_cpc, tmp_p
     args = ["eval", "--policy", "berkshire", "--cases", str(caseload), "--as-of", "2026-03-01", "--out", str(out)]
     run = run_cpc(*args, "--not-recorded", "documents_sent")
     assert run.returncode == 1, run.stderr
-    first, second = (json.loads(line) for line in out.read_text().splitlines())
+    first, second = results_file.read(out.read_text().splitlines())
     statuses = {r["rule"]: (r["status"], r.get("reason")) for r in first["results"]}
     assert statuses["documents-sent"] == ("not_assessable", f"{NOT_RECORDED}: documents_sent")
     assert statuses["report-to-chair-initial"] == ("missed", None)

@@ -140,7 +140,8 @@ def test_a_link_to_a_regular_file_is_followed_and_kept(caseload: Path, tmp_path:
     result = _eval(caseload, "--out", str(link), "--force", "--exit-zero")
     assert result.returncode == 0, result.stderr
     assert link.is_symlink() and os.readlink(link) == str(real)
-    assert real.read_text().count("\n") == 3 and real.read_text().startswith('{"case": ')
+    # The results header, then the three cases.
+    assert real.read_text().count("\n") == 1 + 3 and real.read_text().startswith('{"results_format":')
     assert stat.S_IMODE(real.stat().st_mode) == 0o600
     assert _leftovers(tmp_path) == _leftovers(elsewhere) == []
 
@@ -449,7 +450,7 @@ def test_workers_end_with_a_killed_parent_and_the_next_run_removes_its_part_file
     again = _eval(caseload, "--out", str(out), "--jobs", "2", "--exit-zero")
     assert again.returncode == 0, again.stderr
     assert _leftovers(tmp_path) == []
-    assert out.read_text().count("\n") == 3
+    assert out.read_text().count("\n") == 1 + 3  # the results header, then the three cases
 
 
 def test_only_abandoned_temporary_files_of_cpc_are_removed(tmp_path: Path) -> None:

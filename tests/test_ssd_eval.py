@@ -72,7 +72,7 @@ def runs(tmp_path_factory) -> dict:
 def test_the_extract_gives_the_bytes_import_then_eval_gives_whatever_the_jobs(runs: dict) -> None:
     expected = runs["jsonl"]
     assert expected.returncode == 1, expected.stderr  # the fixture has overdue and missed deadlines
-    assert len(expected.stdout.splitlines()) == 38
+    assert len(expected.stdout.splitlines()) == 1 + 38  # the results header, then a line per case
     for name in ("ssd-1", "ssd-2"):
         assert runs[name].returncode == 1, (name, runs[name].stderr)
         assert runs[name].stdout == expected.stdout, name
@@ -112,7 +112,7 @@ def test_without_ssd_person_the_extract_still_gives_what_import_gives(tmp_path: 
         (["--cases", str(FIXTURE), "--report", "r.json"], "Error: --report is the import report of --from ssd"),
         (
             ["x.yaml", "--report", "r.json"],
-            "Error: --out, --report, --force, --jobs and --not-recorded go with --cases",
+            "Error: --out, --report, --force, --jobs, --citations and --not-recorded go with --cases",
         ),
         (
             ["--cases", str(FIXTURE), "--from", "ssd", "--out", "same.json", "--report", "same.json"],
@@ -165,7 +165,8 @@ def test_an_error_record_names_the_childs_row_of_the_extract(monkeypatch) -> Non
     args = ["eval", "--policy", "berkshire", "--as-of", AS_OF, "--cases", str(FIXTURE), "--from", "ssd", "--jobs", "1"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
-    first = json.loads(result.stdout.splitlines()[0])
+    # The first line after the results header.
+    first = json.loads(result.stdout.splitlines()[1])
     line = ssd.read_extract(FIXTURE).persons["100001"].line
     assert first == {
         "case": "100001",
