@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO, TypeVar
 
 import click
 
 from .cli_common import fail, print_whole
+from .progress import Progress, Silent, progress
 from .summary import CSV_HELP, DEFAULT_OVERDUE_LIMIT, FORMATS, Line, Malformed
+
+T = TypeVar("T")
+PROGRESS_DELAY = 2.0
+"""Seconds a report must have taken before progress is drawn (on a terminal only)."""
 
 
 def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> Iterator[Line]:
@@ -18,6 +26,28 @@ def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> I
             found[0] += 1
             click.echo(f"cpc: {name}:{item.line}: {item.reason}; line skipped", err=True)
         yield item
+
+
+def _advancing(items: Iterable[T], bar: Progress | Silent) -> Iterator[T]:
+    for item in items:
+        bar.advance()
+        yield item
+
+
+def count_lines(handle: BinaryIO) -> int | None:
+    """How many lines a regular file has (for the bar), read in blocks and rewound; None for a pipe or a
+    stream, whose length cannot be known before it is read."""
+    try:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        lines, last = 0, b"\n"
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+        handle.seek(0)
+    except (OSError, ValueError):
+        return None
+    return lines + (last != b"\n")
 
 
 @click.command("report", epilog=CSV_HELP)
@@ -77,6 +107,8 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
     or is too long, is reported on stderr by its line number (never its content) and skipped. Values from
     RESULTS are escaped for the format: control characters in text (\x1b), markup in Markdown, formulas in CSV.
 
+    On a terminal, progress is shown on standard error once reading has taken more than two seconds.
+
     Exit codes: 0 the report was written; 2 RESULTS could not be read (a results format this cpc does not
     read, results with no header before them: no report), or a line was malformed (the report is still
     written, from the other lines).
@@ -99,9 +131,13 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
         handle = sys.stdin.buffer if results == "-" else open(results, "rb")  # noqa: SIM115  # closed below
     except OSError as exc:
         fail(f"cannot read {results}: {exc.strerror or exc}")
+    stderr = sys.stderr
     try:
-        lines = _announce_malformed(parse_lines(read_lines(handle)), name, malformed)
-        summary = summarize(lines, overdue_limit=overdue_limit, period=span, by=by)
+        total = count_lines(handle) if stderr.isatty() else None
+        bar = progress(stderr, total, label="Reading", counted="Read {count:,} lines", delay=PROGRESS_DELAY)
+        with bar:
+            lines = _announce_malformed(parse_lines(_advancing(read_lines(handle), bar)), name, malformed)
+            summary = summarize(lines, overdue_limit=overdue_limit, period=span, by=by)
     except OSError as exc:
         fail(f"cannot read {results}: {exc.strerror or exc}")
     except ResultsFileError as exc:

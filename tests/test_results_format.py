@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import io
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine import results_file
+from engine import cli_report, progress, results_file
 from engine.cli import cli
 from engine.evalreport import json_line
 from engine.resources import schema
@@ -434,3 +436,49 @@ def test_an_evaluation_under_another_policy_than_its_header_is_malformed(files: 
         f"{path}:2: the area or policy_version is not the one of the results header before it; line skipped"
         in result.stderr
     )
+
+
+# -- progress -------------------------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _report_on_a_terminal(monkeypatch, capsys, *args: str, stdin: bytes | None = None) -> tuple[str, str]:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    with pytest.raises(SystemExit) as ended:
+        cli_report.report.main(list(args))
+    assert ended.value.code in (0, None)
+    return capsys.readouterr().out, terminal.getvalue()
+
+
+def test_report_shows_progress_on_a_terminal_once_it_has_taken_two_seconds(
+    files: dict[str, Path], monkeypatch, capsys
+) -> None:
+    expected = report(str(files["header"])).stdout
+    # A quick report draws nothing: progress waits two seconds.
+    assert cli_report.PROGRESS_DELAY == 2.0
+    assert _report_on_a_terminal(monkeypatch, capsys, str(files["header"])) == (expected, "")
+    # Past the delay (made 0 here), a bar of the file's lines; the report itself is the same.
+    monkeypatch.setattr(cli_report, "PROGRESS_DELAY", 0.0)
+    out, drawn = _report_on_a_terminal(monkeypatch, capsys, str(files["header"]))
+    lines = len(_lines(files["header"]))
+    assert out == expected and "Reading" in drawn and f"{lines}/{lines}" in drawn
+    # From a pipe the number of lines is not known: a running count.
+    monkeypatch.setattr(progress.Progress, "COUNT_EVERY", 0.0)
+    out, drawn = _report_on_a_terminal(monkeypatch, capsys, "-", stdin=files["header"].read_bytes())
+    assert out == expected and f"Read {lines:,} lines" in drawn
+
+
+def test_counting_lines_for_the_bar(tmp_path: Path) -> None:
+    for text, count in ((b"", 0), (b"a\n", 1), (b"a\nb", 2), (b"a\n\nb\n", 3)):
+        path = tmp_path / "lines.jsonl"
+        path.write_bytes(text)
+        with path.open("rb") as handle:
+            assert (cli_report.count_lines(handle), handle.tell()) == (count, 0)
+    assert cli_report.count_lines(io.BytesIO(b"a\nb")) is None  # not a file: no total
