@@ -80,6 +80,31 @@ def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=SEPARATORS)
 
 
+_TEXTS: dict[str, str] = {}
+_DATES: dict[dt.date, str] = {}
+_MEMO_LIMIT = 1 << 16
+
+
+def _text(value: str) -> str:
+    """A string's JSON, remembered: statuses, units, event names and ids repeat on every line."""
+    found = _TEXTS.get(value)
+    if found is None:
+        if len(_TEXTS) >= _MEMO_LIMIT:
+            _TEXTS.clear()
+        found = _TEXTS[value] = _json(value)
+    return found
+
+
+def _date(value: dt.date | dt.datetime) -> str:
+    """A date's (or date-time's) JSON as a result writes it, remembered: a caseload repeats a few thousand."""
+    found = _DATES.get(value)
+    if found is None:
+        if len(_DATES) >= _MEMO_LIMIT:
+            _DATES.clear()
+        found = _DATES[value] = _json(_iso(value))
+    return found
+
+
 def dumps(value: object) -> str:
     """A format-2 line's JSON: no spaces, text as it is (UTF-8)."""
     return json.dumps(value, ensure_ascii=False, separators=SEPARATORS)
@@ -292,59 +317,66 @@ class RuleTable:
         found = self._cache.get(key)
         # The entry holds the citations, so their id cannot be reused by other citations while it is cached.
         if found is None or found[0] is not citations:
-            found = (citations, self._plain(result, area, policy_version), _json(result.rule))
+            plain = self._plain(result, area, policy_version)
+            found = (citations, plain, f"[{_json(result.rule)},", self.clocks.get(result.rule))
             if len(self._cache) >= 4096:
                 self._cache.clear()
             self._cache[key] = found
         if not found[1]:
             return dumps(self.row(result.to_dict(), area, policy_version))
-        kind = result.kind
+        head = found[2] + _text(result.status)
         subject = result.subject
-        columns = [
-            found[2],
-            _json(result.status),
+        about = (
             None
             if subject is None
-            else _json(subject.id)
+            else _text(subject.id)
             if subject.type == SUBJECT_TYPE
-            else f"[{_json(subject.type)},{_json(subject.id)}]",
-        ]
+            else f"[{_text(subject.type)},{_text(subject.id)}]"
+        )
         more: list[str] = []
+        kind = result.kind
         if kind == "deadline":
             clock = result.clock
-            if clock is not None:
-                date = _json(_iso(clock.date))
-                own = self.clocks.get(result.rule)
-                columns.append(date if own is not None and clock.event == own else f"[{_json(clock.event)},{date}]")
+            if clock is None:
+                counted = None
+            elif clock.event == found[3] and found[3] is not None:
+                counted = _date(clock.date)
             else:
-                columns.append(None)
-            columns.append(None if result.due is None else _json(_iso(result.due)))
-            columns.append(None if result.done is None else _json(_iso(result.done)))
+                counted = f"[{_text(clock.event)},{_date(clock.date)}]"
             late = result.late
-            columns.append(None if late is None else f"[{_compact(late.amount)},{_json(late.unit)}]")
+            columns = (
+                about,
+                counted,
+                None if result.due is None else _date(result.due),
+                None if result.done is None else _date(result.done),
+                None if late is None else f"[{_compact(late.amount)},{_text(late.unit)}]",
+            )
             if result.closed is not None:
-                more.append(f'"closed":{_json(_iso(result.closed))}')
+                more.append(f'"closed":{_date(result.closed)}')
             if result.earliest is not None:
-                more.append(f'"earliest":{_json(_iso(result.earliest))}')
+                more.append(f'"earliest":{_date(result.earliest)}')
             early = result.early
             if early is not None:
-                more.append(f'"early":{{"amount":{_compact(early.amount)},"unit":{_json(early.unit)}}}')
-        elif kind == "requirement":
-            if result.failed:
-                more.append(f'"failed":{_compact(list(result.failed))}')
-            if result.missing:
-                more.append(f'"missing":{_compact(list(result.missing))}')
+                more.append(f'"early":{{"amount":{_compact(early.amount)},"unit":{_text(early.unit)}}}')
+        else:
+            columns = (about, None, None, None, None)
+            if kind == "requirement":
+                if result.failed:
+                    more.append(f'"failed":{_compact(list(result.failed))}')
+                if result.missing:
+                    more.append(f'"missing":{_compact(list(result.missing))}')
         if result.reason is not None:
-            more.append(f'"reason":{_json(result.reason)}')
+            more.append(f'"reason":{_text(result.reason)}')
         if result.matched:
             more.append(f'"matched":{_compact([m.to_dict() for m in result.matched])}')
         if more:
-            columns += [None] * (7 - len(columns))
-            columns.append("{" + ",".join(more) + "}")
-        else:
-            while columns[-1] is None:
-                columns.pop()
-        return "[" + ",".join(["null" if c is None else c for c in columns]) + "]"
+            return f"{head},{','.join([c or 'null' for c in columns])},{{{','.join(more)}}}]"
+        width = 5
+        while width and columns[width - 1] is None:
+            width -= 1
+        if not width:
+            return head + "]"
+        return f"{head},{','.join([c or 'null' for c in columns[:width]])}]"
 
     def _plain(self, result: Result, area: str, policy_version: str) -> bool:
         """Whether ``result``'s row leaves every rule-level field to the entry (and area and version to the
