@@ -16,6 +16,7 @@ SOCIAL_CARE = "childrens_social_care"
 # convention by which "20 weeks into the pregnancy" is a date.
 PREGNANCY_DAYS = 280
 PLAN_MAKING_TYPES = ("initial", "pre_birth", "transfer_in")
+_NONE: list = []  # the occurrences of an event a case does not have (never changed)
 CONFERENCE_EVENTS = {
     "initial": "initial_conference",
     "pre_birth": "pre_birth_conference",
@@ -64,11 +65,20 @@ class CaseFacts:
     # An index of each event's occurrences, by event name, built on first use by engine.deadlines and kept
     # for the evaluation; :meth:`add` and :func:`derive`'s final sort empty it, so none outlives its events.
     views: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    _happened: dict[str, list[Occurrence]] = field(default_factory=dict, repr=False, compare=False)
 
     def occurrences(self, event: str, *, scheduled: bool = False) -> list[Occurrence]:
-        """The event's occurrences that have happened; with ``scheduled``, dates still to come as well."""
-        found = self.events.get(event, [])
-        return found if scheduled else [o for o in found if o.happened]
+        """The event's occurrences that have happened; with ``scheduled``, dates still to come as well.
+
+        The list is the case's own: do not change it."""
+        found = self.events.get(event, _NONE)
+        if scheduled:
+            return found
+        happened = self._happened.get(event)
+        if happened is None:
+            # Asked for dozens of times per evaluation: filtered once, kept until the events change.
+            happened = self._happened[event] = [o for o in found if o.happened]
+        return happened
 
     def add(
         self, event: str, when: object, owner: str | None = None, ref: str | None = None, *, held: bool = True
@@ -78,6 +88,7 @@ class CaseFacts:
         day = when.date() if isinstance(when, dt.datetime) else when
         self.events.setdefault(event, []).append(Occurrence(event, when, owner, ref, held and day <= self.as_of))
         self.views.clear()
+        self._happened.clear()
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -194,6 +205,7 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
     for occurrences in facts.events.values():
         occurrences.sort(key=lambda o: (o.day, o.when if isinstance(o.when, dt.datetime) else dt.datetime.min))
     facts.views.clear()
+    facts._happened.clear()
 
     facts.case = _case_fact(case, child, birth, plan, step_down, first, as_of)
     if facts.case["s47.no_conference"] is True:

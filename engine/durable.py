@@ -98,7 +98,7 @@ import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
 import durable_rules_engine as _core
 
@@ -247,8 +247,7 @@ class Rule:
     absent: tuple[Condition, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """One firing of a rule: the caller's own fact objects by alias (or the objects it reported them as), and
     their positions in the run's list."""
 
@@ -377,6 +376,7 @@ class Ruleset:
         self._rules = rules
         self._order = {rule.name: index for index, rule in enumerate(rules)}
         self._aliases = {rule.name: tuple(p.alias for p in rule.match) for rule in rules}
+        self._keys = {name: tuple(f'"{alias}":{{' for alias in aliases) for name, aliases in self._aliases.items()}
         self._definition = definition
         self._lock = threading.Lock()
         self._leaked = 0
@@ -484,8 +484,8 @@ class Ruleset:
         except (TypeError, ValueError) as error:
             raise FactError(f"a fact cannot be encoded as JSON: {error}") from error
 
-    def _evaluate(self, handle: int, sid: str, payload: str) -> list[tuple[str, dict[str, Any]]]:
-        fired: list[tuple[str, dict[str, Any]]] = []
+    def _evaluate(self, handle: int, sid: str, payload: str) -> list[tuple[str, tuple[int, ...]]]:
+        fired: list[tuple[str, tuple[int, ...]]] = []
         state: int | None = None
         in_action = completed = False
         try:
@@ -498,22 +498,56 @@ class Ruleset:
             message = result[1] if result else None
             while message:
                 in_action = True
-                name, bound = next(iter(_decode(message)[0].items()))
-                if not name.startswith("_"):
-                    fired.append((name, bound))
+                if message[2] != "_":
+                    fired.append(self._bound(message))
                 message = _core.complete_and_start_action(handle, state)
                 completed = True
             in_action = False
+        except _core.error as error:
+            self._recover(handle, sid, state, in_action, completed)
+            raise EngineError(f"durable-rules failed evaluating session {sid}: {error}") from error
         except BaseException:
-            if in_action and state is not None:
-                self._abandon(handle, state)
-            if completed or self._settle(handle, sid):
-                self._delete(handle, sid, missing_ok=True)
-            else:
-                self._leaked += 1
+            self._recover(handle, sid, state, in_action, completed)
             raise
         self._delete(handle, sid, missing_ok=False)
         return fired
+
+    def _recover(self, handle: int, sid: str, state: int | None, in_action: bool, completed: bool) -> None:
+        if in_action and state is not None:
+            self._abandon(handle, state)
+        if completed or self._settle(handle, sid):
+            self._delete(handle, sid, missing_ok=True)
+        else:
+            self._leaked += 1
+
+    def _bound(self, message: str) -> tuple[str, tuple[int, ...]]:
+        """The rule an action message is for, and the positions of the facts it bound, in alias order.
+
+        A message is ``{"rule":{"alias":{fact},…}}``, each fact as the wrapper encoded it, ``"id": N`` among
+        its keys. Decoding it all cost more than the rest of reading a match; where a fact is flat (as cpc's
+        are), its id is read off the text instead. JSON escapes every quote inside a string, so ``"alias":{``
+        and ``"id": `` can only be keys; a fact with a brace between its alias and its id (a nested object, or
+        a brace in a string) is not scanned, and the whole message is decoded instead.
+        """
+        name = message[2 : message.index('":{', 2)]
+        ids = []
+        at = len(name) + 4
+        for key in self._keys[name]:
+            start = message.find(key, at)
+            if start < 0:
+                break
+            at = message.find('"id": ', start)
+            if at < 0 or message.find("{", start + len(key), at) >= 0:
+                break
+            end = at + 6
+            while message[end].isdigit():
+                end += 1
+            ids.append(int(message[at + 6 : end]))
+            at = end
+        else:
+            return name, tuple(ids)
+        bound = _decode(message)[0][name]
+        return name, tuple(bound[alias][_ID] for alias in self._aliases[name])
 
     @staticmethod
     def _abandon(handle: int, state: int) -> None:
@@ -543,15 +577,17 @@ class Ruleset:
             return False
         return True
 
-    def _matches(self, fired: list[tuple[str, dict[str, Any]]], facts: Sequence[Any]) -> list[Match]:
-        matches: list[tuple[int, tuple[int, ...], Match]] = []
-        for name, bound in fired:
-            aliases = self._aliases[name]
-            indexes = {alias: bound[alias][_ID] for alias in aliases}
-            match = Match(name, {alias: facts[i] for alias, i in indexes.items()}, indexes)
-            matches.append((self._order[name], tuple(indexes.values()), match))
-        matches.sort(key=lambda item: (item[0], item[1]))
-        return [match for _, _, match in matches]
+    def _matches(self, fired: list[tuple[str, tuple[int, ...]]], facts: Sequence[Any]) -> list[Match]:
+        order, aliases = self._order, self._aliases
+        fired.sort(key=lambda item: (order[item[0]], item[1]))
+        return [
+            Match(
+                name,
+                dict(zip(aliases[name], [facts[i] for i in ids], strict=True)),
+                dict(zip(aliases[name], ids, strict=True)),
+            )
+            for name, ids in fired
+        ]
 
 
 _PLAIN: Final = frozenset({str, int, float, bool, type(None), list})

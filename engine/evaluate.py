@@ -47,7 +47,20 @@ class Evaluator:
         for rule in compiled.rules:
             if rule.exception_of is not None:
                 self._exceptions.setdefault(rule.exception_of, []).append(rule)
-        self._citations = {c.rule.id: _citations(self.policy, c.rule) for c in compiled.rules}
+        # What every result of a rule shares, worked out once (a result is built dozens of times per case).
+        self._shared = {
+            c.rule.id: {
+                "rule": c.rule.id,
+                "title": str(c.rule.data.get("title", "")),
+                "kind": c.rule.kind,
+                "area": self.policy.area,
+                "policy_version": self.policy.version,
+                "defined_in": c.rule.defined_in,
+                "citations": _citations(self.policy, c.rule),
+                "exception_of": c.exception_of,
+            }
+            for c in compiled.rules
+        }
         self._unseen = {c.name: _unseen_when_not_recorded(c.rule) for c in compiled.rules}
 
     def evaluate(self, case: dict, as_of: dt.date, *, explain: bool = False, source: str = "<case>") -> Evaluation:
@@ -256,21 +269,7 @@ class Evaluator:
         return True
 
     def _result(self, compiled: CompiledRule, status: str, subject: Subject | None, matched, **fields) -> Result:
-        rule = compiled.rule
-        return Result(
-            rule=rule.id,
-            title=str(rule.data.get("title", "")),
-            kind=rule.kind,
-            status=status,
-            area=self.policy.area,
-            policy_version=self.policy.version,
-            defined_in=rule.defined_in,
-            citations=self._citations[rule.id],
-            subject=subject,
-            matched=matched,
-            exception_of=compiled.exception_of,
-            **fields,
-        )
+        return Result(status=status, subject=subject, matched=matched, **self._shared[compiled.rule.id], **fields)
 
     def _deadline(
         self,
@@ -326,11 +325,13 @@ class Evaluator:
             verdicts = [deadlines.not_before(params, anchor, facts, self.calendar)]
         else:
             verdicts = deadlines.before(params, anchor, facts, self.calendar, optional=optional, excused=excused)
-        unrecorded = [w for w in (what if isinstance(what, tuple) else (what,)) if w in facts.not_recorded]
-        # A later clock the source cannot record could put the due date after the one computed.
-        later = [c.get("of") for c in params.get("whichever_later") or () if c.get("of") in facts.not_recorded]
-        # Of those, the ones this case has no occurrence of at all: one of them may have been done on time.
-        unseen = [w for w in unrecorded if not facts.occurrences(w, scheduled=True)]
+        unrecorded = later = unseen = ()
+        if facts.not_recorded:
+            unrecorded = [w for w in (what if isinstance(what, tuple) else (what,)) if w in facts.not_recorded]
+            # A later clock the source cannot record could put the due date after the one computed.
+            later = [c.get("of") for c in params.get("whichever_later") or () if c.get("of") in facts.not_recorded]
+            # Of those, the ones this case has no occurrence of at all: one of them may have been done on time.
+            unseen = [w for w in unrecorded if not facts.occurrences(w, scheduled=True)]
         for verdict in verdicts:
             if verdict is None:
                 continue

@@ -28,6 +28,7 @@ import engine.durable as wrapper
 from engine.durable import (
     MAX_FACT_FIELDS,
     DuplicateRuleError,
+    EngineError,
     FactError,
     FactTooLargeError,
     Pattern,
@@ -328,16 +329,16 @@ def test_deleting_a_session_before_any_action_completed_crashes_durable() -> Non
 
 def test_a_failed_run_still_deletes_its_session(monkeypatch: pytest.MonkeyPatch) -> None:
     ruleset = compile_ruleset("failing", [Rule("r", match=(Pattern("a", eq("kind", "x")),))])
-    real_decode = wrapper._decode
+    real_bound = wrapper.Ruleset._bound
 
-    def failing_decode(message: str) -> Any:
+    def failing_bound(self: Any, message: str) -> Any:
         raise RuntimeError("failed while reading the first match")
 
-    monkeypatch.setattr(wrapper, "_decode", failing_decode)
+    monkeypatch.setattr(wrapper.Ruleset, "_bound", failing_bound)
     for _ in range(1100):  # more than the session ceiling: every failed session was deleted
         with pytest.raises(RuntimeError):
             ruleset.run([{"kind": "x"}])
-    monkeypatch.setattr(wrapper, "_decode", real_decode)
+    monkeypatch.setattr(wrapper.Ruleset, "_bound", real_bound)
 
     class FailingCore:
         """The C core, except that reading a run's first action fails before any action has started."""
@@ -352,7 +353,7 @@ def test_a_failed_run_still_deletes_its_session(monkeypatch: pytest.MonkeyPatch)
     # A fresh ruleset's first session has never completed an action: the unsafe case to delete.
     for fresh in [compile_ruleset(f"fresh-{i}", ruleset.rules) for i in range(20)] + [ruleset] * 1100:
         monkeypatch.setattr(wrapper, "_core", FailingCore())
-        with pytest.raises(core.error, match="before any action"):
+        with pytest.raises(EngineError, match="before any action"):
             fresh.run([{"kind": "x"}, {"kind": "y"}])
         assert fresh.leaked_sessions == 0
     monkeypatch.setattr(wrapper, "_core", core)
@@ -653,3 +654,16 @@ def test_a_fact_reaching_more_than_64_joins_fails_when_asserted_and_the_wrapper_
     assert compile_ruleset("joins", rules(64)).run([{"t": "conference", "ref": "x"}]) == []
     with pytest.raises(RulesetError, match=r"too many rules join facts with t = 'conference' to other facts \(65"):
         compile_ruleset("joins", rules(65))
+
+
+def test_matches_are_read_off_the_action_text_and_a_fact_it_cannot_scan_is_decoded_instead() -> None:
+    rule = Rule("r", match=(Pattern("a", eq("kind", "x")), Pattern("b", eq("kind", "y"))))
+    ruleset = compile_ruleset("scan", [rule])
+    # Quotes, braces and a fake id inside strings, and a nested object: each still binds its own fact.
+    facts = [
+        {"kind": "y", "note": 'a"b'},
+        {"kind": "x", "note": '{"id": 7}'},
+        {"kind": "y", "note": "}", "inner": {"id": 5}},
+        {"kind": "x", "note": '\\", "id": 9, "'},
+    ]
+    assert sorted(fired_by(ruleset.run(facts))) == [("r", (1, 0)), ("r", (1, 2)), ("r", (3, 0)), ("r", (3, 2))]
