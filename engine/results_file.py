@@ -160,12 +160,7 @@ def rule_entry(policy: ResolvedPolicy, rule: ResolvedRule) -> RuleEntry:
         str(rule.data.get("title", "")),
         rule.defined_in,
         tuple(
-            Citation(
-                str(c.get("source", "")),
-                str(policy.sources.get(c.get("source"), {}).get("file", "")),
-                str(c.get("quote", "")),
-            )
-            for c in rule.citations
+            Citation(str(c.get("source", "")), _source_file(policy, c), str(c.get("quote", ""))) for c in rule.citations
         ),
         rule.exception_of,
         tuple(what) if isinstance(what, list) else what,
@@ -173,6 +168,14 @@ def rule_entry(policy: ResolvedPolicy, rule: ResolvedRule) -> RuleEntry:
         params.get("action") if kind == "decision" else None,
         params.get("directs") if kind == "decision" else None,
     )
+
+
+def _source_file(policy: ResolvedPolicy, citation: dict) -> str:
+    # The header is built before the policy is linted: a malformed citation must not stop it before lint can
+    # say what is wrong.
+    source = citation.get("source")
+    found = policy.sources.get(source) if isinstance(source, str) else None
+    return str(found.get("file", "")) if isinstance(found, dict) else ""
 
 
 class HeaderError(ValueError):
