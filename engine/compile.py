@@ -3,10 +3,11 @@
 Each policy rule becomes one durable rule whose patterns are the rule's conditions on the facts of a case:
 the case fact (``child.*``, ``mother.*``, ``s47.*``, ``plan.*``, ``cin_plan.*``), the fact of each conference or
 exclusion request, and one fact per occurrence of an event. A requirement's ``require`` and ``unless``
-conditions, and a deadline's ``optional_when`` conditions, each become two more rules (the condition holds;
-its fact is known), so that durable-rules, not Python, decides which conditions hold. Date arithmetic (due
-dates, "within 3 months of") needs the working-day calendar, which durable-rules does not have: that is done
-on the matched facts afterwards.
+conditions, and a deadline's ``optional_when`` conditions, each become one more rule (the condition holds,
+shared by every rule that asks it), so that durable-rules, not Python, decides which conditions hold. Date
+arithmetic (due dates, "within 3 months of") needs the working-day calendar, which durable-rules does not
+have: that is done on the matched facts afterwards. Only the facts, events and fields some pattern names
+are asserted (:class:`FactPlan`).
 """
 
 from __future__ import annotations
@@ -101,6 +102,16 @@ def _event(names: list[str], *, scheduled: bool = False) -> durable.Condition:
     return tests[0] if len(tests) == 1 else durable.any_of(*tests)
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """Where a parameter list's condition is known: each of ``fields`` is recorded on the case or on the fact of
+    type ``base`` the result is about (for ``any_of``, every member's fact, so that one member unrecorded and
+    none holding is "not recorded")."""
+
+    base: str
+    fields: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class CompiledRule:
     """How to read one policy rule's matches back: which alias is its subject and which its clock."""
@@ -110,9 +121,9 @@ class CompiledRule:
     subject: str  # "case", "conference" or "exclusion_request"
     anchor: str | None = None  # the alias of the clock's event, for deadlines
     event_conditions: list[tuple[int, dict]] = field(default_factory=list)
-    require: list[tuple[str, str, dict]] = field(default_factory=list)  # (holds rule, known rule, condition)
-    unless: list[tuple[str, str, dict]] = field(default_factory=list)
-    optional_when: list[tuple[str, str, dict]] = field(default_factory=list)  # a deadline's, as ``require``
+    require: list[tuple[str, Known, dict]] = field(default_factory=list)  # (holds rule, where known, condition)
+    unless: list[tuple[str, Known, dict]] = field(default_factory=list)
+    optional_when: list[tuple[str, Known, dict]] = field(default_factory=list)  # a deadline's, as ``require``
     # An exception: the rule it is an exception to, whether it disapplies it, and the durable rule that
     # matches wherever its conditions hold (on the case, or on each conference or request they name).
     exception_of: str | None = None
@@ -336,7 +347,7 @@ def compile_rule(rule: ResolvedRule, shared: dict[tuple, str] | None = None) -> 
         compiled.applies = f"{name}:applies"
         rules.append(durable.Rule(compiled.applies, match=tuple(applies or [durable.Pattern("case", _kind("case"))])))
 
-    groups: tuple[tuple[str, list[tuple[str, str, dict]]], ...] = ()
+    groups: tuple[tuple[str, list[tuple[str, Known, dict]]], ...] = ()
     if rule.kind == "requirement":
         groups = (("require", compiled.require), ("unless", compiled.unless))
     elif rule.kind == "deadline":
@@ -361,27 +372,23 @@ def _applies_patterns(by_type: dict[str, list[durable.Condition]]) -> list[durab
 
 def _fact_test_rules(
     name: str, label: str, condition: dict, rules: list[durable.Rule], shared: dict[tuple, str]
-) -> tuple[str, str, dict]:
-    """Two durable rules for one condition of a parameter list: it holds, and its fact is known.
+) -> tuple[str, Known, dict]:
+    """The durable rule for one condition of a parameter list (it holds), and what makes its facts known.
 
-    They match any fact of the condition's type; the evaluator keeps the matches about the subject in hand
-    (the case, or the conference a result is about), so one rule serves every subject, and every policy
-    rule that asks the same thing of the same type of fact. Knowing whether the fact is known tells "does
-    not hold" from "not recorded"; for ``any_of``, known means every member's fact is, so that one member
-    unrecorded and none holding is "not recorded".
+    The rule matches any fact of the condition's type; the evaluator keeps the matches about the subject in
+    hand (the case, or the conference a result is about), so one rule serves every subject, and every policy
+    rule that asks the same thing of the same type of fact. Whether the facts are recorded at all, which
+    tells "does not hold" from "not recorded", is read from the subject's facts (:class:`Known`): it decides
+    nothing about the policy, and as a durable rule it cost a match for every subject.
     """
     base = fact_type(str(condition_fact(condition)))
     members = condition.get("any_of", [condition])
-    holds_test = _kind(base, test_for(condition))
-    known_test = _kind(base, *[durable.exists(field_name(m["fact"])) for m in members])
-    names = []
-    for role, test in (("holds", holds_test), ("known", known_test)):
-        key = (role, test)
-        if key not in shared:
-            shared[key] = f"{name}:{label}:{role}"
-            rules.append(durable.Rule(shared[key], match=(durable.Pattern("s", test),)))
-        names.append(shared[key])
-    return names[0], names[1], condition
+    test = _kind(base, test_for(condition))
+    key = ("holds", test)
+    if key not in shared:
+        shared[key] = f"{name}:{label}:holds"
+        rules.append(durable.Rule(shared[key], match=(durable.Pattern("s", test),)))
+    return shared[key], Known(base, tuple(field_name(m["fact"]) for m in members)), condition
 
 
 def compile_policy(policy: ResolvedPolicy) -> CompiledPolicy:

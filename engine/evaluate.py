@@ -10,7 +10,7 @@ from . import deadlines, describe
 from .calendar import FIRST_YEAR, LAST_YEAR, CalendarRangeError, WorkingCalendar
 from .case import CaseFacts, Occurrence, derive
 from .caseload import CaseError
-from .compile import CompiledPolicy, CompiledRule, condition_fact, fact_type, field_name
+from .compile import CompiledPolicy, CompiledRule, Known, condition_fact, fact_type, field_name
 from .durable import Match
 from .durations import parse_duration
 from .findings import Finding, Severity
@@ -287,7 +287,9 @@ class Evaluator:
         what = params.get("what")
         what = tuple(what) if isinstance(what, list) else what
         clock = Clock(anchor.event, anchor.when)
-        verdicts_when = [(_decided(_verdict(fired, match, h, k), c), c) for h, k, c in compiled.optional_when]
+        verdicts_when = [
+            (_decided(_verdict(fired, match, h, k, facts.case), c), c) for h, k, c in compiled.optional_when
+        ]
         optional = bool(params.get("optional"))
         if matched and verdicts_when:
             matched = matched + tuple(
@@ -308,7 +310,8 @@ class Evaluator:
                 if about is None:
                     return None  # a condition on each report, and no report to ask it of
                 if about:
-                    found = _decided(_verdict_on(fired, ("report", about), holds, known), condition)
+                    item = facts.reports.get(about)
+                    found = _decided(_verdict_on(fired, ("report", about), holds, known, item), condition)
                 if found != "holds":
                     return None
                 if condition.get("recorded_by") == "due":
@@ -381,7 +384,7 @@ class Evaluator:
         facts: CaseFacts,
     ) -> Result:
         verdicts = {
-            group: [(_decided(_verdict(fired, match, h, k), c), c) for h, k, c in conditions]
+            group: [(_decided(_verdict(fired, match, h, k, facts.case), c), c) for h, k, c in conditions]
             for group, conditions in (("require", compiled.require), ("unless", compiled.unless))
         }
         if matched:
@@ -524,7 +527,7 @@ def _day(moment: dt.date | dt.datetime) -> dt.date:
 
 
 class _Fired(dict[str, list[Match]]):
-    """The matches of one evaluation by rule name, with each holds/known rule's subjects indexed once.
+    """The matches of one evaluation by rule name, with each holds rule's subjects indexed once.
 
     Asking of every subject whether any of a rule's matches is about it was quadratic in conferences.
     """
@@ -548,7 +551,7 @@ class _Fired(dict[str, list[Match]]):
 
 
 def _about_subject(fired: _Fired, match: Match, rule_name: str) -> bool:
-    """Whether a holds/known rule matched the case, or a fact the match is about (its conference)."""
+    """Whether a holds rule matched the case, or a fact the match is about (its conference)."""
     about_case, facts = fired.subjects(rule_name)
     return about_case or any(
         (kind, fact.get("ref")) in facts for kind, fact in match.facts.items() if isinstance(fact, dict)
@@ -602,20 +605,30 @@ def _covers(where: _Where, subject: Subject | None) -> bool:
     return (subject.type, subject.id) in where.subjects
 
 
-def _verdict_on(fired: _Fired, fact: tuple[str, str], holds_rule: str, known_rule: str) -> str:
+def _verdict_on(fired: _Fired, fact: tuple[str, str], holds_rule: str, known: Known, item: dict | None) -> str:
     """A parameter list's condition for one item (a report): ``holds``, ``does not hold`` or ``not recorded``."""
     about_case, facts = fired.subjects(holds_rule)
     if about_case or fact in facts:
         return "holds"
-    about_case, facts = fired.subjects(known_rule)
-    return "does not hold" if about_case or fact in facts else "not recorded"
+    recorded = item is not None and all(f in item for f in known.fields)
+    return "does not hold" if recorded else "not recorded"
 
 
-def _verdict(fired: _Fired, match: Match, holds_rule: str, known_rule: str) -> str:
+def _verdict(fired: _Fired, match: Match, holds_rule: str, known: Known, case: dict[str, object]) -> str:
     """A parameter list's condition for one match: ``holds``, ``does not hold`` or ``not recorded``."""
     if _about_subject(fired, match, holds_rule):
         return "holds"
-    return "does not hold" if _about_subject(fired, match, known_rule) else "not recorded"
+    return "does not hold" if _known(known, match, case) else "not recorded"
+
+
+def _known(known: Known, match: Match, case: dict[str, object]) -> bool:
+    """Whether the condition's facts are recorded on the case, or on a fact of its type the match is about."""
+    if known.base == "case":
+        return all(f in case for f in known.fields)
+    return any(
+        isinstance(fact, dict) and fact.get("t") == known.base and all(f in fact for f in known.fields)
+        for fact in match.facts.values()
+    )
 
 
 def _subject_of(compiled: CompiledRule, match: Match) -> Subject | None:
