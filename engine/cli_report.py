@@ -21,10 +21,12 @@ PROGRESS_DELAY = 2.0
 
 def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> Iterator[Line]:
     """Pass lines through, saying on stderr which are malformed as they are met (by number, never content)."""
+    # On a terminal the progress bar may be on the line: clear it first (it is drawn again as reading goes on).
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
     for item in items:
         if isinstance(item, Malformed):
             found[0] += 1
-            click.echo(f"cpc: {name}:{item.line}: {item.reason}; line skipped", err=True)
+            click.echo(f"{clear}cpc: {name}:{item.line}: {item.reason}; line skipped", err=True)
         yield item
 
 

@@ -482,3 +482,16 @@ def test_counting_lines_for_the_bar(tmp_path: Path) -> None:
         with path.open("rb") as handle:
             assert (cli_report.count_lines(handle), handle.tell()) == (count, 0)
     assert cli_report.count_lines(io.BytesIO(b"a\nb")) is None  # not a file: no total
+
+
+def test_a_malformed_line_on_a_terminal_clears_the_bar_first(files: dict[str, Path], monkeypatch, capsys) -> None:
+    stdin = files["header"].read_bytes() + b"not json\n"
+    monkeypatch.setattr(cli_report, "PROGRESS_DELAY", 0.0)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    with pytest.raises(SystemExit) as ended:
+        cli_report.report.main(["-"])
+    assert ended.value.code == 2
+    lines = len(_lines(files["header"])) + 1
+    assert f"\r\x1b[Kcpc: <stdin>:{lines}: not valid JSON (column 1); line skipped\n" in terminal.getvalue()
