@@ -455,17 +455,17 @@ class Ruleset:
         for index, fact in enumerate(facts):
             if type(fact) is not dict and not isinstance(fact, Mapping):
                 raise FactError(f"fact {index} is a {type(fact).__name__}, not a mapping")
-            size = len(fact)
-            for key, value in fact.items():
-                # Exact type checks first: this loop runs for every field of every fact of every case, and
-                # the abstract Mapping check costs more than the rest of it.
-                if type(value) is dict or (type(value) not in _PLAIN and isinstance(value, Mapping)):
-                    size += _count_fields(value)
-                if type(key) is not str or key in _RESERVED_KEYS or key[:1] == "$":
-                    raise FactError(
-                        f"fact {index} has the key {key!r}: fact keys must be strings, not start with '$' "
-                        f"and not be one of {sorted(_RESERVED_KEYS)}, which the engine wrapper uses"
-                    )
+            if _flat(fact):
+                size = len(fact)
+            else:
+                size = len(fact)
+                for key, value in fact.items():
+                    if type(value) is dict or (type(value) not in _PLAIN and isinstance(value, Mapping)):
+                        size += _count_fields(value)
+                    if type(key) is not str or key[:1] == "$":
+                        raise FactError(_bad_key(index, key))
+            if not _RESERVED_KEYS.isdisjoint(fact):
+                raise FactError(_bad_key(index, next(k for k in fact if k in _RESERVED_KEYS)))
             if size > MAX_FACT_FIELDS:
                 raise FactTooLargeError(
                     f"fact {index} has {size} fields (each key of a nested object counts); durable-rules "
@@ -580,17 +580,33 @@ class Ruleset:
     def _matches(self, fired: list[tuple[str, tuple[int, ...]]], facts: Sequence[Any]) -> list[Match]:
         order, aliases = self._order, self._aliases
         fired.sort(key=lambda item: (order[item[0]], item[1]))
-        return [
-            Match(
-                name,
-                dict(zip(aliases[name], [facts[i] for i in ids], strict=True)),
-                dict(zip(aliases[name], ids, strict=True)),
-            )
-            for name, ids in fired
-        ]
+        out = []
+        for name, ids in fired:
+            names = aliases[name]
+            if len(ids) == 1:  # most matches bind one fact: two one-key dicts cost less than zipping
+                out.append(Match(name, {names[0]: facts[ids[0]]}, {names[0]: ids[0]}))
+            else:
+                bound = [facts[i] for i in ids]
+                out.append(Match(name, dict(zip(names, bound, strict=True)), dict(zip(names, ids, strict=True))))
+        return out
 
 
 _PLAIN: Final = frozenset({str, int, float, bool, type(None), list})
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def _flat(fact: Mapping[str, Any]) -> bool:
+    """Every key a string not starting with ``$`` and every value a scalar: the checks the rest need not make."""
+    return all(type(value) in _SCALARS for value in fact.values()) and all(
+        type(key) is str and key[:1] != "$" for key in fact
+    )
+
+
+def _bad_key(index: int, key: object) -> str:
+    return (
+        f"fact {index} has the key {key!r}: fact keys must be strings, not start with '$' "
+        f"and not be one of {sorted(_RESERVED_KEYS)}, which the engine wrapper uses"
+    )
 
 
 def _count_fields(value: Mapping[str, Any]) -> int:
