@@ -1,0 +1,203 @@
+"""An ordered map over worker processes, for the commands a user waits on besides ``cpc eval --cases``:
+``cpc diff --cases`` and ``cpc reconcile``.
+
+It works as :mod:`engine.batch`'s pool does, and reuses its pieces (how a worker process is started, how it
+notices that its parent has gone, how a pool is stopped at once):
+
+* items go to the workers in blocks, submitted in input order and awaited oldest first, with at most
+  :data:`engine.batch.BLOCKS_PER_JOB` blocks per worker read and not yet handed back: the results come back in
+  input order, so what a command prints is the same byte for byte whatever the number of workers, and memory
+  stays flat however long the input;
+* each worker builds its work function once, from a start function and its argument (compiling a policy,
+  say), ignores Ctrl-C (the parent's to handle: it stops the pool), and ends by itself when its parent is
+  killed outright;
+* a worker that dies (a crash in durable-rules' C core, the OOM killer) stops the run with :class:`PoolError`,
+  never a hang.
+
+With one job the work is done in this process, by the very same function. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import io
+import os
+import pickle
+import signal
+import threading
+import types
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from .batch import BLOCKS_PER_JOB, EXIT_ORPHANED, _context, _stop, _watch_parent, default_jobs
+
+__all__ = ["BLOCK_ITEMS", "BLOCK_WEIGHT", "PoolError", "default_jobs", "ordered_map", "workers_for"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+BLOCK_ITEMS = 16
+"""Items sent to a worker at a time, unless the caller says otherwise."""
+BLOCK_WEIGHT = 1 << 20
+"""A block is also closed once its items weigh this much (by the caller's ``weight``, in bytes, say)."""
+
+
+class PoolError(Exception):
+    """The run cannot go on: a worker process could not start its work, or stopped unexpectedly."""
+
+
+def workers_for(jobs: int, items: int | None, block: int = BLOCK_ITEMS) -> int:
+    """How many of ``jobs`` processes ``items`` items can keep busy: work goes out in blocks, and a worker
+    beyond the number of blocks would only start up (compile a policy) for nothing."""
+    if items is None:
+        return max(1, jobs)
+    return max(1, min(jobs, -(-items // block)))
+
+
+def ordered_map(
+    start: Callable[[Any], Callable[[T], R]],
+    argument: Any,
+    items: Iterable[T],
+    *,
+    jobs: int = 1,
+    block: int = BLOCK_ITEMS,
+    weight: Callable[[T], int] | None = None,
+    where: Callable[[T], str] | None = None,
+) -> Iterator[R]:
+    """``start(argument)(item)`` for each item, in input order.
+
+    With ``jobs=1`` the work function is made here, now (so that whatever ``start`` raises is raised by this
+    call), and applied in this process. Otherwise ``jobs`` worker processes each make their own, once: then
+    ``start`` must be a module-level function and ``argument`` picklable (a resolved policy is: its read-only
+    mappings are sent as copies), and so must be the items and the results. ``weight`` closes a block early
+    (at :data:`BLOCK_WEIGHT`); ``where`` names an item for the error that says where a worker stopped.
+
+    Iterating raises :class:`PoolError` when a worker cannot start or stops unexpectedly, and re-raises
+    anything the work function raises. Close the iterator, or exhaust it, to stop the workers.
+    """
+    if jobs <= 1:
+        return _in_process(start(argument), items)
+    return _pooled(start, argument, items, jobs, block, weight, where)
+
+
+def _in_process(work: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    for item in items:
+        yield work(item)
+
+
+# -- the parent ---------------------------------------------------------------------------------------------
+
+
+def _frozen(data: dict) -> types.MappingProxyType:
+    return types.MappingProxyType(data)
+
+
+def _reduce_frozen(mapping: types.MappingProxyType) -> tuple:
+    return _frozen, (dict(mapping),)
+
+
+class _Pickler(pickle.Pickler):
+    # A resolved policy keeps its rules in read-only mappings, which pickle cannot take; a copy is as good.
+    dispatch_table = copyreg.dispatch_table.copy()
+    dispatch_table[types.MappingProxyType] = _reduce_frozen
+
+
+def _dumps(value: object) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def _blocks(items: Iterable[T], size: int, weight: Callable[[T], int] | None) -> Iterator[list[T]]:
+    block: list[T] = []
+    heavy = 0
+    for item in items:
+        block.append(item)
+        if weight is not None:
+            heavy += weight(item)
+        if len(block) >= size or heavy >= BLOCK_WEIGHT:
+            yield block
+            block, heavy = [], 0
+    if block:
+        yield block
+
+
+def _pooled(
+    start: Callable[[Any], Callable[[T], R]],
+    argument: Any,
+    items: Iterable[T],
+    jobs: int,
+    size: int,
+    weight: Callable[[T], int] | None,
+    where: Callable[[T], str] | None,
+) -> Iterator[R]:
+    context = _context()
+    # A forked worker inherits the argument as it is; a spawned one is sent it, pickled.
+    forked = context.get_start_method() == "fork"
+    payload = argument if forked else _dumps(argument)
+    executor = ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start_worker, initargs=(start, payload, not forked, os.getpid())
+    )
+    pending: deque[tuple[Future, str]] = deque()
+    finished = False
+    try:
+        for block in _blocks(items, size, weight):
+            pending.append((executor.submit(_run_block, block), where(block[0]) if where else ""))
+            # Waiting for the oldest block keeps the results in input order and caps what is held.
+            if len(pending) >= BLOCKS_PER_JOB * jobs:
+                yield from _result(*pending.popleft())
+            # Pass on what is ready without waiting, so that the caller's progress keeps up.
+            while pending and pending[0][0].done():
+                yield from _result(*pending.popleft())
+        while pending:
+            yield from _result(*pending.popleft())
+        finished = True
+    finally:
+        if finished:
+            executor.shutdown(wait=True)
+        else:
+            _stop(executor)
+
+
+def _result(future: Future, first: str) -> list:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        at = f" while working from {first} on" if first else ""
+        message = f"a worker process stopped unexpectedly (killed, or crashed){at}; the run is incomplete"
+        raise PoolError(message) from None
+
+
+# -- a worker -----------------------------------------------------------------------------------------------
+
+_WORK: Callable | None = None
+_WORK_ERROR = ""
+
+
+def _start_worker(start: Callable, payload: object, pickled: bool, parent: int) -> None:
+    """Pool initializer: watch the parent (process id ``parent``) and make the work function. Never raises: a
+    failure is reported by the first block (see :func:`_run_block`)."""
+    global _WORK, _WORK_ERROR
+    if os.getppid() != parent:
+        os._exit(EXIT_ORPHANED)
+    threading.Thread(target=_watch_parent, args=(parent,), name="cpc-watch-parent", daemon=True).start()
+    # Ctrl-C is the parent's to handle: it stops the pool. An idle worker interrupted would print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the parent's handlers; SIGTERM must end it, as the pool expects when it stops.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        argument = pickle.loads(payload) if pickled else payload  # type: ignore[arg-type]
+        _WORK = start(argument)
+    except Exception as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        _WORK_ERROR = f"a worker process could not start: {message}"
+
+
+def _run_block(block: list) -> list:
+    if _WORK is None:
+        # Raised here rather than in the initializer, which would only say the pool broke, not why.
+        raise PoolError(_WORK_ERROR or "a worker process could not start")
+    return [_WORK(item) for item in block]
