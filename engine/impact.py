@@ -9,18 +9,24 @@ Cases are read from a folder of case files or a JSON Lines file, one at a time, 
 them, so memory holds the counts and ids, not the caseload. A case that cannot be read or does not match
 the case schema is reported with its id (or file, or line) and the problems' codes and places; the run goes
 on. Nothing from a case beyond its id is ever reported.
+
+Each case is read and evaluated under both policies by one function (:class:`_Comparer`), in this process or in
+worker processes (:mod:`engine.pool`), which hand back only what moved; the counts are made here, in input
+order, so the impact is the same whatever the number of processes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from . import batch
+from . import batch, pool
 from .caseload import CaseError
 from .compile import compile_policy
 from .diff import paint, to_json
@@ -110,13 +116,13 @@ class Impact:
 # --- Reading cases ----------------------------------------------------------------------------------------
 
 
-def read_cases(path: str | Path) -> Iterator[LoadedCase]:
-    """The cases at ``path``, read as ``cpc eval --cases`` reads them: a folder of ``*.yaml``, ``*.yml``,
-    ``*.json`` files (in name order, not recursive) or a ``.jsonl`` file, one case per line.
+def read_inputs(path: str | Path) -> Iterator[batch.CaseInput]:
+    """The cases at ``path`` as ``cpc eval --cases`` reads them, not yet parsed: a folder of ``*.yaml``,
+    ``*.yml``, ``*.json`` files (in name order, not recursive) or a ``.jsonl`` file, one case per line.
 
-    Cases are read one at a time as they are iterated, so a whole caseload is never held in memory. Raises
-    :class:`ImpactError` at once when ``path`` does not exist, is another kind of file, or holds no case,
-    and while iterating when it can no longer be read.
+    Cases are read one at a time as they are iterated, so a whole caseload is never held in memory, and
+    :func:`compare_cases` parses each where it evaluates it. Raises :class:`ImpactError` at once when ``path``
+    does not exist, is another kind of file, or holds no case, and while iterating when it can no longer be read.
     """
     path = Path(path)
     if not path.exists():
@@ -130,15 +136,22 @@ def read_cases(path: str | Path) -> Iterator[LoadedCase]:
         raise ImpactError(f"--cases {exc}") from None
     if first is None:
         raise ImpactError(f"--cases {path}: no cases found (*.yaml, *.yml, *.json, or lines of a .jsonl file)")
-    return _each_loaded(itertools.chain([first], items))
+    return _each_input(itertools.chain([first], items))
 
 
-def _each_loaded(items: Iterator[batch.CaseInput]) -> Iterator[LoadedCase]:
+def _each_input(items: Iterator[batch.CaseInput]) -> Iterator[batch.CaseInput]:
     try:
-        for item in items:
-            yield _loaded(item)
+        yield from items
     except batch.InputError as exc:
         raise ImpactError(f"--cases {exc}") from None
+
+
+def read_cases(path: str | Path) -> Iterator[LoadedCase]:
+    """The cases at ``path`` (as :func:`read_inputs` finds them), each read and checked against the case schema.
+
+    Raises :class:`ImpactError` as :func:`read_inputs` does.
+    """
+    return map(_loaded, read_inputs(path))
 
 
 def _loaded(item: batch.CaseInput) -> LoadedCase:
@@ -239,39 +252,91 @@ def _moves(old: Evaluation, new: Evaluation) -> Iterator[tuple[MoveKey, int]]:
             yield (key[0], status_old, status_new, None, None), 0
 
 
-def compare_cases(old: ResolvedPolicy, new: ResolvedPolicy, cases: Iterable[LoadedCase], as_of: dt.date) -> Impact:
-    """Evaluate every valid case under ``old`` and ``new`` on ``as_of`` and collect what moves: results whose
-    status changes, and results that keep their status while their due date moves.
+class CaseMoves(NamedTuple):
+    """What one case gave: its name and each result that moved (see :func:`_moves`), or, in ``failure``, why it
+    could not be evaluated. This is all a worker process hands back."""
 
-    Both policies must already be checked (``cpc lint`` clean): they are compiled as given.
-    """
-    old_engine, new_engine = Evaluator(compile_policy(old)), Evaluator(compile_policy(new))
-    moved: dict[MoveKey, tuple[set[str], list[int]]] = {}
-    changed: set[str] = set()
-    failures: list[LoadedCase] = []
-    evaluated = 0
-    for case in cases:
+    name: str
+    moves: tuple[tuple[MoveKey, int], ...] = ()
+    failure: LoadedCase | None = None
+
+
+class _Comparer:
+    """Reads one case (unless it is read already) and evaluates it under both policies: a worker's work."""
+
+    def __init__(self, old: Evaluator, new: Evaluator, as_of: dt.date):
+        self.old, self.new, self.as_of = old, new, as_of
+
+    def __call__(self, case: LoadedCase | batch.CaseInput) -> CaseMoves:
+        if isinstance(case, batch.CaseInput):
+            case = _loaded(case)
         if case.data is None:
-            failures.append(case)
-            continue
+            return CaseMoves("", failure=case)
         try:
-            before = old_engine.evaluate(case.data, as_of)
-            after = new_engine.evaluate(case.data, as_of)
+            before = self.old.evaluate(case.data, self.as_of)
+            after = self.new.evaluate(case.data, self.as_of)
         except Exception as exc:
             if os.environ.get("CPC_DEBUG"):
                 raise
             # One case the engine cannot take must not hide what the change does to the others. The
             # exception's message is left out: it may quote the case.
             problem = f"internal error while evaluating: {type(exc).__name__}"
-            failures.append(LoadedCase(case.source, case.case_id, None, (problem,)))
-            continue
-        evaluated += 1
-        name = case.case_id or before.case or case.source
-        for move, amount in _moves(before, after):
-            ids, amounts = moved.setdefault(move, (set(), []))
-            ids.add(name)
-            amounts.append(amount)
-            changed.add(name)
+            return CaseMoves("", failure=LoadedCase(case.source, case.case_id, None, (problem,)))
+        return CaseMoves(case.case_id or before.case or case.source, tuple(_moves(before, after)))
+
+
+def _start_comparer(task: tuple[ResolvedPolicy, ResolvedPolicy, dt.date]) -> _Comparer:
+    """Compile both policies: once per process that compares cases."""
+    old, new, as_of = task
+    return _Comparer(Evaluator(compile_policy(old)), Evaluator(compile_policy(new)), as_of)
+
+
+def _weight(case: LoadedCase | batch.CaseInput) -> int:
+    if isinstance(case, batch.CaseInput) and isinstance(case.data, bytes):
+        return len(case.data)
+    return 256
+
+
+def _where(case: LoadedCase | batch.CaseInput) -> str:
+    return case.source
+
+
+def compare_cases(
+    old: ResolvedPolicy,
+    new: ResolvedPolicy,
+    cases: Iterable[LoadedCase | batch.CaseInput],
+    as_of: dt.date,
+    *,
+    jobs: int = 1,
+    on_case: Callable[[], None] | None = None,
+) -> Impact:
+    """Evaluate every valid case under ``old`` and ``new`` on ``as_of`` and collect what moves: results whose
+    status changes, and results that keep their status while their due date moves.
+
+    ``cases`` are as :func:`read_cases` gives them, or as :func:`read_inputs` does (then each is read where it
+    is evaluated). With ``jobs`` above 1 they are evaluated in that many worker processes, each compiling both
+    policies; the impact is the same. ``on_case`` is called once each case is done, in input order (for a
+    progress bar). Both policies must already be checked (``cpc lint`` clean): they are compiled as given.
+    Raises :class:`engine.pool.PoolError` when a worker process stops.
+    """
+    moved: dict[MoveKey, tuple[set[str], list[int]]] = {}
+    changed: set[str] = set()
+    failures: list[LoadedCase] = []
+    evaluated = 0
+    outcomes = pool.ordered_map(_start_comparer, (old, new, as_of), cases, jobs=jobs, weight=_weight, where=_where)
+    with contextlib.closing(outcomes):
+        for outcome in outcomes:
+            if on_case is not None:
+                on_case()
+            if outcome.failure is not None:
+                failures.append(outcome.failure)
+                continue
+            evaluated += 1
+            for move, amount in outcome.moves:
+                ids, amounts = moved.setdefault(move, (set(), []))
+                ids.add(outcome.name)
+                amounts.append(amount)
+                changed.add(outcome.name)
     movements = tuple(_movement(key, ids, amounts) for key, (ids, amounts) in sorted(moved.items(), key=_order))
     return Impact(as_of, evaluated, tuple(sorted(changed)), movements, tuple(failures))
 
