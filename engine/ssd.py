@@ -26,7 +26,7 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -609,6 +609,13 @@ class Extract:
         bound = counts[S47] + counts[ICPC] + counts[PLANS]
         return bound if PERSON in self.missing else min(bound, counts[PERSON])
 
+    def children(self) -> int:
+        """How many children :func:`iter_cases` and :func:`iter_episodes` walk (those without child protection
+        records included): every person, or without ``ssd_person`` every person id the other tables name."""
+        if PERSON not in self.missing:
+            return self.store.counts[PERSON]
+        return self.store.scalar(f"SELECT count(*) FROM ({_person_ids()})")
+
 
 # -- values ------------------------------------------------------------------------------------------------
 
@@ -846,7 +853,7 @@ def _csv_problem(path: Path, at: int, last_row: int, exc: csv.Error) -> str:
     return f"{path}:{at}: not readable as CSV ({exc})"
 
 
-def _count_rows(path: Path, max_bytes: int) -> int:
+def _count_rows(path: Path, max_bytes: int, on_rows: Callable[[int], None] | None = None) -> int:
     _check_size(path, max_bytes)
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         reader = csv.reader(handle, strict=True)
@@ -857,30 +864,42 @@ def _count_rows(path: Path, max_bytes: int) -> int:
             count = 0
             for row in reader:
                 last_row = reader.line_num
-                count += any(cell.strip() for cell in row)
+                if any(cell.strip() for cell in row):
+                    count += 1
+                    if on_rows is not None and not count % ROWS_TOLD:
+                        on_rows(ROWS_TOLD)
+            if on_rows is not None:
+                on_rows(count % ROWS_TOLD)
             return count
         except csv.Error as exc:
             raise SsdError(_csv_problem(path, reader.line_num, last_row, exc)) from None
 
 
-def read_extract(folder: str | Path, *, max_table_bytes: int = MAX_TABLE_BYTES) -> Extract:
+ROWS_TOLD = 256
+"""``read_extract``'s ``on_rows`` is told of the rows read this many at a time (and the rest at a table's end)."""
+
+
+def read_extract(
+    folder: str | Path, *, max_table_bytes: int = MAX_TABLE_BYTES, on_rows: Callable[[int], None] | None = None
+) -> Extract:
     """Read the mapped tables of the SSD extract in ``folder``; other CSV files are counted as unmapped.
 
     Table file names and column headers are matched without regard to case; a missing table is recorded in
     ``Extract.missing``, not an error, as long as one of them is there. Raises :class:`SsdError` for a folder
     that does not exist or holds none of the mapped tables, a folder or file that cannot be read, a file
-    over ``max_table_bytes``, or a file that is not CSV.
+    over ``max_table_bytes``, or a file that is not CSV. ``on_rows(n)`` is called as rows are read, ``n`` at a
+    time, for a progress count; the ``n`` add up to the data rows read (the sum of ``Extract.rows``).
     """
     root = Path(folder)
     if not root.is_dir():
         raise SsdError(f"{root}: not a folder; give the folder holding the extract's CSV files")
     try:
-        return _read_extract(root, max_table_bytes)
+        return _read_extract(root, max_table_bytes, on_rows)
     except OSError as exc:
         raise SsdError(f"{exc.filename or root}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _read_extract(root: Path, max_table_bytes: int) -> Extract:
+def _read_extract(root: Path, max_table_bytes: int, on_rows: Callable[[int], None] | None = None) -> Extract:
     files = _table_files(root)
     if not any(table in files for table in MAPPED_TABLES):
         raise SsdError(
@@ -900,13 +919,17 @@ def _read_extract(root: Path, max_table_bytes: int) -> Extract:
         for line, row in _rows(path, table, _READ[table], tally, max_table_bytes):
             rows += 1
             _parse_row(extract, table, line, row)
+            if on_rows is not None and not rows % ROWS_TOLD:
+                on_rows(ROWS_TOLD)
+        if on_rows is not None:
+            on_rows(rows % ROWS_TOLD)
         extract.rows[table] = rows
     for name, path in files.items():
         if name in READ_TABLES:
             continue
         extract.files[name] = path.name
         extract.other_tables.append(name)
-        rows = _count_rows(path, max_table_bytes)
+        rows = _count_rows(path, max_table_bytes, on_rows)
         extract.rows[name] = rows
         tally.add(name, "*", TABLE_NOT_MAPPED, rows)
     extract.store.done()
@@ -1208,6 +1231,13 @@ def _children(extract: Extract, tally: Unmapped) -> Iterator[_Child]:
     return _read_children(extract)
 
 
+def _person_ids() -> str:
+    """The query of every person's sort key and id that a joined table names, once each."""
+    return " UNION ".join(
+        f"SELECT k, {_PERSON_COLUMN[t]} AS pid FROM {_STORED[t]} WHERE k IS NOT NULL" for t in _JOINED
+    )
+
+
 def _read_children(extract: Extract) -> Iterator[_Child]:
     store = extract.store
     if PERSON not in extract.missing:
@@ -1215,10 +1245,8 @@ def _read_children(extract: Extract) -> Iterator[_Child]:
             (key, person.id, person) for key, person in store.rows(PERSON, order="k")
         )
     else:
-        union = " UNION ".join(
-            f"SELECT k, {_PERSON_COLUMN[t]} AS pid FROM {_STORED[t]} WHERE k IS NOT NULL" for t in _JOINED
-        )
-        persons = ((key, pid, None) for key, pid in store.db.execute(f"SELECT k, pid FROM ({union}) ORDER BY k"))
+        ids = store.db.execute(f"SELECT k, pid FROM ({_person_ids()}) ORDER BY k")
+        persons = ((key, pid, None) for key, pid in ids)
     merges = {table: _Merge(store.rows(table, "WHERE k IS NOT NULL", "k, c0")) for table in _JOINED}
     _, kinds, _ = _CODECS[REVIEWS]
     decode = _decoder(Review, kinds)
@@ -1585,16 +1613,25 @@ def iter_episodes(extract: Extract) -> Iterator[MappedCase]:
     ``cpc reconcile`` uses these so that the due dates of earlier episodes (a conference that made no plan,
     a plan that ended before the latest began) are compared too. The case id is the child's in every one.
     """
+    for episodes in iter_child_episodes(extract):
+        yield from episodes
+
+
+def iter_child_episodes(extract: Extract) -> Iterator[tuple[MappedCase, ...]]:
+    """The episodes of :func:`iter_episodes`, a tuple per child walked (empty for a child with no child
+    protection records): :meth:`Extract.children` tuples in all, so that a caller can count its progress."""
     tally = Unmapped()
     children = _children(extract, tally)
     for child in children:
         reviews = child.reviews
         episodes, _, person_warnings = _episodes(child, tally)
+        mapped = []
         for episode in episodes:
             warnings = list(person_warnings)
             plan_reviews = reviews.get(episode.plan.id, []) if episode.plan else []
             case, _, recorded = _build(child, episode, plan_reviews, warnings, None)
-            yield _mapped(extract, child, episode, case, warnings, recorded)
+            mapped.append(_mapped(extract, child, episode, case, warnings, recorded))
+        yield tuple(mapped)
 
 
 def iter_ssd_records(
@@ -1803,6 +1840,7 @@ __all__ = [
     "Unmapped",
     "dumps",
     "iter_cases",
+    "iter_child_episodes",
     "iter_episodes",
     "iter_ssd_records",
     "parse_datetime",
