@@ -237,9 +237,25 @@ def _format_check(checker: FormatChecker, name: str) -> Callable[[object], bool]
 
 @cache
 def validator(name: str = "case") -> Callable[[object], object]:
-    """The compiled fast validator of the named schema; raises ``JsonSchemaValueException`` on any problem."""
+    """The compiled fast validator of the named schema; raises ``JsonSchemaValueException`` on any problem.
+
+    Its errors are never shown (a refused case goes to the full check), so the code fastjsonschema generates
+    is compiled without what only builds them: the schema excerpt each error carries (``detailed_exceptions``)
+    and the name of every array item, which the generated code formats with ``str.format(**locals())`` on
+    the way in, whether or not anything fails; that call was half the time of checking a case. Without it,
+    an item's name in a message is the unformatted template. Should a release of fastjsonschema generate code
+    this cannot compile, the validator is the library's own, as fast as it makes it.
+    """
     document = schema(name)
-    return fastjsonschema.compile(draft07(document), formats=_formats(document), use_default=False)
+    definition, formats = draft07(document), _formats(document)
+    try:
+        code = fastjsonschema.compile_to_code(definition, formats=formats, use_default=False, detailed_exceptions=False)
+        namespace: dict[str, Any] = {}
+        exec(compile(code.replace(".format(**locals())", ""), f"<fastcheck {name}>", "exec"), namespace)
+        validate = namespace["validate"]
+    except Exception:  # the generated code changed shape: compile it as the library does
+        return fastjsonschema.compile(definition, formats=formats, use_default=False)
+    return lambda data: validate(data, formats)
 
 
 _PLAIN_SCALARS = (str, bool, int, type(None))

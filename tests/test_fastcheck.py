@@ -416,3 +416,18 @@ def test_a_document_without_positions_checks_as_before() -> None:
     # check_case on a Document made by hand (the API's route for data) takes the fast path too.
     case = GENERATED[0]
     assert check_case(Document("x", copy.deepcopy(case))) == read_case(case)
+
+
+def test_a_fastjsonschema_whose_code_cannot_be_compiled_leaves_the_library_validator(monkeypatch) -> None:
+    import fastjsonschema
+
+    case = json.loads(json.dumps(jsonable(load_file(ROOT / "examples" / "cases" / "berkshire-icpc-on-time.yaml").data)))
+    monkeypatch.setattr(fastjsonschema, "compile_to_code", lambda *args, **kwargs: "def validate(:")
+    fastcheck.validator.cache_clear()
+    try:
+        assert fastcheck.accepts(case)
+        assert not fastcheck.accepts({**case, "unknown": 1})
+    finally:
+        monkeypatch.undo()
+        fastcheck.validator.cache_clear()
+    assert fastcheck.accepts(case) and not fastcheck.accepts({**case, "unknown": 1})
