@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 import engine
-from engine import cli_ssd, progress
+from engine import cli_ssd, progress, ssd
 from engine import reconcile as rec
 from engine.cli import cli
 
@@ -201,6 +201,19 @@ def test_an_import_past_its_delay_counts_the_rows_then_draws_a_bar(monkeypatch, 
     assert "rows of the extract" in terminal.getvalue()
     # Every child walked, the two with no child protection records included.
     assert "Importing" in terminal.getvalue() and "40/40" in terminal.getvalue()
+
+
+@pytest.mark.parametrize("omit", [(), ("--omit", "ssd_person")])
+def test_an_extract_counts_the_rows_it_reads_and_the_children_it_walks(tmp_path: Path, omit: tuple) -> None:
+    folder = tmp_path / "ssd"
+    assert _generator().main([str(folder), "--children", "60", "--seed", "3", *omit]) == 0
+    told: list[int] = []
+    extract = ssd.read_extract(folder, on_rows=told.append)
+    assert sum(told) == sum(extract.rows.values())
+    report = ssd.ImportReport()
+    list(ssd.iter_cases(extract, report))
+    walked = len(list(ssd.iter_child_episodes(extract)))
+    assert extract.children() == walked == report.cases + report.without_records
 
 
 # -- usage ------------------------------------------------------------------------------------------------
