@@ -8,7 +8,8 @@ For each size, generates a seeded caseload with bench/generate_caseload.py, then
     cpc eval --policy AREA --cases FILE --out OUT --as-of DATE --jobs J --exit-zero
 
 as a subprocess for each job count (default 1 and every core), and prints its wall time, cases per second,
-cases per second per job, and its peak memory two ways:
+cases per second per job, the output's bytes per case, the machine's load average while it ran (other work
+on the machine slows it), and its peak memory two ways:
 
   tree RSS  the largest sum of the resident set sizes of cpc and all its worker processes at one moment,
             sampled from /proc every 50 ms; it counts the pages forked workers share with cpc once per process;
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"cpc eval --cases, {args.area}, as of {args.as_of}, seed {args.seed}; {cores} cores", flush=True)
     print(
-        f"{'cases':>8} {'jobs':>4} {'seconds':>8} {'cases/s':>8} {'per job':>8} "
+        f"{'cases':>8} {'jobs':>4} {'seconds':>8} {'cases/s':>8} {'per job':>8} {'B/case':>7} {'load':>5} "
         f"{'tree RSS':>9} {'tree PSS':>9} {'max MiB':>8}"
     )
     with tempfile.TemporaryDirectory() as scratch:
@@ -154,11 +155,14 @@ def main(argv: list[str] | None = None) -> int:
             for jobs in job_counts:
                 out = folder / f"results-{size}-jobs{jobs}.jsonl"
                 seconds, rss, pss, largest, summary = run_cpc(args.area, caseload, out, args.as_of, jobs)
+                # The one-minute load average at the end: cpc's own jobs count in it, so it is read against them.
+                load = os.getloadavg()[0]
                 outputs.append(out)
                 peaks[size] = max(peaks.get(size, 0), pss)
                 rate = size / seconds
                 print(
                     f"{size:>8} {jobs:>4} {seconds:>8.1f} {rate:>8.0f} {rate / jobs:>8.0f} "
+                    f"{out.stat().st_size / size:>7.0f} {load:>5.2f} "
                     f"{rss / 2**20:>9.0f} {pss / 2**20:>9.0f} {largest / 2**20:>8.0f}   {summary}",
                     flush=True,
                 )
