@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .calendar import WorkingCalendar
 from .case import CaseFacts, Occurrence
@@ -30,8 +31,9 @@ PLAN_BOUND = {
 CONFERENCE_RECORDS = frozenset({"documents_sent", "documentation_received", "amendment_request"})
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """A deadline's verdict for one clock (a tuple: one is made for every deadline result of every case)."""
+
     status: str
     due: dt.date | dt.datetime | None
     done: dt.date | dt.datetime | None

@@ -180,19 +180,22 @@ class Evaluator:
         # The date conditions are about the case's events, not about any one match: checked once per rule.
         if not self._timing_holds(compiled, facts):
             return
-        seen: set[tuple] = set()
+        seen: set[tuple[int, int]] = set()
+        rule = compiled.rule
+        kind = rule.kind
         for match in matches:
-            subject = _subject_of(compiled, match)
             anchor = match.facts["anchor"] if compiled.anchor else None
-            key = (subject, anchor)
+            # One result per subject and clock, whatever other occurrences the match bound: the objects a
+            # match binds are the evaluation's own, one per fact, so their identities tell them apart.
+            key = (id(match.facts.get(compiled.subject)), id(anchor))
             if key in seen:
                 continue
             seen.add(key)
+            subject = _subject_of(compiled, match)
             matched = _explain(compiled, match) if explain else ()
-            rule = compiled.rule
-            if rule.kind == "deadline":
+            if kind == "deadline":
                 yield from self._deadline(compiled, subject, anchor, facts, match, fired, matched)
-            elif rule.kind == "requirement":
+            elif kind == "requirement":
                 yield self._requirement(compiled, subject, match, fired, matched, facts)
             else:
                 yield self._result(
@@ -287,9 +290,11 @@ class Evaluator:
         what = params.get("what")
         what = tuple(what) if isinstance(what, list) else what
         clock = Clock(anchor.event, anchor.when)
-        verdicts_when = [
-            (_decided(_verdict(fired, match, h, k, facts.case), c), c) for h, k, c in compiled.optional_when
-        ]
+        verdicts_when = (
+            [(_decided(_verdict(fired, match, h, k, facts.case), c), c) for h, k, c in compiled.optional_when]
+            if compiled.optional_when
+            else []
+        )
         optional = bool(params.get("optional"))
         if matched and verdicts_when:
             matched = matched + tuple(
