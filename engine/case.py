@@ -66,6 +66,7 @@ class CaseFacts:
     # for the evaluation; :meth:`add` and :func:`derive`'s final sort empty it, so none outlives its events.
     views: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     _happened: dict[str, list[Occurrence]] = field(default_factory=dict, repr=False, compare=False)
+    _owned: dict[str, dict[str, Occurrence]] = field(default_factory=dict, repr=False, compare=False)
 
     def occurrences(self, event: str, *, scheduled: bool = False) -> list[Occurrence]:
         """The event's occurrences that have happened; with ``scheduled``, dates still to come as well.
@@ -80,6 +81,13 @@ class CaseFacts:
             happened = self._happened[event] = [o for o in found if o.happened]
         return happened
 
+    def owned(self, event: str, ref: str) -> Occurrence:
+        """The occurrence of ``event`` whose ref is ``ref`` (a conference's own event), happened or not."""
+        index = self._owned.get(event)
+        if index is None:
+            index = self._owned[event] = {str(o.ref): o for o in self.events.get(event, ())}
+        return index[ref]
+
     def add(
         self, event: str, when: object, owner: str | None = None, ref: str | None = None, *, held: bool = True
     ) -> None:
@@ -89,6 +97,7 @@ class CaseFacts:
         self.events.setdefault(event, []).append(Occurrence(event, when, owner, ref, held and day <= self.as_of))
         self.views.clear()
         self._happened.clear()
+        self._owned.clear()
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -206,6 +215,7 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
         occurrences.sort(key=lambda o: (o.day, o.when if isinstance(o.when, dt.datetime) else dt.datetime.min))
     facts.views.clear()
     facts._happened.clear()
+    facts._owned.clear()
 
     facts.case = _case_fact(case, child, birth, plan, step_down, first, as_of)
     if facts.case["s47.no_conference"] is True:

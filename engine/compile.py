@@ -90,6 +90,12 @@ def test_for(condition: dict) -> durable.Condition:
     return durable.exists(name)
 
 
+def conference_mark(event: str) -> str:
+    """The field of a conference's fact that says it is an occurrence of ``event`` (a conference event): true
+    once it has been held, false while it is booked."""
+    return f"is_{event}"
+
+
 def _kind(kind: str, *tests: durable.Condition) -> durable.Condition:
     return durable.all_of(durable.eq(TYPE, kind), *tests)
 
@@ -120,6 +126,10 @@ class CompiledRule:
     name: str
     subject: str  # "case", "conference" or "exclusion_request"
     anchor: str | None = None  # the alias of the clock's event, for deadlines
+    # For a clock that is a conference event (a review, an initial conference): the event, which the
+    # conference's own fact carries (``is_<event>``) instead of a fact of its own; ``anchor`` is then the
+    # conference's alias.
+    anchor_event: str | None = None
     event_conditions: list[tuple[int, dict]] = field(default_factory=list)
     require: list[tuple[str, Known, dict]] = field(default_factory=list)  # (holds rule, where known, condition)
     unless: list[tuple[str, Known, dict]] = field(default_factory=list)
@@ -143,6 +153,7 @@ class FactPlan:
     happened: frozenset[str]  # the events whose occurrences so far a pattern takes
     scheduled: frozenset[str]  # the events whose occurrences still to come a pattern takes
     event_fields: tuple[str, ...]  # the fields of an occurrence a pattern joins on (its owner)
+    conference_events: tuple[str, ...] = ()  # the events a conference's fact says it is (conference_mark)
 
 
 _CASE_ABOUT = {TYPE: "case"}
@@ -167,6 +178,10 @@ class CompiledPolicy:
             values = facts.case
             asserted.append({TYPE: "case", **{f: values[f] for f in fields if f in values}})
             about.append(_CASE_ABOUT)
+        marks: dict[str, dict[str, bool]] = {}
+        for event in plan.conference_events:
+            for occurrence in facts.events.get(event, ()):
+                marks.setdefault(str(occurrence.ref), {})[conference_mark(event)] = occurrence.happened
         for kind, items in (
             ("conference", facts.conferences),
             ("exclusion_request", facts.exclusion_requests),
@@ -175,8 +190,11 @@ class CompiledPolicy:
             fields = plan.fields.get(kind)
             if fields is None:
                 continue
-            for item in items.values():
-                asserted.append({TYPE: kind, **{f: item[f] for f in fields if f in item}})
+            for ref, item in items.items():
+                fact = {TYPE: kind, **{f: item[f] for f in fields if f in item}}
+                if kind == "conference" and ref in marks:
+                    fact.update(marks[ref])
+                asserted.append(fact)
                 about.append({TYPE: kind, **item})
         owner = "owner" in plan.event_fields
         for name, found in facts.events.items():
@@ -225,11 +243,14 @@ def plan_facts(rules: list[durable.Rule]) -> FactPlan:
                 if isinstance(test.value, durable.Ref):
                     fields.setdefault(kinds[test.value.alias], set()).add(test.value.field)
     event_fields = tuple(sorted(fields.pop("event", ())))
+    marked = fields.get("conference", set())
+    conference_events = tuple(e for e in CONFERENCE_EVENTS if conference_mark(e) in marked)
     return FactPlan(
         {kind: tuple(sorted(names)) for kind, names in fields.items()},
         frozenset(happened),
         frozenset(scheduled),
         event_fields,
+        conference_events,
     )
 
 
@@ -293,9 +314,16 @@ def compile_rule(rule: ResolvedRule, shared: dict[tuple, str] | None = None) -> 
         later = [c["of"] for c in params.get("whichever_later") or () if isinstance(c, dict) and "of" in c]
         # A `before` deadline counts back from a date that may still be to come; the others from one that has come.
         scheduled = "of" not in params and "after" not in params
-        patterns.append(durable.Pattern("anchor", _event([anchor_event, *later], scheduled=scheduled)))
-        compiled.anchor = "anchor"
-        if by_type["conference"] or anchor_event in CONFERENCE_EVENTS:
+        if anchor_event in CONFERENCE_EVENTS and not later:
+            # The clock is the conference itself: one fact, no join between a meeting and its event.
+            mark = conference_mark(anchor_event)
+            held = durable.is_in(mark, (True, False)) if scheduled else durable.eq(mark, True)
+            patterns.append(durable.Pattern("conference", _kind("conference", held, *by_type["conference"])))
+            compiled.anchor, compiled.anchor_event, compiled.subject = "conference", anchor_event, "conference"
+        else:
+            patterns.append(durable.Pattern("anchor", _event([anchor_event, *later], scheduled=scheduled)))
+            compiled.anchor = "anchor"
+        if compiled.anchor_event is None and (by_type["conference"] or anchor_event in CONFERENCE_EVENTS):
             compiled.subject = "conference"
             patterns.append(
                 durable.Pattern(

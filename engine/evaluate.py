@@ -184,7 +184,7 @@ class Evaluator:
         rule = compiled.rule
         kind = rule.kind
         for match in matches:
-            anchor = match.facts["anchor"] if compiled.anchor else None
+            anchor = _anchor(compiled, match, facts) if compiled.anchor else None
             # One result per subject and clock, whatever other occurrences the match bound: the objects a
             # match binds are the evaluation's own, one per fact, so their identities tell them apart.
             key = (id(match.facts.get(compiled.subject)), id(anchor))
@@ -192,7 +192,7 @@ class Evaluator:
                 continue
             seen.add(key)
             subject = _subject_of(compiled, match)
-            matched = _explain(compiled, match) if explain else ()
+            matched = _explain(compiled, match, anchor) if explain else ()
             if kind == "deadline":
                 yield from self._deadline(compiled, subject, anchor, facts, match, fired, matched)
             elif kind == "requirement":
@@ -644,12 +644,27 @@ def _subject_of(compiled: CompiledRule, match: Match) -> Subject | None:
     return None
 
 
-def _explain(compiled: CompiledRule, match: Match) -> tuple[Explained, ...]:
+def _anchor(compiled: CompiledRule, match: Match, facts: CaseFacts) -> Occurrence:
+    """The occurrence whose clock a deadline's match is for: bound itself, or the conference's own event."""
+    bound = match.facts[compiled.anchor]
+    if compiled.anchor_event is None:
+        return bound
+    return facts.owned(compiled.anchor_event, str(bound["ref"]))
+
+
+def _explain(compiled: CompiledRule, match: Match, anchor: Occurrence | None) -> tuple[Explained, ...]:
     rule = compiled.rule
     when = [c for c in rule.data.get("when") or [] if isinstance(c, dict)]
     # The case is not a pattern of a rule that asks nothing of it, but every result is still about one.
     out = [] if "case" in match.facts else [Explained("case", "the case", ())]
     for alias, fact in match.facts.items():
+        if alias == compiled.anchor and compiled.anchor_event is not None and anchor is not None:
+            # The conference's fact stands for its event too: the clock is said as its own event would be.
+            out.append(
+                Explained(
+                    "anchor", f"event {anchor.event} on {anchor.when.isoformat()}", (f"anchor: name is {anchor.event}",)
+                )
+            )
         if isinstance(fact, Occurrence):
             label = f"event {fact.event} on {fact.when.isoformat()}"
             tests = [f"{alias}: name is {fact.event}"]

@@ -14,7 +14,7 @@ import pytest
 
 import engine
 from engine.caseload import read_case
-from engine.compile import FactPlan, compile_policy
+from engine.compile import CONFERENCE_EVENTS, FactPlan, compile_policy
 from engine.evaluate import Evaluator
 from engine.vocabulary import EVENTS
 from engine.yamlload import load_file
@@ -43,11 +43,12 @@ def _cases() -> list[dict]:
 
 
 def _everything(plan: FactPlan) -> FactPlan:
-    """A plan that asserts every event, scheduled or not, and every field of every fact."""
+    """A plan that asserts every event, scheduled or not, every field of every fact, and on each conference's
+    fact every conference event it is."""
     fields = {kind: (*names, "*") for kind, names in plan.fields.items()}
     for kind in ("case", "conference", "exclusion_request", "report"):
         fields.setdefault(kind, ("*",))
-    return FactPlan(fields, frozenset(EVENTS), frozenset(EVENTS), ("owner",))
+    return FactPlan(fields, frozenset(EVENTS), frozenset(EVENTS), ("owner",), CONFERENCE_EVENTS)
 
 
 @pytest.fixture(scope="module")
