@@ -10,7 +10,7 @@ wall clock by other work on the machine; the load average is printed beside it):
   pipeline  a JSON Lines record in, parsed, validated, evaluated, its output line out: the worker that
             `cpc eval --cases` runs for each case (engine.batch.CaseWorker), less writing the line.
 and prints each with its ratio to the floor, after the ruleset's size: durable rules, facts asserted and
-matches per case, and µs of the floor per fact.
+matches per case, and µs of the floor per fact; then where a case's time goes, stage by stage.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from engine import load_policy
-from engine.batch import BatchSettings, CaseInput, CaseWorker
+from engine.batch import BatchSettings, CaseInput, CaseWorker, read_input
 from engine.case import derive
 from engine.caseload import read_case
 
@@ -92,10 +92,33 @@ def main() -> None:
     )
     floor = _timed("floor", lambda pair: ruleset.run(*pair), asserted, None)
     print(f"{'':<10} {floor * 1e6 / (sum(counts) / len(counts)):7.1f} µs per fact asserted")
-    _timed("evaluate", lambda case: evaluator.evaluate(case, as_of), cases, floor)
+    evaluate = _timed("evaluate", lambda case: evaluator.evaluate(case, as_of), cases, floor)
     outcomes = [worker(record) for record in records[:50]]
     assert not any(outcome.failed for outcome in outcomes)
-    _timed("pipeline", worker, records, floor)
+    pipeline = _timed("pipeline", worker, records, floor)
+
+    # Where a case's time goes: each stage timed alone, and the rest of evaluate and of the pipeline by difference.
+    read = _cpu(read_input, records)
+    derived = _cpu(lambda case: derive(case, as_of), cases)
+    facts = _cpu(lambda case: compiled.engine_facts(derive(case, as_of)), cases) - derived
+    stages = [
+        ("read: parse, shape, schema, dates (engine.batch.read_input)", read),
+        ("derive: events and facts (engine.case.derive)", derived),
+        ("facts for durable-rules (CompiledPolicy.engine_facts)", facts),
+        ("durable-rules: encode, assert, actions, matches (the floor)", floor),
+        ("results: clocks, verdicts, Result objects (rest of evaluate)", evaluate - derived - facts - floor),
+        ("output line (rest of the pipeline)", pipeline - read - evaluate),
+    ]
+    print("where a case's CPU time goes:")
+    for label, seconds in stages:
+        print(f"  {seconds * 1e6:7.0f} µs  {seconds / pipeline:4.0%}  {label}")
+
+
+def _cpu(work, items: list) -> float:
+    start = time.process_time()
+    for item in items:
+        work(item)
+    return (time.process_time() - start) / len(items)
 
 
 if __name__ == "__main__":

@@ -213,9 +213,19 @@ def test_policies(areas: tuple[str, ...], policies_dir: Path | None, strict: boo
 @cli.command(name="compile")
 @click.argument("area")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Compile the version in force on this date.")
+@click.option(
+    "--facts",
+    is_flag=True,
+    help="Print instead what of a case durable-rules is given: the fact types and fields its rules test, and "
+    "the events whose occurrences it sees.",
+)
 @policies_option
-def compile_command(area: str, as_of: str | None, policies_dir: Path | None) -> None:
-    """Print the durable-rules ruleset AREA's policy compiles to, for a reviewer to see what runs."""
+def compile_command(area: str, as_of: str | None, facts: bool, policies_dir: Path | None) -> None:
+    """Print the durable-rules ruleset AREA's policy compiles to, for a reviewer to see what runs.
+
+    With --facts, print what of each case is asserted into it (docs/performance.md, "What durable-rules is
+    given"): only the facts, fields and events some rule names, so a field no rule reads costs nothing.
+    """
     import json
 
     from .api import PolicyError, load_policy
@@ -226,6 +236,16 @@ def compile_command(area: str, as_of: str | None, policies_dir: Path | None) -> 
     except PolicyError as exc:
         policy_error(exc)
     compiled = evaluator.compiled
+    if facts:
+        plan = compiled.plan
+        shown = {
+            "fields": plan.fields,
+            "events": sorted(plan.happened),
+            "events_still_to_come": sorted(plan.scheduled),
+            "conference_events_on_the_conference": list(plan.conference_events),
+        }
+        print_whole(json.dumps(shown, indent=2, ensure_ascii=False) + "\n")
+        return
     print_whole(json.dumps(compiled.ruleset.definition, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -228,6 +228,19 @@ def test_compile_prints_the_ruleset_durable_rules_runs(run_cpc) -> None:
     assert "icpc-timescale" in rules and "review-interval" in rules
 
 
+def test_compile_facts_lists_only_what_the_rules_name(run_cpc) -> None:
+    result = run_cpc("compile", "berkshire", "--facts", "--as-of", "2026-03-01")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    # The clock of icpc-timescale, and a fact a requirement tests; a core group meeting is only ever what a
+    # deadline asks for (judged on the case's dates), never a fact a rule matches, so it is not given.
+    assert "strategy_discussion" in shown["events"] and "core_group_meeting" not in shown["events"]
+    assert "parents_invited" in shown["fields"]["conference"]
+    # A review's clock is the review's own fact, not an event fact joined to it.
+    assert "review_conference" in shown["conference_events_on_the_conference"]
+    assert "is_review_conference" in shown["fields"]["conference"]
+
+
 def test_a_resolved_policy_and_its_files_print_in_a_line() -> None:
     """A repr is what a developer sees in a debugger or a log; it held every source text (8 MB) before."""
     policy = engine.load_policy("berkshire")
