@@ -191,3 +191,22 @@ def test_one_day_late_or_unexplained_disagreements_are_not_blamed_on_a_holiday()
         _comparison("2", dt.date(2025, 6, 10), -1, ()),
     ]
     assert rec.holiday_findings(comparisons, WorkingCalendar()) == []
+
+
+# -- a case cpc cannot count --------------------------------------------------------------------------------
+
+
+def test_a_case_whose_time_limits_run_past_the_calendar_is_an_error_not_a_crash(monkeypatch) -> None:
+    from engine import ssd
+    from engine.caseload import CaseError
+
+    # A conference late in 2100 has a review due in 2101, whose working days cannot be counted.
+    def past_the_calendar(case: dict, as_of: dt.date, **options) -> None:
+        raise CaseError("a time limit falls outside the calendar", [])
+
+    episodes = next(child for child in ssd.iter_child_episodes(ssd.read_extract(FIXTURE)) if child)
+    work = rec._Reconciler(engine.load_policy("berkshire").evaluator(AS_OF), AS_OF)
+    monkeypatch.setattr(work.evaluator, "evaluate", past_the_calendar)
+    found = work(episodes)
+    assert found.errors[0] == f"{episodes[0].source}: {rec.OUT_OF_CALENDAR} (case {episodes[0].id})"
+    assert found.comparisons and all(c.reason == rec.OUT_OF_CALENDAR for c in found.comparisons)
