@@ -82,7 +82,9 @@ def _compact(value: object) -> str:
 
 _TEXTS: dict[str, str] = {}
 _DATES: dict[dt.date, str] = {}
-_MEMO_LIMIT = 1 << 16
+# Small: ids of conferences and reports pass through too, and a real caseload never repeats them; the texts
+# that do repeat (statuses, units, event names) are back in the memo within a case of its clearing.
+_MEMO_LIMIT = 1 << 12
 
 
 def _text(value: str) -> str:

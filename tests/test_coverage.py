@@ -259,3 +259,20 @@ def test_an_event_the_case_does_record_is_judged_late_or_on_time_alike_whatever_
     [met] = _results(on_time, "report-to-chair-initial")
     [missed] = _results(late, "report-to-chair-initial")
     assert (met.status, missed.status, missed.done, missed.reason) == ("met", "missed", dt.date(2025, 11, 13), None)
+
+
+def test_repeated_ids_are_found_however_many_cases_came_between() -> None:
+    from engine.cli_eval import RepeatedIds
+
+    repeated = RepeatedIds()
+    for line in range(1, 5001):  # past several doublings of the table
+        repeated.add(f"child-{line}", f"caseload.jsonl:{line}")
+    repeated.add("child-7", "caseload.jsonl:5001")
+    repeated.add("child-4999", "more.jsonl:3")
+    repeated.add("folder-case", "cases/a.yaml")
+    repeated.add("folder-case", "cases/b.yaml")
+    assert repeated.warnings()[1:] == [
+        "  child-7: caseload.jsonl:5001, first at caseload.jsonl:7",
+        "  child-4999: more.jsonl:3, first at caseload.jsonl:4999",
+        "  folder-case: cases/b.yaml, first at cases/a.yaml",
+    ]
