@@ -107,7 +107,7 @@ def main() -> None:
         ("facts for durable-rules (CompiledPolicy.engine_facts)", facts),
         ("durable-rules: encode, assert, actions, matches (the floor)", floor),
         ("results: clocks, verdicts, Result objects (rest of evaluate)", evaluate - derived - facts - floor),
-        ("output line (rest of the pipeline)", pipeline - read - evaluate),
+        ("output line, and evaluating a case just read rather than a warm one (rest)", pipeline - read - evaluate),
     ]
     print("where a case's CPU time goes:")
     for label, seconds in stages:
