@@ -29,6 +29,7 @@ from engine import reconcile as rec
 from engine.cli import cli
 
 from .conftest import ROOT
+from .processes import alive, children
 from .test_ssd import _generator
 
 AS_OF = "2026-03-01"
@@ -171,7 +172,7 @@ def test_diff_cases_draws_a_bar_on_a_terminal(caseload: Path) -> None:
 
 
 @POSIX
-def test_reconcile_counts_the_rows_then_draws_a_bar_over_the_children(extract: Path) -> None:
+def test_reconcile_counts_the_rows_then_draws_a_bar_over_thechildren(extract: Path) -> None:
     code, stdout, shown = _on_a_terminal(*_reconcile(extract, "--jobs", "2"))
     assert code == 1
     assert "rows of the extract" in shown
@@ -240,26 +241,6 @@ def test_diff_jobs_needs_cases() -> None:
 # -- killed and interrupted -------------------------------------------------------------------------------
 
 
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == parent:
-                    found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """Running, and not a zombie waiting for whoever adopted it to reap it."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.fixture(scope="module")
 def slow_inputs(tmp_path_factory) -> dict[str, Path]:
     """A caseload and an extract that take two workers some seconds."""
@@ -285,7 +266,7 @@ def _start(command: str, slow_inputs: dict[str, Path]) -> tuple[subprocess.Popen
     while time.monotonic() < deadline and len(workers) < 2:
         assert process.poll() is None, "the run ended before its workers were seen"
         time.sleep(0.05)
-        workers = _children(process.pid)
+        workers = children(process.pid)
     # Both have started their work: the policy takes them a moment to compile.
     time.sleep(1.0)
     assert process.poll() is None and len(workers) == 2
@@ -294,9 +275,9 @@ def _start(command: str, slow_inputs: dict[str, Path]) -> tuple[subprocess.Popen
 
 def _outlived(workers: list[int]) -> list[int]:
     gone_by = time.monotonic() + 5
-    while any(_alive(pid) for pid in workers) and time.monotonic() < gone_by:
+    while any(alive(pid) for pid in workers) and time.monotonic() < gone_by:
         time.sleep(0.05)
-    outlived = [pid for pid in workers if _alive(pid)]
+    outlived = [pid for pid in workers if alive(pid)]
     for pid in outlived:  # a failing test must not leave them running
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)

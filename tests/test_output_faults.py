@@ -28,6 +28,7 @@ from engine.cli import cli
 from engine.outfile import OutputError, Publication, atomic_output
 
 from .conftest import ROOT
+from .processes import alive, children
 
 AS_OF = "2026-03-01"
 SSD = ROOT / "examples" / "ssd"
@@ -383,26 +384,6 @@ def test_a_failing_standard_input_is_a_clear_error() -> None:
 # -- a killed parent and its leftovers ------------------------------------------------------------------------
 
 
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == parent:
-                    found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """Running, and not a zombie waiting for whoever adopted it to reap it."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers in /proc")
 def test_workers_end_with_a_killed_parent_and_the_next_run_removes_its_part_file(
     caseload: Path, tmp_path: Path
@@ -428,7 +409,7 @@ def test_workers_end_with_a_killed_parent_and_the_next_run_removes_its_part_file
         deadline = time.monotonic() + 60
         workers: list[int] = []
         while time.monotonic() < deadline:
-            workers = _children(parent.pid)
+            workers = children(parent.pid)
             parts = [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
             if len(workers) == 2 and parts and parts[0].stat().st_size > 0:
                 break
@@ -439,9 +420,9 @@ def test_workers_end_with_a_killed_parent_and_the_next_run_removes_its_part_file
         parent.kill()
         parent.wait()
     gone_by = time.monotonic() + 5
-    while any(_alive(pid) for pid in workers) and time.monotonic() < gone_by:
+    while any(alive(pid) for pid in workers) and time.monotonic() < gone_by:
         time.sleep(0.1)
-    outlived = [pid for pid in workers if _alive(pid)]
+    outlived = [pid for pid in workers if alive(pid)]
     for pid in outlived:  # a failing test must not leave them running
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
