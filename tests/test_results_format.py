@@ -28,19 +28,13 @@ from engine.results import Citation, Clock, Evaluation, Late, Match, PlanSummary
 from engine.results_file import NO_HEADER, RuleEntry, RuleTable, dumps
 
 from .conftest import ROOT
+from .test_report import GOLDEN  # the report's golden files, which both formats must give
 
 AS_OF = dt.date(2026, 3, 1)
 EXAMPLES = sorted((ROOT / "examples" / "cases").glob("*.yaml"))
 REPORT_DATA = ROOT / "tests" / "data" / "report"
 FORMAT_1_FIXTURE = REPORT_DATA / "results.jsonl"
 FORMAT_2_FIXTURE = REPORT_DATA / "results-format2.jsonl"
-GOLDEN = {
-    "text": "results.txt",
-    "markdown": "results.md",
-    "csv": "results.csv",
-    "overdue-csv": "results.overdue.csv",
-    "json": "results.json",
-}
 WHOLE = "2025-01-01..2026-12-31"
 
 
