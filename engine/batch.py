@@ -11,30 +11,22 @@ Three layers, each usable alone:
 * :func:`evaluate_all` runs a worker in this process (``jobs=1``) or in a pool of processes, and yields the
   outcomes in input order while keeping only a bounded number of cases in flight.
 
-The pool is a ``ProcessPoolExecutor`` fed by hand, not ``multiprocessing.Pool.imap``, for two measured
-reasons: ``imap`` reads its input as fast as the task pipe takes it and keeps every finished result until the
-caller asks for it (20,000 results held when the output is slower than the workers), and a worker that dies
-(a crash in durable-rules' C core, the OOM killer) leaves ``imap`` waiting forever, where the executor
-raises ``BrokenProcessPool``. Blocks of cases are submitted in order and awaited oldest first, with a fixed
-number in flight: that gives input order and flat memory together.
+The pool, and why it is built as it is, is :mod:`engine.pool`'s.
 
 Nothing here prints or imports click: the ``cpc eval --cases`` command wires it to files and a terminal.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import math
-import multiprocessing
 import os
 import re
 import signal
 import stat
 import sys
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from . import evalreport
+from . import evalreport, pool
 from .api import Policy, load_policy
 from .caseload import CaseError, check_case, load_case, read_case, read_record
 from .evaluate import Evaluator
@@ -66,7 +58,6 @@ __all__ = [
     "Oversized",
     "check_policy",
     "count_cases",
-    "default_jobs",
     "error_record",
     "evaluate_all",
     "header_line",
@@ -85,8 +76,6 @@ BLOCK_CASES = 16
 measurable and no worker waits long behind a slow block."""
 BLOCK_BYTES = 1 << 20
 """A block is also closed at this much input, so that a few large records do not make a large block."""
-BLOCKS_PER_JOB = 4
-"""Blocks in flight per worker process: enough that none waits for work while the oldest is awaited."""
 
 _READ_CHUNK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
@@ -527,14 +516,6 @@ def with_coverage(case: dict, not_recorded: tuple[str, ...]) -> dict:
 # -- many cases ---------------------------------------------------------------------------------------------
 
 
-def default_jobs() -> int:
-    """Every core this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
 def check_policy(settings: BatchSettings, policy: Policy | None = None) -> Policy:
     """Load the policy (unless given) and lint the version in force, without compiling it; raises PolicyError.
 
@@ -551,33 +532,14 @@ _WORKER: CaseWorker | None = None
 _WORKER_ERROR = ""
 
 
-PARENT_POLL = 0.5
-"""Seconds between a worker's checks that the process that started it is still running."""
-EXIT_ORPHANED = 3
-"""The exit status of a worker that ended because its parent had gone."""
-
-
-def _watch_parent(parent: int) -> None:
-    """End this worker as soon as its parent is gone.
-
-    A parent killed outright (``kill -9``, the OOM killer) cannot stop its pool, and a worker that waits for
-    work, or to hand back a block, on pipes it shares with its siblings would wait for ever, holding the input
-    and the temporary output file open. Orphaned, a process is adopted by another, so its parent id changes.
-    """
-    while True:
-        time.sleep(PARENT_POLL)
-        if os.getppid() != parent:
-            os._exit(EXIT_ORPHANED)
-
-
 def _start_worker(settings: BatchSettings, policy: Policy | None, parent: int | None = None) -> None:
     """Pool initializer: watch the parent (process id ``parent``), and compile the policy in this process.
     Never raises (see :func:`_run_block`)."""
     global _WORKER, _WORKER_ERROR
     if parent is not None:
         if os.getppid() != parent:
-            os._exit(EXIT_ORPHANED)
-        threading.Thread(target=_watch_parent, args=(parent,), name="cpc-watch-parent", daemon=True).start()
+            os._exit(pool.EXIT_ORPHANED)
+        threading.Thread(target=pool._watch_parent, args=(parent,), name="cpc-watch-parent", daemon=True).start()
     # Ctrl-C is the parent's to handle: it stops the pool. A worker interrupted while idle would print a
     # traceback for nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -612,32 +574,8 @@ def _blocks(items: Iterable[CaseInput]) -> Iterator[list[CaseInput]]:
         yield block
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    # fork starts a worker in a quarter of a second less than spawn, and the worker shares the parent's
-    # imported modules page for page. It is safe only when no other thread can be half-way through
-    # something (compiling a ruleset in durable's C core, holding a lock) at the moment of the fork, so a
-    # program with threads gets spawn, as does every platform but Linux (macOS's system libraries are not
-    # fork-safe).
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _stop(executor: ProcessPoolExecutor) -> None:
-    """Stop a pool now: cancel what has not started and end the workers without waiting for their block."""
-    executor.shutdown(wait=False, cancel_futures=True)
-    # ProcessPoolExecutor has no public way to end running workers before Python 3.14.
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.terminate()
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.join(5)
-
-
 def _pooled(items: Iterable[CaseInput], settings: BatchSettings, jobs: int, policy: Policy | None) -> Iterator[Outcome]:
-    context = _context()
+    context = pool._context()
     # A forked worker inherits the parsed (not compiled) policy; a spawned one parses it again.
     inherited = policy if context.get_start_method() == "fork" else None
     executor = ProcessPoolExecutor(
@@ -649,8 +587,8 @@ def _pooled(items: Iterable[CaseInput], settings: BatchSettings, jobs: int, poli
         for block in _blocks(items):
             pending.append((executor.submit(_run_block, block), block[0].source))
             # Waiting for the oldest block keeps the output in input order and caps what is held: at most
-            # BLOCKS_PER_JOB * jobs blocks are read and not yet written, however long the input.
-            if len(pending) >= BLOCKS_PER_JOB * jobs:
+            # pool.BLOCKS_PER_JOB * jobs blocks are read and not yet written, however long the input.
+            if len(pending) >= pool.BLOCKS_PER_JOB * jobs:
                 yield from _result(*pending.popleft())
             # Pass on what is ready without waiting, so that output keeps up with a slow input stream.
             while pending and pending[0][0].done():
@@ -662,7 +600,7 @@ def _pooled(items: Iterable[CaseInput], settings: BatchSettings, jobs: int, poli
         if finished:
             executor.shutdown(wait=True)
         else:
-            _stop(executor)
+            pool._stop(executor)
 
 
 def _result(future: Future, first: str) -> list[Outcome]:

@@ -241,7 +241,7 @@ def _evaluate_caseload(
     not_recorded: tuple[str, ...] = (),
     citations: str = "header",
 ) -> None:
-    from . import batch
+    from . import batch, pool
     from .api import PolicyError, load_policy
     from .results_file import RuleTable
 
@@ -268,7 +268,7 @@ def _evaluate_caseload(
                 fail(f"{option} {exc}")
     stderr = sys.stderr
     cases = _ssd_caseload(caseload) if source == "ssd" else _case_caseload(caseload, stderr.isatty())
-    jobs = jobs or batch.default_jobs()
+    jobs = jobs or pool.default_jobs()
     if cases.most is not None:
         # Work goes out in blocks; a worker beyond the number of blocks would only compile the policy.
         jobs = max(1, min(jobs, -(-cases.most // batch.BLOCK_CASES)))

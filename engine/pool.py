@@ -1,30 +1,36 @@
-"""An ordered map over worker processes, for the commands a user waits on besides ``cpc eval --cases``:
-``cpc diff --cases`` and ``cpc reconcile``.
-
-It works as :mod:`engine.batch`'s pool does, and reuses its pieces (how a worker process is started, how it
-notices that its parent has gone, how a pool is stopped at once):
+"""An ordered map over worker processes: the one pool behind ``cpc eval --cases``, ``cpc diff --cases`` and
+``cpc reconcile``.
 
 * items go to the workers in blocks, submitted in input order and awaited oldest first, with at most
-  :data:`engine.batch.BLOCKS_PER_JOB` blocks per worker read and not yet handed back: the results come back in
-  input order, so what a command prints is the same byte for byte whatever the number of workers, and memory
-  stays flat however long the input;
+  :data:`BLOCKS_PER_JOB` blocks per worker read and not yet handed back: the results come back in input order,
+  so what a command prints is the same byte for byte whatever the number of workers, and memory stays flat
+  however long the input;
 * each worker builds its work function once, from a start function and its argument (compiling a policy,
   say), ignores Ctrl-C (the parent's to handle: it stops the pool), and ends by itself when its parent is
   killed outright;
 * a worker that dies (a crash in durable-rules' C core, the OOM killer) stops the run with :class:`PoolError`,
   never a hang.
 
+The pool is a ``ProcessPoolExecutor`` fed by hand, not ``multiprocessing.Pool.imap``, for two measured
+reasons: ``imap`` reads its input as fast as the task pipe takes it and keeps every finished result until the
+caller asks for it (20,000 results held when the output is slower than the workers), and a worker that dies
+leaves ``imap`` waiting forever, where the executor raises ``BrokenProcessPool``.
+
 With one job the work is done in this process, by the very same function. Nothing here prints.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import io
+import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
+import time
 import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -32,9 +38,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from .batch import BLOCKS_PER_JOB, EXIT_ORPHANED, _context, _stop, _watch_parent, default_jobs
-
-__all__ = ["BLOCK_ITEMS", "BLOCK_WEIGHT", "PoolError", "default_jobs", "ordered_map", "workers_for"]
+__all__ = [
+    "BLOCKS_PER_JOB",
+    "BLOCK_ITEMS",
+    "BLOCK_WEIGHT",
+    "EXIT_ORPHANED",
+    "PoolError",
+    "default_jobs",
+    "ordered_map",
+    "workers_for",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,10 +56,24 @@ BLOCK_ITEMS = 16
 """Items sent to a worker at a time, unless the caller says otherwise."""
 BLOCK_WEIGHT = 1 << 20
 """A block is also closed once its items weigh this much (by the caller's ``weight``, in bytes, say)."""
+BLOCKS_PER_JOB = 4
+"""Blocks in flight per worker process: enough that none waits for work while the oldest is awaited."""
+PARENT_POLL = 0.5
+"""Seconds between a worker's checks that the process that started it is still running."""
+EXIT_ORPHANED = 3
+"""The exit status of a worker that ended because its parent had gone."""
 
 
 class PoolError(Exception):
     """The run cannot go on: a worker process could not start its work, or stopped unexpectedly."""
+
+
+def default_jobs() -> int:
+    """Every core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def workers_for(jobs: int, items: int | None, block: int = BLOCK_ITEMS) -> int:
@@ -125,6 +152,30 @@ def _blocks(items: Iterable[T], size: int, weight: Callable[[T], int] | None) ->
         yield block
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    # fork starts a worker in a quarter of a second less than spawn, and the worker shares the parent's
+    # imported modules page for page. It is safe only when no other thread can be half-way through
+    # something (compiling a ruleset in durable's C core, holding a lock) at the moment of the fork, so a
+    # program with threads gets spawn, as does every platform but Linux (macOS's system libraries are not
+    # fork-safe).
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what has not started and end the workers without waiting for their block."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    # ProcessPoolExecutor has no public way to end running workers before Python 3.14.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(5)
+
+
 def _pooled(
     start: Callable[[Any], Callable[[T], R]],
     argument: Any,
@@ -175,6 +226,19 @@ def _result(future: Future, first: str) -> list:
 
 _WORK: Callable | None = None
 _WORK_ERROR = ""
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker as soon as its parent is gone.
+
+    A parent killed outright (``kill -9``, the OOM killer) cannot stop its pool, and a worker that waits for
+    work, or to hand back a block, on pipes it shares with its siblings would wait for ever, holding the input
+    and the temporary output file open. Orphaned, a process is adopted by another, so its parent id changes.
+    """
+    while True:
+        time.sleep(PARENT_POLL)
+        if os.getppid() != parent:
+            os._exit(EXIT_ORPHANED)
 
 
 def _start_worker(start: Callable, payload: object, pickled: bool, parent: int) -> None:

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine import batch, cli_eval, evalreport, progress, results_file
+from engine import batch, cli_eval, evalreport, pool, progress, results_file
 from engine.cli import cli
 from engine.policies import PolicyError
 from engine.resources import schema
@@ -354,7 +354,7 @@ def test_text_that_is_not_utf8_or_a_lone_surrogate_is_refused_or_escaped(worker:
 @FORK_ONLY
 def test_a_worker_that_dies_stops_the_run_with_an_error_not_a_hang(monkeypatch) -> None:
     # A forked worker inherits this patch: it ends its process like a crash in the rules engine would.
-    monkeypatch.setattr(batch, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(pool, "_context", lambda: multiprocessing.get_context("fork"))
     monkeypatch.setattr(batch.CaseWorker, "__call__", lambda self, item: os._exit(70))
     outcomes = batch.evaluate_all(_inputs(_jsonl(CASES).encode()), SETTINGS, jobs=2)
     with pytest.raises(batch.BatchError, match="stopped unexpectedly"):
@@ -366,7 +366,7 @@ def test_a_worker_that_cannot_compile_the_policy_says_why(monkeypatch) -> None:
     def broken(cls, settings, policy=None):
         raise PolicyError("the policy broke in the worker")
 
-    monkeypatch.setattr(batch, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(pool, "_context", lambda: multiprocessing.get_context("fork"))
     monkeypatch.setattr(batch.CaseWorker, "open", classmethod(broken))
     outcomes = batch.evaluate_all(_inputs(_jsonl(CASES[:2]).encode()), SETTINGS, jobs=2)
     with pytest.raises(batch.BatchError, match="the policy broke in the worker"):

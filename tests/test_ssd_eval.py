@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine import batch, cli_eval, ssd
+from engine import batch, cli_eval, pool, ssd
 from engine.cli import cli
 from engine.cli_ssd import import_group
 
@@ -208,7 +208,7 @@ def test_a_pool_reads_only_a_bounded_number_of_cases_ahead(tmp_path: Path) -> No
         ahead = report.cases
     finally:
         outcomes.close()
-    assert ahead <= batch.BLOCKS_PER_JOB * 2 * batch.BLOCK_CASES
+    assert ahead <= pool.BLOCKS_PER_JOB * 2 * batch.BLOCK_CASES
     assert len(list(ssd.iter_cases(extract))) > 300
 
 
