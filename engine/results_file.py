@@ -80,31 +80,9 @@ def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=SEPARATORS)
 
 
-_TEXTS: dict[str, str] = {}
-_DATES: dict[dt.date, str] = {}
 # Small: ids of conferences and reports pass through too, and a real caseload never repeats them; the texts
 # that do repeat (statuses, units, event names) are back in the memo within a case of its clearing.
 _MEMO_LIMIT = 1 << 12
-
-
-def _text(value: str) -> str:
-    """A string's JSON, remembered: statuses, units, event names and ids repeat on every line."""
-    found = _TEXTS.get(value)
-    if found is None:
-        if len(_TEXTS) >= _MEMO_LIMIT:
-            _TEXTS.clear()
-        found = _TEXTS[value] = _json(value)
-    return found
-
-
-def _date(value: dt.date | dt.datetime) -> str:
-    """A date's (or date-time's) JSON as a result writes it, remembered: a caseload repeats a few thousand."""
-    found = _DATES.get(value)
-    if found is None:
-        if len(_DATES) >= _MEMO_LIMIT:
-            _DATES.clear()
-        found = _DATES[value] = _json(_iso(value))
-    return found
 
 
 def dumps(value: object) -> str:
@@ -215,6 +193,26 @@ class RuleTable:
             clock = data.get("clock")
             self.clocks[name] = clock.get("event") if isinstance(clock, dict) else None
         self._cache: dict[tuple, tuple] = {}
+        # The JSON of texts and dates, remembered: statuses, units, event names and dates repeat on every line.
+        # Kept by the table, not the module, so that nothing of a caseload outlives the run that wrote it.
+        self._texts: dict[str, str] = {}
+        self._dates: dict[dt.date, str] = {}
+
+    def _text(self, value: str) -> str:
+        found = self._texts.get(value)
+        if found is None:
+            if len(self._texts) >= _MEMO_LIMIT:
+                self._texts.clear()
+            found = self._texts[value] = _json(value)
+        return found
+
+    def _date(self, value: dt.date | dt.datetime) -> str:
+        found = self._dates.get(value)
+        if found is None:
+            if len(self._dates) >= _MEMO_LIMIT:
+                self._dates.clear()
+            found = self._dates[value] = _json(_iso(value))
+        return found
 
     @classmethod
     def from_policy(cls, policy: ResolvedPolicy, as_of: dt.date) -> RuleTable:
@@ -223,12 +221,12 @@ class RuleTable:
         return cls(policy.area, policy.version, as_of.isoformat(), entries)
 
     def __getstate__(self) -> dict:
-        # The cache is keyed by object ids, which mean nothing in another process.
-        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+        # The cache is keyed by object ids, which mean nothing in another process; the memos are rebuilt there.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_texts", "_dates")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._cache = {}
+        self._cache, self._texts, self._dates = {}, {}, {}
 
     # -- the header line --
 
@@ -329,14 +327,14 @@ class RuleTable:
             self._cache[key] = found
         if not found[1]:
             return dumps(self.row(result.to_dict(), area, policy_version))
-        head = found[2] + _text(result.status)
+        head = found[2] + self._text(result.status)
         subject = result.subject
         about = (
             None
             if subject is None
-            else _text(subject.id)
+            else self._text(subject.id)
             if subject.type == SUBJECT_TYPE
-            else f"[{_text(subject.type)},{_text(subject.id)}]"
+            else f"[{self._text(subject.type)},{self._text(subject.id)}]"
         )
         more: list[str] = []
         kind = result.kind
@@ -345,24 +343,24 @@ class RuleTable:
             if clock is None:
                 counted = None
             elif clock.event == found[3] and found[3] is not None:
-                counted = _date(clock.date)
+                counted = self._date(clock.date)
             else:
-                counted = f"[{_text(clock.event)},{_date(clock.date)}]"
+                counted = f"[{self._text(clock.event)},{self._date(clock.date)}]"
             late = result.late
             columns = (
                 about,
                 counted,
-                None if result.due is None else _date(result.due),
-                None if result.done is None else _date(result.done),
-                None if late is None else f"[{_compact(late.amount)},{_text(late.unit)}]",
+                None if result.due is None else self._date(result.due),
+                None if result.done is None else self._date(result.done),
+                None if late is None else f"[{_compact(late.amount)},{self._text(late.unit)}]",
             )
             if result.closed is not None:
-                more.append(f'"closed":{_date(result.closed)}')
+                more.append(f'"closed":{self._date(result.closed)}')
             if result.earliest is not None:
-                more.append(f'"earliest":{_date(result.earliest)}')
+                more.append(f'"earliest":{self._date(result.earliest)}')
             early = result.early
             if early is not None:
-                more.append(f'"early":{{"amount":{_compact(early.amount)},"unit":{_text(early.unit)}}}')
+                more.append(f'"early":{{"amount":{_compact(early.amount)},"unit":{self._text(early.unit)}}}')
         else:
             columns = (about, None, None, None, None)
             if kind == "requirement":
@@ -371,7 +369,7 @@ class RuleTable:
                 if result.missing:
                     more.append(f'"missing":{_compact(list(result.missing))}')
         if result.reason is not None:
-            more.append(f'"reason":{_text(result.reason)}')
+            more.append(f'"reason":{self._text(result.reason)}')
         if result.matched:
             more.append(f'"matched":{_compact([m.to_dict() for m in result.matched])}')
         if more:
