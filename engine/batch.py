@@ -23,15 +23,11 @@ import json
 import math
 import os
 import re
-import signal
 import stat
 import sys
-import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -45,7 +41,6 @@ from .results_file import SEPARATORS, RuleTable
 from .yamlload import MAX_BYTES, MAX_DEPTH, MAX_NODES, Document, LoadError, load_file
 
 __all__ = [
-    "BLOCK_BYTES",
     "BLOCK_CASES",
     "CASE_SUFFIXES",
     "MAX_LINE_BYTES",
@@ -73,9 +68,8 @@ PLACED_MAX_BYTES = 64 * 1024
 
 BLOCK_CASES = 16
 """Cases sent to a worker process at a time: about 50 ms of work, so that sending them costs nothing
-measurable and no worker waits long behind a slow block."""
-BLOCK_BYTES = 1 << 20
-"""A block is also closed at this much input, so that a few large records do not make a large block."""
+measurable and no worker waits long behind a slow block. A block is also closed at
+:data:`engine.pool.BLOCK_WEIGHT` bytes of input."""
 
 _READ_CHUNK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
@@ -528,89 +522,62 @@ def check_policy(settings: BatchSettings, policy: Policy | None = None) -> Polic
     return policy
 
 
-_WORKER: CaseWorker | None = None
-_WORKER_ERROR = ""
+@dataclass(frozen=True, slots=True)
+class _Opening:
+    """What a worker process opens its :class:`CaseWorker` from: the settings, and the parsed (not compiled)
+    policy."""
+
+    settings: BatchSettings
+    policy: Policy | None
+
+    def __reduce__(self) -> tuple:
+        # A forked worker inherits the parsed policy; a spawned one is sent the settings alone and parses the
+        # policy again, from the files the parent has just checked.
+        return _Opening, (self.settings, None)
 
 
-def _start_worker(settings: BatchSettings, policy: Policy | None, parent: int | None = None) -> None:
-    """Pool initializer: watch the parent (process id ``parent``), and compile the policy in this process.
-    Never raises (see :func:`_run_block`)."""
-    global _WORKER, _WORKER_ERROR
-    if parent is not None:
-        if os.getppid() != parent:
-            os._exit(pool.EXIT_ORPHANED)
-        threading.Thread(target=pool._watch_parent, args=(parent,), name="cpc-watch-parent", daemon=True).start()
-    # Ctrl-C is the parent's to handle: it stops the pool. A worker interrupted while idle would print a
-    # traceback for nothing.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A forked worker inherits the parent's handlers; SIGTERM must end it, as the pool expects when it
-    # stops workers, not raise inside it (where it would try to report that to a parent no longer reading).
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def _open(opening: _Opening) -> CaseWorker:
+    """Compile the policy in this process (loading it first when the opening holds none); raises PolicyError."""
+    return CaseWorker.open(opening.settings, opening.policy)
+
+
+def _open_worker(opening: _Opening) -> CaseWorker:
+    """The pool's start function: each worker process compiles the policy once."""
     try:
-        _WORKER = CaseWorker.open(settings, policy)
-    except PolicyError as exc:
-        _WORKER_ERROR = exc.message
+        return _open(opening)
+    except PolicyError:
+        raise
     except Exception as exc:
-        _WORKER_ERROR = f"a worker process could not compile the policy: {type(exc).__name__}: {exc}"
+        # The pool passes on only a failure's message; this one's type is worth naming.
+        raise BatchError(f"a worker process could not compile the policy: {type(exc).__name__}: {exc}") from None
 
 
-def _run_block(block: list[CaseInput]) -> list[Outcome]:
-    if _WORKER is None:
-        # Raised here rather than in the initializer, which would only say the pool broke, not why.
-        raise BatchError(_WORKER_ERROR or "a worker process has no policy")
-    return [_WORKER(item) for item in block]
+def _weight(item: CaseInput) -> int:
+    # A record weighs its bytes, so that a few large ones do not make a block of many megabytes; a case file
+    # or an oversized record goes to the worker as its path or its size, a few hundred bytes at most.
+    return len(item.data) if isinstance(item.data, bytes) else 256
 
 
-def _blocks(items: Iterable[CaseInput]) -> Iterator[list[CaseInput]]:
-    block: list[CaseInput] = []
-    size = 0
-    for item in items:
-        block.append(item)
-        size += len(item.data) if isinstance(item.data, bytes) else 256
-        if len(block) >= BLOCK_CASES or size >= BLOCK_BYTES:
-            yield block
-            block, size = [], 0
-    if block:
-        yield block
-
-
-def _pooled(items: Iterable[CaseInput], settings: BatchSettings, jobs: int, policy: Policy | None) -> Iterator[Outcome]:
-    context = pool._context()
-    # A forked worker inherits the parsed (not compiled) policy; a spawned one parses it again.
-    inherited = policy if context.get_start_method() == "fork" else None
-    executor = ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start_worker, initargs=(settings, inherited, os.getpid())
+def _pooled(items: Iterable[CaseInput], settings: BatchSettings, jobs: int, policy: Policy) -> Iterator[Outcome]:
+    outcomes = pool.ordered_map(
+        _open_worker,
+        _Opening(settings, policy),
+        items,
+        jobs=jobs,
+        block=BLOCK_CASES,
+        weight=_weight,
+        where=attrgetter("source"),
     )
-    pending: deque[tuple[Future, str]] = deque()
-    finished = False
+    # The pool's errors, in the words `cpc eval --cases` has always used.
     try:
-        for block in _blocks(items):
-            pending.append((executor.submit(_run_block, block), block[0].source))
-            # Waiting for the oldest block keeps the output in input order and caps what is held: at most
-            # pool.BLOCKS_PER_JOB * jobs blocks are read and not yet written, however long the input.
-            if len(pending) >= pool.BLOCKS_PER_JOB * jobs:
-                yield from _result(*pending.popleft())
-            # Pass on what is ready without waiting, so that output keeps up with a slow input stream.
-            while pending and pending[0][0].done():
-                yield from _result(*pending.popleft())
-        while pending:
-            yield from _result(*pending.popleft())
-        finished = True
-    finally:
-        if finished:
-            executor.shutdown(wait=True)
-        else:
-            pool._stop(executor)
-
-
-def _result(future: Future, first: str) -> list[Outcome]:
-    try:
-        return future.result()
-    except BrokenProcessPool:
+        yield from outcomes
+    except pool.WorkerStopped as exc:
         raise BatchError(
-            f"a worker process stopped unexpectedly (killed, or crashed) while the cases from {first} on were "
+            f"a worker process stopped unexpectedly (killed, or crashed) while the cases from {exc.first} on were "
             "being evaluated; the run is incomplete"
         ) from None
+    except pool.StartError as exc:
+        raise BatchError(exc.reason) from None
 
 
 def evaluate_all(
@@ -625,10 +592,6 @@ def evaluate_all(
     process fails; close the iterator, or exhaust it, to stop the workers.
     """
     if jobs <= 1:
-        return _in_process(CaseWorker.open(settings, policy), items)
+        # In this process a failure to compile is what it is: an unexpected one is cpc's internal error.
+        return pool.ordered_map(_open, _Opening(settings, policy), items)
     return _pooled(items, settings, jobs, check_policy(settings, policy))
-
-
-def _in_process(worker: CaseWorker, items: Iterable[CaseInput]) -> Iterator[Outcome]:
-    for item in items:
-        yield worker(item)

@@ -44,6 +44,8 @@ __all__ = [
     "BLOCK_WEIGHT",
     "EXIT_ORPHANED",
     "PoolError",
+    "StartError",
+    "WorkerStopped",
     "default_jobs",
     "ordered_map",
     "workers_for",
@@ -66,6 +68,30 @@ EXIT_ORPHANED = 3
 
 class PoolError(Exception):
     """The run cannot go on: a worker process could not start its work, or stopped unexpectedly."""
+
+
+class StartError(PoolError):
+    """A worker process could not make its work function; ``reason`` is what the start function raised, for a
+    caller that words the error its own way."""
+
+    def __init__(self, reason: str):
+        # The reason alone is the exception's argument: it is raised in a worker and rebuilt from its
+        # arguments in the parent.
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"a worker process could not start: {self.reason}"
+
+
+class WorkerStopped(PoolError):
+    """A worker process ended (killed, or crashed) before handing back a block; ``first`` names the block's
+    first item by the caller's ``where`` ("" without one), for a caller that words the error its own way."""
+
+    def __init__(self, first: str):
+        at = f" while working from {first} on" if first else ""
+        super().__init__(f"a worker process stopped unexpectedly (killed, or crashed){at}; the run is incomplete")
+        self.first = first
 
 
 def default_jobs() -> int:
@@ -99,11 +125,14 @@ def ordered_map(
     With ``jobs=1`` the work function is made here, now (so that whatever ``start`` raises is raised by this
     call), and applied in this process. Otherwise ``jobs`` worker processes each make their own, once: then
     ``start`` must be a module-level function and ``argument`` picklable (a resolved policy is: its read-only
-    mappings are sent as copies), and so must be the items and the results. ``weight`` closes a block early
-    (at :data:`BLOCK_WEIGHT`); ``where`` names an item for the error that says where a worker stopped.
+    mappings are sent as copies), and so must be the items and the results. A forked worker inherits
+    ``argument`` as it is; a spawned one is sent what pickling it gives. ``block`` items make a block, and
+    ``weight`` closes one early (at :data:`BLOCK_WEIGHT`); ``where`` names an item for the error that says where
+    a worker stopped.
 
-    Iterating raises :class:`PoolError` when a worker cannot start or stops unexpectedly, and re-raises
-    anything the work function raises. Close the iterator, or exhaust it, to stop the workers.
+    Iterating raises :class:`StartError` when a worker cannot start, :class:`WorkerStopped` when one stops
+    unexpectedly (both are :class:`PoolError`), and re-raises anything the work function raises. Close the
+    iterator, or exhaust it, to stop the workers.
     """
     if jobs <= 1:
         return _in_process(start(argument), items)
@@ -217,15 +246,13 @@ def _result(future: Future, first: str) -> list:
     try:
         return future.result()
     except BrokenProcessPool:
-        at = f" while working from {first} on" if first else ""
-        message = f"a worker process stopped unexpectedly (killed, or crashed){at}; the run is incomplete"
-        raise PoolError(message) from None
+        raise WorkerStopped(first) from None
 
 
 # -- a worker -----------------------------------------------------------------------------------------------
 
 _WORK: Callable | None = None
-_WORK_ERROR = ""
+_WORK_ERROR = "no work function was made"
 
 
 def _watch_parent(parent: int) -> None:
@@ -250,18 +277,18 @@ def _start_worker(start: Callable, payload: object, pickled: bool, parent: int) 
     threading.Thread(target=_watch_parent, args=(parent,), name="cpc-watch-parent", daemon=True).start()
     # Ctrl-C is the parent's to handle: it stops the pool. An idle worker interrupted would print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A forked worker inherits the parent's handlers; SIGTERM must end it, as the pool expects when it stops.
+    # A forked worker inherits the parent's handlers; SIGTERM must end it, as the pool expects when it stops
+    # workers, not raise inside it (where it would try to report that to a parent no longer reading).
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         argument = pickle.loads(payload) if pickled else payload  # type: ignore[arg-type]
         _WORK = start(argument)
     except Exception as exc:
-        message = getattr(exc, "message", None) or str(exc)
-        _WORK_ERROR = f"a worker process could not start: {message}"
+        _WORK_ERROR = getattr(exc, "message", None) or str(exc)
 
 
 def _run_block(block: list) -> list:
     if _WORK is None:
         # Raised here rather than in the initializer, which would only say the pool broke, not why.
-        raise PoolError(_WORK_ERROR or "a worker process could not start")
+        raise StartError(_WORK_ERROR)
     return [_WORK(item) for item in block]
