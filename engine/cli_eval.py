@@ -268,10 +268,7 @@ def _evaluate_caseload(
                 fail(f"{option} {exc}")
     stderr = sys.stderr
     cases = _ssd_caseload(caseload) if source == "ssd" else _case_caseload(caseload, stderr.isatty())
-    jobs = jobs or pool.default_jobs()
-    if cases.most is not None:
-        # Work goes out in blocks; a worker beyond the number of blocks would only compile the policy.
-        jobs = max(1, min(jobs, -(-cases.most // batch.BLOCK_CASES)))
+    jobs = pool.workers_for(jobs or pool.default_jobs(), cases.most, batch.BLOCK_CASES)
     # The header's table goes to every worker, so that each row refers to the very entry the header lists.
     rules = RuleTable.from_policy(resolved, day) if citations == "header" else None
     settings = batch.BatchSettings(area, policies_dir, day, explain, tuple(not_recorded), citations, rules)
