@@ -19,6 +19,11 @@ PROGRESS_DELAY = 2.0
 """Seconds a report must have taken before progress is drawn (on a terminal only)."""
 
 
+MALFORMED_SHOWN = 20
+"""Malformed lines named one by one on stderr; past these they are only counted (a caseload given by mistake
+for its results would otherwise print a line for every case)."""
+
+
 def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> Iterator[Line]:
     """Pass lines through, saying on stderr which are malformed as they are met (by number, never content)."""
     # On a terminal the progress bar may be on the line: clear it first (it is drawn again as reading goes on).
@@ -26,7 +31,8 @@ def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> I
     for item in items:
         if isinstance(item, Malformed):
             found[0] += 1
-            click.echo(f"{clear}cpc: {name}:{item.line}: {item.reason}; line skipped", err=True)
+            if found[0] <= MALFORMED_SHOWN:
+                click.echo(f"{clear}cpc: {name}:{item.line}: {item.reason}; line skipped", err=True)
         yield item
 
 
@@ -106,7 +112,9 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
 
     The file is read a line at a time, so it may be of any size; a line longer than 5 MB (the limit of a
     record of `cpc eval --cases`) is skipped unread. A line that is neither an evaluation nor an error record,
-    or is too long, is reported on stderr by its line number (never its content) and skipped. Values from
+    or is too long, is reported on stderr by its line number (never its content) and skipped: the first 20
+    each, the rest counted. A file none of whose lines is a result (a caseload given by mistake) gives no
+    report. Values from
     RESULTS are escaped for the format: control characters in text (\x1b), markup in Markdown, formulas in CSV.
 
     On a terminal, progress is shown on standard error once reading has taken more than two seconds.
@@ -147,6 +155,14 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
+    skipped = malformed[0]
+    listed = f" (the first {MALFORMED_SHOWN} are listed above)" if skipped > MALFORMED_SHOWN else ""
+    if skipped and not summary.cases and not summary.error_records:
+        # Nothing in the file was a result: a report of nothing would only hide the mistake.
+        fail(
+            f"{name}: none of its {skipped:,} lines is a result of `cpc eval --cases`{listed}; no report written. "
+            "Is it the caseload? Evaluate it first: cpc eval --policy AREA --cases FILE --out RESULTS"
+        )
     print_whole(render(summary, fmt))
-    if malformed[0]:
-        fail(f"{malformed[0]} malformed line{'s' if malformed[0] != 1 else ''} in {name} skipped")
+    if skipped:
+        fail(f"{skipped:,} malformed line{'s' if skipped != 1 else ''} in {name} skipped{listed}")

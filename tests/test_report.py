@@ -465,3 +465,17 @@ def test_a_generated_caseload_evaluated_and_reported_adds_up(tmp_path: Path) -> 
     cli = invoke(str(results), "--format", "json", "--period", "1872-01-01..2100-12-31")
     assert cli.exit_code == 0
     assert json.loads(cli.stdout) == to_dict(summary) | {"period": {**to_dict(summary)["period"], "given": True}}
+
+
+def test_a_caseload_given_for_its_results_is_refused_in_a_few_lines(tmp_path: Path) -> None:
+    caseload = tmp_path / "cases.jsonl"
+    caseload.write_text("".join(json.dumps({"id": f"child-{n}", "child": {}}) + "\n" for n in range(60)))
+    result = invoke(str(caseload))
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 21  # the first 20 named, then what to do
+    assert lines[0] == f"cpc: {caseload}:1: neither an evaluation (with results) nor an error record (with error)" + (
+        "; line skipped"
+    )
+    assert "none of its 60 lines is a result of `cpc eval --cases` (the first 20 are listed above)" in lines[-1]
+    assert "cpc eval --policy AREA --cases FILE --out RESULTS" in lines[-1]
