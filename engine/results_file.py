@@ -417,6 +417,9 @@ class RuleTable:
         if more is not None and not isinstance(more, dict):
             raise RowError(".more", "is not an object")
         defaults = self.defaults.get(name)
+        if defaults is None and not (more and "kind" in more):
+            # Said first: a row of an unknown rule would otherwise be refused for whatever it meets next.
+            raise RowError(".rule", "names a rule the header does not list")
         data = dict(defaults) if defaults is not None else {}
         data["rule"] = name
         data["status"] = row[1]
@@ -451,8 +454,6 @@ class RuleTable:
             data["late"] = {"amount": late[0], "unit": late[1]}
         if more:
             data.update(more)
-        if defaults is None and "kind" not in data:
-            raise RowError(".rule", "names a rule the header does not list")
         return data
 
     def expand(self, record: dict) -> dict:

@@ -394,6 +394,8 @@ def test_a_header_that_cannot_be_used_stops_the_report(
     ("row", "reason"),
     [
         (["no-such-rule", "met"], "results[0].rule names a rule the header does not list"),
+        # An unknown rule is said first, whatever else the row holds.
+        (["no-such-rule", "met", None, "2026-01-01"], "results[0].rule names a rule the header does not list"),
         (["quorum", "met", {"id": "icpc-1"}], "results[0].subject is not a conference's id or a [type, id] pair"),
         (["quorum"], "results[0] is not a result row (an array of 2 to 8 columns)"),
         (["quorum", "late"], "results[0].status is not one of met, breached, not_assessable (for a requirement)"),
