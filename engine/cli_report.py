@@ -156,12 +156,12 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
         if handle is not sys.stdin.buffer:
             handle.close()
     skipped = malformed[0]
-    listed = f" (the first {MALFORMED_SHOWN} are listed above)" if skipped > MALFORMED_SHOWN else ""
+    listed = f", the first {MALFORMED_SHOWN} listed above" if skipped > MALFORMED_SHOWN else ""
     if skipped and not summary.cases and not summary.error_records:
         # Nothing in the file was a result: a report of nothing would only hide the mistake.
         fail(
-            f"{name}: none of its {skipped:,} lines is a result of `cpc eval --cases`{listed}; no report written. "
-            "Is it the caseload? Evaluate it first: cpc eval --policy AREA --cases FILE --out RESULTS"
+            f"{name}: no line is a result of `cpc eval --cases` ({skipped:,} skipped{listed}); no report written. "
+            "If it is a caseload, evaluate it first: cpc eval --policy AREA --cases FILE --out RESULTS"
         )
     print_whole(render(summary, fmt))
     if skipped:

@@ -568,6 +568,10 @@ NO_HEADER = (
     "this evaluation's results refer to their rules by id (results format 2), and no results header comes "
     "before it to list the rules; keep a results file's first line, its header, when cutting or filtering it"
 )
+UNREADABLE_HEADER = (
+    "this evaluation's results refer to their rules by id (results format 2), and line 1, where the results "
+    "header that lists the rules would be, could not be read: the file is damaged or cut short; write it again"
+)
 
 
 def read(lines: Iterable[str | bytes]) -> Iterator[dict]:

@@ -40,7 +40,16 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from .period import REVIEW_RULES, Period, PlanCounter, PlanMeasures, census_year
 from .results import NOT_RECORDED, Late
-from .results_file import NO_HEADER, HeaderError, ResultsFileError, RowError, RuleTable, is_header, parse_header
+from .results_file import (
+    NO_HEADER,
+    UNREADABLE_HEADER,
+    HeaderError,
+    ResultsFileError,
+    RowError,
+    RuleTable,
+    is_header,
+    parse_header,
+)
 from .safe_text import CsvWriter, markdown_code, markdown_text, terminal
 
 if TYPE_CHECKING:
@@ -447,11 +456,19 @@ def parse_lines(lines: Iterable[str | bytes | LineTooLong]) -> Iterator[Line]:
     A header is not yielded: it gives the rules of the evaluations after it, up to the next header. Raises
     :class:`ResultsFileError` as :func:`parse_line` does."""
     rules: RuleTable | None = None
+    unreadable_first = False
     for number, raw in enumerate(lines, 1):
-        parsed = parse_line(number, raw, rules)
+        try:
+            parsed = parse_line(number, raw, rules)
+        except ResultsFileError as exc:
+            if unreadable_first and exc.message == NO_HEADER:
+                # The header was there, most likely, but cut short or damaged: say that, not that it is missing.
+                raise ResultsFileError(number, UNREADABLE_HEADER) from None
+            raise
         if isinstance(parsed, Header):
             rules = parsed.rules
         elif parsed is not None:
+            unreadable_first = unreadable_first or (number == 1 and isinstance(parsed, Malformed))
             yield parsed
 
 

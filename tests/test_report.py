@@ -477,5 +477,5 @@ def test_a_caseload_given_for_its_results_is_refused_in_a_few_lines(tmp_path: Pa
     assert lines[0] == f"cpc: {caseload}:1: neither an evaluation (with results) nor an error record (with error)" + (
         "; line skipped"
     )
-    assert "none of its 60 lines is a result of `cpc eval --cases` (the first 20 are listed above)" in lines[-1]
+    assert "no line is a result of `cpc eval --cases` (60 skipped, the first 20 listed above)" in lines[-1]
     assert "cpc eval --policy AREA --cases FILE --out RESULTS" in lines[-1]

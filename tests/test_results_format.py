@@ -343,6 +343,15 @@ def _refused(result, name: str, line: int, message: str) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_damaged_header_is_said_to_be_damaged_not_missing(files: dict[str, Path], tmp_path: Path) -> None:
+    header, *rows = _lines(files["header"])
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text(header[:200] + "\n" + "".join(rows), encoding="utf-8")
+    result = report(str(damaged))
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == f"cpc: {damaged}:2: {results_file.UNREADABLE_HEADER}"
+
+
 def test_results_without_their_header_are_refused_at_the_first_line(files: dict[str, Path], tmp_path: Path) -> None:
     cut = tmp_path / "cut.jsonl"
     cut.write_text("".join(_lines(files["header"])[1:]), encoding="utf-8")
