@@ -357,7 +357,7 @@ def _order(item: tuple[MoveKey, object]) -> tuple:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 # Enough ids for a reviewer to open a few cases; a change that moves hundreds would otherwise bury the summary.

@@ -396,8 +396,8 @@ def text(report: Reconciliation) -> str:
     skipped = sum(not_compared.values())
     disagreements = _sorted_disagreements(report)
     lines.append(
-        f"{report.compared} compared: {report.compared - len(disagreements)} agree, {len(disagreements)} disagree; "
-        f"{skipped} not compared"
+        f"{report.compared:,} compared: {report.compared - len(disagreements):,} agree, {len(disagreements):,} "
+        f"disagree; {skipped:,} not compared"
     )
     if disagreements:
         lines.append("")
