@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 SOCIAL_CARE = "childrens_social_care"
 # Gestational age is counted from 280 days (40 weeks) before the expected date of birth: the obstetric
@@ -25,9 +26,9 @@ CONFERENCE_EVENTS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """One dated occurrence of an event; ``owner`` is the conference it belongs to, if any.
+class Occurrence(NamedTuple):
+    """One dated occurrence of an event; ``owner`` is the conference it belongs to, if any. (A tuple: a case
+    has dozens, made on every evaluation.)
 
     ``happened`` is false for a date still to come on the evaluation date (an order's expiry, a booked
     conference): such a date can be counted back from, but nothing is done by it yet.
@@ -95,9 +96,10 @@ class CaseFacts:
             return
         day = when.date() if isinstance(when, dt.datetime) else when
         self.events.setdefault(event, []).append(Occurrence(event, when, owner, ref, held and day <= self.as_of))
-        self.views.clear()
-        self._happened.clear()
-        self._owned.clear()
+        if self.views or self._happened or self._owned:
+            self.views.clear()
+            self._happened.clear()
+            self._owned.clear()
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
