@@ -416,12 +416,10 @@ def _case_caseload(caseload: str, terminal: bool) -> _Inputs:
 
 
 def _ssd_caseload(folder: str) -> _Inputs:
-    from .ssd import ImportReport, SsdError, iter_cases, read_extract
+    from .cli_ssd import IMPORT_PROGRESS_DELAY, read_counted
+    from .ssd import ImportReport, iter_cases
 
-    try:
-        extract = read_extract(folder)
-    except SsdError as exc:
-        fail(str(exc))
+    extract = read_counted(Path(folder), delay=IMPORT_PROGRESS_DELAY)
     report = ImportReport()
     # The number of cases is known only once every child is joined: the bar is a running count.
     return _Inputs(ssd_inputs(iter_cases(extract, report)), None, extract.most_cases(), report)

@@ -56,7 +56,7 @@ def import_ssd(folder: Path, out: Path | None, report_path: Path | None, force: 
     refuse_output(out, force, "--out")
     refuse_output(report_path, force, "--report")
     started = time.monotonic()
-    extract = _read(folder, delay=IMPORT_PROGRESS_DELAY)
+    extract = read_counted(folder, delay=IMPORT_PROGRESS_DELAY)
     report = ImportReport()
     checker = CaseChecker()
     invalid: list[str] = []
@@ -112,8 +112,9 @@ IMPORT_PROGRESS_DELAY = 2.0
 """Seconds `cpc import ssd` runs before it shows progress: a small extract is done sooner, and shows none."""
 
 
-def _read(folder: Path, *, delay: float = 0.0):
-    """Read the extract in ``folder``, counting its rows on a terminal; ``cpc: ...`` and exit 2 if it cannot be."""
+def read_counted(folder: Path, *, delay: float = 0.0):
+    """Read the extract in ``folder``, counting its rows on a terminal once ``delay`` seconds have passed;
+    ``cpc: ...`` and exit 2 if it cannot be. Import, reconcile and ``eval --from ssd`` all read through it."""
     from .progress import progress
     from .ssd import SsdError, read_extract
 
@@ -166,7 +167,7 @@ def reconcile_command(
         policy.in_force(day)
     except PolicyError as exc:
         policy_error(exc)
-    extract = _read(folder)
+    extract = read_counted(folder)
     children = extract.children()
     jobs = pool.workers_for(jobs or pool.default_jobs(), children)
     try:

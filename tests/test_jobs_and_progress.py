@@ -204,6 +204,18 @@ def test_an_import_past_its_delay_counts_the_rows_then_draws_a_bar(monkeypatch, 
     assert "Importing" in terminal.getvalue() and "40/40" in terminal.getvalue()
 
 
+def test_eval_from_ssd_counts_the_rows_of_the_extract_past_its_delay(monkeypatch, tmp_path: Path) -> None:
+    terminal = _Terminal()
+    drawn = progress.progress
+    monkeypatch.setattr(progress, "progress", lambda stream, total, **options: drawn(terminal, total, **options))
+    monkeypatch.setattr(cli_ssd, "IMPORT_PROGRESS_DELAY", 0.0)
+    folder = str(ROOT / "examples" / "ssd")
+    arguments = ["eval", "--policy", "berkshire", "--cases", folder, "--from", "ssd", "--as-of", "2026-03-01"]
+    result = CliRunner().invoke(cli, [*arguments, "--out", str(tmp_path / "out.jsonl"), "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    assert "rows of the extract" in terminal.getvalue()
+
+
 @pytest.mark.parametrize("omit", [(), ("--omit", "ssd_person")])
 def test_an_extract_counts_the_rows_it_reads_and_the_children_it_walks(tmp_path: Path, omit: tuple) -> None:
     folder = tmp_path / "ssd"
