@@ -1,13 +1,14 @@
 """Compile a resolved policy into a durable-rules ruleset, and say how to read its matches back.
 
-Each policy rule becomes one durable rule whose patterns are the rule's conditions on the facts of a case:
-the case fact (``child.*``, ``mother.*``, ``s47.*``, ``plan.*``, ``cin_plan.*``), the fact of each conference or
-exclusion request, and one fact per occurrence of an event. A requirement's ``require`` and ``unless``
-conditions, and a deadline's ``optional_when`` conditions, each become one more rule (the condition holds,
-shared by every rule that asks it), so that durable-rules, not Python, decides which conditions hold. Date
-arithmetic (due dates, "within 3 months of") needs the working-day calendar, which durable-rules does not
-have: that is done on the matched facts afterwards. Only the facts, events and fields some pattern names
-are asserted (:class:`FactPlan`).
+Each policy rule becomes one durable rule whose patterns are the rule's conditions on the facts of a case: the
+case fact (``child.*``, ``mother.*``, ``s47.*``, ``plan.*``, ``cin_plan.*``), the fact of each conference or
+exclusion request, and one fact per occurrence of an event (a conference's own events, such as a review, are marks
+on its fact, so that a clock counted from one matches the conference alone). A requirement's ``require`` and
+``unless`` conditions, and a deadline's ``optional_when`` conditions, each become one more rule (the condition
+holds, shared by every rule that asks it), so that durable-rules, not Python, decides which conditions hold. Date
+arithmetic (due dates, "within 3 months of") needs the working-day calendar, which durable-rules does not have:
+that is done on the matched facts afterwards. Only the facts, events and fields some pattern names are asserted
+(:class:`FactPlan`).
 """
 
 from __future__ import annotations
