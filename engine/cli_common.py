@@ -5,9 +5,13 @@ Command modules import from here, never from ``engine.cli``, so that any of them
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -86,3 +90,21 @@ def print_whole(text: str) -> None:
     view = memoryview(text.encode("utf-8"))
     while view:
         view = view[os.write(fd, view) :]
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while a long command runs (eval, diff --cases, reconcile), so that its temporary
+    file and its workers are cleaned up and it says `cpc: aborted`, as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

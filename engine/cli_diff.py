@@ -18,6 +18,7 @@ from .cli_common import (
     policies_option,
     policy_error,
     print_whole,
+    terminate_as_interrupt,
 )
 
 
@@ -158,7 +159,10 @@ def _impact(before, after, cases, cases_path: Path, day: dt.date, jobs: int | No
     total = batch.count_cases(cases_path)
     jobs = pool.workers_for(jobs or pool.default_jobs(), total)
     try:
-        with progress(sys.stderr, total, label="Comparing", counted="Compared {count:,} cases") as bar:
+        with (
+            terminate_as_interrupt(),
+            progress(sys.stderr, total, label="Comparing", counted="Compared {count:,} cases") as bar,
+        ):
             return impact_module.compare_cases(before, after, cases, day, jobs=jobs, on_case=bar.advance)
     except (impact_module.ImpactError, pool.PoolError) as exc:
         fail(str(exc))

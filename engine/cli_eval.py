@@ -6,9 +6,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-import signal
 import sys
-import threading
 import time
 from array import array
 from collections.abc import Iterable, Iterator
@@ -17,7 +15,17 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 import click
 
-from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, case_error, fail, parse_date, policies_option, policy_error
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    case_error,
+    fail,
+    parse_date,
+    policies_option,
+    policy_error,
+    terminate_as_interrupt,
+)
 from .cli_output import refuse_output
 from .outfile import Inputs, OutputError, Publication, refuse_existing
 from .progress import progress
@@ -281,7 +289,7 @@ def _evaluate_caseload(
     repeats = RepeatedIds()
     try:
         # --out and --report are published together when both are complete, or neither is.
-        with _terminate_as_interrupt(), Publication() as publication:
+        with terminate_as_interrupt(), Publication() as publication:
             # Left to right: on the way out the workers stop first, then the bar ends, then the output is
             # staged for publishing (or its temporary file removed).
             with (
@@ -520,20 +528,3 @@ class _Stdout:
             raise
         except OSError as exc:
             raise OutputError(f"cannot write standard output: {exc.strerror or exc}") from None
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C while a caseload runs, so the temporary file and the workers are cleaned up."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

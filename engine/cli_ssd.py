@@ -13,7 +13,16 @@ from pathlib import Path
 
 import click
 
-from .cli_common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, fail, parse_date, policies_option, policy_error
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    fail,
+    parse_date,
+    policies_option,
+    policy_error,
+    terminate_as_interrupt,
+)
 from .cli_output import refuse_output
 from .outfile import OutputError, Publication
 
@@ -171,7 +180,7 @@ def reconcile_command(
     children = extract.children()
     jobs = pool.workers_for(jobs or pool.default_jobs(), children)
     try:
-        with progress(sys.stderr, children, label="Reconciling") as bar:
+        with terminate_as_interrupt(), progress(sys.stderr, children, label="Reconciling") as bar:
             report = reconciling.reconcile(extract, policy, day, jobs=jobs, on_child=bar.advance)
     except PolicyError as exc:
         policy_error(exc)

@@ -315,3 +315,15 @@ def test_ctrl_c_exits_2_without_a_traceback_and_stops_the_workers(slow_inputs: d
     assert process.returncode == 2
     assert stderr.decode() == "\ncpc: aborted\n"
     assert _outlived(workers) == []
+
+
+@PROC
+@pytest.mark.parametrize("command", ["diff", "reconcile"])
+def test_sigterm_is_taken_as_ctrl_c(slow_inputs: dict[str, Path], command: str) -> None:
+    # A service manager stops a job with SIGTERM: the same clean exit as Ctrl-C, and no worker left behind.
+    process, workers = _start(command, slow_inputs)
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert stderr.decode().endswith("cpc: aborted\n") and "Traceback" not in stderr.decode()
+    assert _outlived(workers) == []
