@@ -226,7 +226,7 @@ def plan_facts(rules: list[durable.Rule]) -> FactPlan:
     for rule in rules:
         kinds: dict[str, str] = {}
         for pattern in rule.match:
-            tests = list(_field_tests(pattern.where))
+            tests = list(durable.field_tests(pattern.where))
             kind = "event"
             for test in tests:
                 values = test.value if isinstance(test.value, tuple) else (test.value,)
@@ -253,14 +253,6 @@ def plan_facts(rules: list[durable.Rule]) -> FactPlan:
         event_fields,
         conference_events,
     )
-
-
-def _field_tests(condition: durable.Condition):
-    if isinstance(condition, durable.AllOf | durable.AnyOf):
-        for inner in condition.conditions:
-            yield from _field_tests(inner)
-    else:
-        yield condition
 
 
 def _subject(rule: ResolvedRule) -> str:

@@ -54,7 +54,7 @@ What the wrapper does about durable-rules' behaviour, each measured on 2.0.28 an
 * A fact may reach at most 64 join tests (a comparison with a :class:`Ref`, which durable cannot index by
   value) in one step of its matching: the 65th fails the whole batch with error 303 when the fact is
   asserted, not when the ruleset is compiled. :func:`compile_ruleset` counts, for each kind of fact a
-  pattern starts by naming (its first equality test), the distinct patterns with a join test, and refuses
+  pattern starts by naming (its first equality test), the patterns with a join test, and refuses
   a ruleset with more than :data:`MAX_JOINS_PER_FACT` of them, so that no case can fail this way.
 * A pattern that can match durable's own session-state message (``missing`` alone does) binds that message
   as if it were a fact, and durable's Python layer, which updates the state after every action, makes it fire
@@ -126,6 +126,7 @@ __all__ = [
     "compile_ruleset",
     "eq",
     "exists",
+    "field_tests",
     "gt",
     "gte",
     "is_in",
@@ -145,7 +146,7 @@ _RESERVED_KEYS: Final = frozenset({_SID, _ID, _MARK})
 MAX_FACT_FIELDS: Final = _ENGINE_MAX_PROPERTIES - len(_RESERVED_KEYS)
 """The most fields a fact passed to :meth:`Ruleset.run` may have, counting each key of a nested object."""
 MAX_JOINS_PER_FACT: Final = 64
-"""The most distinct patterns with a join test (a :class:`Ref`) on facts of one kind (durable's error 303)."""
+"""The most patterns with a join test (a :class:`Ref`) on facts of one kind (durable's error 303)."""
 
 # Marker values: a case fact, the end-of-case marker, and a value no fact ever has (for the catch-all).
 _FACT: Final = 1
@@ -455,10 +456,8 @@ class Ruleset:
         for index, fact in enumerate(facts):
             if type(fact) is not dict and not isinstance(fact, Mapping):
                 raise FactError(f"fact {index} is a {type(fact).__name__}, not a mapping")
-            if _flat(fact):
-                size = len(fact)
-            else:
-                size = len(fact)
+            size = len(fact)
+            if not _flat(fact):
                 for key, value in fact.items():
                     if type(value) is dict or (type(value) not in _PLAIN and isinstance(value, Mapping)):
                         size += _count_fields(value)
@@ -662,7 +661,7 @@ def _check_joins(name: str, rules: tuple[Rule, ...]) -> None:
     joins: dict[tuple[str, object], int] = {}
     for rule in rules:
         for pattern in rule.match:
-            tests = list(_tests(pattern.where))
+            tests = list(field_tests(pattern.where))
             if not any(isinstance(t.value, Ref) for t in tests):
                 continue
             first = next((t for t in tests if t.op == "eq" and not isinstance(t.value, Ref)), None)
@@ -678,10 +677,11 @@ def _check_joins(name: str, rules: tuple[Rule, ...]) -> None:
             )
 
 
-def _tests(condition: Condition) -> Iterator[FieldTest]:
+def field_tests(condition: Condition) -> Iterator[FieldTest]:
+    """Every :class:`FieldTest` in ``condition``, however deep in :class:`AllOf` and :class:`AnyOf`, in order."""
     if isinstance(condition, AllOf | AnyOf):
         for inner in condition.conditions:
-            yield from _tests(inner)
+            yield from field_tests(inner)
     elif isinstance(condition, FieldTest):
         yield condition
 
