@@ -118,6 +118,10 @@ class Known:
     base: str
     fields: tuple[str, ...]
 
+    def recorded_in(self, values: dict | None) -> bool:
+        """Whether every one of the fields is recorded in ``values`` (the case's, or a conference's or report's)."""
+        return values is not None and all(f in values for f in self.fields)
+
 
 @dataclass(slots=True)
 class CompiledRule:
@@ -158,6 +162,8 @@ class FactPlan:
 
 
 _CASE_ABOUT = {TYPE: "case"}
+_THE_CASE = (durable.Pattern("case", _kind("case")),)
+"""The patterns of a rule that asks nothing of the case's facts: it fires once, for the case."""
 
 
 @dataclass(slots=True)
@@ -360,13 +366,11 @@ def compile_rule(rule: ResolvedRule, shared: dict[tuple, str] | None = None) -> 
                     patterns.append(pattern)
                     if applies is not None:
                         applies.append(pattern)
-    if not patterns:
-        # A rule that asks nothing of the case's facts still fires once for the case.
-        patterns.append(durable.Pattern("case", _kind("case")))
-    rules = [durable.Rule(name, match=tuple(patterns))]
+    # A rule that asks nothing of the case's facts still fires once for the case.
+    rules = [durable.Rule(name, match=tuple(patterns) or _THE_CASE)]
     if applies is not None:
         compiled.applies = f"{name}:applies"
-        rules.append(durable.Rule(compiled.applies, match=tuple(applies or [durable.Pattern("case", _kind("case"))])))
+        rules.append(durable.Rule(compiled.applies, match=tuple(applies) or _THE_CASE))
 
     groups: tuple[tuple[str, list[tuple[str, Known, dict]]], ...] = ()
     if rule.kind == "requirement":

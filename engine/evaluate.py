@@ -627,8 +627,7 @@ def _verdict_on(fired: _Fired, fact: tuple[str, str], holds_rule: str, known: Kn
     about_case, facts = fired.subjects(holds_rule)
     if about_case or fact in facts:
         return "holds"
-    recorded = item is not None and all(f in item for f in known.fields)
-    return "does not hold" if recorded else "not recorded"
+    return "does not hold" if known.recorded_in(item) else "not recorded"
 
 
 def _verdict(fired: _Fired, match: Match, holds_rule: str, known: Known, case: dict[str, object]) -> str:
@@ -641,9 +640,9 @@ def _verdict(fired: _Fired, match: Match, holds_rule: str, known: Known, case: d
 def _known(known: Known, match: Match, case: dict[str, object]) -> bool:
     """Whether the condition's facts are recorded on the case, or on a fact of its type the match is about."""
     if known.base == "case":
-        return all(f in case for f in known.fields)
+        return known.recorded_in(case)
     return any(
-        isinstance(fact, dict) and fact.get("t") == known.base and all(f in fact for f in known.fields)
+        isinstance(fact, dict) and fact.get("t") == known.base and known.recorded_in(fact)
         for fact in match.facts.values()
     )
 
