@@ -63,11 +63,10 @@ class CaseFacts:
     not_recorded: frozenset[str] = frozenset()
     # The category of abuse or neglect the conference that made the plan recorded, for the census's counts.
     plan_category: str | None = None
-    # An index of each event's occurrences, by event name, built on first use by engine.deadlines and kept
-    # for the evaluation; :meth:`add` and :func:`derive`'s final sort empty it, so none outlives its events.
-    views: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
-    _happened: dict[str, list[Occurrence]] = field(default_factory=dict, repr=False, compare=False)
-    _owned: dict[str, dict[str, Occurrence]] = field(default_factory=dict, repr=False, compare=False)
+    # What is worked out from an event's occurrences on first use and kept for the evaluation, by (what, event):
+    # engine.deadlines' index ("timeline"), the ones that have happened, each conference's own. :meth:`add` and
+    # :func:`derive`'s final sort empty it, so none outlives its events.
+    views: dict[tuple[str, str], object] = field(default_factory=dict, repr=False, compare=False)
 
     def occurrences(self, event: str, *, scheduled: bool = False) -> list[Occurrence]:
         """The event's occurrences that have happened; with ``scheduled``, dates still to come as well.
@@ -76,18 +75,18 @@ class CaseFacts:
         found = self.events.get(event, _NONE)
         if scheduled:
             return found
-        happened = self._happened.get(event)
+        happened = self.views.get(("happened", event))
         if happened is None:
             # Asked for dozens of times per evaluation: filtered once, kept until the events change.
-            happened = self._happened[event] = [o for o in found if o.happened]
-        return happened
+            happened = self.views["happened", event] = [o for o in found if o.happened]
+        return happened  # type: ignore[return-value]
 
     def owned(self, event: str, ref: str) -> Occurrence:
         """The occurrence of ``event`` whose ref is ``ref`` (a conference's own event), happened or not."""
-        index = self._owned.get(event)
+        index = self.views.get(("owned", event))
         if index is None:
-            index = self._owned[event] = {str(o.ref): o for o in self.events.get(event, ())}
-        return index[ref]
+            index = self.views["owned", event] = {str(o.ref): o for o in self.events.get(event, ())}
+        return index[ref]  # type: ignore[index]
 
     def add(
         self, event: str, when: object, owner: str | None = None, ref: str | None = None, *, held: bool = True
@@ -96,10 +95,7 @@ class CaseFacts:
             return
         day = when.date() if isinstance(when, dt.datetime) else when
         self.events.setdefault(event, []).append(Occurrence(event, when, owner, ref, held and day <= self.as_of))
-        if self.views or self._happened or self._owned:
-            self.views.clear()
-            self._happened.clear()
-            self._owned.clear()
+        self.views.clear()
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -216,8 +212,6 @@ def derive(case: dict, as_of: dt.date) -> CaseFacts:
     for occurrences in facts.events.values():
         occurrences.sort(key=lambda o: (o.day, o.when if isinstance(o.when, dt.datetime) else dt.datetime.min))
     facts.views.clear()
-    facts._happened.clear()
-    facts._owned.clear()
 
     facts.case = _case_fact(case, child, birth, plan, step_down, first, as_of)
     if facts.case["s47.no_conference"] is True:

@@ -143,7 +143,7 @@ class _Timeline:
 
 
 def _timeline(facts: CaseFacts, event: str) -> _Timeline:
-    found = facts.views.get(event)
+    found = facts.views.get(("timeline", event))
     if found is not None:
         return found  # type: ignore[return-value]
     happened = facts.occurrences(event)
@@ -157,7 +157,7 @@ def _timeline(facts: CaseFacts, event: str) -> _Timeline:
     timeline = _Timeline(
         happened, [k for k, _ in keyed], [happened[i] for _, i in keyed], owned, days if in_order else None
     )
-    facts.views[event] = timeline
+    facts.views["timeline", event] = timeline
     return timeline
 
 
