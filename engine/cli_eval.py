@@ -331,8 +331,8 @@ class RepeatedIds:
     extracts or a paste mistake, and `cpc report` counts the child once (the first record).
 
     Every id seen must be remembered, so this is the one thing an evaluation run holds per case: an 8-byte
-    digest of the id and 8 bytes saying where it was first seen, in an open-addressed table (16 bytes a case,
-    1.6 MB for 100,000), not the id and its source as text (175 bytes a case)."""
+    digest of the id and 8 bytes saying where it was first seen, in an open-addressed table kept at most half
+    full (16 bytes a slot: 4 MB for 100,000 cases), not the id and its source as text (175 bytes a case)."""
 
     SHOWN = 10
 

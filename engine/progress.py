@@ -35,10 +35,8 @@ class Progress:
         self._delay = delay
         self._drawn = 0.0
         self._bar = None
-        self._entered = False
 
     def __enter__(self) -> Progress:
-        self._entered = True
         if self._delay <= 0:
             self._open_bar()
         return self
