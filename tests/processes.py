@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import time
 from pathlib import Path
 
 
@@ -26,3 +29,15 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def outlived(workers: list[int], wait: float = 5.0) -> list[int]:
+    """The workers still running ``wait`` seconds on; they are then killed, so that a failing test leaves none."""
+    gone_by = time.monotonic() + wait
+    while any(alive(pid) for pid in workers) and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    left = [pid for pid in workers if alive(pid)]
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return left

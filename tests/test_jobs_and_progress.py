@@ -8,7 +8,6 @@ traceback and leaves no worker behind.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import json
@@ -29,7 +28,7 @@ from engine import reconcile as rec
 from engine.cli import cli
 
 from .conftest import ROOT
-from .processes import alive, children
+from .processes import children, outlived
 from .test_ssd import _generator
 
 AS_OF = "2026-03-01"
@@ -285,24 +284,13 @@ def _start(command: str, slow_inputs: dict[str, Path]) -> tuple[subprocess.Popen
     return process, workers
 
 
-def _outlived(workers: list[int]) -> list[int]:
-    gone_by = time.monotonic() + 5
-    while any(alive(pid) for pid in workers) and time.monotonic() < gone_by:
-        time.sleep(0.05)
-    outlived = [pid for pid in workers if alive(pid)]
-    for pid in outlived:  # a failing test must not leave them running
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    return outlived
-
-
 @PROC
 @pytest.mark.parametrize("command", ["diff", "reconcile"])
 def test_workers_end_with_a_killed_parent(slow_inputs: dict[str, Path], command: str) -> None:
     process, workers = _start(command, slow_inputs)
     process.kill()
     process.communicate()
-    assert _outlived(workers) == [], "the workers outlived their killed parent"
+    assert outlived(workers) == [], "the workers outlived their killed parent"
 
 
 @PROC
@@ -314,7 +302,7 @@ def test_ctrl_c_exits_2_without_a_traceback_and_stops_the_workers(slow_inputs: d
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2
     assert stderr.decode() == "\ncpc: aborted\n"
-    assert _outlived(workers) == []
+    assert outlived(workers) == []
 
 
 @PROC
@@ -326,4 +314,4 @@ def test_sigterm_is_taken_as_ctrl_c(slow_inputs: dict[str, Path], command: str) 
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2
     assert stderr.decode().endswith("cpc: aborted\n") and "Traceback" not in stderr.decode()
-    assert _outlived(workers) == []
+    assert outlived(workers) == []

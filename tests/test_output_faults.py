@@ -28,7 +28,7 @@ from engine.cli import cli
 from engine.outfile import OutputError, Publication, atomic_output
 
 from .conftest import ROOT
-from .processes import alive, children
+from .processes import children, outlived
 
 AS_OF = "2026-03-01"
 SSD = ROOT / "examples" / "ssd"
@@ -419,14 +419,7 @@ def test_workers_end_with_a_killed_parent_and_the_next_run_removes_its_part_file
     finally:
         parent.kill()
         parent.wait()
-    gone_by = time.monotonic() + 5
-    while any(alive(pid) for pid in workers) and time.monotonic() < gone_by:
-        time.sleep(0.1)
-    outlived = [pid for pid in workers if alive(pid)]
-    for pid in outlived:  # a failing test must not leave them running
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-    assert outlived == [], "the workers outlived their killed parent"
+    assert outlived(workers) == [], "the workers outlived their killed parent"
     assert len(_leftovers(tmp_path)) == 1  # the killed run's, which nothing could remove
     again = _eval(caseload, "--out", str(out), "--jobs", "2", "--exit-zero")
     assert again.returncode == 0, again.stderr
