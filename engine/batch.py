@@ -57,6 +57,7 @@ __all__ = [
     "evaluate_all",
     "header_line",
     "read_cases",
+    "redacted",
 ]
 
 CASE_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
@@ -285,7 +286,7 @@ def _check_shape(item: CaseInput, data: object) -> None:
         elif depth > MAX_DEPTH:
             problem = f"nested more than {MAX_DEPTH} levels deep"
         if problem:
-            raise CaseError(problem, [_finding(item.source, item.line, 1, "CPC004", problem)])
+            raise CaseError(problem, [_finding(item.source, item.line or 1, 1, "CPC004", problem)])
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
@@ -295,32 +296,34 @@ def _check_shape(item: CaseInput, data: object) -> None:
 def _parse_record(item: CaseInput) -> object:
     """The JSON value of one JSON Lines record; raises :class:`CaseError` with a finding at its line."""
     data = item.data
+    # A JSON Lines record is one line of its file; a request's body (line 0) may be many.
+    line = item.line or 1
     if isinstance(data, Oversized):
         message = f"the record is {data.size:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit"
-        raise CaseError(message, [_finding(item.source, item.line, 1, "CPC004", message)])
+        raise CaseError(message, [_finding(item.source, line, 1, "CPC004", message)])
     assert isinstance(data, bytes)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"not UTF-8 text (byte 0x{data[exc.start]:02x})"
-        finding = _finding(item.source, item.line, exc.start + 1, "CPC001", message, hint="save the file as UTF-8")
+        finding = _finding(item.source, line, exc.start + 1, "CPC001", message, hint="save the file as UTF-8")
         raise CaseError(message, [finding]) from None
     try:
         parsed = json.loads(text, object_pairs_hook=_object, parse_constant=_constant, parse_float=_float)
     except json.JSONDecodeError as exc:
         # The decoder's messages are fixed phrases ("Expecting ',' delimiter"): they never quote the record.
         message = f"not valid JSON: {exc.msg}"
-        raise CaseError(message, [_finding(item.source, item.line, exc.colno, "CPC001", message)]) from None
+        raise CaseError(message, [_finding(item.source, line + exc.lineno - 1, exc.colno, "CPC001", message)]) from None
     except _Refused as exc:
-        finding = _finding(item.source, item.line, 1, exc.code, exc.message, hint=exc.hint)
+        finding = _finding(item.source, line, 1, exc.code, exc.message, hint=exc.hint)
         raise CaseError(exc.message, [finding]) from None
     except RecursionError:
         message = f"nested more than {MAX_DEPTH} levels deep"
-        raise CaseError(message, [_finding(item.source, item.line, 1, "CPC004", message)]) from None
+        raise CaseError(message, [_finding(item.source, line, 1, "CPC004", message)]) from None
     except ValueError:
         # Python refuses integers of more than 4,300 digits; its message is the only other ValueError.
         message = "not valid JSON: a number is too long"
-        raise CaseError(message, [_finding(item.source, item.line, 1, "CPC001", message)]) from None
+        raise CaseError(message, [_finding(item.source, line, 1, "CPC001", message)]) from None
     return parsed
 
 
@@ -345,7 +348,7 @@ def _file_case_id(path: Path) -> str | None:
 _QUOTED_SCALAR = re.compile(r"^(key )?'.*' is not a valid (\w+)", re.DOTALL)
 
 
-def _redacted(message: str) -> str:
+def redacted(message: str) -> str:
     found = _QUOTED_SCALAR.match(message)
     if found:
         return f"{'a key' if found.group(1) else 'a value'} is not a valid {found.group(2)}"
@@ -368,7 +371,7 @@ def error_record(case_id: str | None, source: str, findings: list[Finding], line
                 "column": f.column,
                 "code": f.code,
                 "path": f.path,
-                "message": _redacted(f.message),
+                "message": redacted(f.message),
             }
             for f in findings
         ],
@@ -427,9 +430,10 @@ def _placed(item: CaseInput, exc: CaseError) -> CaseError:
     try:
         read_case(item.data.decode("utf-8"), item.source)
     except CaseError as placed:
-        if [(f.code, f.path, f.message) for f in placed.findings] == [
+        # The same problems, each in its place: the loader lists them by position, the record check by field.
+        if sorted((f.code, f.path, f.message) for f in placed.findings) == sorted(
             (f.code, f.path, f.message) for f in exc.findings
-        ]:
+        ):
             return placed
     except Exception:  # the second reading only adds columns; whatever it meets, the first one's report stands
         pass

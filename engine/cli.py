@@ -37,10 +37,11 @@ def cli() -> None:
     Authors:    lint, test, show, new, schema, compile
     Cases:      eval (one case, or a caseload with --cases), report, import ssd, reconcile
     Reviewers:  diff (with --cases: the impact on real cases), compare, render
+    Services:   serve (the engine over HTTP, with the serve extra)
 
     Each area's procedure is a YAML policy under policies/AREA/; `cpc COMMAND --help` says what each
     command does and its exit codes. See README.md and docs/ (policy-format.md, case-format.md, results.md,
-    batch.md, ssd.md, review.md, api.md).
+    batch.md, ssd.md, review.md, api.md, serve.md).
     """
 
 
@@ -250,7 +251,7 @@ def compile_command(area: str, as_of: str | None, facts: bool, policies_dir: Pat
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["policy", "case", "result"]))
+@click.argument("name", type=click.Choice(["policy", "case", "result", "openapi"]))
 @click.option(
     "--write",
     "write",
@@ -261,6 +262,9 @@ def compile_command(area: str, as_of: str | None, facts: bool, policies_dir: Pat
 def schema(name: str, write: bool, force: bool) -> None:
     """Print the JSON Schema for NAME, for editors and other validators.
 
+    `openapi` prints the OpenAPI 3.1 description of `cpc serve` (the one it serves at /v1/openapi.json), built
+    from the case and result schemas, for generating a client without a running server.
+
     With --write, an area's own repository keeps a copy at schemas/NAME.schema.json, so that the
     `# yaml-language-server: $schema=../../schemas/policy.schema.json` header of its policies works on every
     machine; after upgrading cpc, `--write --force` brings the copy up to date. Exit 0 when written or
@@ -269,6 +273,15 @@ def schema(name: str, write: bool, force: bool) -> None:
     from .outfile import OutputError, atomic_output
     from .resources import schema_text
 
+    if name == "openapi":
+        if write:
+            raise click.UsageError(
+                "--write is for the JSON Schemas; save this one with: cpc schema openapi > openapi.json"
+            )
+        from .serve.openapi import text as openapi_text
+
+        print_whole(openapi_text())
+        return
     text = schema_text(name)
     if not write:
         print_whole(text)
@@ -294,6 +307,7 @@ from .cli_diff import diff  # noqa: E402
 from .cli_eval import evaluate  # noqa: E402
 from .cli_render import render  # noqa: E402
 from .cli_report import report  # noqa: E402
+from .cli_serve import serve  # noqa: E402
 from .cli_ssd import import_group, reconcile_command  # noqa: E402
 
 cli.add_command(evaluate)
@@ -303,6 +317,7 @@ cli.add_command(reconcile_command)
 cli.add_command(diff)
 cli.add_command(compare)
 cli.add_command(render)
+cli.add_command(serve)
 
 
 def main() -> None:

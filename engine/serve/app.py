@@ -1,0 +1,250 @@
+"""The ASGI application of ``cpc serve``, on Starlette (docs/serve.md).
+
+Every response of an area's endpoint names the version of the policy that answered (``Cpc-Policy-Version``).
+Errors are RFC 9457 problem details. Nothing a request carries is logged: the access log has the method, the
+route's template (``/v1/areas/{area}/evaluate``), the status and the duration, and an internal error is
+logged by its type alone, since an exception's message may quote a value from the case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import os
+import re
+import signal
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import __version__, evalreport
+from ..batch import CaseInput, read_input
+from ..caseload import CaseError
+from ..policies import PolicyError
+from .batch_stream import Batch
+from .http import (
+    JSON,
+    Problem,
+    area_policy,
+    as_of,
+    content_type,
+    evaluator_for,
+    flag,
+    json_response,
+    query_params,
+    read_body,
+    refused,
+)
+from .openapi import POLICY_HEADER
+from .openapi import text as openapi_text
+from .service import EXIT_STARTUP, Service, findings_text
+
+__all__ = ["make_app", "route_template"]
+
+log = logging.getLogger("cpc.serve")
+access_log = logging.getLogger("cpc.access")
+
+
+def _guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint with its errors as responses: a :class:`Problem` as itself, anything else as a 500 whose log
+    line names the exception's type only (its message may quote the case)."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except Problem as problem:
+            return problem.response()
+        except ClientDisconnect:
+            return Response(status_code=400)
+        except Exception as exc:
+            log.error(
+                "internal error in %s: %s (the message is not logged)",
+                route_template(request.url.path),
+                type(exc).__name__,
+            )
+            return Problem(
+                500,
+                "Internal Server Error",
+                "cpc could not answer this request; please report it with "
+                "the time of the request (the log names the error)",
+            ).response()
+
+    guarded.__name__ = endpoint.__name__
+    guarded.__doc__ = endpoint.__doc__
+    return guarded
+
+
+# -- routes --------------------------------------------------------------------------------------------------
+
+
+def _routes(service: Service) -> list[Route]:
+    settings = service.settings
+
+    @_guarded
+    async def evaluate(request: Request) -> Response:
+        catalogue = service.catalogue
+        params = query_params(request, ("as_of", "explain"))
+        policy = area_policy(catalogue, request)
+        day = as_of(params)
+        explain = flag(params, "explain")
+        content_type(request, (JSON,))
+        body = await read_body(request, settings.max_body_bytes, settings.timeout)
+        evaluator = evaluator_for(policy, day)
+        try:
+            case = read_input(CaseInput("request", 0, body))
+            evaluation = evaluator.evaluate(case, day, explain=explain)
+        except CaseError as exc:
+            raise refused(exc, evaluator) from None
+        return Response(
+            evalreport.json_line(evaluation), media_type=JSON, headers={POLICY_HEADER: evaluation.policy_version}
+        )
+
+    @_guarded
+    async def areas(request: Request) -> Response:
+        day = as_of(query_params(request, ("as_of",)))
+        return json_response(service.catalogue.describe(day))
+
+    @_guarded
+    async def area(request: Request) -> Response:
+        catalogue = service.catalogue
+        day = as_of(query_params(request, ("as_of",)))
+        policy = area_policy(catalogue, request)
+        try:
+            resolved = catalogue.resolved(policy.area, day)
+        except PolicyError as exc:
+            raise Problem(404, "Not Found", exc.message, area=policy.area) from None
+        return json_response(resolved, {POLICY_HEADER: resolved["version"]})
+
+    @_guarded
+    async def openapi(request: Request) -> Response:
+        query_params(request, ())
+        return Response(openapi_text(), media_type=JSON)
+
+    @_guarded
+    async def health(request: Request) -> Response:
+        return json_response({"status": "ok", "version": __version__, "policies": service.catalogue.stamp()})
+
+    return [
+        Route("/v1/areas/{area}/evaluate", evaluate, methods=["POST"]),
+        Route("/v1/areas/{area}/evaluate-batch", Batch(service), methods=["POST"]),
+        Route("/v1/areas", areas, methods=["GET"]),
+        Route("/v1/areas/{area}", area, methods=["GET"]),
+        Route("/v1/openapi.json", openapi, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ]
+
+
+_TEMPLATES = (
+    (re.compile(r"/v1/areas/[^/]+/evaluate"), "/v1/areas/{area}/evaluate"),
+    (re.compile(r"/v1/areas/[^/]+/evaluate-batch"), "/v1/areas/{area}/evaluate-batch"),
+    (re.compile(r"/v1/areas"), "/v1/areas"),
+    (re.compile(r"/v1/areas/[^/]+"), "/v1/areas/{area}"),
+    (re.compile(r"/v1/openapi\.json"), "/v1/openapi.json"),
+    (re.compile(r"/healthz"), "/healthz"),
+)
+
+
+def route_template(path: str) -> str:
+    """The route a path matches, with its parameters as names: what the access log writes, so that no area
+    name or other value from a URL reaches it. ``(no route)`` for a path that matches none."""
+    for pattern, template in _TEMPLATES:
+        if pattern.fullmatch(path):
+            return template
+    return "(no route)"
+
+
+class _AccessLog:
+    """Logs each request: method, route template, status and duration, and nothing else."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def sending(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            method = scope["method"] if scope["method"].isalpha() else "?"
+            access_log.info(
+                "%s %s %s %.1f ms",
+                method[:10],
+                route_template(scope["path"]),
+                status or "-",
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+class _Token:
+    """Refuses every request but ``/healthz`` without ``Authorization: Bearer <token>``, when there is a token."""
+
+    def __init__(self, app, service: Service):
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope, receive, send) -> None:
+        token = self.service.token
+        if token is None or scope["type"] != "http" or scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+            return
+        given = b""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, given = value.partition(b" ")
+                if scheme.lower() != b"bearer":
+                    given = b""
+                break
+        if not hmac.compare_digest(given.strip(), token):
+            problem = Problem(401, "Unauthorized", "this service needs an Authorization: Bearer token", close=True)
+            await problem.response()(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        problem = Problem(405, "Method Not Allowed", f"{route_template(request.url.path)} takes {allowed}")
+        return problem.response({"Allow": allowed})
+    return Problem(exc.status_code, "Not Found", "no such endpoint; GET /v1/openapi.json lists them").response()
+
+
+def make_app(service: Service) -> Callable:
+    """The ASGI application serving ``service``; it loads the policies at start-up if the service has none."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app) -> AsyncIterator[None]:
+        if service.catalogue is None:
+            try:
+                service.catalogue = await asyncio.to_thread(service.load)
+            except PolicyError as exc:
+                log.error("cannot serve: %s\n%s", exc.message, findings_text(exc))
+                # Not an exception: the server would log its traceback after the findings. The supervisor
+                # reads this status as a worker that could not start.
+                logging.shutdown()
+                os._exit(EXIT_STARTUP)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, service.request_reload)
+        yield
+
+    app = Starlette(routes=_routes(service), exception_handlers={HTTPException: _not_found}, lifespan=lifespan)
+    return _AccessLog(_Token(app, service))

@@ -1,0 +1,173 @@
+"""``POST /v1/areas/{area}/evaluate-batch``: a caseload as JSON Lines in, its results as JSON Lines out, streamed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.requests import ClientDisconnect, Request
+
+from ..batch import MAX_LINE_BYTES, BatchSettings, CaseInput, CaseWorker, Oversized, header_line
+from ..evaluate import Evaluator
+from .http import Problem, area_policy, as_of, content_type, declared_length, evaluator_for, flag, query_params
+from .openapi import BATCH_TYPES, POLICY_HEADER
+from .service import Service, Settings
+
+__all__ = ["BATCH_STEP", "Batch"]
+
+log = logging.getLogger("cpc.serve")
+
+BATCH_STEP = 16
+"""Cases a batch evaluates before it lets the server answer other requests: about 15 ms."""
+
+
+class Batch:
+    """``POST /v1/areas/{area}/evaluate-batch``: JSON Lines in, JSON Lines out, streamed.
+
+    An ASGI application of its own rather than a streaming response, because it reads the body and writes the
+    response at once, and must be able to stop a response half-way without completing it.
+
+    The body is read ahead of the evaluation into memory (at most ``max_batch_bytes``), so that a client that
+    sends the whole body before it reads a byte of the response (as many HTTP clients do) cannot deadlock
+    against the server's output buffers.
+    """
+
+    def __init__(self, service: Service):
+        self.service = service
+
+    async def __call__(self, scope, receive, send) -> None:
+        request = Request(scope, receive)
+        settings = self.service.settings
+        try:
+            params = query_params(request, ("as_of", "explain", "citations"))
+            policy = area_policy(self.service.catalogue, request)
+            day = as_of(params)
+            explain = flag(params, "explain")
+            citations = params.get("citations", "header")
+            if citations not in ("header", "inline"):
+                raise Problem(400, "Bad Request", "citations is header or inline")
+            content_type(request, BATCH_TYPES)
+            declared_length(request, settings.max_batch_bytes)
+            evaluator = evaluator_for(policy, day)
+            worker = CaseWorker(evaluator, BatchSettings(policy.area, None, day, explain, (), citations))
+        except Problem as problem:
+            await problem.response()(scope, receive, send)
+            return
+        chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+        reader = asyncio.get_running_loop().create_task(self._read(receive, chunks, settings))
+        try:
+            await self._respond(send, chunks, worker, evaluator)
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    @staticmethod
+    async def _read(receive, chunks: asyncio.Queue, settings: Settings) -> None:
+        size = 0
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(settings.timeout):
+                        message = await receive()
+                except TimeoutError:
+                    chunks.put_nowait(TimeoutError(f"no part of the body arrived for {settings.timeout:g} s"))
+                    return
+                if message["type"] == "http.disconnect":
+                    chunks.put_nowait(ClientDisconnect())
+                    return
+                body = message.get("body", b"")
+                size += len(body)
+                if size > settings.max_batch_bytes:
+                    chunks.put_nowait(ValueError(f"the body is over the {settings.max_batch_bytes:,}-byte limit"))
+                    return
+                if body:
+                    chunks.put_nowait(body)
+                if not message.get("more_body", False):
+                    chunks.put_nowait(None)
+                    return
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            chunks.put_nowait(exc)
+
+    async def _respond(self, send, chunks: asyncio.Queue, worker: CaseWorker, evaluator: Evaluator) -> None:
+        headers = [
+            (b"content-type", b"application/x-ndjson"),
+            (POLICY_HEADER.lower().encode("latin-1"), evaluator.policy.version.encode("latin-1", "replace")),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        if worker.rules is not None:
+            await send({"type": "http.response.body", "body": header_line(worker.rules), "more_body": True})
+        lines = _Lines()
+        while True:
+            chunk = await chunks.get()
+            if isinstance(chunk, BaseException):
+                # The response stops without its last chunk: the client sees an incomplete response, never a
+                # complete-looking one that lacks cases.
+                log.warning("batch stopped after %d line(s): %s", lines.number, _reason(chunk))
+                return
+            items = lines.feed(chunk) if chunk is not None else lines.end()
+            for start in range(0, len(items), BATCH_STEP):
+                out = b"".join(worker(item).line for item in items[start : start + BATCH_STEP])
+                if out:
+                    await send({"type": "http.response.body", "body": out, "more_body": True})
+                # Let the server answer other requests between steps.
+                await asyncio.sleep(0)
+            if chunk is None:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ClientDisconnect):
+        return "the client went away"
+    return str(exc) if isinstance(exc, TimeoutError | ValueError) else type(exc).__name__
+
+
+class _Lines:
+    """JSON Lines records out of body chunks, as ``cpc eval --cases`` reads a file: blank lines skipped, a
+    byte-order mark at the start dropped, a record over the size limit given as :class:`Oversized`."""
+
+    def __init__(self) -> None:
+        self.number = 0
+        self._buffer = b""
+        self._skipping = 0  # bytes of an oversized record dropped so far, while its end is awaited
+
+    def feed(self, chunk: bytes) -> list[CaseInput]:
+        items: list[CaseInput] = []
+        data = self._buffer + chunk
+        start = 0
+        while True:
+            end = data.find(b"\n", start)
+            if end < 0:
+                break
+            self._take(data[start:end], items)
+            start = end + 1
+        rest = data[start:]
+        if len(rest.rstrip(b"\r")) > MAX_LINE_BYTES:
+            self._skipping += len(rest)
+            rest = b""
+        self._buffer = rest
+        return items
+
+    def end(self) -> list[CaseInput]:
+        items: list[CaseInput] = []
+        if self._buffer or self._skipping:
+            self._take(self._buffer, items)
+        self._buffer = b""
+        return items
+
+    def _take(self, raw: bytes, items: list[CaseInput]) -> None:
+        self.number += 1
+        if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        content = raw.rstrip(b"\r")
+        source = f"request:{self.number}"
+        size = self._skipping + len(content)
+        self._skipping = 0
+        if size > MAX_LINE_BYTES:
+            items.append(CaseInput(source, self.number, Oversized(size)))
+        elif content.strip():
+            items.append(CaseInput(source, self.number, content))

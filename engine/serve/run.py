@@ -1,0 +1,163 @@
+"""Run the service: bind the socket, start the worker processes under uvicorn, and pass signals on.
+
+One worker serves in this process with the policies already loaded. Several are spawned processes sharing the
+listening socket, each loading and compiling the policies itself (durable-rules' state must not cross a fork).
+This process then only supervises: SIGHUP goes on to every worker, which reloads in place (keeping what it
+had if the new policies cannot be used); SIGINT and SIGTERM stop them, letting requests in progress finish; a
+worker that dies is replaced.
+
+Only uvicorn's ``Config`` and ``Server.run(sockets=...)`` are used, not its own supervisor, so that reloading
+means the same with one worker as with eight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+
+import uvicorn
+
+from .app import make_app
+from .catalogue import Catalogue
+from .service import EXIT_STARTUP, Service, Settings
+
+__all__ = ["GRACE", "LOG_CONFIG", "bind", "serve"]
+
+log = logging.getLogger("cpc.serve")
+
+GRACE = 10
+"""Seconds a stopping worker gives the requests in progress to finish."""
+
+LOG_CONFIG: dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s", "datefmt": "%Y-%m-%dT%H:%M:%S%z"},
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        # Off: it writes the client's address and the URL with its query.
+        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "cpc": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: any free port); ``OSError`` if it cannot be bound."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _config(app: Callable, quiet: bool) -> uvicorn.Config:
+    logging_config = {**LOG_CONFIG, "loggers": dict(LOG_CONFIG["loggers"])}
+    if quiet:
+        logging_config["loggers"]["cpc.access"] = {"level": "WARNING"}
+    return uvicorn.Config(
+        app,
+        lifespan="on",
+        log_config=logging_config,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=GRACE,
+    )
+
+
+def serve(
+    settings: Settings,
+    sock: socket.socket,
+    *,
+    workers: int = 1,
+    catalogue: Catalogue | None = None,
+    quiet: bool = False,
+) -> int:
+    """Serve on ``sock`` until stopped; the exit status."""
+    if workers <= 1:
+        server = uvicorn.Server(_config(make_app(Service(settings, catalogue)), quiet))
+        server.run(sockets=[sock])
+        return 0 if server.started else EXIT_STARTUP
+    return _Supervisor(settings, sock, workers, quiet).run()
+
+
+def _worker(settings: Settings, sock: socket.socket, quiet: bool) -> None:
+    # A spawned process: the policies are loaded at start-up, in the application's lifespan.
+    server = uvicorn.Server(_config(make_app(Service(settings)), quiet))
+    server.run(sockets=[sock])
+    sys.exit(0 if server.started else EXIT_STARTUP)
+
+
+class _Supervisor:
+    def __init__(self, settings: Settings, sock: socket.socket, workers: int, quiet: bool):
+        self.settings, self.sock, self.count, self.quiet = settings, sock, workers, quiet
+        self.context = multiprocessing.get_context("spawn")
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.signals: list[int] = []
+
+    def _start(self) -> multiprocessing.process.BaseProcess:
+        process = self.context.Process(target=_worker, args=(self.settings, self.sock, self.quiet), daemon=False)
+        process.start()
+        return process
+
+    def run(self) -> int:
+        handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        previous = {sig: signal.signal(sig, lambda sig, frame: self.signals.append(sig)) for sig in handled}
+        try:
+            self.processes = [self._start() for _ in range(self.count)]
+            return self._supervise()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _supervise(self) -> int:
+        while True:
+            time.sleep(0.2)
+            while self.signals:
+                sig = self.signals.pop(0)
+                if sig == signal.SIGHUP:
+                    log.info("SIGHUP: each worker reloads the policies")
+                    self._send(signal.SIGHUP)
+                else:
+                    return self._stop()
+            for index, process in enumerate(self.processes):
+                if process.is_alive():
+                    continue
+                if process.exitcode == EXIT_STARTUP:
+                    log.error("a worker could not start (see above); stopping")
+                    self._stop()
+                    return EXIT_STARTUP
+                log.warning("worker %s stopped (exit %s); starting another", process.pid, process.exitcode)
+                self.processes[index] = self._start()
+
+    def _send(self, sig: int) -> None:
+        for process in self.processes:
+            if process.pid is not None and process.is_alive():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, sig)
+
+    def _stop(self) -> int:
+        self._send(signal.SIGTERM)
+        deadline = time.monotonic() + GRACE + 5
+        for process in self.processes:
+            process.join(max(0.1, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+        return 0
