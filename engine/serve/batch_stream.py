@@ -55,16 +55,17 @@ class Batch:
             await problem.response()(scope, receive, send)
             return
         chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
-        reader = asyncio.get_running_loop().create_task(self._read(receive, chunks, settings))
+        gone = asyncio.Event()
+        reader = asyncio.get_running_loop().create_task(self._read(receive, chunks, gone, settings))
         try:
-            await self._respond(send, chunks, worker, evaluator)
+            await self._respond(send, chunks, gone, worker, evaluator)
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
 
     @staticmethod
-    async def _read(receive, chunks: asyncio.Queue, settings: Settings) -> None:
+    async def _read(receive, chunks: asyncio.Queue, gone: asyncio.Event, settings: Settings) -> None:
         size = 0
         try:
             while True:
@@ -75,6 +76,7 @@ class Batch:
                     chunks.put_nowait(TimeoutError(f"no part of the body arrived for {settings.timeout:g} s"))
                     return
                 if message["type"] == "http.disconnect":
+                    gone.set()
                     chunks.put_nowait(ClientDisconnect())
                     return
                 body = message.get("body", b"")
@@ -86,13 +88,21 @@ class Batch:
                     chunks.put_nowait(body)
                 if not message.get("more_body", False):
                     chunks.put_nowait(None)
-                    return
+                    break
+            # The whole body is in; what the server says next is whether the client goes away before the
+            # results are all sent, which must stop the evaluation rather than go on for nobody.
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
+            gone.set()
             chunks.put_nowait(exc)
 
-    async def _respond(self, send, chunks: asyncio.Queue, worker: CaseWorker, evaluator: Evaluator) -> None:
+    async def _respond(
+        self, send, chunks: asyncio.Queue, gone: asyncio.Event, worker: CaseWorker, evaluator: Evaluator
+    ) -> None:
         headers = [
             (b"content-type", b"application/x-ndjson"),
             (POLICY_HEADER.lower().encode("latin-1"), evaluator.policy.version.encode("latin-1", "replace")),
@@ -101,16 +111,22 @@ class Batch:
         if worker.rules is not None:
             await send({"type": "http.response.body", "body": header_line(worker.rules), "more_body": True})
         lines = _Lines()
+        answered = 0
         while True:
             chunk = await chunks.get()
             if isinstance(chunk, BaseException):
                 # The response stops without its last chunk: the client sees an incomplete response, never a
                 # complete-looking one that lacks cases.
-                log.warning("batch stopped after %d line(s): %s", lines.number, _reason(chunk))
+                log.warning("batch stopped after %d case(s): %s", answered, _reason(chunk))
                 return
             items = lines.feed(chunk) if chunk is not None else lines.end()
             for start in range(0, len(items), BATCH_STEP):
-                out = b"".join(worker(item).line for item in items[start : start + BATCH_STEP])
+                if gone.is_set():
+                    log.warning("batch stopped after %d case(s): the client went away", answered)
+                    return
+                step = items[start : start + BATCH_STEP]
+                out = b"".join(worker(item).line for item in step)
+                answered += len(step)
                 if out:
                     await send({"type": "http.response.body", "body": out, "more_body": True})
                 # Let the server answer other requests between steps.

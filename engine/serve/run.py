@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.config
 import multiprocessing
 import os
 import signal
@@ -39,7 +40,10 @@ LOG_CONFIG: dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s", "datefmt": "%Y-%m-%dT%H:%M:%S%z"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
     },
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
     "loggers": {
@@ -117,6 +121,7 @@ class _Supervisor:
         return process
 
     def run(self) -> int:
+        logging.config.dictConfig(LOG_CONFIG)
         handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         previous = {sig: signal.signal(sig, lambda sig, frame: self.signals.append(sig)) for sig in handled}
         try:
