@@ -95,17 +95,34 @@ def serve(
 ) -> int:
     """Serve on ``sock`` until stopped; the exit status."""
     if workers <= 1:
-        server = uvicorn.Server(_config(make_app(Service(settings, catalogue)), quiet))
-        server.run(sockets=[sock])
-        return 0 if server.started else EXIT_STARTUP
+        return _run(Service(settings, catalogue), sock, quiet)
     return _Supervisor(settings, sock, workers, quiet).run()
+
+
+def _run(service: Service, sock: socket.socket, quiet: bool) -> int:
+    server = uvicorn.Server(_config(make_app(service), quiet))
+    # uvicorn stops gracefully on SIGINT or SIGTERM, then raises the signal again for the handler it found:
+    # this one makes a stop that was asked for exit 0, rather than die of the signal (143) or raise
+    # KeyboardInterrupt.
+    stopped = {sig: signal.signal(sig, _exit_zero) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run(sockets=[sock])
+    except SystemExit as exc:
+        if exc.code != 0:
+            raise
+    finally:
+        for sig, handler in stopped.items():
+            signal.signal(sig, handler)
+    return 0 if server.started else EXIT_STARTUP
+
+
+def _exit_zero(sig: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _worker(settings: Settings, sock: socket.socket, quiet: bool) -> None:
     # A spawned process: the policies are loaded at start-up, in the application's lifespan.
-    server = uvicorn.Server(_config(make_app(Service(settings)), quiet))
-    server.run(sockets=[sock])
-    sys.exit(0 if server.started else EXIT_STARTUP)
+    sys.exit(_run(Service(settings), sock, quiet))
 
 
 class _Supervisor:
