@@ -315,8 +315,7 @@ def _parse_record(item: CaseInput) -> object:
         message = f"not valid JSON: {exc.msg}"
         raise CaseError(message, [_finding(item.source, line + exc.lineno - 1, exc.colno, "CPC001", message)]) from None
     except _Refused as exc:
-        finding = _finding(item.source, line, 1, exc.code, exc.message, hint=exc.hint)
-        raise CaseError(exc.message, [finding]) from None
+        raise CaseError(exc.message, [_refused_at(item, text, line, exc)]) from None
     except RecursionError:
         message = f"nested more than {MAX_DEPTH} levels deep"
         raise CaseError(message, [_finding(item.source, line, 1, "CPC004", message)]) from None
@@ -325,6 +324,47 @@ def _parse_record(item: CaseInput) -> object:
         message = "not valid JSON: a number is too long"
         raise CaseError(message, [_finding(item.source, line, 1, "CPC001", message)]) from None
     return parsed
+
+
+# A JSON string, or a number or constant JSON has no value for (NaN, Infinity, 1e999), outside one.
+_STRING_OR_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN|-?[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+)')
+
+
+def _refused_at(item: CaseInput, text: str, line: int, exc: _Refused) -> Finding:
+    """Where in a refused record its problem is: the record is one line of a file, but a request's body may be
+    many. A duplicate key is placed (with its field) by the YAML loader, which reports it as a case file's; a
+    number is found by scanning the text outside strings."""
+    if exc.code == "CPC002" and len(text) <= PLACED_MAX_BYTES:
+        try:
+            read_case(text, item.source)
+        except CaseError as placed:
+            for finding in placed.findings:
+                if finding.code == exc.code:
+                    return _finding(
+                        item.source,
+                        line + finding.line - 1,
+                        finding.column,
+                        exc.code,
+                        exc.message,
+                        finding.path,
+                        exc.hint,
+                    )
+        except Exception:  # the second reading only adds a place; whatever it meets, the first one's report stands
+            pass
+    if exc.code == "CPC001":
+        for found in _STRING_OR_NUMBER.finditer(text):
+            token = found.group(1)
+            if token and (not token[-1].isdigit() or not math.isfinite(float(token))):
+                before = text[: found.start(1)]
+                return _finding(
+                    item.source,
+                    line + before.count("\n"),
+                    found.start(1) - before.rfind("\n"),
+                    exc.code,
+                    exc.message,
+                    hint=exc.hint,
+                )
+    return _finding(item.source, line, 1, exc.code, exc.message, hint=exc.hint)
 
 
 def _case_id(data: object) -> str | None:

@@ -41,8 +41,8 @@ from .http import (
     query_params,
     read_body,
     refused,
+    version_header,
 )
-from .openapi import POLICY_HEADER
 from .openapi import text as openapi_text
 from .service import EXIT_STARTUP, Service, findings_text
 
@@ -103,7 +103,7 @@ def _routes(service: Service) -> list[Route]:
         except CaseError as exc:
             raise refused(exc, evaluator) from None
         return Response(
-            evalreport.json_line(evaluation), media_type=JSON, headers={POLICY_HEADER: evaluation.policy_version}
+            evalreport.json_line(evaluation), media_type=JSON, headers=version_header(evaluation.policy_version)
         )
 
     @_guarded
@@ -120,7 +120,7 @@ def _routes(service: Service) -> list[Route]:
             resolved = catalogue.resolved(policy.area, day)
         except PolicyError as exc:
             raise Problem(404, "Not Found", exc.message, area=policy.area) from None
-        return json_response(resolved, {POLICY_HEADER: resolved["version"]})
+        return json_response(resolved, version_header(resolved["version"]))
 
     @_guarded
     async def openapi(request: Request) -> Response:
@@ -221,7 +221,8 @@ class _Token:
 async def _not_found(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
+        # Sorted: Starlette builds it from a set, whose order changes from run to run.
+        allowed = ", ".join(sorted((exc.headers or {}).get("Allow", "").split(", ")))
         problem = Problem(405, "Method Not Allowed", f"{route_template(request.url.path)} takes {allowed}")
         return problem.response({"Allow": allowed})
     return Problem(exc.status_code, "Not Found", "no such endpoint; GET /v1/openapi.json lists them").response()

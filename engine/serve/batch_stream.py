@@ -10,8 +10,18 @@ from starlette.requests import ClientDisconnect, Request
 
 from ..batch import MAX_LINE_BYTES, BatchSettings, CaseInput, CaseWorker, Oversized, header_line
 from ..evaluate import Evaluator
-from .http import Problem, area_policy, as_of, content_type, declared_length, evaluator_for, flag, query_params
-from .openapi import BATCH_TYPES, POLICY_HEADER
+from .http import (
+    Problem,
+    area_policy,
+    as_of,
+    content_type,
+    declared_length,
+    evaluator_for,
+    flag,
+    query_params,
+    version_header,
+)
+from .openapi import BATCH_TYPES
 from .service import Service, Settings
 
 __all__ = ["BATCH_STEP", "Batch"]
@@ -103,10 +113,8 @@ class Batch:
     async def _respond(
         self, send, chunks: asyncio.Queue, gone: asyncio.Event, worker: CaseWorker, evaluator: Evaluator
     ) -> None:
-        headers = [
-            (b"content-type", b"application/x-ndjson"),
-            (POLICY_HEADER.lower().encode("latin-1"), evaluator.policy.version.encode("latin-1", "replace")),
-        ]
+        headers = [(b"content-type", b"application/x-ndjson")]
+        headers += [(k.lower().encode(), v.encode()) for k, v in version_header(evaluator.policy.version).items()]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         if worker.rules is not None:
             await send({"type": "http.response.body", "body": header_line(worker.rules), "more_body": True})
@@ -163,8 +171,11 @@ class _Lines:
             start = end + 1
         rest = data[start:]
         if len(rest.rstrip(b"\r")) > MAX_LINE_BYTES:
-            self._skipping += len(rest)
-            rest = b""
+            # Dropped as it comes, but for a last "\r", which ends the record if the next chunk starts with "\n"
+            # and so is not part of its size.
+            keep = b"\r" if rest.endswith(b"\r") else b""
+            self._skipping += len(rest) - len(keep)
+            rest = keep
         self._buffer = rest
         return items
 

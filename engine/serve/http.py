@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import re
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,11 +35,21 @@ __all__ = [
     "query_params",
     "read_body",
     "refused",
+    "version_header",
 ]
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def version_header(version: str) -> dict[str, str]:
+    """The ``Cpc-Policy-Version`` header for ``version``; percent-encoded (RFC 3986) where it is not printable
+    ASCII, which is all a header value can safely hold: ``v98 é`` is sent as ``v98%20%C3%A9``.
+    """
+    if version.isascii() and version.isprintable():
+        return {POLICY_HEADER: version}
+    return {POLICY_HEADER: quote(version, safe="")}
 
 
 class Problem(Exception):
@@ -59,7 +70,7 @@ class Problem(Exception):
             headers["WWW-Authenticate"] = 'Bearer realm="cpc"'
         version = self.extra.get("policy_version")
         if isinstance(version, str):
-            headers[POLICY_HEADER] = version
+            headers.update(version_header(version))
         text = json.dumps(body, ensure_ascii=False) + "\n"
         return Response(text, status_code=self.status, headers=headers, media_type=PROBLEM)
 

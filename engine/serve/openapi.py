@@ -140,7 +140,7 @@ def _paths() -> dict:
                 "requestBody": {
                     "required": True,
                     "description": f"One case, at most {MAX_BODY_BYTES:,} bytes unless the server says otherwise.",
-                    "content": {"application/json": {"schema": _ref("Case")}},
+                    "content": {"application/json": {"schema": _ref("CaseFile")}},
                 },
                 "responses": {
                     "200": {
@@ -167,7 +167,8 @@ def _paths() -> dict:
                     "required": True,
                     "description": f"JSON Lines, one case a line; at most {MAX_BATCH_BYTES:,} bytes in all "
                     "unless the server says otherwise.",
-                    "content": {kind: {"schema": {"type": "string"}} for kind in BATCH_TYPES},
+                    # Binary: generators that cannot send a string body can send a file.
+                    "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in BATCH_TYPES},
                 },
                 "responses": {
                     "200": {
@@ -327,12 +328,82 @@ def _own_components() -> dict:
             "type": "object",
             "required": ["status", "version", "policies"],
             "properties": {
-                "status": {"const": "ok"},
+                "status": {"type": "string", "enum": ["ok"]},
                 "version": {"type": "string", "description": "cpc's version."},
                 "policies": _ref("PoliciesLoaded"),
             },
         },
     }
+
+
+def _for_generators(schemas: dict) -> dict:
+    """The components reshaped where client generators fail on what the JSON Schemas say, with the same meaning.
+
+    Each was found by generating clients (openapi-python-client, openapi-generator's python, java and csharp,
+    openapi-typescript) from the document and reading real responses with them.
+    """
+
+    def ref(name: str) -> dict:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    # A list-valued `const` stops openapi-python-client: the columns as a fixed-length list of names.
+    columns = schemas["ResultHeader"]["properties"]["columns"]
+    names = columns.pop("const")
+    columns.update({"type": "array", "items": {"type": "string", "enum": names}, "minItems": len(names)})
+    columns["maxItems"] = len(names)
+    # if/then/else gives untyped values in every generator (and a null sent for an absent date in one): a date
+    # or a date-time as one string pattern, `what` as an event or a list of them.
+    for prefix in ("Case", "Result"):
+        either = schemas[prefix + "DateOrDateTime"]
+        then = either.pop("then")
+        del either["if"], either["else"]
+        either["pattern"] = f"{schemas[prefix + 'Date']['pattern']}|{then['pattern']}"
+    what = schemas["ResultResult"]["properties"]["what"]
+    schemas["ResultWhat"] = {
+        "title": "what",
+        "description": "An event, or a list of events any of which satisfies.",
+        "anyOf": [what["else"], {"type": "array", **what["then"]}],
+    }
+    for owner in ("ResultResult", "ResultRuleEntry"):
+        properties = schemas[owner]["properties"]
+        properties["what"] = {"description": properties["what"]["description"], **ref("ResultWhat")}
+    schemas["ResultRowMore"]["properties"]["what"]["anyOf"] = [{"type": "null"}, ref("ResultWhat")]
+    # An evaluation from this service has whole results (format 1), never rows.
+    schemas["ResultEvaluation"]["properties"]["results"]["items"] = ref("ResultResult")
+    # Inline enums and references into another component's properties become models named `type` and `unit`
+    # (which hide System.Type in C#) or fail to compile (Java): components of their own.
+    not_recorded = schemas["Case"]["properties"]["coverage"]["properties"]["not_recorded"]
+    schemas["CaseVocabularyName"], not_recorded["items"] = not_recorded["items"], ref("CaseVocabularyName")
+    inner = {
+        "#/components/schemas/ResultSubject/properties/type": "ResultSubjectType",
+        "#/components/schemas/ResultLate/properties/unit": "ResultLateUnit",
+    }
+    schemas["ResultSubjectType"] = schemas["ResultSubject"]["properties"]["type"]
+    schemas["ResultLateUnit"] = schemas["ResultLate"]["properties"]["unit"]
+    schemas["ResultSubject"]["properties"]["type"] = ref("ResultSubjectType")
+    schemas["ResultLate"]["properties"]["unit"] = ref("ResultLateUnit")
+    amount = {"type": "integer", "minimum": 0}
+
+    def reshaped(node: object) -> object:
+        if isinstance(node, list):
+            return [reshaped(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        target = node.get("$ref")
+        if target in inner:
+            return {**{k: v for k, v in node.items() if k != "$ref"}, **ref(inner[target])}
+        if target == "#/components/schemas/ResultLate/properties/amount":
+            return {**{k: v for k, v in node.items() if k != "$ref"}, **amount}
+        out = {key: reshaped(value) for key, value in node.items()}
+        # `items: false` after `prefixItems` stops openapi-python-client; maxItems says the same.
+        if out.get("items") is False and "prefixItems" in out:
+            del out["items"]
+            out["maxItems"] = len(out["prefixItems"])
+        return out
+
+    reshaped_schemas = reshaped(schemas)
+    assert isinstance(reshaped_schemas, dict)
+    return reshaped_schemas
 
 
 @cache
@@ -351,7 +422,7 @@ def _document() -> str:
         },
         "paths": _paths(),
         "components": {
-            "schemas": {"Case": case_root, **case_defs, **result_defs, **_own_components()},
+            "schemas": _renamed(_for_generators({"Case": case_root, **case_defs, **result_defs, **_own_components()})),
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
@@ -364,6 +435,12 @@ def _document() -> str:
         "security": [{"bearer": []}, {}],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _renamed(schemas: dict) -> dict:
+    # `Case` is a reserved word in Java and C#: generators would call the model `ModelCase`.
+    text = json.dumps({("CaseFile" if name == "Case" else name): schema for name, schema in schemas.items()})
+    return json.loads(text.replace('"#/components/schemas/Case"', '"#/components/schemas/CaseFile"'))
 
 
 def text() -> str:

@@ -81,6 +81,9 @@ def _config(app: Callable, quiet: bool) -> uvicorn.Config:
         log_config=logging_config,
         access_log=False,
         server_header=False,
+        # Not httptools, which uvicorn would pick when installed: it drops the body of a request that offers an
+        # HTTP/2 upgrade (`Upgrade: h2c`), as Java's HttpClient does by default (uvicorn issue 2722).
+        http="h11",
         timeout_graceful_shutdown=GRACE,
     )
 
