@@ -118,7 +118,7 @@ def serve(
     except PolicyError as exc:
         policy_error(exc)
     try:
-        sock = run.bind(host, port)
+        sock = run.bind(host, port, workers=workers)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     if service.token is None and not _loopback(host):

@@ -950,6 +950,36 @@ def test_sigterm_and_sigint_stop_the_server_with_status_0(workers, sig) -> None:
     assert "Traceback" not in server.log and "aborted" not in server.log
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers listen on their own sockets on Linux")
+def test_connections_are_shared_out_among_the_workers() -> None:
+    # Each worker listens on its own socket and the kernel spreads connections over them: 24 connections all
+    # landing on one of two workers by chance happens 1 time in 8 million.
+    server = Server("--workers", "2").start()
+    try:
+        server.wait_for_log("Application startup complete", count=2)
+        connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=60) for _ in range(24)]
+        for connection in connections:
+            connection.request("GET", "/v1/areas")
+            assert connection.getresponse().read()
+        for connection in connections:
+            connection.close()
+        served = server.wait_for_log("GET /v1/areas 200", count=24)
+    finally:
+        server.stop()
+    workers = {found.group(1) for found in re.finditer(r"\[(\d+)\]: GET /v1/areas 200", served)}
+    assert len(workers) == 2, served
+
+
+def test_the_socket_says_it_is_tcp_so_that_answers_are_not_held_back() -> None:
+    # asyncio turns Nagle's algorithm off only on a socket that says it is TCP; on its event loop (where uvloop
+    # is not installed) each answer otherwise waited about 40 ms for the client's delayed acknowledgement.
+    from engine.serve import run
+
+    for workers in (1, 2):
+        with run.bind("127.0.0.1", 0, workers=workers) as sock:
+            assert sock.proto == socket.IPPROTO_TCP
+
+
 # -- refusing to start ---------------------------------------------------------------------------------------
 
 
