@@ -39,11 +39,10 @@ server and shows there.
 script with that HTTP parser and event loop, on a socket from engine.serve.run.bind as `cpc serve` has,
 instead of `cpc serve` itself (h11 on uvloop when installed: engine/serve/run.py; the first line printed
 says). httptools is not in the serve extra (it loses the body of a request offering an HTTP/2 upgrade); to
-compare it, `pip install --target DIR httptools` and run with PYTHONPATH=DIR. On asyncio's loop that
-socket's connections have Nagle's algorithm on (asyncio sets TCP_NODELAY only on a socket whose proto is
-IPPROTO_TCP, and bind's is 0; uvloop sets it on every TCP socket), so an answer written as head then body
-waits for the client's delayed ACK, about 40 ms; HTTP:LOOP:nodelay sets TCP_NODELAY on the listening socket,
-which its connections inherit, to measure the parser and loop without that. Linux only (/proc).
+compare it, `pip install --target DIR httptools` and run with PYTHONPATH=DIR. HTTP:LOOP:nodelay also sets
+TCP_NODELAY on the listening socket; bind's socket says it is TCP (IPPROTO_TCP), so asyncio sets it on each
+connection anyway (before, with protocol 0, every answer on asyncio's loop waited about 40 ms for the
+client's delayed ACK). Linux only (/proc).
 """
 
 from __future__ import annotations
