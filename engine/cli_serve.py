@@ -100,6 +100,11 @@ def serve(
     from .policies import PolicyError
     from .serve.catalogue import Catalogue
 
+    if policies_dir is not None and not policies_dir.is_dir():
+        # Other commands fall back to the shipped areas; a service started with a mistyped folder would serve
+        # them for months without anyone noticing.
+        fail(f"--policies {policies_dir}: no such folder")
+
     settings = Settings(
         policies_dir=str(policies_dir.resolve()) if policies_dir is not None else None,
         token_file=str(token_file.resolve()) if token_file is not None else None,
@@ -130,14 +135,24 @@ def serve(
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     areas = ", ".join(catalogue.areas)
-    click.echo(
-        f"cpc serve: listening on http://{shown}:{bound_port} ({workers} worker{'s' if workers > 1 else ''}; "
-        f"areas: {areas}; token: {'required' if service.token else 'none'})",
-        err=True,
-    )
-    sys.stderr.flush()
+
+    def listening() -> None:
+        click.echo(
+            f"cpc serve: listening on http://{shown}:{bound_port} ({workers} worker{'s' if workers > 1 else ''}; "
+            f"areas: {areas}; token: {'required' if service.token else 'none'})",
+            err=True,
+        )
+        sys.stderr.flush()
+
     # With several workers each compiles its own; this process only checked that they can.
-    status = run.serve(settings, sock, workers=workers, catalogue=catalogue if workers == 1 else None, quiet=quiet)
+    status = run.serve(
+        settings,
+        sock,
+        workers=workers,
+        catalogue=catalogue if workers == 1 else None,
+        quiet=quiet,
+        ready=listening,
+    )
     sys.exit(EXIT_ERROR if status == 2 else status)
 
 

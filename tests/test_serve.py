@@ -32,7 +32,7 @@ from openapi_spec_validator import validate as validate_openapi
 import engine
 
 from .conftest import ROOT
-from .serving import LAST_CHUNK, Connection, Server, Streamed, environment, raw_request
+from .serving import LAST_CHUNK, LISTENING, Connection, Server, Streamed, environment, raw_request
 
 AS_OF = "2026-03-02"
 BATCH_AS_OF = "2026-03-01"
@@ -375,9 +375,39 @@ def _stalled_batch(port: int, chunked: bool) -> Streamed:
         return connection.response()
 
 
+def test_a_batch_whose_body_never_comes_is_408_and_one_over_the_limit_from_its_start_413(limited, inputs) -> None:
+    # Nothing is answered before the body begins, so these still get their own status, not a 200 cut off.
+    with Connection(limited.port) as connection:
+        connection.send(raw_request("POST", BATCH, {"Content-Type": NDJSON, "Content-Length": "100"}))
+        reply = connection.response()
+    assert (reply.status, json.loads(reply.body)["detail"]) == (408, "no part of the request body arrived for 1 s")
+    body = inputs["caseload"].read_bytes()[:20000]
+    with Connection(limited.port) as connection:
+        connection.send(raw_request("POST", BATCH, {"Content-Type": NDJSON, "Transfer-Encoding": "chunked"}))
+        connection.send_chunks([body])
+        reply = connection.response()
+    assert (reply.status, json.loads(reply.body)["detail"]) == (413, "the request body is over the 16,384-byte limit")
+
+
+def test_a_batch_client_that_expects_100_continue_is_told_to_go_on(server, inputs) -> None:
+    # curl asks so for a body over 1 MB, and waits a second, or until the server's timeout, for the answer.
+    body = inputs["caseload"].read_bytes()
+    with Connection(server.port) as connection:
+        headers = {"Content-Type": NDJSON, "Content-Length": str(len(body)), "Expect": "100-continue"}
+        connection.send(raw_request("POST", BATCH, headers))
+        interim = b""
+        while not interim.endswith(b"\r\n\r\n"):
+            interim += connection.sock.recv(1)
+        assert interim.startswith(b"HTTP/1.1 100 ")
+        connection.send(body)
+        reply = connection.response()
+    assert reply.status == 200 and reply.error is None
+    assert len(reply.body.splitlines()) == len(body.splitlines()) + 1
+
+
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_a_client_that_stops_sending_gets_a_response_cut_off(limited, chunked) -> None:
-    stopped = r"batch stopped.*no part of the body arrived for 1 s"
+    stopped = r"batch stopped.*no part of the request body arrived for 1 s"
     before = len(re.findall(stopped, limited.log))
     reply = _stalled_batch(limited.port, chunked)
     # The status was sent before the first case: what tells the client is the missing end of the response.
@@ -394,7 +424,11 @@ def test_a_chunked_caseload_growing_over_max_batch_bytes_is_cut_off(limited, inp
     body = inputs["caseload"].read_bytes()
     with Connection(limited.port) as connection:
         connection.send(raw_request("POST", BATCH, {"Content-Type": NDJSON, "Transfer-Encoding": "chunked"}))
-        connection.send_chunks(body[i : i + 4096] for i in range(0, 20480, 4096))
+        connection.send_chunks([body[:4096]])
+        # The answer begins once the body has begun (unread, so that the response is read whole below); the
+        # rest then passes the limit.
+        connection.sock.recv(1, socket.MSG_PEEK)
+        connection.send_chunks(body[i : i + 4096] for i in range(4096, 20480, 4096))
         reply = connection.response()
     assert reply.status == 200
     assert reply.error is not None
@@ -755,12 +789,22 @@ def test_the_log_has_each_request_by_route_template_and_nothing_it_carried() -> 
 # -- the token -----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", f"Basic {TOKEN}", TOKEN, "Bearer"], ids=str)
-def test_without_the_right_token_every_endpoint_is_401(guarded, authorization) -> None:
+@pytest.mark.parametrize(
+    ("authorization", "detail"),
+    [
+        (None, "this service needs an Authorization: Bearer token"),
+        ("Bearer wrong-token", "the bearer token is not the one this service takes"),
+        (f"Basic {TOKEN}", "this service needs an Authorization: Bearer token"),
+        (TOKEN, "this service needs an Authorization: Bearer token"),
+        ("Bearer", "this service needs an Authorization: Bearer token"),
+    ],
+    ids=str,
+)
+def test_without_the_right_token_every_endpoint_is_401(guarded, authorization, detail) -> None:
     headers = {"Authorization": authorization} if authorization else {}
     for method, path in (("GET", "/v1/areas"), ("POST", EVALUATE), ("GET", "/v1/openapi.json"), ("GET", "/v1/x")):
         reply = guarded.request(method, path, b"{}" if method == "POST" else None, {**headers, "Content-Type": JSON})
-        problem(reply, 401, "Unauthorized", "this service needs an Authorization: Bearer token")
+        problem(reply, 401, "Unauthorized", detail)
         assert reply.headers["www-authenticate"] == 'Bearer realm="cpc"'
 
 
@@ -813,17 +857,17 @@ def test_areas_lists_each_area_with_the_version_in_force(server) -> None:
     assert found == {
         "berkshire": (
             {"version": "v97", "effective_from": "2025-03-25"},
-            "england",
+            ["england"],
             [{"version": "v97", "effective_from": "2025-03-25"}],
         ),
         "england": (
             {"version": "2023", "effective_from": "2023-12-15"},
-            None,
+            [],
             [{"version": "2023", "effective_from": "2023-12-15"}],
         ),
         "hampshire": (
             {"version": "printed 2024-04-24", "effective_from": "2024-04-24"},
-            "england",
+            ["england"],
             [{"version": "printed 2024-04-24", "effective_from": "2024-04-24"}],
         ),
     }
@@ -970,6 +1014,21 @@ def test_connections_are_shared_out_among_the_workers() -> None:
     assert len(workers) == 2, served
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_listening_line_comes_when_every_worker_answers(workers) -> None:
+    # A script waits for the line and then sends its first request: it must be answered, not refused.
+    server = Server("--workers", str(workers))
+    try:
+        log = server.wait_for_log(LISTENING.pattern, timeout=60)
+        found = next(m for line in log.splitlines() if (m := LISTENING.match(line)))
+        server.port = int(found.group(1))
+        # Each on a connection of its own, which the kernel gives to either worker.
+        replies = [server.get("/healthz").status for _ in range(8)]
+    finally:
+        server.stop()
+    assert replies == [200] * 8
+
+
 def test_the_socket_says_it_is_tcp_so_that_answers_are_not_held_back() -> None:
     # asyncio turns Nagle's algorithm off only on a socket that says it is TCP; on its event loop (where uvloop
     # is not installed) each answer otherwise waited about 40 ms for the client's delayed acknowledgement.
@@ -1014,6 +1073,13 @@ def test_a_policy_with_a_lint_error_stops_the_start_before_anything_listens(tmp_
     assert "listening" not in run.stderr and "Traceback" not in run.stderr
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
+
+
+def test_a_policies_folder_that_does_not_exist_is_refused_with_exit_2(tmp_path) -> None:
+    # Other commands fall back to the shipped areas; a service must not serve them for a mistyped folder.
+    run = _serve("--port", "0", "--policies", str(tmp_path / "polices"))
+    assert run.returncode == 2
+    assert run.stderr == f"cpc: --policies {tmp_path / 'polices'}: no such folder\n"
 
 
 def test_a_port_in_use_is_refused_with_exit_2() -> None:

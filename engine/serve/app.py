@@ -172,11 +172,14 @@ class _AccessLog:
             return
         started = time.perf_counter()
         status = 0
+        complete = False
 
         async def sending(message) -> None:
-            nonlocal status
+            nonlocal status, complete
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
             await send(message)
 
         try:
@@ -184,10 +187,11 @@ class _AccessLog:
         finally:
             method = scope["method"] if scope["method"].isalpha() else "?"
             access_log.info(
-                "%s %s %s %.1f ms",
+                "%s %s %s%s %.1f ms",
                 method[:10],
                 route_template(scope["path"]),
                 status or "-",
+                "" if complete or not status else " cut off",
                 (time.perf_counter() - started) * 1000,
             )
 
@@ -204,16 +208,20 @@ class _Token:
         if token is None or scope["type"] != "http" or scope["path"] == "/healthz":
             await self.app(scope, receive, send)
             return
-        given = b""
+        given: bytes | None = None
         for name, value in scope["headers"]:
             if name == b"authorization":
                 scheme, _, given = value.partition(b" ")
-                if scheme.lower() != b"bearer":
-                    given = b""
+                if scheme.lower() != b"bearer" or not given.strip():
+                    given = None
                 break
-        if not hmac.compare_digest(given.strip(), token):
-            problem = Problem(401, "Unauthorized", "this service needs an Authorization: Bearer token", close=True)
-            await problem.response()(scope, receive, send)
+        if given is None or not hmac.compare_digest(given.strip(), token):
+            detail = (
+                "this service needs an Authorization: Bearer token"
+                if given is None
+                else "the bearer token is not the one this service takes"
+            )
+            await Problem(401, "Unauthorized", detail, close=True).response()(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -228,8 +236,9 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return Problem(exc.status_code, "Not Found", "no such endpoint; GET /v1/openapi.json lists them").response()
 
 
-def make_app(service: Service) -> Callable:
-    """The ASGI application serving ``service``; it loads the policies at start-up if the service has none."""
+def make_app(service: Service, ready: Callable[[], object] | None = None) -> Callable:
+    """The ASGI application serving ``service``; it loads the policies at start-up if the service has none, and
+    then calls ``ready``."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app) -> AsyncIterator[None]:
@@ -245,6 +254,8 @@ def make_app(service: Service) -> Callable:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGHUP, service.request_reload)
+        if ready is not None:
+            ready()
         yield
 
     app = Starlette(routes=_routes(service), exception_handlers={HTTPException: _not_found}, lifespan=lifespan)

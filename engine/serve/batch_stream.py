@@ -68,7 +68,11 @@ class Batch:
         gone = asyncio.Event()
         reader = asyncio.get_running_loop().create_task(self._read(receive, chunks, gone, settings))
         try:
-            await self._respond(send, chunks, gone, worker, evaluator)
+            await self._respond(scope, receive, send, chunks, gone, worker, evaluator)
+        except asyncio.CancelledError:
+            # The server is stopping and its grace period is over: the response is cut off, as for any other
+            # stop, rather than the cancellation logged as an error with its traceback.
+            log.warning("batch stopped: the server is stopping")
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -83,7 +87,7 @@ class Batch:
                     async with asyncio.timeout(settings.timeout):
                         message = await receive()
                 except TimeoutError:
-                    chunks.put_nowait(TimeoutError(f"no part of the body arrived for {settings.timeout:g} s"))
+                    chunks.put_nowait(TimeoutError(f"no part of the request body arrived for {settings.timeout:g} s"))
                     return
                 if message["type"] == "http.disconnect":
                     gone.set()
@@ -92,7 +96,9 @@ class Batch:
                 body = message.get("body", b"")
                 size += len(body)
                 if size > settings.max_batch_bytes:
-                    chunks.put_nowait(ValueError(f"the body is over the {settings.max_batch_bytes:,}-byte limit"))
+                    chunks.put_nowait(
+                        ValueError(f"the request body is over the {settings.max_batch_bytes:,}-byte limit")
+                    )
                     return
                 if body:
                     chunks.put_nowait(body)
@@ -111,8 +117,24 @@ class Batch:
             chunks.put_nowait(exc)
 
     async def _respond(
-        self, send, chunks: asyncio.Queue, gone: asyncio.Event, worker: CaseWorker, evaluator: Evaluator
+        self,
+        scope,
+        receive,
+        send,
+        chunks: asyncio.Queue,
+        gone: asyncio.Event,
+        worker: CaseWorker,
+        evaluator: Evaluator,
     ) -> None:
+        # Nothing is answered before the body starts to arrive: a client that asked to be told to go on
+        # (`Expect: 100-continue`, as curl does above 1 MB) is told so only while no response has begun, and a
+        # body that never comes, or is over the limit from its start, still gets its own status.
+        chunk = await chunks.get()
+        if isinstance(chunk, TimeoutError | ValueError):
+            status = 408 if isinstance(chunk, TimeoutError) else 413
+            title = "Request Timeout" if status == 408 else "Content Too Large"
+            await Problem(status, title, f"{chunk}", close=True).response()(scope, receive, send)
+            return
         headers = [(b"content-type", b"application/x-ndjson")]
         headers += [(k.lower().encode(), v.encode()) for k, v in version_header(evaluator.policy.version).items()]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -121,7 +143,6 @@ class Batch:
         lines = _Lines()
         answered = 0
         while True:
-            chunk = await chunks.get()
             if isinstance(chunk, BaseException):
                 # The response stops without its last chunk: the client sees an incomplete response, never a
                 # complete-looking one that lacks cases.
@@ -142,6 +163,7 @@ class Batch:
             if chunk is None:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
+            chunk = await chunks.get()
 
 
 def _reason(exc: BaseException) -> str:

@@ -87,11 +87,16 @@ class Catalogue:
                     "area": area,
                     "title": in_force.data.get("title") if in_force else None,
                     "in_force": _version(in_force) if in_force else None,
-                    "extends": in_force.extends if in_force else None,
+                    "extends": self._bases(in_force, as_of) if in_force else [],
                     "versions": [_version(p) for p in self.library.versions(area)],
                 }
             )
         return {"as_of": as_of.isoformat(), "policies": self.stamp(), "areas": areas}
+
+    def _bases(self, policy: PolicyFile, as_of: dt.date) -> list[str]:
+        # As `cpc show --format json` lists them: the areas it extends, nearest last.
+        chain, _ = chain_of(policy, self.library, as_of)
+        return [p.area for p in chain[:-1]]
 
     def resolved(self, area: str, as_of: dt.date) -> dict:
         """The policy of ``area`` in force on ``as_of`` after inheritance, as ``cpc show --format json`` gives it.

@@ -38,6 +38,7 @@ _ERRORS = {
     "401": "The service was started with `--token-file` and the request has no `Authorization: Bearer` token, "
     "or the wrong one.",
     "404": "No such area, or no version of its policy is in force on `as_of`.",
+    "405": "The endpoint does not take this method; the `Allow` header says which it takes.",
     "408": "The request body did not arrive within the time limit.",
     "413": "The request body is over the size limit.",
     "415": "The request body is not of the content type this endpoint takes.",
@@ -139,7 +140,7 @@ def _paths() -> dict:
                 "parameters": [_AREA, _AS_OF, _EXPLAIN],
                 "requestBody": {
                     "required": True,
-                    "description": f"One case, at most {MAX_BODY_BYTES:,} bytes unless the server says otherwise.",
+                    "description": f"One case, at most `--max-body-bytes` (by default {MAX_BODY_BYTES:,} bytes).",
                     "content": {"application/json": {"schema": _ref("CaseFile")}},
                 },
                 "responses": {
@@ -148,7 +149,7 @@ def _paths() -> dict:
                         "headers": _VERSION_HEADER,
                         "content": {"application/json": {"schema": _ref("ResultEvaluation")}},
                     },
-                    **_errors("400", "401", "404", "408", "413", "415", "500", refused=True),
+                    **_errors("400", "401", "404", "405", "408", "413", "415", "500", refused=True),
                 },
             }
         },
@@ -165,8 +166,8 @@ def _paths() -> dict:
                 "parameters": [_AREA, _AS_OF, _EXPLAIN, _CITATIONS],
                 "requestBody": {
                     "required": True,
-                    "description": f"JSON Lines, one case a line; at most {MAX_BATCH_BYTES:,} bytes in all "
-                    "unless the server says otherwise.",
+                    "description": "JSON Lines, one case a line; at most `--max-batch-bytes` in all (by default "
+                    f"{MAX_BATCH_BYTES:,} bytes).",
                     # Binary: generators that cannot send a string body can send a file.
                     "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in BATCH_TYPES},
                 },
@@ -177,7 +178,7 @@ def _paths() -> dict:
                         "headers": _VERSION_HEADER,
                         "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
                     },
-                    **_errors("400", "401", "404", "408", "413", "415", "500"),
+                    **_errors("400", "401", "404", "405", "408", "413", "415", "500"),
                 },
             }
         },
@@ -188,7 +189,7 @@ def _paths() -> dict:
                 "parameters": [_AS_OF],
                 "responses": {
                     "200": {"description": "The areas.", "content": {"application/json": {"schema": _ref("Areas")}}},
-                    **_errors("400", "401"),
+                    **_errors("400", "401", "405"),
                 },
             }
         },
@@ -205,7 +206,7 @@ def _paths() -> dict:
                         "headers": _VERSION_HEADER,
                         "content": {"application/json": {"schema": _ref("ResolvedPolicy")}},
                     },
-                    **_errors("400", "401", "404"),
+                    **_errors("400", "401", "404", "405"),
                 },
             }
         },
@@ -215,7 +216,7 @@ def _paths() -> dict:
                 "summary": "This description",
                 "responses": {
                     "200": {"description": "OpenAPI 3.1.", "content": {"application/json": {"schema": {}}}},
-                    **_errors("401"),
+                    **_errors("401", "405"),
                 },
             }
         },
@@ -304,7 +305,11 @@ def _own_components() -> dict:
                             "area": {"type": "string"},
                             "title": {"type": ["string", "null"]},
                             "in_force": {"oneOf": [_ref("PolicyVersion"), {"type": "null"}]},
-                            "extends": {"type": ["string", "null"]},
+                            "extends": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                                "description": "The areas it extends, as `cpc show --format json` lists them.",
+                            },
                             "versions": {"type": "array", "items": _ref("PolicyVersion")},
                         },
                     },

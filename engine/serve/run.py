@@ -22,6 +22,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from multiprocessing.synchronize import Event
 
 import uvicorn
 
@@ -29,7 +30,7 @@ from .app import make_app
 from .catalogue import Catalogue
 from .service import EXIT_STARTUP, Service, Settings
 
-__all__ = ["GRACE", "LOG_CONFIG", "bind", "serve"]
+__all__ = ["GRACE", "LOG_CONFIG", "CutOffSaid", "bind", "serve"]
 
 log = logging.getLogger("cpc.serve")
 
@@ -45,7 +46,15 @@ LOG_CONFIG: dict = {
             "datefmt": "%Y-%m-%dT%H:%M:%S%z",
         },
     },
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "filters": {"cut_off": {"()": "engine.serve.run.CutOffSaid"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+            "filters": ["cut_off"],
+        }
+    },
     "loggers": {
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "uvicorn.error": {"level": "INFO"},
@@ -60,6 +69,16 @@ LOG_CONFIG: dict = {
 # connections out among them evenly. On one shared socket, whichever worker is idle when connections arrive
 # takes them all: 48 of 50 keep-alive clients were seen queued on one worker while the other had 2.
 REUSE_PORT = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+class CutOffSaid(logging.Filter):
+    """Drops uvicorn's error for a response the application left unfinished: a batch cut off on purpose, whose
+    reason cpc has just logged, and whose access line says ``cut off``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "uvicorn.error" and record.msg == "ASGI callable returned without completing response."
+        )
 
 
 def bind(host: str, port: int, *, workers: int = 1) -> socket.socket:
@@ -115,15 +134,18 @@ def serve(
     workers: int = 1,
     catalogue: Catalogue | None = None,
     quiet: bool = False,
+    ready: Callable[[], object] = lambda: None,
 ) -> int:
-    """Serve on ``sock`` until stopped; the exit status."""
+    """Serve on ``sock`` until stopped; the exit status. ``ready`` is called once every worker takes requests."""
     if workers <= 1:
+        # The socket listens already and the policies are compiled: a connection made now is answered.
+        ready()
         return _run(Service(settings, catalogue), sock, quiet)
-    return _Supervisor(settings, sock, workers, quiet).run()
+    return _Supervisor(settings, sock, workers, quiet).run(ready)
 
 
-def _run(service: Service, sock: socket.socket, quiet: bool) -> int:
-    server = uvicorn.Server(_config(make_app(service), quiet))
+def _run(service: Service, sock: socket.socket, quiet: bool, ready: Callable[[], object] | None = None) -> int:
+    server = uvicorn.Server(_config(make_app(service, ready), quiet))
     # uvicorn stops gracefully on SIGINT or SIGTERM, then raises the signal again for the handler it found:
     # this one makes a stop that was asked for exit 0, rather than die of the signal (143) or raise
     # KeyboardInterrupt.
@@ -143,7 +165,7 @@ def _exit_zero(sig: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def _worker(settings: Settings, where: socket.socket | tuple[str, int], quiet: bool) -> None:
+def _worker(settings: Settings, where: socket.socket | tuple[str, int], quiet: bool, ready: Event) -> None:
     # A spawned process: the policies are loaded at start-up, in the application's lifespan. It is given the
     # shared socket, or the address to listen on with a socket of its own.
     if isinstance(where, tuple):
@@ -152,7 +174,7 @@ def _worker(settings: Settings, where: socket.socket | tuple[str, int], quiet: b
         except OSError as exc:
             log.error("a worker cannot listen on %s:%s: %s", *where, exc.strerror or exc)
             sys.exit(EXIT_STARTUP)
-    sys.exit(_run(Service(settings), where, quiet))
+    sys.exit(_run(Service(settings), where, quiet, ready.set))
 
 
 class _Supervisor:
@@ -165,17 +187,28 @@ class _Supervisor:
         self.processes: list[multiprocessing.process.BaseProcess] = []
         self.signals: list[int] = []
 
-    def _start(self) -> multiprocessing.process.BaseProcess:
-        process = self.context.Process(target=_worker, args=(self.settings, self.where, self.quiet), daemon=False)
+    def _start(self) -> tuple[multiprocessing.process.BaseProcess, Event]:
+        ready = self.context.Event()
+        args = (self.settings, self.where, self.quiet, ready)
+        process = self.context.Process(target=_worker, args=args, daemon=False)
         process.start()
-        return process
+        return process, ready
 
-    def run(self) -> int:
+    def run(self, ready: Callable[[], object]) -> int:
         logging.config.dictConfig(LOG_CONFIG)
         handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         previous = {sig: signal.signal(sig, lambda sig, frame: self.signals.append(sig)) for sig in handled}
         try:
-            self.processes = [self._start() for _ in range(self.count)]
+            started = [self._start() for _ in range(self.count)]
+            self.processes = [process for process, _ in started]
+            announced = False
+            while not announced:
+                # Said only once every worker listens: with a socket each, a connection made earlier is refused.
+                stopping = any(sig != signal.SIGHUP for sig in self.signals)
+                if stopping or any(not p.is_alive() for p in self.processes):
+                    return self._supervise()
+                announced = all(event.wait(0.1) for _, event in started)
+            ready()
             return self._supervise()
         finally:
             for sig, handler in previous.items():
@@ -183,7 +216,6 @@ class _Supervisor:
 
     def _supervise(self) -> int:
         while True:
-            time.sleep(0.2)
             while self.signals:
                 sig = self.signals.pop(0)
                 if sig == signal.SIGHUP:
@@ -199,7 +231,8 @@ class _Supervisor:
                     self._stop()
                     return EXIT_STARTUP
                 log.warning("worker %s stopped (exit %s); starting another", process.pid, process.exitcode)
-                self.processes[index] = self._start()
+                self.processes[index], _ = self._start()
+            time.sleep(0.2)
 
     def _send(self, sig: int) -> None:
         for process in self.processes:

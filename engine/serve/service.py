@@ -97,6 +97,8 @@ class Service:
             )
             return False
         old = self.catalogue
+        if token != self.token:
+            log.info("the token in %s is now the one taken", self.settings.token_file)
         self.catalogue, self.token = catalogue, token
         log.info(
             "reloaded: %s%s",
