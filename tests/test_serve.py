@@ -969,7 +969,10 @@ def test_sighup_reloads_the_policies_and_keeps_them_when_the_new_ones_have_lint_
         berkshire.write_text(broken, encoding="utf-8")
         server.signal(signal.SIGHUP)
         log = server.wait_for_log("reload refused", count=workers)
-        assert f"{berkshire}:{line}:1: CPC100 unknown key 'surprise_key'" in log
+        # Each finding a log line of its own, with time and level, as a log reader expects.
+        finding = f"{berkshire}:{line}:1: CPC100 unknown key 'surprise_key'"
+        assert re.search(rf"^\S+ ERROR cpc\.serve \[\d+\]:   {re.escape(finding)}", log, re.MULTILINE), log
+        assert f"reloading the policies from {policies}" in log
         for _ in range(4 * workers):
             assert _berkshire(server) == ("v98", digest)
             assert server.post(EVALUATE, body).json()["policy_version"] == "v98"

@@ -44,7 +44,7 @@ from .http import (
     version_header,
 )
 from .openapi import text as openapi_text
-from .service import EXIT_STARTUP, Service, findings_text
+from .service import EXIT_STARTUP, Service, log_findings
 
 __all__ = ["make_app", "route_template"]
 
@@ -246,7 +246,8 @@ def make_app(service: Service, ready: Callable[[], object] | None = None) -> Cal
             try:
                 service.catalogue = await asyncio.to_thread(service.load)
             except PolicyError as exc:
-                log.error("cannot serve: %s\n%s", exc.message, findings_text(exc))
+                log.error("cannot serve: %s", exc.message)
+                log_findings(exc)
                 # Not an exception: the server would log its traceback after the findings. The supervisor
                 # reads this status as a worker that could not start.
                 logging.shutdown()

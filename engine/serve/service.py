@@ -9,11 +9,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..policies import PolicyError
+from ..policies import PolicyError, policy_roots
 from .catalogue import Catalogue
 from .openapi import MAX_BATCH_BYTES, MAX_BODY_BYTES, TIMEOUT
 
-__all__ = ["EXIT_STARTUP", "Service", "Settings", "TokenError", "findings_text", "read_token"]
+__all__ = ["EXIT_STARTUP", "Service", "Settings", "TokenError", "log_findings", "read_token"]
 
 log = logging.getLogger("cpc.serve")
 
@@ -89,12 +89,8 @@ class Service:
             log.error("reload refused, still serving the policies loaded at %s: %s", self._loaded_at(), exc)
             return False
         except PolicyError as exc:
-            log.error(
-                "reload refused, still serving the policies loaded at %s: %s\n%s",
-                self._loaded_at(),
-                exc.message,
-                findings_text(exc),
-            )
+            log.error("reload refused, still serving the policies loaded at %s: %s", self._loaded_at(), exc.message)
+            log_findings(exc)
             return False
         old = self.catalogue
         if token != self.token:
@@ -108,16 +104,21 @@ class Service:
         return True
 
     def _where(self) -> str:
-        return self.settings.policies_dir or "./policies and those shipped with cpc"
+        return " then ".join(str(root) for root in policy_roots(self.settings.policies_dir))
 
     def _loaded_at(self) -> str:
         return self.catalogue.stamp()["loaded_at"] if self.catalogue else "never"
 
 
-def findings_text(exc: PolicyError) -> str:
+def log_findings(exc: PolicyError) -> None:
+    """Each line of the lint report of ``exc`` as a log line of its own, so that a log reader sees each with its
+    time and level."""
     from ..lint.reporters import text
 
-    return text(exc.findings, len({f.file for f in exc.findings})) if exc.findings else ""
+    if exc.findings:
+        for line in text(exc.findings, len({f.file for f in exc.findings})).splitlines():
+            if line.strip():
+                log.error("  %s", line)
 
 
 def _versions(catalogue: Catalogue) -> str:
