@@ -6,11 +6,13 @@ import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 import click
 
 from .cli_common import fail, print_whole
+from .cli_output import refuse_output
 from .progress import Progress, Silent, progress
 from .summary import CSV_HELP, DEFAULT_OVERDUE_LIMIT, FORMATS, Line, Malformed
 
@@ -42,6 +44,34 @@ def _advancing(items: Iterable[T], bar: Progress | Silent) -> Iterator[T]:
         yield item
 
 
+def _write(summary, fmt: str, out: Path | None, force: bool, results: str) -> None:
+    from .summary import render
+
+    if fmt == "xlsx":
+        from .report_xlsx import workbook
+
+        data = workbook(summary)
+    else:
+        data = render(summary, fmt).encode("utf-8")
+    if out is None:
+        if fmt == "xlsx":
+            sys.stdout.flush()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(sys.stdout.fileno(), view) :]
+        else:
+            print_whole(data.decode("utf-8"))
+        return
+    from .outfile import OutputError, atomic_output
+
+    inputs = {} if results == "-" else {"RESULTS": Path(results)}
+    try:
+        with atomic_output(out, force=force, private=True, inputs=inputs) as handle:
+            handle.write(data)
+    except OutputError as exc:
+        fail(f"--out {exc}")
+
+
 def count_lines(handle: BinaryIO) -> int | None:
     """How many lines a regular file has (for the bar), read in blocks and rewound; None for a pipe or a
     stream, whose length cannot be known before it is read."""
@@ -63,12 +93,19 @@ def count_lines(handle: BinaryIO) -> int | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice([*FORMATS, "xlsx"]),
     default="text",
     show_default=True,
     help="text for reading; markdown for a wiki or pull request; csv for a spreadsheet (one row per rule and "
-    "status); overdue-csv for the overdue list as CSV; json for programs.",
+    "status); overdue-csv for the overdue list as CSV; json for programs; xlsx for Excel or Power BI (a workbook "
+    "with a sheet per table: About, Rules, Census, Months, Overdue; needs --out or a redirect).",
 )
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file (whole or not at all) instead of standard output.",
+)
+@click.option("--force", is_flag=True, help="With --out: replace an existing file.")
 @click.option(
     "--overdue-limit",
     type=int,
@@ -89,7 +126,16 @@ def count_lines(handle: BinaryIO) -> int | None:
     type=click.Choice(["team", "worker"]),
     help="Break the caseload down by the cases' team or worker (opaque ids; printed only when asked).",
 )
-def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: str | None, by: str | None) -> None:
+def report(
+    results: str,
+    fmt: str,
+    out: Path | None,
+    force: bool,
+    overdue_limit: int,
+    list_all: bool,
+    period: str | None,
+    by: str | None,
+) -> None:
     """Report per-rule compliance and census timeliness over a caseload's results.
 
     RESULTS is the JSON Lines file `cpc eval --cases … --out` writes (docs/batch.md), or - for standard input:
@@ -125,8 +171,13 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
     """
     from .period import PeriodError, parse_period
     from .results_file import ResultsFileError
-    from .summary import parse_lines, read_lines, render, summarize
+    from .summary import parse_lines, read_lines, summarize
 
+    if force and out is None:
+        raise click.UsageError("--force goes with --out")
+    if fmt == "xlsx" and out is None and sys.stdout.isatty():
+        raise click.UsageError("an xlsx workbook is not text: give --out FILE (or redirect standard output)")
+    refuse_output(out, force, "--out")
     try:
         span = parse_period(period) if period is not None else None
     except PeriodError as exc:
@@ -163,6 +214,6 @@ def report(results: str, fmt: str, overdue_limit: int, list_all: bool, period: s
             f"{name}: no line is a result of `cpc eval --cases` ({skipped:,} skipped{listed}); no report written. "
             "If it is a caseload, evaluate it first: cpc eval --policy AREA --cases FILE --out RESULTS"
         )
-    print_whole(render(summary, fmt))
+    _write(summary, fmt, out, force, results)
     if skipped:
         fail(f"{skipped:,} malformed line{'s' if skipped != 1 else ''} in {name} skipped{listed}")

@@ -1250,31 +1250,53 @@ def render_markdown(summary: Summary) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_csv(summary: Summary) -> str:
-    """One row per rule and status (see :data:`CSV_HELP`)."""
-    buffer = io.StringIO()
-    writer = CsvWriter(buffer)
-    writer.writerow(["kind", "rule", "title", "status", "count", "rule_results", "rule_met_percent"])
+def rule_rows(summary: Summary) -> tuple[list[str], list[list]]:
+    """The per-rule table: its column names and one row per rule and status, values typed (a percent is a
+    float rounded to one decimal, or None). What --format csv writes, and the xlsx workbook's sheet."""
+    header = ["kind", "rule", "title", "status", "count", "rule_results", "rule_met_percent"]
+    rows = []
     for r in summary.rules:
         percent = _percent_number(r.met_rate)
-        for status, n in r.counts:
-            writer.writerow([r.kind, r.rule, r.title, status, n, r.total, "" if percent is None else f"{percent:.1f}"])
+        percent = None if percent is None else round(percent, 1)
+        rows.extend([r.kind, r.rule, r.title, status, n, r.total, percent] for status, n in r.counts)
+    return header, rows
+
+
+def overdue_rows(summary: Summary) -> tuple[list[str], list[list]]:
+    """The overdue list: its column names and one row per item, earliest due first, values typed."""
+    by = [summary.by] if summary.by else []
+    header = ["due", "late_amount", "late_unit", "case", "rule", "subject", "days_late", "first", *by]
+    rows = []
+    for item in summary.overdue:
+        first = "yes" if item.tier == 0 else "no"
+        row = [item.due, item.late_amount, item.late_unit, item.case, item.rule, item.subject, item.days_late, first]
+        rows.append(row + ([item.group] if by else []))
+    return header, rows
+
+
+def month_rows(summary: Summary) -> tuple[list[str], list[list]]:
+    """The month-by-month table: its column names and one row per month of the period."""
+    return ["month", *MONTH_COLUMNS], [[month, *(n for _, n in counts)] for month, counts in summary.months]
+
+
+def _csv(table: tuple[list[str], list[list]]) -> str:
+    header, rows = table
+    buffer = io.StringIO()
+    writer = CsvWriter(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else f"{v:.1f}" if isinstance(v, float) else v for v in row])
     return buffer.getvalue()
+
+
+def render_csv(summary: Summary) -> str:
+    """One row per rule and status (see :data:`CSV_HELP`)."""
+    return _csv(rule_rows(summary))
 
 
 def render_overdue_csv(summary: Summary) -> str:
     """The overdue items, earliest due first (see :data:`CSV_HELP`)."""
-    buffer = io.StringIO()
-    writer = CsvWriter(buffer)
-    by = [summary.by] if summary.by else []
-    writer.writerow(["due", "late_amount", "late_unit", "case", "rule", "subject", "days_late", "first", *by])
-    for item in summary.overdue:
-        amount = "" if item.late_amount is None else item.late_amount
-        days = "" if item.days_late is None else item.days_late
-        first = "yes" if item.tier == 0 else "no"
-        row = [item.due, amount, item.late_unit or "", item.case, item.rule, item.subject or "", days, first]
-        writer.writerow(row + ([item.group or ""] if by else []))
-    return buffer.getvalue()
+    return _csv(overdue_rows(summary))
 
 
 def _timeliness_dict(t: Timeliness) -> dict:
@@ -1392,12 +1414,7 @@ def render_json(summary: Summary) -> str:
 
 def render_months_csv(summary: Summary) -> str:
     """One row per month of the period, for a chart or Power BI (see :data:`CSV_HELP`)."""
-    buffer = io.StringIO()
-    writer = CsvWriter(buffer)
-    writer.writerow(["month", *MONTH_COLUMNS])
-    for month, counts in summary.months:
-        writer.writerow([month, *(n for _, n in counts)])
-    return buffer.getvalue()
+    return _csv(month_rows(summary))
 
 
 RENDERERS: dict[str, Callable[[Summary], str]] = {
@@ -1437,10 +1454,13 @@ __all__ = [
     "Summary",
     "Timeliness",
     "bucket_of",
+    "month_rows",
+    "overdue_rows",
     "parse_line",
     "parse_lines",
     "read_lines",
     "render",
+    "rule_rows",
     "summarize",
     "to_dict",
 ]
