@@ -97,7 +97,8 @@ def count_lines(handle: BinaryIO) -> int | None:
     default="text",
     show_default=True,
     help="text for reading; markdown for a wiki or pull request; csv for a spreadsheet (one row per rule and "
-    "status); overdue-csv for the overdue list as CSV; json for programs; xlsx for Excel or Power BI (a workbook "
+    "status); overdue-csv for the overdue list as CSV; json for programs; html for a page to publish or print "
+    "(self-contained: charts as inline SVG, no scripts); xlsx for Excel or Power BI (a workbook "
     "with a sheet per table: About, Rules, Census, Months, Overdue; needs --out or a redirect).",
 )
 @click.option(

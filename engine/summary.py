@@ -83,7 +83,7 @@ DEFAULT_OVERDUE_LIMIT = 100
 # Malformed lines are all counted, but only the first few line numbers are kept for the report.
 MALFORMED_KEPT = 20
 
-FORMATS = ("text", "markdown", "csv", "overdue-csv", "months-csv", "json")
+FORMATS = ("text", "markdown", "csv", "overdue-csv", "months-csv", "json", "html")
 
 CSV_HELP = (
     "CSV (--format csv): one header row, then one row per rule and status, every status of the rule's kind "
@@ -1429,6 +1429,10 @@ RENDERERS: dict[str, Callable[[Summary], str]] = {
 
 def render(summary: Summary, fmt: str) -> str:
     """Render ``summary`` in one of :data:`FORMATS`."""
+    if fmt == "html":
+        from .report_html import render_html
+
+        return render_html(summary)
     try:
         renderer = RENDERERS[fmt]
     except KeyError:

@@ -135,7 +135,7 @@ def test_a_caseload_its_results_and_their_reports_repeat_none_of_its_values(
     _run(run_cpc, "eval --cases", *argv)
     _run(run_cpc, "eval --cases --jobs 2", *argv, "--force", "--jobs", "2")
     assert results.exists()
-    for fmt in ("text", "markdown", "csv", "overdue-csv", "months-csv", "json"):
+    for fmt in ("text", "markdown", "csv", "overdue-csv", "months-csv", "json", "html"):
         _run(run_cpc, f"report {fmt}", "report", str(results), "--format", fmt, "--all")
     _assert_clean("results file", *_files(out))
 
