@@ -27,10 +27,22 @@ from .compare import CSV_HELP, FORMATS
     metavar="YYYY-MM-DD",
     help="Compare the versions in force on this date. Default: each area's newest version.",
 )
+@click.option(
+    "--only-differences",
+    is_flag=True,
+    help="Leave out the rows where every area says the same (inherited or restated); keep those whose values "
+    "differ, or that a rule one area lacks or has withdrawn.",
+)
 @policies_option
 @output_options
 def compare(
-    areas: tuple[str, ...], fmt: str, as_of: str | None, policies_dir: Path | None, output: Path | None, force: bool
+    areas: tuple[str, ...],
+    fmt: str,
+    as_of: str | None,
+    only_differences: bool,
+    policies_dir: Path | None,
+    output: Path | None,
+    force: bool,
 ) -> None:
     """Compare the timescales, quorums and notice periods of two or more AREAs side by side.
 
@@ -61,7 +73,8 @@ def compare(
         except PolicyError as exc:
             policy_error(exc)
     try:
-        text = render(compare_policies(policies), fmt)
+        comparison = compare_policies(policies)
+        text = render(comparison.differences() if only_differences else comparison, fmt)
     except CompareError as exc:
         fail(str(exc))
     write_document(text, output, force, [p.file for policy in policies for p in policy.chain])

@@ -71,6 +71,13 @@ class Row:
     cells: tuple[Cell, ...]
 
     @property
+    def differs(self) -> bool:
+        """Whether the areas' values are not all the same (an absent or withdrawn rule is a value of its own)."""
+        return (
+            len({cell.text if cell.status not in ("absent", "withdrawn") else cell.status for cell in self.cells}) > 1
+        )
+
+    @property
     def strictest_columns(self) -> list[int]:
         """Indexes of the highlighted cells."""
         return [i for i, cell in enumerate(self.cells) if cell.strictest]
@@ -117,6 +124,11 @@ class Comparison:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     withdrawn: tuple[WithdrawnNote, ...] = ()
+
+    def differences(self) -> Comparison:
+        """Only the rows whose areas do not all say the same: a value that differs, or a rule one area lacks or
+        has withdrawn. A value inherited and the same value restated count as the same."""
+        return replace(self, rows=tuple(row for row in self.rows if row.differs))
 
     def topics(self) -> list[tuple[str, list[Row]]]:
         """The rows grouped by topic, topics in the procedure's order (:data:`show.TOPIC_ORDER`)."""
@@ -769,7 +781,10 @@ def render_csv(comparison: Comparison) -> str:
 # --- HTML -------------------------------------------------------------------------------------------------
 
 _CSS = """
-body { font-family: system-ui, sans-serif; color: #1a1a1a; background: #fff; margin: 2rem; line-height: 1.4; }
+body { font-family: system-ui, sans-serif; color: #1a1a1a; background: #fff; margin: 2rem auto; padding: 0 1rem;
+  max-width: 75rem; line-height: 1.4; }
+@media print { body { margin: 0; max-width: none; } table { break-inside: auto; } tr { break-inside: avoid; }
+  thead { display: table-header-group; } td.strictest { outline-width: 1px; } }
 h1 { font-size: 1.5rem; }
 table { border-collapse: collapse; margin: 1.5rem 0; width: 100%; table-layout: fixed; }
 thead th:first-child { width: 40%; }
@@ -821,7 +836,7 @@ def render_html(comparison: Comparison) -> str:
     labels = ", ".join(c.label for c in comparison.columns)
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en">',
+        '<html lang="en-GB">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

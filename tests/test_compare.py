@@ -267,6 +267,31 @@ def test_shipped_policies_match_the_golden_output(shipped: Comparison, fmt: str,
         assert text == handle.read()
 
 
+def test_only_differences_keeps_the_rows_where_the_areas_do_not_all_say_the_same(shipped: Comparison) -> None:
+    kept = shipped.differences()
+    assert set(kept.rows) < set(shipped.rows)
+    for row in shipped.rows:
+        said = {c.status if c.status in ("absent", "withdrawn") else c.text for c in row.cells}
+        assert (row in kept.rows) == (len(said) > 1), row.rule_id
+    transfer = [r for r in kept.rows if r.rule_id == "transfer-in-timescale"]
+    assert transfer, "15 working days against 15 days is a difference"
+
+
+def test_only_differences_between_an_area_and_what_it_restates_is_empty() -> None:
+    # Hampshire's text restates the national review timescales and inherits the rest: nothing differs.
+    result = CliRunner().invoke(compare, ["england", "hampshire", "--format", "csv", "--only-differences"])
+    assert result.exit_code == 0, result.output
+    full = CliRunner().invoke(compare, ["england", "hampshire", "--format", "csv"])
+    assert len(full.output.splitlines()) > 1
+    assert result.output.splitlines() == full.output.splitlines()[:1]
+
+
+def test_the_html_page_is_british_english_with_print_styles(shipped: Comparison) -> None:
+    page = render(shipped, "html")
+    assert '<html lang="en-GB">' in page
+    assert "@media print" in page
+
+
 def test_transfer_in_shows_where_berkshire_and_hampshire_differ(shipped: Comparison) -> None:
     assert cells(shipped, "transfer-in-timescale", ("deadline", "within")) == {
         "england": ("local", "15 days", "england", True),
