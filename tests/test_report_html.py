@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from engine.cli_report import report
 
 from .test_render import CHROMIUM, chromium, parse, png_size_and_colours
+from .test_report_xlsx import fixture_with_case_id
 
 DATA = Path(__file__).parent / "data" / "report"
 FIXTURE = DATA / "results.jsonl"
@@ -74,18 +75,7 @@ def test_the_month_chart_has_a_text_alternative_and_its_numbers_in_a_table() -> 
 
 def test_values_from_the_results_are_escaped(tmp_path) -> None:
     hostile = '<img src=x onerror=alert(1)>"&'
-    lines = []
-    for line in FIXTURE.read_text(encoding="utf-8").splitlines():
-        try:
-            data = json.loads(line)
-        except ValueError:
-            lines.append(line)
-            continue
-        if isinstance(data, dict) and "results" in data:
-            data["case"] = hostile
-        lines.append(json.dumps(data))
-    results = tmp_path / "hostile.jsonl"
-    results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = fixture_with_case_id(hostile, tmp_path / "hostile.jsonl")
     page = _page(results, "--all")
     assert hostile not in page and "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;&quot;&amp;" in page

@@ -18,6 +18,22 @@ FIXTURE = DATA / "results.jsonl"
 WHOLE = "2025-01-01..2026-12-31"
 
 
+def fixture_with_case_id(case_id: str, into: Path) -> Path:
+    """The report fixture with every evaluation's case id replaced by ``case_id``, written to ``into``."""
+    lines = []
+    for line in FIXTURE.read_text(encoding="utf-8").splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:  # the fixture's malformed lines stay as they are
+            lines.append(line)
+            continue
+        if isinstance(data, dict) and "results" in data:
+            data["case"] = case_id
+        lines.append(json.dumps(data))
+    into.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return into
+
+
 def invoke(*args: str):
     return CliRunner().invoke(report, list(args))
 
@@ -82,21 +98,8 @@ def test_the_census_and_about_sheets_say_what_the_json_format_says(tmp_path) -> 
 
 def test_text_from_the_results_is_never_a_formula(tmp_path) -> None:
     # A case id is the source system's; in a spreadsheet "=HYPERLINK(...)" would run as a formula.
-    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
     hostile = '=HYPERLINK("http://example.com","x")'
-    changed = []
-    for line in lines:
-        try:
-            data = json.loads(line)
-        except ValueError:  # the fixture's malformed lines stay as they are
-            changed.append(line)
-            continue
-        if isinstance(data, dict) and "results" in data:
-            data["case"] = hostile
-        changed.append(json.dumps(data))
-    results = tmp_path / "hostile.jsonl"
-    results.write_text("\n".join(changed) + "\n", encoding="utf-8")
-    book = _workbook(tmp_path, results, "--all")
+    book = _workbook(tmp_path, fixture_with_case_id(hostile, tmp_path / "hostile.jsonl"), "--all")
     cells = [cell for row in book["Overdue"].iter_rows(min_row=2) for cell in row if cell.value == hostile]
     assert cells and all(cell.data_type == "s" for cell in cells)
 
