@@ -3,7 +3,8 @@
 Three layers, each usable alone:
 
 * :func:`read_cases` yields each case of a folder of case files, a JSON Lines file or a stream as a
-  :class:`CaseInput` (where it came from, and its unparsed payload); it never holds more than one line.
+  :class:`CaseInput` (where it came from, and its unparsed payload); it holds at most one chunk it has read
+  and one line, and drops a record over the size limit as it arrives.
 * :class:`CaseWorker` turns one input into its output line: the evaluation in results format 2, each result a
   row referring to its rule in the run's header (:mod:`engine.results_file`), or with ``citations="inline"``
   exactly as ``cpc eval --format json`` prints it; or an error record naming the case's id, its source and the
@@ -51,6 +52,7 @@ __all__ = [
     "InputError",
     "Outcome",
     "Oversized",
+    "Records",
     "check_policy",
     "count_cases",
     "error_record",
@@ -156,34 +158,68 @@ def _is_regular_file(entry: os.DirEntry) -> bool:
         return False
 
 
-def _lines(stream: BinaryIO, name: str) -> Iterator[CaseInput]:
-    number = 0
-    while True:
-        # Two bytes of room for "\r\n": a record of exactly the limit is still read whole.
-        raw = stream.readline(MAX_LINE_BYTES + 2)
-        if not raw:
-            return
-        number += 1
-        if number == 1 and raw.startswith(_BOM):
+class Records:
+    """The JSON Lines records of a stream given in chunks of any size, each as a :class:`CaseInput` named
+    ``name:line``: blank lines skipped, a byte-order mark at the start dropped, a record over
+    :data:`MAX_LINE_BYTES` given as :class:`Oversized` and dropped as it arrives, never held whole. One reader
+    for a file, standard input and a request's body, so that they cannot disagree about a line."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.number = 0
+        self._buffer = b""
+        self._skipping = 0  # bytes of an oversized record dropped so far, while its end is awaited
+
+    def feed(self, chunk: bytes) -> list[CaseInput]:
+        """The records that ``chunk`` completes."""
+        items: list[CaseInput] = []
+        data = self._buffer + chunk
+        start = 0
+        while True:
+            end = data.find(b"\n", start)
+            if end < 0:
+                break
+            self._take(data[start:end], items)
+            start = end + 1
+        rest = data[start:]
+        if len(rest.rstrip(b"\r")) > MAX_LINE_BYTES:
+            # Dropped as it comes, but for a last "\r", which ends the record if the next chunk starts with "\n"
+            # and so is not part of its size.
+            keep = b"\r" if rest.endswith(b"\r") else b""
+            self._skipping += len(rest) - len(keep)
+            rest = keep
+        self._buffer = rest
+        return items
+
+    def end(self) -> list[CaseInput]:
+        """The last record, when the stream does not end with a line break."""
+        items: list[CaseInput] = []
+        if self._buffer or self._skipping:
+            self._take(self._buffer, items)
+        self._buffer = b""
+        return items
+
+    def _take(self, raw: bytes, items: list[CaseInput]) -> None:
+        self.number += 1
+        if self.number == 1 and raw.startswith(_BOM):
             raw = raw[len(_BOM) :]
-        if not raw.endswith(b"\n") and len(raw) == MAX_LINE_BYTES + 2:
-            yield CaseInput(f"{name}:{number}", number, Oversized(len(raw) + _skip_line(stream)))
-            continue
-        content = raw.rstrip(b"\r\n")
-        if len(content) > MAX_LINE_BYTES:
-            yield CaseInput(f"{name}:{number}", number, Oversized(len(content)))
+        content = raw.rstrip(b"\r")
+        source = f"{self.name}:{self.number}"
+        size = self._skipping + len(content)
+        self._skipping = 0
+        if size > MAX_LINE_BYTES:
+            items.append(CaseInput(source, self.number, Oversized(size)))
         elif content.strip():
-            yield CaseInput(f"{name}:{number}", number, content)
+            items.append(CaseInput(source, self.number, content))
 
 
-def _skip_line(stream: BinaryIO) -> int:
-    """Read and drop the rest of an oversized line; the number of bytes dropped."""
-    skipped = 0
-    while True:
-        chunk = stream.readline(_READ_CHUNK)
-        skipped += len(chunk.rstrip(b"\r\n"))
-        if not chunk or chunk.endswith(b"\n"):
-            return skipped
+def _lines(stream: BinaryIO, name: str) -> Iterator[CaseInput]:
+    records = Records(name)
+    # read1: what a pipe has now, so that cases piped in slowly are evaluated as they come.
+    read = getattr(stream, "read1", stream.read)
+    while chunk := read(_READ_CHUNK):
+        yield from records.feed(chunk)
+    yield from records.end()
 
 
 def read_cases(path: str | Path, stdin: BinaryIO | None = None) -> Iterator[CaseInput]:

@@ -8,7 +8,7 @@ import logging
 
 from starlette.requests import ClientDisconnect, Request
 
-from ..batch import MAX_LINE_BYTES, BatchSettings, CaseInput, CaseWorker, Oversized, header_line
+from ..batch import BatchSettings, CaseWorker, Records, header_line
 from ..evaluate import Evaluator
 from .http import (
     Problem,
@@ -140,7 +140,7 @@ class Batch:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         if worker.rules is not None:
             await send({"type": "http.response.body", "body": header_line(worker.rules), "more_body": True})
-        lines = _Lines()
+        lines = Records("request")
         answered = 0
         while True:
             if isinstance(chunk, BaseException):
@@ -170,53 +170,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, ClientDisconnect):
         return "the client went away"
     return str(exc) if isinstance(exc, TimeoutError | ValueError) else type(exc).__name__
-
-
-class _Lines:
-    """JSON Lines records out of body chunks, as ``cpc eval --cases`` reads a file: blank lines skipped, a
-    byte-order mark at the start dropped, a record over the size limit given as :class:`Oversized`."""
-
-    def __init__(self) -> None:
-        self.number = 0
-        self._buffer = b""
-        self._skipping = 0  # bytes of an oversized record dropped so far, while its end is awaited
-
-    def feed(self, chunk: bytes) -> list[CaseInput]:
-        items: list[CaseInput] = []
-        data = self._buffer + chunk
-        start = 0
-        while True:
-            end = data.find(b"\n", start)
-            if end < 0:
-                break
-            self._take(data[start:end], items)
-            start = end + 1
-        rest = data[start:]
-        if len(rest.rstrip(b"\r")) > MAX_LINE_BYTES:
-            # Dropped as it comes, but for a last "\r", which ends the record if the next chunk starts with "\n"
-            # and so is not part of its size.
-            keep = b"\r" if rest.endswith(b"\r") else b""
-            self._skipping += len(rest) - len(keep)
-            rest = keep
-        self._buffer = rest
-        return items
-
-    def end(self) -> list[CaseInput]:
-        items: list[CaseInput] = []
-        if self._buffer or self._skipping:
-            self._take(self._buffer, items)
-        self._buffer = b""
-        return items
-
-    def _take(self, raw: bytes, items: list[CaseInput]) -> None:
-        self.number += 1
-        if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        content = raw.rstrip(b"\r")
-        source = f"request:{self.number}"
-        size = self._skipping + len(content)
-        self._skipping = 0
-        if size > MAX_LINE_BYTES:
-            items.append(CaseInput(source, self.number, Oversized(size)))
-        elif content.strip():
-            items.append(CaseInput(source, self.number, content))
