@@ -58,8 +58,8 @@ __all__ = [
     "error_record",
     "evaluate_all",
     "header_line",
+    "problem",
     "read_cases",
-    "redacted",
 ]
 
 CASE_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
@@ -424,7 +424,7 @@ def _file_case_id(path: Path) -> str | None:
 _QUOTED_SCALAR = re.compile(r"^(key )?'.*' is not a valid (\w+)", re.DOTALL)
 
 
-def redacted(message: str) -> str:
+def _redacted(message: str) -> str:
     found = _QUOTED_SCALAR.match(message)
     if found:
         return f"{'a key' if found.group(1) else 'a value'} is not a valid {found.group(2)}"
@@ -438,20 +438,22 @@ def error_record(case_id: str | None, source: str, findings: list[Finding], line
     where they are made, and the one loader message that quotes a value is redacted here. ``line`` (a JSON
     Lines record's line number) replaces the line of each finding, which counts within the record.
     """
-    return {
-        "case": case_id,
-        "source": source,
-        "error": [
-            {
-                "line": line or f.line,
-                "column": f.column,
-                "code": f.code,
-                "path": f.path,
-                "message": redacted(f.message),
-            }
-            for f in findings
-        ],
+    return {"case": case_id, "source": source, "error": [problem(f, line) for f in findings]}
+
+
+def problem(finding: Finding, line: int = 0, *, hint: bool = False) -> dict:
+    """A finding about a case as a record holds it: line (``line`` if given), column, code, field and message,
+    redacted (see :func:`error_record`), and with ``hint`` its hint when it has one."""
+    record = {
+        "line": line or finding.line,
+        "column": finding.column,
+        "code": finding.code,
+        "path": finding.path,
+        "message": _redacted(finding.message),
     }
+    if hint and finding.hint:
+        record["hint"] = finding.hint
+    return record
 
 
 def _utf8(line: str, record: Callable[[], dict], separators: tuple[str, str] | None = None) -> bytes:

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..api import Policy
-from ..batch import redacted
+from ..batch import problem
 from ..calendar import FIRST_YEAR, LAST_YEAR
 from ..caseload import CaseError
 from ..evaluate import Evaluator
@@ -182,12 +182,7 @@ def evaluator_for(policy: Policy, day: dt.date) -> Evaluator:
 
 
 def refused(exc: CaseError, evaluator: Evaluator) -> Problem:
-    findings = []
-    for f in exc.findings:
-        finding = {"line": f.line, "column": f.column, "code": f.code, "path": f.path, "message": redacted(f.message)}
-        if f.hint:
-            finding["hint"] = f.hint
-        findings.append(finding)
+    findings = [problem(f, hint=True) for f in exc.findings]
     return Problem(
         422,
         "Unprocessable Content",
