@@ -374,8 +374,10 @@ def test_cases_from_a_closed_standard_input_is_a_clear_error() -> None:
 
 def test_a_failing_standard_input_is_a_clear_error() -> None:
     class Failing:
-        def readline(self, size: int = -1) -> bytes:
+        def read(self, size: int = -1) -> bytes:
             raise OSError(5, "Input/output error")
+
+        read1 = read
 
     with pytest.raises(batch.InputError, match=r"^cannot read standard input: Input/output error$"):
         list(batch.read_cases("-", stdin=Failing()))
