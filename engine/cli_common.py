@@ -73,8 +73,8 @@ def case_error(exc) -> None:
             click.echo(f"    hint: {f.hint}", err=True)
 
 
-def print_whole(text: str) -> None:
-    """Print ``text`` to standard output, every byte or an error.
+def print_whole(text: str | bytes) -> None:
+    """Print ``text`` (or bytes, such as a workbook's) to standard output, every byte or an error.
 
     Python's buffered standard output can lose the end of a write that a full disk or a file-size limit cut
     short, and exit 0; writing the bytes to the file descriptor until all are taken raises ``OSError`` instead,
@@ -87,7 +87,7 @@ def print_whole(text: str) -> None:
         click.echo(text, nl=False)
         return
     sys.stdout.flush()
-    view = memoryview(text.encode("utf-8"))
+    view = memoryview(text.encode("utf-8") if isinstance(text, str) else text)
     while view:
         view = view[os.write(fd, view) :]
 

@@ -3,7 +3,7 @@ document (compare, render), and the private files of the commands that write cas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -24,18 +24,27 @@ def output_options(command: Callable) -> Callable:
     )(command)
 
 
-def write_document(text: str, output: Path | None, force: bool, inputs: Iterable[str | Path] = ()) -> None:
-    """Print ``text``, or write it to ``output`` whole (a published document: not private), never over one of
-    ``inputs`` (the policy files it was made from)."""
+def write_document(
+    text: str | bytes,
+    output: Path | None,
+    force: bool,
+    inputs: Iterable[str | Path] | Mapping[str, Path] = (),
+    *,
+    private: bool = False,
+    option: str = "",
+) -> None:
+    """Print ``text`` (or bytes), or write it to ``output`` whole, never over one of ``inputs`` (the files it was
+    made from, named by their paths or as the mapping names them). A published document is readable by all; one
+    that holds children's ids is ``private``. An error names ``option``, the option that gave ``output``."""
     if output is None:
         print_whole(text)
         return
-    named = {str(path): Path(path) for path in inputs}
+    named = dict(inputs) if isinstance(inputs, Mapping) else {str(path): Path(path) for path in inputs}
     try:
-        with atomic_output(output, force=force, private=False, text=True, inputs=named) as handle:
+        with atomic_output(output, force=force, private=private, text=isinstance(text, str), inputs=named) as handle:
             handle.write(text)
     except OutputError as exc:
-        fail(str(exc))
+        fail(f"{option} {exc}" if option else str(exc))
 
 
 def refuse_output(path: Path | None, force: bool, option: str) -> None:

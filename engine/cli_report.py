@@ -11,8 +11,8 @@ from typing import BinaryIO, TypeVar
 
 import click
 
-from .cli_common import fail, print_whole
-from .cli_output import refuse_output
+from .cli_common import fail
+from .cli_output import refuse_output, write_document
 from .progress import Progress, Silent, progress
 from .summary import CSV_HELP, DEFAULT_OVERDUE_LIMIT, FORMATS, Line, Malformed
 
@@ -45,31 +45,17 @@ def _advancing(items: Iterable[T], bar: Progress | Silent) -> Iterator[T]:
 
 
 def _write(summary, fmt: str, out: Path | None, force: bool, results: str) -> None:
-    from .summary import render
-
     if fmt == "xlsx":
         from .report_xlsx import workbook
 
-        data = workbook(summary)
+        data: str | bytes = workbook(summary)
     else:
-        data = render(summary, fmt).encode("utf-8")
-    if out is None:
-        if fmt == "xlsx":
-            sys.stdout.flush()
-            view = memoryview(data)
-            while view:
-                view = view[os.write(sys.stdout.fileno(), view) :]
-        else:
-            print_whole(data.decode("utf-8"))
-        return
-    from .outfile import OutputError, atomic_output
+        from .summary import render
 
+        data = render(summary, fmt)
     inputs = {} if results == "-" else {"RESULTS": Path(results)}
-    try:
-        with atomic_output(out, force=force, private=True, inputs=inputs) as handle:
-            handle.write(data)
-    except OutputError as exc:
-        fail(f"--out {exc}")
+    # Private: the report lists children's case ids.
+    write_document(data, out, force, inputs, private=True, option="--out")
 
 
 def count_lines(handle: BinaryIO) -> int | None:
