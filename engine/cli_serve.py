@@ -92,7 +92,7 @@ def serve(
     """
     try:
         from .serve import run
-        from .serve.service import Service, Settings, TokenError
+        from .serve.service import Settings, TokenError, read_token
     except ImportError as exc:
         if exc.name not in ("starlette", "uvicorn") and "starlette" not in str(exc) and "uvicorn" not in str(exc):
             raise
@@ -115,7 +115,7 @@ def serve(
     if token_file is not None:
         _check_token_file(token_file)
     try:
-        service = Service(settings)
+        token = read_token(settings.token_file) if settings.token_file else None
     except TokenError as exc:
         fail(str(exc))
     try:
@@ -126,7 +126,7 @@ def serve(
         sock = run.bind(host, port, workers=workers)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    if service.token is None and not _loopback(host):
+    if token is None and not _loopback(host):
         click.echo(
             f"cpc serve: warning: listening on {host} without --token-file: anyone who can reach this port can "
             "send cases and read results",
@@ -139,7 +139,7 @@ def serve(
     def listening() -> None:
         click.echo(
             f"cpc serve: listening on http://{shown}:{bound_port} ({workers} worker{'s' if workers > 1 else ''}; "
-            f"areas: {areas}; token: {'required' if service.token else 'none'})",
+            f"areas: {areas}; token: {'required' if token else 'none'})",
             err=True,
         )
         sys.stderr.flush()

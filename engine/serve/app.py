@@ -13,7 +13,6 @@ import contextlib
 import hmac
 import logging
 import os
-import re
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, compile_path
 
 from .. import __version__, evalreport
 from ..batch import CaseInput, read_input
@@ -35,8 +34,8 @@ from .http import (
     area_policy,
     as_of,
     content_type,
+    evaluation_request,
     evaluator_for,
-    flag,
     json_response,
     query_params,
     read_body,
@@ -89,11 +88,7 @@ def _routes(service: Service) -> list[Route]:
 
     @_guarded
     async def evaluate(request: Request) -> Response:
-        catalogue = service.catalogue
-        params = query_params(request, ("as_of", "explain"))
-        policy = area_policy(catalogue, request)
-        day = as_of(params)
-        explain = flag(params, "explain")
+        policy, day, explain, _ = evaluation_request(service.catalogue, request)
         content_type(request, (JSON,))
         body = await read_body(request, settings.max_body_bytes, settings.timeout)
         evaluator = evaluator_for(policy, day)
@@ -132,30 +127,26 @@ def _routes(service: Service) -> list[Route]:
         return json_response({"status": "ok", "version": __version__, "policies": service.catalogue.stamp()})
 
     return [
-        Route("/v1/areas/{area}/evaluate", evaluate, methods=["POST"]),
-        Route("/v1/areas/{area}/evaluate-batch", Batch(service), methods=["POST"]),
-        Route("/v1/areas", areas, methods=["GET"]),
-        Route("/v1/areas/{area}", area, methods=["GET"]),
-        Route("/v1/openapi.json", openapi, methods=["GET"]),
-        Route("/healthz", health, methods=["GET"]),
+        Route(EVALUATE, evaluate, methods=["POST"]),
+        Route(EVALUATE_BATCH, Batch(service), methods=["POST"]),
+        Route(AREAS, areas, methods=["GET"]),
+        Route(AREA, area, methods=["GET"]),
+        Route(OPENAPI, openapi, methods=["GET"]),
+        Route(HEALTH, health, methods=["GET"]),
     ]
 
 
-_TEMPLATES = (
-    (re.compile(r"/v1/areas/[^/]+/evaluate"), "/v1/areas/{area}/evaluate"),
-    (re.compile(r"/v1/areas/[^/]+/evaluate-batch"), "/v1/areas/{area}/evaluate-batch"),
-    (re.compile(r"/v1/areas"), "/v1/areas"),
-    (re.compile(r"/v1/areas/[^/]+"), "/v1/areas/{area}"),
-    (re.compile(r"/v1/openapi\.json"), "/v1/openapi.json"),
-    (re.compile(r"/healthz"), "/healthz"),
-)
+EVALUATE, EVALUATE_BATCH = "/v1/areas/{area}/evaluate", "/v1/areas/{area}/evaluate-batch"
+AREAS, AREA, OPENAPI, HEALTH = "/v1/areas", "/v1/areas/{area}", "/v1/openapi.json", "/healthz"
+# Each route's path as Starlette matches it, so that the log's template is the route's own.
+_TEMPLATES = tuple((compile_path(path)[0], path) for path in (EVALUATE, EVALUATE_BATCH, AREAS, AREA, OPENAPI, HEALTH))
 
 
 def route_template(path: str) -> str:
     """The route a path matches, with its parameters as names: what the access log writes, so that no area
     name or other value from a URL reaches it. ``(no route)`` for a path that matches none."""
     for pattern, template in _TEMPLATES:
-        if pattern.fullmatch(path):
+        if pattern.match(path):
             return template
     return "(no route)"
 
@@ -205,7 +196,7 @@ class _Token:
 
     async def __call__(self, scope, receive, send) -> None:
         token = self.service.token
-        if token is None or scope["type"] != "http" or scope["path"] == "/healthz":
+        if token is None or scope["type"] != "http" or scope["path"] == HEALTH:
             await self.app(scope, receive, send)
             return
         given: bytes | None = None

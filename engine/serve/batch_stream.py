@@ -12,13 +12,10 @@ from ..batch import BatchSettings, CaseWorker, Records, header_line
 from ..evaluate import Evaluator
 from .http import (
     Problem,
-    area_policy,
-    as_of,
     content_type,
     declared_length,
+    evaluation_request,
     evaluator_for,
-    flag,
-    query_params,
     version_header,
 )
 from .openapi import BATCH_TYPES
@@ -50,10 +47,7 @@ class Batch:
         request = Request(scope, receive)
         settings = self.service.settings
         try:
-            params = query_params(request, ("as_of", "explain", "citations"))
-            policy = area_policy(self.service.catalogue, request)
-            day = as_of(params)
-            explain = flag(params, "explain")
+            policy, day, explain, params = evaluation_request(self.service.catalogue, request, ("citations",))
             citations = params.get("citations", "header")
             if citations not in ("header", "inline"):
                 raise Problem(400, "Bad Request", "citations is header or inline")

@@ -28,6 +28,7 @@ __all__ = [
     "as_of",
     "content_type",
     "declared_length",
+    "evaluation_request",
     "evaluator_for",
     "flag",
     "json_response",
@@ -171,6 +172,17 @@ def area_policy(catalogue: Catalogue, request: Request):
     if policy is None:
         raise Problem(404, "Not Found", f"no policy for area '{printable(area)}' (known: {', '.join(catalogue.areas)})")
     return policy
+
+
+def evaluation_request(
+    catalogue: Catalogue, request: Request, more: tuple[str, ...] = ()
+) -> tuple[Policy, dt.date, bool, dict[str, str]]:
+    """What an evaluation's URL asks for: the area's policy, the date, whether to explain, and its query
+    parameters (``as_of``, ``explain`` and ``more``); a :class:`Problem` for an unknown area or parameter or a
+    value that cannot be used."""
+    params = query_params(request, ("as_of", "explain", *more))
+    policy = area_policy(catalogue, request)
+    return policy, as_of(params), flag(params, "explain"), params
 
 
 def evaluator_for(policy: Policy, day: dt.date) -> Evaluator:
