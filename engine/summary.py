@@ -1417,6 +1417,13 @@ def render_months_csv(summary: Summary) -> str:
     return _csv(month_rows(summary))
 
 
+def _render_html(summary: Summary) -> str:
+    # Its own module, which reads this one's data: imported when asked for.
+    from .report_html import render_html
+
+    return render_html(summary)
+
+
 RENDERERS: dict[str, Callable[[Summary], str]] = {
     "text": render_text,
     "markdown": render_markdown,
@@ -1424,15 +1431,12 @@ RENDERERS: dict[str, Callable[[Summary], str]] = {
     "overdue-csv": render_overdue_csv,
     "months-csv": render_months_csv,
     "json": render_json,
+    "html": _render_html,
 }
 
 
 def render(summary: Summary, fmt: str) -> str:
     """Render ``summary`` in one of :data:`FORMATS`."""
-    if fmt == "html":
-        from .report_html import render_html
-
-        return render_html(summary)
     try:
         renderer = RENDERERS[fmt]
     except KeyError:

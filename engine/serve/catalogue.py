@@ -30,7 +30,6 @@ class Catalogue:
 
     policies: dict[str, Policy]
     library: Library
-    roots: list[Path]
     loaded_at: dt.datetime
     # A fingerprint of every policy file's text: a reload that changed nothing keeps it.
     digest: str
@@ -38,7 +37,7 @@ class Catalogue:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def load(cls, policies_dir: str | Path | None = None, today: dt.date | None = None) -> Catalogue:
+    def load(cls, policies_dir: str | Path | None = None) -> Catalogue:
         """Load every area under ``policies_dir`` (default ``./policies`` if present) and those shipped with cpc,
         lint each and compile every version.
 
@@ -59,7 +58,7 @@ class Catalogue:
         failed: list[str] = []
         for policy in policies.values():
             try:
-                _compile_every_version(policy, library, today or dt.date.today())
+                _compile_every_version(policy, library, dt.date.today())
             except PolicyError as exc:
                 failed.append(exc.message)
                 findings.extend(exc.findings)
@@ -68,7 +67,7 @@ class Catalogue:
             unique = list(dict.fromkeys(findings))
             raise PolicyError("; ".join(dict.fromkeys(failed)), unique)
         files = [p for area in library.areas for p in library.versions(area)]
-        return cls(policies, library, roots, dt.datetime.now(dt.UTC).replace(microsecond=0), _digest(files))
+        return cls(policies, library, dt.datetime.now(dt.UTC).replace(microsecond=0), _digest(files))
 
     @property
     def areas(self) -> list[str]:
