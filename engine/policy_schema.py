@@ -790,6 +790,23 @@ def build_policy_schema() -> dict[str, Any]:
                 "The area's slug: lower case with hyphens, the folder name under policies/. Example: `berkshire`.",
             ),
             "title": text("The procedure's title as its readers know it. Example: Child Protection Conferences."),
+            "name": text(
+                "Optional. The area's short name, for column headings and page headers where the title is too "
+                "long. Example: Pan-Berkshire. Without it, the area's slug is used."
+            ),
+            "publication": {
+                "description": (
+                    "Optional. Who publishes the procedure page `cpc render` makes, and when it is next reviewed."
+                ),
+                "type": "object",
+                "properties": {
+                    "owner": text("Who owns the procedure. Example: Pan-Berkshire Safeguarding Children Partnership."),
+                    "contact": text("Where readers send questions. Example: procedures@example.gov.uk."),
+                    "review_by": ref("date", "The date the procedure is next due for review, YYYY-MM-DD."),
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+            },
             "version": {
                 "description": (
                     'The version of the procedure this document encodes, as a string: quote it ("1.4") '
@@ -967,6 +984,10 @@ def build_policy_schema() -> dict[str, Any]:
                         "minLength": 1,
                         "pattern": r"^[^/\\]+$",
                     },
+                    "publisher": text(
+                        "Optional. Who publishes the document. Example: Pan-Berkshire Safeguarding Children "
+                        "Partnership."
+                    ),
                     "published": ref("date", "Optional. The date the document was published, YYYY-MM-DD."),
                     "kind": closed_enum(
                         SOURCE_KINDS,

@@ -88,6 +88,10 @@ class ResolvedPolicy:
     calendar: dict
     sources: dict[str, dict]
     issues: list[ResolveIssue] = field(default_factory=list)
+    # The short name for headings and columns (the slug when the policy gives none), and the page's
+    # owner, contact and review date: the area's own, never inherited from the policy it builds on.
+    name: str = ""
+    publication: dict = field(default_factory=dict)
 
     @property
     def file(self) -> PolicyFile:
@@ -285,6 +289,8 @@ def resolve(policy: PolicyFile, library: Library, as_of: dt.date | None = None) 
         calendar=calendar,
         sources=sources,
         issues=issues,
+        name=str(policy.data.get("name") or policy.area),
+        publication=dict(policy.data.get("publication") or {}),
     )
 
 
