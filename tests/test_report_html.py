@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from engine.cli_report import report
 
+from .axe import axe_violations, describe
 from .test_render import CHROMIUM, chromium, parse, png_size_and_colours
 from .test_report_xlsx import fixture_with_case_id
 
@@ -104,3 +105,11 @@ def test_the_report_page_renders_in_a_real_browser(tmp_path) -> None:
     width, height, colours = png_size_and_colours(shot)
     assert (width, height) == (1100, 1600)
     assert colours > 64, "the screenshot is blank"
+
+
+def test_the_report_page_has_no_wcag_a_or_aa_violations(tmp_path) -> None:
+    # axe-core in chromium (tests/axe.py), on the page with every overdue item listed: its longest table.
+    page = tmp_path / "report.html"
+    page.write_text(_page(FIXTURE, "--all"), encoding="utf-8")
+    violations = axe_violations(page, tmp_path)
+    assert violations == [], describe(violations)
