@@ -8,7 +8,7 @@ import click
 
 from .cli_common import fail, parse_date, policies_option, policy_error
 from .cli_output import output_options, write_document
-from .render import FORMATS
+from .render import AUDIENCES, FORMATS
 
 
 @click.command("render")
@@ -22,10 +22,26 @@ from .render import FORMATS
     help="markdown: for a repository or wiki; html: one self-contained, accessible page to publish.",
 )
 @click.option(
+    "--audience",
+    type=click.Choice(AUDIENCES),
+    default="public",
+    show_default=True,
+    help="public: the procedure as its readers need it; authors: each rule also shows how it is encoded "
+    "(its id, parameters, origin and reading), behind a 'How this is encoded' disclosure.",
+)
+@click.option(
+    "--template",
+    "template_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Folder of the area's own Jinja2 templates: a file named as a shipped one replaces it, or extends it "
+    'with {% extends "cpc/procedure.html.j2" %} and overrides its blocks (docs/review.md).',
+)
+@click.option(
     "--sources",
     "sources_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the procedure texts the policy cites; adds the line each quotation starts on.",
+    help="Folder of the procedure texts the policy cites; adds, for authors, the line each quotation starts on.",
 )
 @click.option(
     "--as-of",
@@ -38,6 +54,8 @@ from .render import FORMATS
 def render(
     area: str,
     fmt: str,
+    audience: str,
+    template_dir: Path | None,
     sources_dir: Path | None,
     as_of: str | None,
     policies_dir: Path | None,
@@ -48,30 +66,40 @@ def render(
 
     AREA is an area name (berkshire) or a policy file. The policy is taken after inheritance and grouped
     the way the procedure is: conference types, timescales, attendance and quorum, exclusion of family
-    members, reports, records, the child protection plan, step-down. Each rule gives its statement, what
-    the procedure requires in plain English, its parameters, the quotation it rests on, whether it is
-    local, restated, changed or inherited, and how an ambiguous sentence was read. A table of every time
-    limit comes first; withdrawn rules are listed with their reasons.
+    members, reports, records, the child protection plan, step-down. A table of every time limit comes
+    first. Each rule is said once: its statement, when it applies, when it need not be done, and the words
+    of the procedure it rests on with their source; a rule the area's text is silent on is marked as
+    national guidance. Sources are named by title, publisher, date and address.
+
+    With --audience authors, each rule also shows how it is encoded: its id, what the engine checks, its
+    parameters, whether it is local, restated, changed or inherited, and how an ambiguous sentence was read.
 
     The newest version is rendered, or with --as-of the version in force on that date (as `cpc eval
     --as-of` chooses it, bases included); the document opens with its version and the date it took effect.
 
     The HTML page has no scripts, fonts or images: it works offline, without JavaScript, and in print.
+    Its layout is a set of Jinja2 templates an area can replace or extend with --template DIR.
 
     See docs/review.md.
 
-    Exit codes: 0 written; 2 the policy could not be used (it must lint clean), or the output could not
-    be written.
+    Exit codes: 0 written; 2 the policy could not be used (it must lint clean), a template failed (its
+    file and line are named), or the output could not be written.
     """
     from .policies import PolicyError, open_policy
     from .render import render as render_policy
+    from .templating import TemplateProblem
 
     if sources_dir is not None and not sources_dir.is_dir():
         fail(f"--sources {sources_dir}: no such folder")
+    if template_dir is not None and not template_dir.is_dir():
+        fail(f"--template {template_dir}: no such folder")
     day = parse_date(as_of, "--as-of")
     try:
         policy = open_policy(area, policies_dir, day)
     except PolicyError as exc:
         policy_error(exc)
-    text = render_policy(policy, fmt, sources_dir)
+    try:
+        text = render_policy(policy, fmt, sources_dir, audience=audience, template_dir=template_dir)
+    except TemplateProblem as exc:
+        fail(str(exc))
     write_document(text, output, force, [p.file for p in policy.chain])

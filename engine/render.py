@@ -1,9 +1,10 @@
 """`cpc render`: an area's resolved policy as a procedure document a social worker can read and a council publish.
 
 This module builds the document model: the sections in the procedure's order, each rule with its statement,
-what it requires in plain English, its parameters, its quotations and where it comes from. The wording of
-events and facts lives here too, so that the Markdown and HTML renderers (``render_markdown``,
-``render_html``) only lay the model out. Nothing here knows about the command line.
+when it applies, its quotations and where they come from, and for the policy's authors what it requires in
+the engine's terms and its parameters. The wording of events and facts lives here too, so that the templates
+(``engine/templates/``, laid out by :mod:`engine.templating`) only lay the model out. Nothing here knows about
+the command line.
 
 The document is generated from the same resolved policy the engine evaluates, so the published procedure and
 what the software checks cannot drift apart.
@@ -12,7 +13,7 @@ what the software checks cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -23,6 +24,7 @@ from .resolve import ResolvedPolicy, ResolvedRule
 from .show import TOPIC_ORDER, beside_bases, effective, origin
 
 FORMATS = ("markdown", "html")
+AUDIENCES = ("public", "authors")
 
 # --- Sections ---------------------------------------------------------------------------------------------
 
@@ -560,6 +562,15 @@ class RuleEntry:
     reading: str = ""
     # The id of the rule this one is an exception to; empty for a rule that is none.
     exception_of: str = ""
+    # What a reader of the procedure needs beyond the rule's statement and words: when it applies, when it
+    # need not be done, when its clock stops. The full ``parameters`` are for the policy's authors.
+    details: tuple[Parameter, ...] = ()
+    # The rules that are exceptions to this one, as (id, title), each following it in the document.
+    exceptions: tuple[tuple[str, str], ...] = ()
+    # The title of the rule this one is an exception to.
+    exception_of_title: str = ""
+    # The area whose rule this is, when the area's own text is silent and the rule is inherited.
+    inherited_from: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -581,6 +592,8 @@ class Timescale:
     limit: str
     when: str
     section: str
+    # The rule this time limit is an exception to, if any.
+    exception_of: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,6 +607,12 @@ class SourceEntry:
     url: str
     area: str
     cited_by: int
+    publisher: str = ""
+
+    @property
+    def anchor(self) -> str:
+        """The source's anchor in the Sources section; source ids are slugs, so it needs no escaping."""
+        return f"source_{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,7 +641,19 @@ class Document:
     timescales: tuple[Timescale, ...]
     sections: tuple[Section, ...]
     withdrawn: tuple[WithdrawnEntry, ...]
-    about: tuple[str, ...]
+    # The area's short name, and the page's owner, contact and next review (empty when the policy has none).
+    name: str = ""
+    owner: str = ""
+    contact: str = ""
+    review_by: str = ""
+    # The files of the policies this one builds on, as area/file; and whether quotes were looked up in the
+    # source texts (``--sources``), so that their line numbers mean something.
+    builds_on_files: tuple[str, ...] = ()
+    sources_checked: bool = False
+
+    def source(self, source_id: str) -> SourceEntry | None:
+        """The source of that id, for a quotation's caption; None for one no rule cites."""
+        return next((s for s in self.sources if s.id == source_id), None)
 
 
 def _origin_label(rule: ResolvedRule) -> str:
@@ -856,6 +887,31 @@ def _deadline_rows(params: Mapping) -> list[Parameter]:
     return rows
 
 
+# Parameter rows a reader of the procedure needs beside the rule's statement; the rest restate the statement
+# (what, how long, from when) in the policy's terms and are shown to its authors only.
+# An exception's own conditions ("Where") are among its "Applies when", which a reader is shown.
+_READER_ROWS = (
+    "Effect",
+    "Applies when",
+    "Need not happen when",
+    "Must it happen?",
+    "The clock stops if",
+    "The day itself",
+    "Statutory",
+    "Excused when",
+)
+
+
+def _details(parameters: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
+    rows = []
+    for param in parameters:
+        base = param.name.removesuffix(" (all of these)")
+        if base not in _READER_ROWS or (base == "Applies when" and param.values == ("Always",)):
+            continue
+        rows.append(param)
+    return tuple(rows)
+
+
 def _parameters(rule: ResolvedRule) -> tuple[Parameter, ...]:
     params = rule.parameters
     rows: list[Parameter] = []
@@ -933,13 +989,15 @@ def _applied(rule: ResolvedRule, policy: ResolvedPolicy) -> ResolvedRule:
 def _entry(rule: ResolvedRule, policy: ResolvedPolicy, sources: _Sources) -> RuleEntry:
     rule = _applied(rule, policy)
     parameters = _parameters(rule)
-    exceptions = tuple(r.id for r in policy.rules.values() if r.exception_of == rule.id)
+    exceptions = tuple(r for r in policy.rules.values() if r.exception_of == rule.id)
+    details = _details(parameters)
     if exceptions:
         # Each follows this rule in the document and says where it applies instead.
-        parameters += (Parameter("Exceptions", exceptions, code=True),)
+        parameters += (Parameter("Exceptions", tuple(r.id for r in exceptions), code=True),)
+    base = policy.rules.get(rule.exception_of) if rule.exception_of else None
     return RuleEntry(
         id=rule.id,
-        title=" ".join(str(rule.data.get("title", "")).split()),
+        title=_title(rule),
         kind=rule.kind,
         kind_label=_KIND_LABELS.get(rule.kind, _capital(rule.kind)),
         requires=_requires(rule),
@@ -949,7 +1007,15 @@ def _entry(rule: ResolvedRule, policy: ResolvedPolicy, sources: _Sources) -> Rul
         origin_label=_origin_label(rule),
         reading=" ".join(str(rule.data.get("reading", "")).split()),
         exception_of=rule.exception_of or "",
+        details=details,
+        exceptions=tuple((r.id, _title(r)) for r in exceptions),
+        exception_of_title=_title(base) if base is not None else "",
+        inherited_from=rule.defined_in if rule.origin == "inherited" else "",
     )
+
+
+def _title(rule: ResolvedRule) -> str:
+    return " ".join(str(rule.data.get("title", "")).split())
 
 
 def _heading(topic: str) -> str:
@@ -988,14 +1054,14 @@ def _timescales(policy: ResolvedPolicy, sections: tuple[Section, ...]) -> tuple[
             params = rule.parameters
             if rule.data.get("disapplies"):
                 # Where the exception's conditions hold, the base's time limit does not apply at all.
-                limit = f"no time limit (an exception to {rule.data.get('exception_of')})"
                 rows.append(
                     Timescale(
                         rule.id,
                         _capital(_deadline_subject(params)),
-                        limit,
+                        "no time limit",
                         conditions(rule.data.get("when")),
                         section.heading,
+                        str(rule.data.get("exception_of", "")),
                     )
                 )
                 continue
@@ -1007,8 +1073,6 @@ def _timescales(policy: ResolvedPolicy, sections: tuple[Section, ...]) -> tuple[
                 limit += f"; need not happen when {optional}"
             if until := _until(params):
                 limit += f"; the clock stops if {until} first"
-            if rule.exception_of:
-                limit = f"{limit} (an exception to {rule.data['exception_of']})"
             rows.append(
                 Timescale(
                     rule_id=rule.id,
@@ -1016,6 +1080,7 @@ def _timescales(policy: ResolvedPolicy, sections: tuple[Section, ...]) -> tuple[
                     limit=limit,
                     when=conditions(rule.data.get("when")),
                     section=section.heading,
+                    exception_of=rule.exception_of or "",
                 )
             )
     return tuple(rows)
@@ -1040,6 +1105,7 @@ def _source_entries(policy: ResolvedPolicy) -> tuple[SourceEntry, ...]:
                 url=str(source.get("url", "")),
                 area=str(source.get("area", "")),
                 cited_by=len(cited[source_id]),
+                publisher=" ".join(str(source.get("publisher", "")).split()),
             )
         )
     return tuple(entries)
@@ -1064,24 +1130,8 @@ def _counts(policy: ResolvedPolicy) -> str:
     return text
 
 
-def _about(policy: ResolvedPolicy, policy_file: str, sources_dir: Path | None) -> tuple[str, ...]:
-    chain = ", ".join(f"{Path(p.file).parent.name}/{Path(p.file).name}" for p in policy.chain[:-1])
-    paragraphs = [
-        f"This document is generated by cpc render from the policy file {policy_file} (version "
-        f"{policy.version})" + (f" and the policies it builds on ({chain})" if chain else "") + ". The software "
-        "that checks cases against the procedure reads the same file, so the document and the code cannot "
-        "drift apart: to change the procedure, change the policy file and generate this document again.",
-        "Each rule gives its statement, what the procedure requires in plain English, its parameters, the "
-        "words of the procedure it rests on, and whether it is the area's own rule, a national rule the "
-        "area's text restates or changes, or a national rule inherited because the area's text is silent. "
-        "Where a sentence of the procedure could be read more than one way, the reading taken is given under "
-        '"How this text is read".',
-    ]
-    if sources_dir is not None:
-        paragraphs.append(
-            "Line numbers refer to the source texts as held in the folder the document was generated from."
-        )
-    return tuple(paragraphs)
+def _files(policy: ResolvedPolicy) -> tuple[str, ...]:
+    return tuple(f"{Path(p.file).parent.name}/{Path(p.file).name}" for p in policy.chain[:-1])
 
 
 def build(policy: ResolvedPolicy, sources_dir: Path | None = None) -> Document:
@@ -1089,7 +1139,6 @@ def build(policy: ResolvedPolicy, sources_dir: Path | None = None) -> Document:
     sources = _Sources(sources_dir)
     entries = {rule_id: _entry(rule, policy, sources) for rule_id, rule in policy.rules.items()}
     sections = _sections(policy, entries)
-    policy_file = _policy_file(policy)
     withdrawn = tuple(
         WithdrawnEntry(
             id=w.id,
@@ -1100,28 +1149,48 @@ def build(policy: ResolvedPolicy, sources_dir: Path | None = None) -> Document:
         )
         for w in policy.withdrawn.values()
     )
+    publication = policy.publication
+    review_by = publication.get("review_by")
     return Document(
         area=policy.area,
         title=" ".join(policy.title.split()),
         version=policy.version,
         effective_from=long_date(policy.effective_from),
-        policy_file=policy_file,
+        policy_file=_policy_file(policy),
         builds_on=tuple(f"{p.data.get('title', p.area)} ({p.area}, version {p.version})" for p in policy.chain[:-1]),
         counts=_counts(policy),
         sources=_source_entries(policy),
         timescales=_timescales(policy, sections),
         sections=sections,
         withdrawn=withdrawn,
-        about=_about(policy, policy_file, sources_dir),
+        name=" ".join(policy.name.split()),
+        owner=" ".join(str(publication.get("owner", "")).split()),
+        contact=" ".join(str(publication.get("contact", "")).split()),
+        review_by=long_date(review_by) if isinstance(review_by, dt.date) else "",
+        builds_on_files=_files(policy),
+        sources_checked=sources_dir is not None,
     )
 
 
-def render(policy: ResolvedPolicy, fmt: str = "markdown", sources_dir: Path | None = None) -> str:
-    """The procedure document of ``policy`` as ``markdown`` or ``html``."""
-    from .render_html import render_html
-    from .render_markdown import render_markdown
+def render(
+    policy: ResolvedPolicy,
+    fmt: str = "markdown",
+    sources_dir: Path | None = None,
+    *,
+    audience: str = "public",
+    template_dir: Path | None = None,
+) -> str:
+    """The procedure document of ``policy`` as ``markdown`` or ``html``.
 
-    renderers: dict[str, Callable[[Document], str]] = {"markdown": render_markdown, "html": render_html}
-    if fmt not in renderers:
+    ``audience`` is ``public`` (the procedure as its readers need it) or ``authors`` (each rule also shows
+    how it is encoded: its id, parameters, origin and reading). ``template_dir`` is a folder whose templates
+    replace or extend the shipped ones (docs/review.md); a template error raises
+    :class:`engine.templating.TemplateProblem`.
+    """
+    from .templating import render_document
+
+    if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}'; one of: {', '.join(FORMATS)}")
-    return renderers[fmt](build(policy, sources_dir))
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience '{audience}'; one of: {', '.join(AUDIENCES)}")
+    return render_document(build(policy, sources_dir), fmt, audience, template_dir)

@@ -359,7 +359,7 @@ def test_render_markdown_never_writes_a_source_url_that_ends_the_link_or_is_not_
     )
     root = policy_tree({"england/policy.yaml": ENGLAND, "westshire/policy.yaml": west})
     text = render_policy(open_policy("westshire", root), "markdown")
-    assert "[West](<https://x.example/a)%3E%3Cscript%3Ealert(1)%3C/script%3E>)" in text
+    assert "[*West*](<https://x.example/a)%3E%3Cscript%3Ealert(1)%3C/script%3E>)" in text
     assert "<script" not in text
 
 

@@ -7,6 +7,7 @@ test runs Debian's chromium headless; without /usr/bin/chromium it is skipped, e
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from click.testing import CliRunner
 from engine.cli_render import render as render_command
 from engine.policies import open_policy
 from engine.render import WORDED_EVENTS, WORDED_FACTS, build, condition, render
+from engine.safe_text import markdown_text
 from engine.vocabulary import EVENTS, FACTS
 
 from .conftest import ROOT, SEEDS
@@ -102,6 +104,11 @@ WEST_TEXT = "Westshire procedure\n\nThe plan should be\n  discussed with the par
 @pytest.fixture(scope="module")
 def berkshire():
     return open_policy("berkshire", ROOT / "policies")
+
+
+@pytest.fixture(scope="module")
+def hampshire_policy():
+    return open_policy("hampshire", ROOT / "policies")
 
 
 @pytest.fixture
@@ -380,17 +387,22 @@ def test_an_exception_follows_its_base_and_links_to_it(constructs) -> None:
     order = [e.id for s in build(policy).sections for e in s.rules]
     assert order.index("lower-bound-premature") == order.index("lower-bound") + 1
     assert order.index("after-birth-meeting-mother-unfit") == order.index("after-birth-meeting") + 1
+    base_title = policy.rules["lower-bound"].data["title"].rstrip(".")
     markdown = render(policy, "markdown")
-    assert "Timescale · Local · rule `lower-bound-premature` · exception to [`lower-bound`](#lower-bound)" in markdown
+    assert f"An exception to [{markdown_text(base_title)}](#lower-bound)." in markdown
+    authors = render(policy, "markdown", audience="authors")
+    assert "Timescale · Local · rule `lower-bound-premature` · exception to [`lower-bound`](#lower-bound)" in authors
     page = render(policy, "html")
     assert '<article class="rule exception" aria-labelledby="lower-bound-premature">' in page
-    assert 'Exception to <a href="#lower-bound"><code>lower-bound</code></a>' in page
+    assert f'An exception to <a href="#lower-bound">{html.escape(base_title)}</a>' in page
     glance = {row.rule_id: row for row in build(policy).timescales}
-    assert glance["lower-bound-premature"].limit == "no time limit (an exception to lower-bound)"
-    assert glance["lower-bound-premature"].what == "The pre-birth conference takes place"
-    assert glance["after-birth-meeting-mother-unfit"].limit == (
-        "within 20 working days of the birth (an exception to after-birth-meeting)"
+    assert (glance["lower-bound-premature"].limit, glance["lower-bound-premature"].exception_of) == (
+        "no time limit",
+        "lower-bound",
     )
+    assert glance["lower-bound-premature"].what == "The pre-birth conference takes place"
+    assert glance["after-birth-meeting-mother-unfit"].limit == "within 20 working days of the birth"
+    assert '(an exception to <a href="#after-birth-meeting">the rule above</a>)' in page
     assert glance["stops-at-plan-end"].limit.endswith("; the clock stops if the plan ends first")
 
 
@@ -430,11 +442,13 @@ def test_quotes_carry_the_line_they_start_on_when_sources_are_given(hostile) -> 
     policy, sources = hostile
     without = {e.id: e for s in build(policy).sections for e in s.rules}["local-only"]
     assert [q.line for q in without.quotes] == [None, None]
-    assert "line" not in render(policy, "markdown").split("## Sources")[0].split("## The child protection plan")[1]
+    authors = render(policy, "markdown", audience="authors")
+    assert "line" not in authors.split("## Sources")[0].split("## The child protection plan")[1]
     entry = {e.id: e for s in build(policy, sources).sections for e in s.rules}["local-only"]
     assert [q.line for q in entry.quotes] == [4, None]
-    markdown = render(policy, "markdown", sources)
-    assert "(west.txt, lines 4 and not found)" in markdown
+    assert "(west.txt, lines 4 and not found)" in render(policy, "markdown", sources, audience="authors")
+    # The public page names a source by its title, never by the file it was saved as.
+    assert "west.txt" not in render(policy, "markdown", sources) + render(policy, "html", sources)
 
 
 def test_berkshire_quotes_point_at_their_lines_in_the_procedure(berkshire) -> None:
@@ -449,10 +463,11 @@ def test_berkshire_quotes_point_at_their_lines_in_the_procedure(berkshire) -> No
 # --- Markdown -------------------------------------------------------------------------------------------------
 
 
-def test_berkshire_markdown_matches_the_golden_file(berkshire) -> None:
+@pytest.mark.parametrize(("audience", "name"), [("public", "berkshire.md"), ("authors", "berkshire-authors.md")])
+def test_berkshire_markdown_matches_the_golden_file(berkshire, audience, name) -> None:
     need_seeds()
-    golden = GOLDEN / "berkshire.md"
-    text = render(berkshire, "markdown", SEEDS)
+    golden = GOLDEN / name
+    text = render(berkshire, "markdown", SEEDS, audience=audience)
     if os.environ.get("CPC_UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text, encoding="utf-8", newline="")
@@ -466,13 +481,16 @@ def test_markdown_escapes_policy_text_and_lists_withdrawn_rules(hostile) -> None
     # The only raw HTML is the anchors the renderer writes; every < of the policy's text is escaped.
     assert re.findall(r"(?<!\\)<(?!a id=\"[a-z0-9_-]+\"></a>|/a>)", text) == []
     assert text.startswith("# Westshire \\<script\\>alert('title')\\</script\\> \\& \"procedures\"\n")
-    assert "\\| within 20 working days" in text and "\\[a link\\](http://example.org)" in text
+    authors = render(policy, "markdown", audience="authors")
+    assert "\\| within 20 working days" in authors and "\\[a link\\](http://example.org)" in authors
     assert '<a id="local-only"></a>' in text
     assert "## Rules that do not apply in westshire" in text
     assert (
-        "`transfer-in-timescale` (Transfer-in conference within 15 days of notification.), a rule of england, "
-        "withdrawn by westshire: Westshire's text sets no \\<em\\>transfer\\</em\\> timescale \\& defers to the region."
+        "**Transfer-in conference within 15 days of notification.** Westshire's text sets no \\<em\\>transfer\\</em\\> "
+        "timescale \\& defers to the region."
     ) in text
+    assert re.findall(r"(?<!\\)<(?!a id=\"[a-z0-9_-]+\"></a>|/a>|/?details>|summary>|/summary>)", authors) == []
+    assert "(rule `transfer-in-timescale` of england, withdrawn by westshire)" in authors
 
 
 # --- HTML structure ----------------------------------------------------------------------------------------
@@ -526,7 +544,7 @@ def check_page(page: str, rule_ids: list[str]) -> Node:
 
 
 def test_berkshire_page_has_the_structure_of_an_accessible_procedure(berkshire) -> None:
-    page = render(berkshire, "html")
+    page = render(berkshire, "html", SEEDS if SEEDS.is_dir() else None)
     root = check_page(page, list(berkshire.rules))
     headings = [h.all_text() for h in root.find("h2")]
     assert headings == [
@@ -545,30 +563,64 @@ def test_berkshire_page_has_the_structure_of_an_accessible_procedure(berkshire) 
     ]
     assert root.find("h1")[0].all_text() == berkshire.title
     about = root.find("main")[0].find("section")[0].all_text()
-    assert "berkshire/policy.yaml" in about and "v97" in about and "cannot drift apart" in about
-    # A rule's parts, in the order a reader meets them.
+    assert "national guidance applies" in about and "cannot disagree" in about
+    # Each rule once: its statement as the heading, when it need not happen, the procedure's words and source.
     article = next(a for a in root.find("article") if a.attrs.get("aria-labelledby") == "icpc-timescale")
-    text = article.all_text()
-    for part in ("What the procedure requires:", "Parameters of rule", "Where it comes from:", "How this text is read"):
+    assert [h.all_text() for h in article.find("h3")] == [berkshire.rules["icpc-timescale"].data["title"]]
+    assert [dt.all_text() for dt in article.find("dt")] == ["Need not happen when"]
+    assert article.find("blockquote")[0].all_text().startswith("The Initial Child Protection Conference should")
+    cite = article.find("figcaption")[0]
+    assert cite.all_text() == "— " + berkshire.sources["berkshire-cpc"]["title"]
+    assert cite.find("a")[0].attrs["href"] == "#source_berkshire-cpc"
+    # Nothing written for the policy's authors: no parameters, readings, rule ids, YAML keys or file names.
+    text = root.all_text()
+    for leak in ("Parameters of rule", "How this", "icpc-timescale", "optional_when", "004_", "`", "overrides"):
+        assert leak not in text, leak
+    assert len(root.find("table")) == 1 and root.find("details") == []
+    # Sources by title, publisher and date; the policy records no address for Berkshire's, so none is shown.
+    source = next(n for n in root.walk() if n.attrs.get("id") == "source_berkshire-cpc").all_text()
+    assert source == (
+        "Pan-Berkshire Safeguarding Children Partnership procedures, Child Protection Conferences, published by "
+        "Pan-Berkshire Safeguarding Children Partnership, 25 March 2025."
+    )
+
+
+def test_hampshire_page_marks_national_rules_and_links_sources(hampshire_policy) -> None:
+    root = check_page(render(hampshire_policy, "html"), list(hampshire_policy.rules))
+    inherited = next(a for a in root.find("article") if a.attrs.get("aria-labelledby") == "icpc-timescale")
+    assert "National guidance: this procedure does not say otherwise." in inherited.all_text()
+    own = next(a for a in root.find("article") if a.attrs.get("aria-labelledby") == "first-review-timescale")
+    assert "National guidance" not in own.all_text()
+    link = next(n for n in root.walk() if n.attrs.get("id") == "source_hips-cpc").find("a")[0]
+    assert link.attrs["href"] == "http://hipsprocedures.org.uk"
+
+
+def test_authors_see_how_each_rule_is_encoded_behind_a_disclosure(berkshire) -> None:
+    page = render(berkshire, "html", SEEDS if SEEDS.is_dir() else None, audience="authors")
+    root = check_page(page, list(berkshire.rules))
+    about = root.find("main")[0].find("section")[0].all_text()
+    assert "berkshire/policy.yaml" in about and "v97" in about and "cannot drift apart" in about
+    assert len(root.find("details")) == len(berkshire.rules)
+    article = next(a for a in root.find("article") if a.attrs.get("aria-labelledby") == "icpc-timescale")
+    (details,) = article.find("details")
+    assert details.find("summary")[0].all_text() == "How this is encoded"
+    text = details.all_text()
+    for part in ("What the engine checks:", "Parameters of rule", "Where it comes from:", "How this text is read"):
         assert part in text
-    assert text.index("What the procedure requires:") < text.index("Where it comes from:")
-    # The rule's parameters are a table whose rows are headed by the parameter's name.
-    rows = [th.all_text() for th in article.find("th") if th.attrs.get("scope") == "row"]
-    assert rows == [
-        "What must happen",
-        "Time limit",
-        "Counted from",
-        "Need not happen when",
-        "Applies when",
-    ]
+    rows = [th.all_text() for th in details.find("th") if th.attrs.get("scope") == "row"]
+    assert rows == ["What must happen", "Time limit", "Counted from", "Need not happen when", "Applies when"]
+    # A reading's `names` are set as code, not shown with their backticks.
+    assert "`" not in root.all_text() and details.find("code")
+    if SEEDS.is_dir():
+        assert "(004_60b63b0436c08953.txt, lines 74, 76, 87 and 12)" in article.all_text()
 
 
 def test_page_escapes_every_policy_string(hostile) -> None:
     policy, sources = hostile
-    page = render(policy, "html", sources)
+    page = render(policy, "html", sources, audience="authors")
     root = check_page(page, list(policy.rules))
     assert root.find("script") == [] and root.find("img") == [] and root.find("em") == []
-    assert "&lt;script&gt;alert(&#x27;title&#x27;)&lt;/script&gt; &amp; &quot;procedures&quot;" in page
+    assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt; &amp; &#34;procedures&#34;" in page
     assert root.find("h1")[0].all_text() == "Westshire <script>alert('title')</script> & \"procedures\""
     assert root.find("title")[0].all_text().startswith("Westshire <script>")
     article = next(a for a in root.find("article") if a.attrs.get("aria-labelledby") == "local-only")
@@ -611,8 +663,44 @@ def test_command_prints_markdown_by_default_and_reports_errors_as_cpc(tmp_path, 
     assert failed.exit_code == 2
     assert "lint error" in failed.stderr and "CPC201" in failed.stderr
     help_text = runner.invoke(render_command, ["--help"]).output
-    for option in ("--format", "--sources", "--as-of", "--policies", "--output", "--force"):
+    for option in ("--format", "--audience", "--template", "--sources", "--as-of", "--policies", "--output", "--force"):
         assert option in help_text
+
+
+def test_an_area_template_extends_the_shipped_page_and_keeps_the_rest(tmp_path) -> None:
+    (tmp_path / "procedure.html.j2").write_text(
+        '{% extends "cpc/procedure.html.j2" %}\n'
+        '{% block branding %}<p class="eyebrow">Royal Borough of {{ doc.name }}</p>{% endblock %}\n'
+        "{% block footer %}<footer><p>Owned by the Example Partnership.</p></footer>{% endblock %}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(render_command, ["berkshire", "--format", "html", "--template", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    root = check_page(result.stdout, list(open_policy("berkshire").rules))
+    assert root.find("header")[0].find("p")[0].all_text() == "Royal Borough of Pan-Berkshire"
+    assert root.find("footer")[0].all_text() == "Owned by the Example Partnership."
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [
+        ("{{ doc.nope }}", "procedure.md.j2, line 1: UndefinedError: 'engine.render.Document object' has no attribute"),
+        ("{% if %}", "procedure.md.j2, line 1: template syntax: Expected an expression"),
+        ("{{ doc.__class__ }}", "procedure.md.j2, line 1: SecurityError: access to attribute '__class__'"),
+        ('{% include "missing.md.j2" %}', "no template named 'missing.md.j2'"),
+    ],
+)
+def test_a_broken_template_is_named_with_its_line_and_nothing_is_written(tmp_path, template, said) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "procedure.md.j2").write_text(template, encoding="utf-8")
+    target = tmp_path / "out.md"
+    result = CliRunner().invoke(render_command, ["berkshire", "--template", str(folder), "-o", str(target)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("cpc: ") and said in result.stderr, result.stderr
+    assert "Traceback" not in result.output and not target.exists()
+    missing = CliRunner().invoke(render_command, ["berkshire", "--template", str(tmp_path / "none")])
+    assert missing.exit_code == 2 and missing.stderr == f"cpc: --template {tmp_path / 'none'}: no such folder\n"
 
 
 def test_as_of_renders_the_version_in_force_on_that_date(policy_tree) -> None:
@@ -623,8 +711,10 @@ def test_as_of_renders_the_version_in_force_on_that_date(policy_tree) -> None:
     newest = runner.invoke(render_command, ["england", "--policies", root])
     before = runner.invoke(render_command, ["england", "--policies", root, "--as-of", "2026-03-31"])
     assert newest.exit_code == before.exit_code == 0, newest.output + before.output
-    assert "Version 2026, in force from 1 April 2026." in newest.stdout and "12 working days" in newest.stdout
-    assert "Version 2023, in force from 15 December 2023." in before.stdout and "12 working days" not in before.stdout
+    assert "england: version 2026, in force from 1 April 2026." in newest.stdout
+    assert "12 working days" in newest.stdout
+    assert "england: version 2023, in force from 15 December 2023." in before.stdout
+    assert "12 working days" not in before.stdout
     too_early = runner.invoke(render_command, ["england", "--policies", root, "--as-of", "2023-12-14"])
     assert too_early.exit_code == 2 and too_early.stdout == ""
     assert too_early.stderr == (
@@ -680,7 +770,7 @@ def test_berkshire_page_renders_in_a_real_browser(berkshire, tmp_path) -> None:
     root = parse(dumped.stdout).root
     assert len(root.find("h1")) == 1 and root.find("h1")[0].all_text() == berkshire.title
     assert [h.attrs.get("id") for h in root.find("h3")] == [e.id for s in build(berkshire).sections for e in s.rules]
-    assert len(root.find("table")) == len(berkshire.rules) + 2
+    assert len(root.find("table")) == 1 and root.find("details") == []
     assert all(t.find("caption") for t in root.find("table"))
     assert root.find("script") == []
     shot = tmp_path / "page.png"
@@ -692,3 +782,26 @@ def test_berkshire_page_renders_in_a_real_browser(berkshire, tmp_path) -> None:
     if os.environ.get("CPC_RENDER_SCREENSHOT"):
         # To look at the page as a reader would: CPC_RENDER_SCREENSHOT=/tmp/berkshire.png pytest -k browser
         shutil.copyfile(shot, os.environ["CPC_RENDER_SCREENSHOT"])
+
+
+def printed_pages(page: Path, tmp_path: Path) -> int:
+    """How many pages chromium prints ``page`` to (its print styles applied, no header or footer)."""
+    pdf = tmp_path / (page.stem + ".pdf")
+    printed = chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri(), profile=tmp_path / "pdf")
+    assert printed.returncode == 0 and pdf.is_file(), printed.stderr[-2000:]
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+@pytest.mark.parametrize("audience", ["public", "authors"])
+def test_berkshire_page_passes_axe_and_prints_to_half_its_old_length(berkshire, tmp_path, audience) -> None:
+    from .axe import axe_violations, describe, need_axe
+
+    need_axe()
+    page = tmp_path / f"berkshire-{audience}.html"
+    page.write_text(render(berkshire, "html", SEEDS if SEEDS.is_dir() else None, audience=audience), encoding="utf-8")
+    violations = axe_violations(page, tmp_path)
+    assert not violations, describe(violations)
+    if audience == "public":
+        # Before templates the page printed to 54 pages (68 A4 pages in this chromium); the target is half of
+        # the 54. Measured: 21.
+        assert printed_pages(page, tmp_path) <= 27

@@ -1,0 +1,141 @@
+"""The Jinja2 templates that lay out the documents cpc publishes, and an area's own that replace or extend them.
+
+The shipped templates are in ``engine/templates/``. With a folder of its own (``cpc render --template DIR``),
+an area replaces any of them by giving a file of the same name, or extends one: a template in the folder that
+starts ``{% extends "cpc/procedure.html.j2" %}`` takes the shipped page and overrides only the blocks it
+names (its branding, say). docs/review.md lists the blocks and the variables a template is given.
+
+Templates run in Jinja2's sandbox, so a template can read the document it is given but not call into the
+rest of Python. HTML is escaped automatically; Markdown is escaped by the environment's ``finalize``, so that
+no policy text becomes markup in either unless a template asks for it explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from pathlib import Path
+
+import jinja2
+import markupsafe
+from jinja2.sandbox import SandboxedEnvironment
+
+from .safe_text import markdown_text, markdown_url
+
+SHIPPED = Path(__file__).parent / "templates"
+
+# The template each format starts from.
+PAGES = {"html": "procedure.html.j2", "markdown": "procedure.md.j2"}
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be found, parsed or rendered; ``where`` is its file and line when known."""
+
+    def __init__(self, message: str, where: str = ""):
+        super().__init__(f"{where}: {message}" if where else message)
+        self.where = where
+        self.message = message
+
+
+class Verbatim(str):
+    """Markdown that a template writes as is: an anchor, a rule id, or an address already made safe."""
+
+
+def _markdown(value: object) -> object:
+    # Every value a Markdown template prints is escaped unless it was marked verbatim on purpose.
+    if isinstance(value, Verbatim) or value is None:
+        return value
+    return markdown_text(value)
+
+
+def _verbatim(value: object) -> Verbatim:
+    return Verbatim(str(value))
+
+
+def _md_url(value: object) -> Verbatim:
+    url = markdown_url(str(value))
+    return Verbatim(url or "")
+
+
+def _sentence(text: object) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+def _lower_first(text: object) -> str:
+    # "The child is under 5 and the plan is open": later clauses of one sentence start in lower case.
+    text = str(text)
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _code_spans(text: object) -> markupsafe.Markup:
+    """Escaped HTML with each `backticked` name set as code: authors' notes name policy keys that way."""
+    escaped = str(markupsafe.escape(str(text)))
+    return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
+
+
+def environment(fmt: str, template_dir: Path | None = None) -> jinja2.Environment:
+    """The template environment for ``html`` or ``markdown``, looking in ``template_dir`` first."""
+    shipped = jinja2.FileSystemLoader(SHIPPED)
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(template_dir))
+    # "cpc/…" is always the shipped template, so that an area's template of the same name can extend it.
+    loaders += [jinja2.PrefixLoader({"cpc": shipped}), shipped]
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=fmt == "html",
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_markdown if fmt == "markdown" else None,
+    )
+    env.filters.update(
+        sentence=_sentence, lower_first=_lower_first, verbatim=_verbatim, md_url=_md_url, code_spans=_code_spans
+    )
+    return env
+
+
+def _template_line(exc: BaseException) -> str:
+    """``templates/rule.html.j2, line 12``: the innermost template frame of a rendering error."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2") or "/templates/" in frame.filename:
+            return f"{frame.filename}, line {frame.lineno}"
+    return ""
+
+
+def render_page(fmt: str, template_dir: Path | None, **context: object) -> str:
+    """Render the page template of ``fmt`` with ``context``; any failure is a :class:`TemplateProblem`."""
+    if template_dir is not None and not template_dir.is_dir():
+        raise TemplateProblem(f"no such folder: {template_dir}")
+    env = environment(fmt, template_dir)
+    try:
+        return env.get_template(PAGES[fmt]).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name}, line {exc.lineno}"
+        raise TemplateProblem(f"template syntax: {exc.message}", where) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(f"no template named '{exc.name}'", _template_line(exc)) from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        # An undefined variable, a blocked call or a bad filter argument: name the template line it is on.
+        raise TemplateProblem(f"{type(exc).__name__}: {exc}", _template_line(exc)) from None
+
+
+def render_document(document: object, fmt: str, audience: str, template_dir: Path | None = None) -> str:
+    """The procedure ``document`` (an :class:`engine.render.Document`) as ``fmt`` for ``audience``."""
+    from .render import quote_groups, section_id, where
+
+    return render_page(
+        fmt,
+        template_dir,
+        doc=document,
+        audience=audience,
+        authors=audience == "authors",
+        quote_groups=quote_groups,
+        section_id=section_id,
+        where=where,
+    )
