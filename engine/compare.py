@@ -15,14 +15,16 @@ This module builds the model and renders it; it knows nothing of the command lin
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
 from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
+from .render import long_date
 from .resolve import ResolvedPolicy, ResolvedRule
 from .safe_text import CsvWriter, markdown_code, markdown_text
 from .show import TOPIC_ORDER, effective
@@ -95,9 +97,12 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A compared area: its label in the tables and what the policy is."""
+    """A compared area: its header in the tables, its key for programs, and what the policy is."""
 
+    # The policy's short name ("Pan-Berkshire"), with the version when one area is compared with itself.
     label: str
+    # The area as cpc names it ("berkshire"), likewise with the version: JSON's key for the column.
+    key: str
     area: str
     title: str
     version: str
@@ -110,6 +115,7 @@ class WithdrawnNote:
     """A rule withdrawn in a compared area, with the reason the policy gives."""
 
     label: str
+    key: str
     area: str
     rule_id: str
     by: str
@@ -124,11 +130,19 @@ class Comparison:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     withdrawn: tuple[WithdrawnNote, ...] = ()
+    # The short name of every area the compared policies are built from (theirs and their bases'), by area.
+    names: Mapping[str, str] = field(default_factory=dict)
+    # Whether the rows where every area says the same have been left out (:meth:`differences`).
+    only_differences: bool = False
 
     def differences(self) -> Comparison:
         """Only the rows whose areas do not all say the same: a value that differs, or a rule one area lacks or
         has withdrawn. A value inherited and the same value restated count as the same."""
-        return replace(self, rows=tuple(row for row in self.rows if row.differs))
+        return replace(self, rows=tuple(row for row in self.rows if row.differs), only_differences=True)
+
+    def name(self, area: str) -> str:
+        """The area's short name for a reader (``Pan-Berkshire``), or the area itself when its policy has none."""
+        return self.names.get(area, area)
 
     def topics(self) -> list[tuple[str, list[Row]]]:
         """The rows grouped by topic, topics in the procedure's order (:data:`show.TOPIC_ORDER`)."""
@@ -168,15 +182,23 @@ def compare_policies(policies: Sequence[ResolvedPolicy]) -> Comparison:
     # A stable sort keeps, within a topic, the order rules first appear in the areas as named.
     rows.sort(key=lambda r: (order.get(r.topic, len(order)), r.topic, anchor[r.rule_id], r.rule_id in bases))
     withdrawn = tuple(
-        WithdrawnNote(column.label, column.area, w.id, w.area, w.rule.defined_in, w.reason)
+        WithdrawnNote(column.label, column.key, column.area, w.id, w.area, w.rule.defined_in, w.reason)
         for column, policy in zip(columns, policies, strict=True)
         for w in policy.withdrawn.values()
     )
-    return Comparison(tuple(columns), tuple(rows), withdrawn)
+    return Comparison(tuple(columns), tuple(rows), withdrawn, _names(policies))
+
+
+def _names(policies: Sequence[ResolvedPolicy]) -> dict[str, str]:
+    """Each area's short name, for the compared areas and the areas they extend (which values come from)."""
+    names = {f.area: str(f.data.get("name") or f.area) for p in policies for f in p.chain}
+    names.update((p.area, p.name or p.area) for p in policies)
+    return names
 
 
 def _columns(policies: Sequence[ResolvedPolicy]) -> list[Column]:
     areas = [p.area for p in policies]
+    keys: list[str] = []
     labels: list[str] = []
     seen: set[tuple[str, str]] = set()
     for policy in policies:
@@ -184,17 +206,23 @@ def _columns(policies: Sequence[ResolvedPolicy]) -> list[Column]:
         if (policy.area, policy.version) in seen:
             raise CompareError(f"'{policy.area}' is named twice; name each area (or policy file) once")
         seen.add((policy.area, policy.version))
-        labels.append(policy.area if areas.count(policy.area) == 1 else f"{policy.area} {policy.version}")
+        name = policy.name or policy.area
+        once = areas.count(policy.area) == 1
+        keys.append(policy.area if once else f"{policy.area} {policy.version}")
+        labels.append(name if once else f"{name} {policy.version}")
+    # Two areas whose policies give the same short name are told apart by the area.
+    labels = [f"{label} ({key})" if labels.count(label) > 1 else label for label, key in zip(labels, keys, strict=True)]
     return [
         Column(
             label,
+            key,
             p.area,
             p.title,
             p.version,
             p.effective_from.isoformat() if p.effective_from else "",
             tuple(f.area for f in p.chain[:-1]),
         )
-        for label, p in zip(labels, policies, strict=True)
+        for label, key, p in zip(labels, keys, policies, strict=True)
     ]
 
 
@@ -619,15 +647,15 @@ def note(row: Row, comparison: Comparison) -> str:
     return _VERDICT_NOTES[row.verdict]
 
 
-def cell_text(cell: Cell, column: Column) -> str:
-    """The cell without markup: ``15 days``, ``15 days (from england)``, ``—``, ``withdrawn``."""
+def cell_text(cell: Cell, column: Column, comparison: Comparison) -> str:
+    """The cell without markup: ``15 days``, ``15 days (from England)``, ``—``, ``withdrawn``."""
     match cell.status:
         case "absent":
             return "—"
         case "withdrawn":
-            return "withdrawn" if cell.source == column.area else f"withdrawn (by {cell.source})"
+            return "withdrawn" if cell.source == column.area else f"withdrawn (by {comparison.name(cell.source)})"
         case "inherited":
-            return f"{cell.text} (from {cell.source})"
+            return f"{cell.text} (from {comparison.name(cell.source)})"
         case "restated":
             return f"{cell.text} (restated)"
         case "overridden":
@@ -637,6 +665,26 @@ def cell_text(cell: Cell, column: Column) -> str:
 
 def _topic_title(topic: str) -> str:
     return topic.replace("-", " ").capitalize()
+
+
+def _about(column: Column, comparison: Comparison) -> str:
+    """What the column's policy is: ``Working Together … (version 2023, in force from 15 December 2023)``."""
+    start = long_date(dt.date.fromisoformat(column.effective_from)) if column.effective_from else "an unknown date"
+    based = f"; extends {', '.join(comparison.name(area) for area in column.extends)}" if column.extends else ""
+    return f"{column.title} (version {column.version}, in force from {start}{based})"
+
+
+def _intro(comparison: Comparison) -> str:
+    if comparison.only_differences:
+        return f"{_INTRO} Only the rows where the areas do not all say the same are shown."
+    return _INTRO
+
+
+def _nothing(comparison: Comparison) -> str:
+    """What a comparison without rows says instead of its tables."""
+    if comparison.only_differences:
+        return "Every area says the same: no value differs, and no area lacks a rule another has."
+    return "No area's policy sets a value to compare."
 
 
 # (how markdown shows it, how HTML shows it, what it means)
@@ -684,13 +732,13 @@ def _md(text: str) -> str:
     return markdown_text(text)
 
 
-def _md_cell(cell: Cell, column: Column) -> str:
+def _md_cell(cell: Cell, column: Column, comparison: Comparison) -> str:
     if cell.status in ("absent", "withdrawn"):
-        return _md(cell_text(cell, column))
+        return _md(cell_text(cell, column, comparison))
     value = f"**{_md(cell.text)}**" if cell.strictest else _md(cell.text)
     match cell.status:
         case "inherited":
-            return f"*{value} (from {_md(cell.source)})*"
+            return f"*{value} (from {_md(comparison.name(cell.source))})*"
         case "restated":
             return f"{value} (restated)"
         case "overridden":
@@ -701,30 +749,34 @@ def _md_cell(cell: Cell, column: Column) -> str:
 def render_markdown(comparison: Comparison) -> str:
     """A table per topic, the strictest value in bold, inherited values in italics with their source area."""
     labels = [c.label for c in comparison.columns]
-    out = [f"# Compare: {', '.join(_md(label) for label in labels)}", "", _INTRO, ""]
+    out = [f"# Compare: {', '.join(_md(label) for label in labels)}", "", _md(_intro(comparison)), ""]
     for column in comparison.columns:
-        based = f"; extends {', '.join(column.extends)}" if column.extends else ""
-        out.append(
-            f"- **{_md(column.label)}**: {_md(column.title)} (version {_md(column.version)}, "
-            f"in force from {column.effective_from or 'an unknown date'}{_md(based)})"
-        )
+        area = f" ({markdown_code(column.area)})" if column.label != column.area else ""
+        out.append(f"- **{_md(column.label)}**{area}: {_md(_about(column, comparison))}")
     out += ["", "Legend:", ""]
     out += [f"- {term}: {_md(meaning)}" for term, _, meaning in _LEGEND]
     out.append("")
+    if not comparison.rows:
+        out += [_md(_nothing(comparison)), ""]
     for topic, rows in comparison.topics():
         out += [f"## {_md(_topic_title(topic))}", ""]
         out.append("| Parameter | Rule | " + " | ".join(_md(label) for label in labels) + " | Compared |")
         out.append("| --- | --- | " + " | ".join("---" for _ in labels) + " | --- |")
         for row in rows:
-            cells = " | ".join(_md_cell(c, col) for c, col in zip(row.cells, comparison.columns, strict=True))
+            cells = " | ".join(
+                _md_cell(c, col, comparison) for c, col in zip(row.cells, comparison.columns, strict=True)
+            )
             rule = markdown_code(row.rule_id, table=True)
             out.append(f"| {_md(row.parameter)} | {rule} | {cells} | {_md(note(row, comparison))} |")
         out.append("")
     if comparison.withdrawn:
         out += ["## Withdrawn rules", ""]
         for w in comparison.withdrawn:
-            by = "" if w.by == w.area else f" (withdrawn by {_md(w.by)})"
-            out.append(f"- {_md(w.label)}: {markdown_code(w.rule_id)} from {_md(w.defined_in)}{by}: {_md(w.reason)}")
+            by = "" if w.by == w.area else f" (withdrawn by {_md(comparison.name(w.by))})"
+            out.append(
+                f"- {_md(w.label)}: {markdown_code(w.rule_id)} from {_md(comparison.name(w.defined_in))}{by}: "
+                f"{_md(w.reason)}"
+            )
         out.append("")
     return "\n".join(out)
 
@@ -735,13 +787,14 @@ CSV_HELP = (
     "CSV: one header row, then one row per value. Columns: topic, rule (the rule id), title, parameter "
     "('…' marks where the value goes), stricter_is (shorter, longer, higher, lower, or empty when neither "
     "is stricter), compared (stricter, same, depends on dates, no direction, one value), strictest (the "
-    "highlighted areas, separated by '; '), then for each AREA: AREA (the value, e.g. '15 working days', "
-    "'10 working days (exclusive)' or '2', or 'does not apply' for an exception that disapplies its rule; empty "
-    "when absent or withdrawn), AREA_status (local, changed, restated, inherited, absent, "
-    "withdrawn), AREA_from (the area whose text sets the value, or that withdrew the rule) and "
-    "AREA_strictest (yes or empty). Every column is text (a value reads '15 working days'); a cell that starts "
-    "with =, +, -, @, a tab or a line break is written with a ' before it, so that a spreadsheet never runs it "
-    "as a formula."
+    "highlighted areas by name, separated by '; '), then for each area, headed by its NAME (the short name its "
+    "policy gives, e.g. 'Pan-Berkshire', or the area when it gives none): NAME (the value, e.g. "
+    "'15 working days', '10 working days (exclusive)' or '2', or 'does not apply' for an exception that "
+    "disapplies its rule; empty when absent or withdrawn), 'NAME status' (local, changed, restated, inherited, "
+    "absent, withdrawn), 'NAME from' (the name of the area whose text sets the value, or that withdrew the rule) "
+    "and 'NAME strictest' (yes or empty). Every column is text (a value reads '15 working days'); a cell that "
+    "starts with =, +, -, @, a tab or a line break is written with a ' before it, so that a spreadsheet never "
+    "runs it as a formula."
 )
 
 _CSV_STATUS = {"overridden": "changed"}
@@ -752,7 +805,7 @@ def csv_header(comparison: Comparison) -> list[str]:
     header = ["topic", "rule", "title", "parameter", "stricter_is", "compared", "strictest"]
     for column in comparison.columns:
         label = column.label
-        header += [label, f"{label}_status", f"{label}_from", f"{label}_strictest"]
+        header += [label, f"{label} status", f"{label} from", f"{label} strictest"]
     return header
 
 
@@ -773,7 +826,8 @@ def render_csv(comparison: Comparison) -> str:
                 "; ".join(comparison.columns[i].label for i in row.strictest_columns),
             ]
             for cell in row.cells:
-                line += [cell.text, _CSV_STATUS.get(cell.status, cell.status), cell.source, "yes" * cell.strictest]
+                source = comparison.name(cell.source) if cell.source else ""
+                line += [cell.text, _CSV_STATUS.get(cell.status, cell.status), source, "yes" * cell.strictest]
             writer.writerow(line)
     return buffer.getvalue()
 
@@ -810,18 +864,18 @@ def _h(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _html_cell(cell: Cell, column: Column) -> str:
+def _html_cell(cell: Cell, column: Column, comparison: Comparison) -> str:
     classes = [cell.status] + (["strictest"] * cell.strictest)
     if cell.status == "absent":
         body = '—<span class="hidden"> no such rule</span>'
     elif cell.status == "withdrawn":
-        body = _h(cell_text(cell, column))
+        body = _h(cell_text(cell, column, comparison))
         if cell.reason:
             body += f'<br><span class="origin">{_h(cell.reason)}</span>'
     else:
         body = f"<strong>{_h(cell.text)}</strong>" if cell.strictest else _h(cell.text)
         if cell.status == "inherited":
-            body = f'<em>{body}</em> <span class="origin">(from {_h(cell.source)})</span>'
+            body = f'<em>{body}</em> <span class="origin">(from {_h(comparison.name(cell.source))})</span>'
         elif cell.status == "restated":
             body += ' <span class="origin">(restated)</span>'
         elif cell.status == "overridden":
@@ -846,19 +900,18 @@ def render_html(comparison: Comparison) -> str:
         "<body>",
         "<main>",
         f"<h1>Compare: {_h(labels)}</h1>",
-        f"<p>{_h(_INTRO)}</p>",
+        f"<p>{_h(_intro(comparison))}</p>",
         "<ul>",
     ]
     for column in comparison.columns:
-        based = f"; extends {', '.join(column.extends)}" if column.extends else ""
-        out.append(
-            f"<li><strong>{_h(column.label)}</strong>: {_h(column.title)} (version {_h(column.version)}, "
-            f"in force from {_h(column.effective_from or 'an unknown date')}{_h(based)})</li>"
-        )
+        area = f" (<code>{_h(column.area)}</code>)" if column.label != column.area else ""
+        out.append(f"<li><strong>{_h(column.label)}</strong>{area}: {_h(_about(column, comparison))}</li>")
     out += ["</ul>", "<h2>How to read the tables</h2>", "<dl>"]
     for _, term, meaning in _LEGEND:
         out.append(f"<dt>{_h(term)}</dt><dd>{_h(meaning)}</dd>")
     out.append("</dl>")
+    if not comparison.rows:
+        out.append(f"<p>{_h(_nothing(comparison))}</p>")
     for topic, rows in comparison.topics():
         out.append("<table>")
         out.append(f"<caption>{_h(_topic_title(topic))}</caption>")
@@ -868,7 +921,9 @@ def render_html(comparison: Comparison) -> str:
         )
         out.append("<tbody>")
         for row in rows:
-            cells = "".join(_html_cell(c, col) for c, col in zip(row.cells, comparison.columns, strict=True))
+            cells = "".join(
+                _html_cell(c, col, comparison) for c, col in zip(row.cells, comparison.columns, strict=True)
+            )
             out.append(
                 f'<tr><th scope="row">{_h(row.parameter)} <code>{_h(row.rule_id)}</code>'
                 f'<span class="title">{_h(row.title)}</span></th>'
@@ -878,9 +933,10 @@ def render_html(comparison: Comparison) -> str:
     if comparison.withdrawn:
         out += ["<h2>Withdrawn rules</h2>", "<ul>"]
         for w in comparison.withdrawn:
-            by = "" if w.by == w.area else f" (withdrawn by {_h(w.by)})"
+            by = "" if w.by == w.area else f" (withdrawn by {_h(comparison.name(w.by))})"
             out.append(
-                f"<li>{_h(w.label)}: <code>{_h(w.rule_id)}</code> from {_h(w.defined_in)}{by}: {_h(w.reason)}</li>"
+                f"<li>{_h(w.label)}: <code>{_h(w.rule_id)}</code> from {_h(comparison.name(w.defined_in))}{by}: "
+                f"{_h(w.reason)}</li>"
             )
         out.append("</ul>")
     out += ["</main>", "</body>", "</html>", ""]

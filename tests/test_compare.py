@@ -246,9 +246,9 @@ def row(comparison: Comparison, rule_id: str, last: str | None = None, path: tup
 
 
 def cells(comparison: Comparison, rule_id: str, path: tuple | None = None) -> dict[str, tuple[str, str, str, bool]]:
-    """Each area's (status, value, source, strictest) for a rule's only row, or its row at ``path``."""
+    """Each area's (status, value, source, strictest) for a rule's only row, or its row at ``path``, by area."""
     return {
-        col.label: (c.status, c.text, c.source, c.strictest)
+        col.key: (c.status, c.text, c.source, c.strictest)
         for col, c in zip(comparison.columns, row(comparison, rule_id, path=path).cells, strict=True)
     }
 
@@ -314,6 +314,65 @@ def test_shipped_restatements_and_inheritance_are_told_apart(shipped: Comparison
     # Berkshire's override of plan-end-at-18 changes what it directs, not the age, which stays England's.
     assert cells(shipped, "plan-end-at-18")["berkshire"] == ("inherited", "18", "england", False)
     assert row(shipped, "plan-end-at-18").verdict == "no direction"
+
+
+def test_columns_are_headed_by_each_policys_short_name(shipped: Comparison) -> None:
+    markdown = render(shipped, "markdown")
+    assert markdown.startswith("# Compare: England, Pan-Berkshire, Hampshire (HIPS)\n")
+    assert "| Parameter | Rule | England | Pan-Berkshire | Hampshire (HIPS) | Compared |" in markdown
+    # The area a reader types stays beside the name, with the version and its date as the procedures write it.
+    assert (
+        "- **Hampshire (HIPS)** (`hampshire`): HIPS procedures, 1.4 Child Protection Conferences (version printed "
+        "2024-04-24, in force from 24 April 2024; extends England)"
+    ) in markdown
+    # An inherited value and the strictest areas are named as the columns are.
+    assert "| *15 working days (from England)* |" in markdown
+    assert "| strictest: England, Hampshire (HIPS) |" in markdown
+    page = render(shipped, "html")
+    assert '<th scope="col">England</th><th scope="col">Pan-Berkshire</th><th scope="col">Hampshire (HIPS)</th>' in page
+    assert "<title>cpc compare: England, Pan-Berkshire, Hampshire (HIPS)</title>" in page
+    header = next(csv.reader(io.StringIO(render(shipped, "csv"))))
+    assert header[7:11] == ["England", "England status", "England from", "England strictest"]
+    assert header[11:] == [
+        "Pan-Berkshire",
+        "Pan-Berkshire status",
+        "Pan-Berkshire from",
+        "Pan-Berkshire strictest",
+        "Hampshire (HIPS)",
+        "Hampshire (HIPS) status",
+        "Hampshire (HIPS) from",
+        "Hampshire (HIPS) strictest",
+    ]
+
+
+def test_a_policy_without_a_name_is_headed_by_its_area(fixture_comparison: Comparison) -> None:
+    assert [(c.label, c.key) for c in fixture_comparison.columns] == [
+        ("england", "england"),
+        ("westshire", "westshire"),
+        ("eastshire", "eastshire"),
+    ]
+
+
+def test_areas_sharing_a_name_and_versions_of_one_area_are_told_apart(policy_tree) -> None:
+    def named(policy: str) -> str:
+        return policy.replace("\ntitle: ", "\nname: Shire\ntitle: ", 1)
+
+    root = policy_tree(
+        {
+            "england/policy.yaml": ENGLAND,
+            "westshire/policy.yaml": named(WESTSHIRE),
+            "westshire/policy-2026.yaml": named(WESTSHIRE_2026),
+            "eastshire/policy.yaml": named(EASTSHIRE),
+        }
+    )
+    files = [root / "westshire" / "policy.yaml", root / "westshire" / "policy-2026.yaml"]
+    versions = compare_policies([open_policy(str(f), root) for f in files])
+    assert [(c.label, c.key) for c in versions.columns] == [("Shire 2", "westshire 2"), ("Shire 3", "westshire 3")]
+    areas = compare_policies([open_policy(a, root) for a in ("westshire", "eastshire")])
+    assert [(c.label, c.key) for c in areas.columns] == [
+        ("Shire (westshire)", "westshire"),
+        ("Shire (eastshire)", "eastshire"),
+    ]
 
 
 def test_shipped_rows_are_grouped_by_topic_in_the_procedures_order(shipped: Comparison) -> None:
@@ -540,18 +599,18 @@ def test_csv_parses_and_round_trips(fixture_comparison: Comparison) -> None:
     assert len(records) == len(fixture_comparison.rows)
     transfer = next(r for r in records if r["rule"] == "transfer-in-timescale")
     assert transfer["strictest"] == "england; eastshire"
-    assert (transfer["westshire"], transfer["westshire_status"], transfer["westshire_from"]) == (
+    assert (transfer["westshire"], transfer["westshire status"], transfer["westshire from"]) == (
         "15 working days",
         "changed",
         "westshire",
     )
-    assert (transfer["eastshire_status"], transfer["eastshire_from"], transfer["eastshire_strictest"]) == (
+    assert (transfer["eastshire status"], transfer["eastshire from"], transfer["eastshire strictest"]) == (
         "inherited",
         "england",
         "yes",
     )
     withdrawn = next(r for r in records if r["rule"] == "documents-sent")
-    assert (withdrawn["westshire"], withdrawn["westshire_status"]) == ("", "withdrawn")
+    assert (withdrawn["westshire"], withdrawn["westshire status"]) == ("", "withdrawn")
     # Writing the parsed rows back gives the same text: nothing is lost to quoting.
     again = io.StringIO()
     writer = csv.writer(again, lineterminator="\n")
@@ -676,9 +735,9 @@ def _icpc_cell(markdown: str) -> str:
 @pytest.mark.parametrize(
     ("as_of", "version", "within"),
     [
-        ([], "version 3, in force from 2026-04-01", "8 working days"),
-        (["--as-of", "2026-03-31"], "version 2, in force from 2025-01-01", "10 working days"),
-        (["--as-of", "2026-04-01"], "version 3, in force from 2026-04-01", "8 working days"),
+        ([], "version 3, in force from 1 April 2026", "8 working days"),
+        (["--as-of", "2026-03-31"], "version 2, in force from 1 January 2025", "10 working days"),
+        (["--as-of", "2026-04-01"], "version 3, in force from 1 April 2026", "8 working days"),
     ],
 )
 def test_as_of_compares_the_version_in_force_on_that_date(
