@@ -35,7 +35,7 @@ from .render import AUDIENCES, FORMATS
     type=click.Path(path_type=Path),
     metavar="DIR",
     help="Folder of the area's own Jinja2 templates: a file named as a shipped one replaces it, or extends it "
-    'with {% extends "cpc/procedure.html.j2" %} and overrides its blocks (docs/review.md).',
+    'with {% extends "cpc/procedure.html.j2" %} and overrides its blocks (docs/publishing.md).',
 )
 @click.option(
     "--sources",
@@ -80,7 +80,7 @@ def render(
     The HTML page has no scripts, fonts or images: it works offline, without JavaScript, and in print.
     Its layout is a set of Jinja2 templates an area can replace or extend with --template DIR.
 
-    See docs/review.md.
+    See docs/publishing.md.
 
     Exit codes: 0 written; 2 the policy could not be used (it must lint clean), a template failed (its
     file and line are named), or the output could not be written.

@@ -1184,7 +1184,7 @@ def render(
 
     ``audience`` is ``public`` (the procedure as its readers need it) or ``authors`` (each rule also shows
     how it is encoded: its id, parameters, origin and reading). ``template_dir`` is a folder whose templates
-    replace or extend the shipped ones (docs/review.md); a template error raises
+    replace or extend the shipped ones (docs/publishing.md); a template error raises
     :class:`engine.templating.TemplateProblem`.
     """
     from .templating import render_document

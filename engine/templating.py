@@ -3,7 +3,7 @@
 The shipped templates are in ``engine/templates/``. With a folder of its own (``cpc render --template DIR``),
 an area replaces any of them by giving a file of the same name, or extends one: a template in the folder that
 starts ``{% extends "cpc/procedure.html.j2" %}`` takes the shipped page and overrides only the blocks it
-names (its branding, say). docs/review.md lists the blocks and the variables a template is given.
+names (its branding, say). docs/publishing.md lists the blocks and the variables a template is given.
 
 Templates run in Jinja2's sandbox, so a template can read the document it is given but not call into the
 rest of Python. HTML is escaped automatically; Markdown is escaped by the environment's ``finalize``, so that
