@@ -64,6 +64,10 @@ def _table(caption: str, header: list[str], rows: list[list[str]], numeric: set[
     return out
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_TICKS = tuple(m * 10**e for e in range(9) for m in (1, 2, 5))
+
+
 def _month_chart(months: list[dict]) -> list[str]:
     """Deadlines due each month, a stacked bar by status: the month-by-month trend of timeliness."""
     if not months:
@@ -79,11 +83,14 @@ def _month_chart(months: list[dict]) -> list[str]:
         f'<svg role="img" aria-labelledby="trend-title" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="trend-title">{_h(label)}</title>',
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 5}" y2="{height - bottom}" stroke="#888"/>',
-        f'<text x="{left - 6}" y="{height - bottom}" font-size="11" text-anchor="end">0</text>',
-        f'<text x="{left - 6}" y="16" font-size="11" text-anchor="end">{top:,}</text>',
     ]
     scale = (height - bottom - 10) / top
+    # Grid lines at a round step, at most five of them, so that a bar's height can be read off the axis.
+    tick = next(t for t in _TICKS if top / t <= 5)
+    for value in range(0, top + 1, tick):
+        y = height - bottom - value * scale
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 5}" y2="{y:.1f}" stroke="#d0d3d6"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{value:,}</text>')
     for i, month in enumerate(months):
         x = left + i * step + (step - bar) / 2
         y = height - bottom
@@ -95,10 +102,18 @@ def _month_chart(months: list[dict]) -> list[str]:
                     f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{size:.1f}" fill="{colour}">'
                     f"<title>{_h(month['month'])}: {month[key]:,} {name}</title></rect>"
                 )
+        # "Apr", with the year beneath the first month and each January: a reader scans months, not ISO dates.
+        year, number = str(month["month"]).split("-")[:2]
+        centre = x + bar / 2
         out.append(
-            f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="middle">'
-            f"{_h(month['month'][2:])}</text>"
+            f'<text x="{centre:.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="middle">'
+            f"{_h(_MONTHS[int(number) - 1] if number.isdigit() and 1 <= int(number) <= 12 else number)}</text>"
         )
+        if i == 0 or number == "01":
+            out.append(
+                f'<text x="{centre:.1f}" y="{height - bottom + 30}" font-size="11" text-anchor="middle">'
+                f"{_h(year)}</text>"
+            )
     out.append("</svg>")
     legend = "".join(f'<span><i style="background:{c}"></i>{n}</span>' for _, n, c in _STATUS_COLOURS)
     out.append(f'<p class="legend" aria-hidden="true">{legend}</p>')

@@ -72,6 +72,14 @@ def test_the_month_chart_has_a_text_alternative_and_its_numbers_in_a_table() -> 
     months = _cells(_table(root, "Deadlines due each month"))
     assert [row[0] for row in months] == [m["month"] for m in data["months"]]
     assert [row[1] for row in months] == [f"{m['due_met']:,}" for m in data["months"]]
+    # The axis names months as a reader says them, with the year under the first month and each January.
+    names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    axis = [t.all_text() for t in charts[0].find("text")]
+    expected = []
+    for i, month in enumerate(data["months"]):
+        year, number = month["month"].split("-")
+        expected += [names[int(number) - 1]] + ([year] if i == 0 or number == "01" else [])
+    assert [t for t in axis if not t.replace(",", "").isdigit() or len(t) == 4] == expected
 
 
 def test_values_from_the_results_are_escaped(tmp_path) -> None:
