@@ -24,11 +24,13 @@ from types import MappingProxyType
 from typing import Literal
 
 from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
-from .render import long_date
+from .render import _deadline_limit, _deadline_subject, _event, _until, exception_when, long_date
+from .render import condition as plain_condition
+from .render import conditions as plain_conditions
 from .resolve import ResolvedPolicy, ResolvedRule
 from .safe_text import CsvWriter, markdown_code, markdown_text
 from .show import TOPIC_ORDER, effective
-from .walk import RelPath, values
+from .walk import CLOCK_LISTS, RelPath, values
 
 Status = Literal["local", "overridden", "restated", "inherited", "absent", "withdrawn"]
 # Which way a value is stricter: "lower" (a shorter maximum, a lower ceiling) or "higher" (a longer notice,
@@ -66,6 +68,11 @@ class Row:
     topic: str
     rule_id: str
     title: str
+    # What the row's value is, in the words `cpc render` uses for the rule, "…" where the value goes: "The
+    # initial conference takes place within … of the strategy discussion". Every renderer shows this.
+    label: str
+    # The same in the policy's own terms ("Initial conference within … of strategy discussion"), as earlier
+    # versions labelled rows; kept for the callers that still read it.
     parameter: str
     path: RelPath
     direction: Direction
@@ -249,15 +256,17 @@ def _row(rule_id: str, path: RelPath, first: ResolvedRule, policies: Sequence[Re
     cells = [_cell(policy, rule_id, path) for policy in policies]
     verdict, strictest = _strictest([None if c.value is None else (c.value, c.shift) for c in cells], direction)
     cells = [replace(c, strictest=True) if i in strictest else c for i, c in enumerate(cells)]
+    data = effective(first, owner) if owner is not None else dict(first.data)
     if path == DISAPPLIES:
         where = _conditions(list(first.exception_when))
         parameter = f"Exception to {first.exception_of}: the rule does not apply when {where}"
     else:
-        parameter = _parameter(effective(first, owner) if owner is not None else dict(first.data), path)
+        parameter = _parameter(data, path)
     return Row(
         topic=str(first.data.get("topic", "other")),
         rule_id=rule_id,
         title=str(first.data.get("title", "")),
+        label=_label(first, data, path),
         parameter=parameter,
         path=path,
         direction=direction,
@@ -484,7 +493,118 @@ def _strictest(cells: Sequence[Bound | None], direction: Direction) -> tuple[Ver
     return "depends on dates", set()
 
 
-# --- Plain-English labels ---------------------------------------------------------------------------------
+# --- Row labels ------------------------------------------------------------------------------------------
+
+# Where each area's value goes in a row's label.
+BLANK = "…"
+
+# What a condition on when a rule applies is a condition of, by the rule's kind.
+_APPLIES = {
+    "deadline": "the time limit applies",
+    "requirement": "the requirement applies",
+    "decision": "the direction applies",
+}
+
+
+def _label(rule: ResolvedRule, data: Mapping, path: RelPath) -> str:
+    """The row in plain English, worded as `cpc render` words the rule, with "…" where each area's value goes.
+
+    ``data`` is the rule as it applies (:func:`show.effective`). The value is put in as "…" before the rule is
+    worded, so each construct reads as it does on the procedure page: "The next review conference takes place
+    within … of the previous review conference", "The direction applies when the child is … or over". The
+    wording of a deadline and of events has no public name in render yet, so it is imported by its private ones.
+    """
+    if path == DISAPPLIES:
+        return _capital(f"exception: where {exception_when(rule)}, {_disapplied(data)} does not apply")
+    blanked = _with_blank(data, path)
+    if path[0] == "when":
+        said = plain_conditions(blanked.get("when"))
+        if rule.exception_of:
+            return _capital(f"the exception applies where {said}")
+        return _capital(f"{_APPLIES.get(str(data.get('kind')), 'it applies')} when {said}")
+    if path[0] == "deadline":
+        deadline = blanked.get("deadline")
+        text = _deadline_label(deadline if isinstance(deadline, Mapping) else {}, path)
+    else:
+        # A requirement's own condition that holds the value; its other conditions say nothing about this row.
+        found = _lookup(blanked, path[:3])
+        said = plain_condition(found) if isinstance(found, Mapping) else ""
+        text = f"the requirement is excused if {said}" if path[1] == "unless" else f"it is required that {said}"
+    if rule.exception_of:
+        # An exception's values apply only where its own conditions hold, instead of its base's; its row
+        # follows its base's.
+        return _capital(f"exception: where {exception_when(rule)}, {text} instead")
+    context = plain_conditions(data.get("when"))
+    return _capital(f"when {context}, {text}" if context else text)
+
+
+def _deadline_label(deadline: Mapping, path: RelPath) -> str:
+    # An exclusive boundary and a statutory mark belong to each area's value (a cell says "(exclusive)"), so
+    # the row, worded from one area's rule, leaves them out.
+    params = {key: value for key, value in deadline.items() if key not in ("boundary", "statutory")}
+    if path[1] == "optional_when":
+        return f"{_nouns(params.get('what'))} need not happen when {plain_conditions(params.get('optional_when'))}"
+    subject = _deadline_subject(params)
+    limit, relative_to, _, _ = _deadline_limit(params)
+    if path[1] in CLOCK_LISTS:
+        clock = _lookup(params, path[1:-1])
+        of = clock.get("of") if isinstance(clock, Mapping) else None
+        which = "sooner" if path[1] == "whichever_sooner" else "later"
+        text = f"{subject} within {BLANK} of {_event(of).noun}, if that is {which}"
+    elif path[1] == "at_least":
+        text = f"{subject} {limit} {relative_to}"
+    elif path[1] == "not_before":
+        text = f"{subject} {limit} after {relative_to}"
+    else:
+        text = f"{subject} {limit} of {relative_to}"
+    if optional := plain_conditions(params.get("optional_when")):
+        text += f"; it need not happen when {optional}"
+    if until := _until(params):
+        text += f"; the clock stops if {until}"
+    return text
+
+
+def _disapplied(data: Mapping) -> str:
+    """What an exception that disapplies its base takes away, from the base's parameters (:func:`show.effective`)."""
+    params = data.get(str(data.get("kind")))
+    params = params if isinstance(params, Mapping) else {}
+    if data.get("kind") == "deadline":
+        return f"the time limit for {_nouns(params.get('what'))}"
+    if data.get("kind") == "requirement" and (required := plain_conditions(params.get("require"))):
+        return f"the requirement that {required}"
+    if data.get("kind") == "decision":
+        return "the direction"
+    return "the rule it is an exception to"
+
+
+def _nouns(what: object) -> str:
+    """``[initial_conference, pre_birth_conference]`` → ``the initial conference or the pre-birth conference``."""
+    nouns = [_event(name).noun for name in (what if isinstance(what, list) else [what])]
+    return " or ".join(nouns) if len(nouns) < 3 else f"{', '.join(nouns[:-1])} or {nouns[-1]}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _with_blank(data: Mapping, path: RelPath) -> dict:
+    """A copy of the rule's data with the value at ``path`` replaced by "…"."""
+
+    def put(node: object, rest: RelPath) -> object:
+        if not rest:
+            return BLANK
+        key, tail = rest[0], rest[1:]
+        if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            return [put(item, tail) if index == key else item for index, item in enumerate(node)]
+        if isinstance(node, Mapping) and key in node:
+            return {k: put(v, tail) if k == key else v for k, v in node.items()}
+        return node
+
+    blanked = put(data, path)
+    return dict(blanked) if isinstance(blanked, Mapping) else {}
+
+
+# --- Row.parameter: the rule in the policy's own terms ----------------------------------------------------
 
 _PHRASES = (("pre_birth", "pre-birth"), ("transfer_in", "transfer-in"), ("cin_", "child in need "))
 
@@ -687,8 +807,12 @@ def _nothing(comparison: Comparison) -> str:
     return "No area's policy sets a value to compare."
 
 
+# The heading of the column of row labels.
+_SAYS = "What the procedure says"
+
 # (how markdown shows it, how HTML shows it, what it means)
 _LEGEND = (
+    ("…", "…", "where each area's value goes in what the procedure says"),
     (
         "**bold**",
         "★ strictest",
@@ -760,14 +884,14 @@ def render_markdown(comparison: Comparison) -> str:
         out += [_md(_nothing(comparison)), ""]
     for topic, rows in comparison.topics():
         out += [f"## {_md(_topic_title(topic))}", ""]
-        out.append("| Parameter | Rule | " + " | ".join(_md(label) for label in labels) + " | Compared |")
+        out.append(f"| {_SAYS} | Rule | " + " | ".join(_md(label) for label in labels) + " | Compared |")
         out.append("| --- | --- | " + " | ".join("---" for _ in labels) + " | --- |")
         for row in rows:
             cells = " | ".join(
                 _md_cell(c, col, comparison) for c, col in zip(row.cells, comparison.columns, strict=True)
             )
             rule = markdown_code(row.rule_id, table=True)
-            out.append(f"| {_md(row.parameter)} | {rule} | {cells} | {_md(note(row, comparison))} |")
+            out.append(f"| {_md(row.label)} | {rule} | {cells} | {_md(note(row, comparison))} |")
         out.append("")
     if comparison.withdrawn:
         out += ["## Withdrawn rules", ""]
@@ -820,7 +944,7 @@ def render_csv(comparison: Comparison) -> str:
                 topic,
                 row.rule_id,
                 row.title,
-                row.parameter,
+                row.label,
                 row.stricter_is,
                 row.verdict,
                 "; ".join(comparison.columns[i].label for i in row.strictest_columns),
@@ -916,16 +1040,14 @@ def render_html(comparison: Comparison) -> str:
         out.append("<table>")
         out.append(f"<caption>{_h(_topic_title(topic))}</caption>")
         heads = "".join(f'<th scope="col">{_h(c.label)}</th>' for c in comparison.columns)
-        out.append(
-            f'<thead><tr><th scope="col">Parameter and rule</th>{heads}<th scope="col">Compared</th></tr></thead>'
-        )
+        out.append(f'<thead><tr><th scope="col">{_SAYS}</th>{heads}<th scope="col">Compared</th></tr></thead>')
         out.append("<tbody>")
         for row in rows:
             cells = "".join(
                 _html_cell(c, col, comparison) for c, col in zip(row.cells, comparison.columns, strict=True)
             )
             out.append(
-                f'<tr><th scope="row">{_h(row.parameter)} <code>{_h(row.rule_id)}</code>'
+                f'<tr><th scope="row">{_h(row.label)} <code>{_h(row.rule_id)}</code>'
                 f'<span class="title">{_h(row.title)}</span></th>'
                 f"{cells}<td>{_h(note(row, comparison))}</td></tr>"
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli_compare import compare
-from engine.compare import Comparison, Row, compare_policies, csv_header, render, render_csv
+from engine.compare import BLANK, Comparison, Row, compare_policies, csv_header, render, render_csv
 from engine.policies import open_policy
 
 from .conftest import ROOT
@@ -319,7 +320,7 @@ def test_shipped_restatements_and_inheritance_are_told_apart(shipped: Comparison
 def test_columns_are_headed_by_each_policys_short_name(shipped: Comparison) -> None:
     markdown = render(shipped, "markdown")
     assert markdown.startswith("# Compare: England, Pan-Berkshire, Hampshire (HIPS)\n")
-    assert "| Parameter | Rule | England | Pan-Berkshire | Hampshire (HIPS) | Compared |" in markdown
+    assert "| What the procedure says | Rule | England | Pan-Berkshire | Hampshire (HIPS) | Compared |" in markdown
     # The area a reader types stays beside the name, with the version and its date as the procedures write it.
     assert (
         "- **Hampshire (HIPS)** (`hampshire`): HIPS procedures, 1.4 Child Protection Conferences (version printed "
@@ -393,7 +394,42 @@ def test_shipped_rows_are_grouped_by_topic_in_the_procedures_order(shipped: Comp
         "berkshire": ("local", "2", "berkshire", False),
         "hampshire": ("absent", "", "", False),
     }
-    assert row(shipped, "quorum").parameter == "Requires conference other agencies present at least …"
+    assert row(shipped, "quorum").label == (
+        "It is required that at least … other professional groups or agencies with direct contact with the child attend"
+    )
+
+
+def test_shipped_rows_are_labelled_in_the_procedures_words(shipped: Comparison) -> None:
+    labels = {(r.rule_id, r.path): r.label for r in shipped.rows}
+    assert labels["pre-birth-conference-earlier-if-premature", ("disapplies",)] == (
+        "Exception: where a premature birth is likely, the time limit for the pre-birth conference does not apply"
+    )
+    assert labels["icpc-timescale", ("deadline", "within")] == (
+        "The initial conference or the pre-birth conference takes place within … of the strategy discussion; it "
+        "need not happen when the team manager has recorded the decision not to call a conference after the "
+        "section 47 enquiry, recorded on or before the due date"
+    )
+    assert labels["review-interval", ("deadline", "within")] == (
+        "The next review conference takes place within … of the previous review conference"
+    )
+    assert labels["child-attendance-12-and-over", ("when", 0, "at_least")] == (
+        "The direction applies when the child is … or over"
+    )
+    assert labels["pre-birth-first-review", ("deadline", "whichever_sooner", 0, "within")] == (
+        "When the plan was made at a pre-birth conference, a review conference takes place within … of the birth, "
+        "if that is sooner"
+    )
+    assert labels["cin-plan-minimum-duration", ("when", 0, "within")] == (
+        "The requirement applies when the child in need plan closed less than … after the start of the child in "
+        "need plan"
+    )
+    # No label names a vocabulary term (initial_conference, conference.child_age_years) or a rule.
+    ids = {r.rule_id for r in shipped.rows}
+    for (_, path), label in labels.items():
+        assert re.search(r"[a-z]_[a-z]|[a-z]\.[a-z]", label) is None, label
+        assert not [i for i in ids if "-" in i and i in label], label
+        # "…" is where the value goes; an exception that disapplies its rule has none ("does not apply").
+        assert label.count(BLANK) == (path != ("disapplies",)), label
 
 
 # --- The constructs of the policy language -----------------------------------------------------------------
@@ -417,7 +453,11 @@ def test_constructs_match_the_golden_output(constructs: Comparison) -> None:
 
 def test_a_longer_lower_bound_is_stricter(constructs: Comparison) -> None:
     found = row(constructs, "lower-bound")
-    assert (found.parameter, found.stricter_is) == ("Pre-birth conference not before … after pregnancy start", "longer")
+    assert (found.label, found.stricter_is) == (
+        "The pre-birth conference takes place not before … after the start of the pregnancy (40 weeks before the "
+        "expected date of birth)",
+        "longer",
+    )
     assert cells(constructs, "lower-bound") == {
         "old": ("local", "20 weeks", "old", False),
         "new": ("local", "22 weeks", "new", True),
@@ -460,23 +500,26 @@ def test_boundaries_are_weighed_with_the_duration(a, b, direction, relation) -> 
 def test_sooner_and_later_clocks_are_rows_of_their_own(constructs: Comparison) -> None:
     sooner = row(constructs, "sooner-or-later", path=("deadline", "whichever_sooner", 0, "within"))
     later = row(constructs, "sooner-or-later", path=("deadline", "whichever_later", 0, "within"))
-    assert sooner.parameter == "Transfer-in conference within … of transfer accepted, if sooner"
-    assert later.parameter == "Transfer-in conference within … of transfer accepted, if later"
+    clock = (
+        "The transfer-in conference takes place within … of the receiving authority's formal acceptance of the transfer"
+    )
+    assert sooner.label == f"{clock}, if that is sooner"
+    assert later.label == f"{clock}, if that is later"
     assert [c.status for c in sooner.cells] == ["local", "absent"]
     assert [c.status for c in later.cells] == ["absent", "local"]
 
 
 def test_an_exceptions_rows_say_whose_exception_and_its_conditions_follow_it(constructs: Comparison) -> None:
     limit = row(constructs, "plan-discussed-older-child", path=("deadline", "within"))
-    assert limit.parameter == (
-        "Exception to plan-discussed: plan discussed with parents within … of first conference, when child age "
-        "years at least 16"
+    assert limit.label == (
+        "Exception: where the child is 16 or over, the child protection plan is discussed with the parents within "
+        "… of the conference that made the plan instead"
     )
     # The exception allows more time than its base: its condition holding at a lower age spreads it, so the
     # higher age is the stricter.
     age = row(constructs, "plan-discussed-older-child", last="at_least")
-    assert (age.parameter, age.stricter_is) == (
-        "Exception to plan-discussed: applies when child age years at least …",
+    assert (age.label, age.stricter_is) == (
+        "The exception applies where the child is … or over",
         "higher",
     )
     assert cells(constructs, "plan-discussed-older-child", age.path) == {
@@ -487,7 +530,9 @@ def test_an_exceptions_rows_say_whose_exception_and_its_conditions_follow_it(con
 
 def test_an_exception_that_disapplies_its_base_has_a_row_saying_so(constructs: Comparison) -> None:
     found = row(constructs, "lower-bound-premature")
-    assert found.parameter == "Exception to lower-bound: the rule does not apply when child premature birth likely"
+    assert found.label == (
+        "Exception: where a premature birth is likely, the time limit for the pre-birth conference does not apply"
+    )
     assert cells(constructs, "lower-bound-premature") == {
         "old": ("absent", "", "", False),
         "new": ("local", "does not apply", "new", False),
@@ -496,20 +541,47 @@ def test_an_exception_that_disapplies_its_base_has_a_row_saying_so(constructs: C
     assert rows.index("lower-bound-premature") == rows.index("lower-bound") + 1
 
 
-def test_the_members_of_an_either_condition_are_values_too() -> None:
+EITHER = """\
+  - id: either
+    title: A plan is made for a child of 12 or over, or where 3 other agencies attend.
+    kind: requirement
+    topic: plans
+    when:
+      - any_of:
+          - fact: conference.child_age_years
+            at_least: 12
+          - fact: conference.other_agencies_present
+            at_least: 3
+    requirement:
+      applies_to: conference
+      require:
+        - fact: conference.plan_made
+          equals: true
+    cite:
+      source: wt
+      quote: "a child aged 12 or over, or where 3 other agencies attend"
+"""
+
+
+def test_the_members_of_an_either_condition_are_values_too(policy_tree) -> None:
     from engine.compare import _parameter
     from engine.walk import values
 
-    either = [{"fact": "child.age_years", "at_least": 12}, {"event": "birth", "within": "1 month", "of": "birth"}]
-    rule = {
-        "kind": "requirement",
-        "when": [{"any_of": either}],
-        "requirement": {"applies_to": "conference", "require": [{"fact": "conference.plan_made", "equals": True}]},
-    }
+    root = policy_tree({"england/policy.yaml": ENGLAND + EITHER})
+    comparison = compare_policies([open_policy("england", root)])
+    rule = dict(open_policy("england", root).rules["either"].data)
     found = sorted((v.path, v.text) for v in values(rule))
-    assert found == [(("when", 0, "any_of", 0, "at_least"), "12"), (("when", 0, "any_of", 1, "within"), "1 month")]
+    assert found == [(("when", 0, "any_of", 0, "at_least"), "12"), (("when", 0, "any_of", 1, "at_least"), "3")]
+    assert row(comparison, "either", path=("when", 0, "any_of", 0, "at_least")).label == (
+        "The requirement applies when either the child is … or over or at least 3 other professional groups or "
+        "agencies with direct contact with the child attend"
+    )
+    assert row(comparison, "either", path=("when", 0, "any_of", 1, "at_least")).label == (
+        "The requirement applies when either the child is 12 or over or at least … other professional groups or "
+        "agencies with direct contact with the child attend"
+    )
     assert _parameter(rule, ("when", 0, "any_of", 0, "at_least")) == (
-        "Applies when either child age years at least … or birth within 1 month of birth"
+        "Applies when either conference child age years at least … or conference other agencies present at least 3"
     )
 
 
