@@ -19,7 +19,9 @@ from .compare import CSV_HELP, FORMATS
     type=click.Choice(FORMATS),
     default="markdown",
     show_default=True,
-    help="markdown: a table per topic; csv: one row per value, for a spreadsheet; html: a self-contained page.",
+    help="markdown: a table per topic; text: the same for a terminal, no line longer than 100 characters; csv: "
+    "one row per value, for a spreadsheet; html: a self-contained page; json: for programs, each area by its "
+    "key (the area) with its name beside it.",
 )
 @click.option(
     "--as-of",
@@ -46,12 +48,14 @@ def compare(
 ) -> None:
     """Compare the timescales, quorums and notice periods of two or more AREAs side by side.
 
-    AREA is an area name (berkshire) or a policy file; columns follow the order given. Each row is one value
-    a rule sets, grouped by topic. A value the area's text is silent about is marked as inherited, with the
-    area it comes from; the strictest value in a row is highlighted (the shortest maximum, the longest notice,
-    the highest required number). Durations in different units are compared by the calendar days each can
-    span; where that depends on the dates (3 months against 13 weeks) nothing is highlighted and the row says
-    so. A decision's conditions (a child's age, say) have no stricter side and are never highlighted.
+    AREA is an area name (berkshire) or a policy file; columns follow the order given, each headed by the
+    short name its policy gives (Pan-Berkshire). Each row is one value a rule sets, grouped by topic, and says
+    in plain words what the procedure sets, with "…" where each area's value goes. A value the area's text is
+    silent about is marked as inherited, with the area it comes from; the strictest value in a row is
+    highlighted (the shortest maximum, the longest notice, the highest required number). Durations in
+    different units are compared by the calendar days each can span; where that depends on the dates (3 months
+    against 13 weeks) nothing is highlighted and the row says so. A decision's conditions (a child's age, say)
+    have no stricter side and are never highlighted.
 
     Each area is compared at its newest version, or with --as-of at the version in force on that date
     (as `cpc eval --as-of` chooses it); the page names each version and the date it took effect.

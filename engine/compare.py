@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import json
+import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -28,7 +30,7 @@ from .render import _deadline_limit, _deadline_subject, _event, _until, exceptio
 from .render import condition as plain_condition
 from .render import conditions as plain_conditions
 from .resolve import ResolvedPolicy, ResolvedRule
-from .safe_text import CsvWriter, markdown_code, markdown_text
+from .safe_text import CsvWriter, markdown_code, markdown_text, terminal
 from .show import TOPIC_ORDER, effective
 from .walk import CLOCK_LISTS, RelPath, values
 
@@ -38,7 +40,7 @@ Status = Literal["local", "overridden", "restated", "inherited", "absent", "with
 Direction = Literal["lower", "higher"] | None
 Verdict = Literal["stricter", "same", "depends on dates", "no direction", "one value"]
 
-FORMATS = ("markdown", "csv", "html")
+FORMATS = ("markdown", "text", "csv", "html", "json")
 
 
 class CompareError(ValueError):
@@ -1065,11 +1067,222 @@ def render_html(comparison: Comparison) -> str:
     return "\n".join(out)
 
 
-RENDERERS = {"markdown": render_markdown, "csv": render_csv, "html": render_html}
+# --- Text -------------------------------------------------------------------------------------------------
+
+# No line of the text output is longer than this: a terminal, an email or a ticket shows it unwrapped.
+WIDTH = 100
+_INDENT = 4
+_GAP = 2
+# Below this, a column of values is too narrow to read, and each value goes on a line of its own instead.
+_NARROWEST = 10
+# The legend's terms where text shows them otherwise than HTML.
+_TEXT_TERMS = {"★ strictest": "★"}
+
+
+def _wrap(text: str, first: str = "", rest: str = "") -> list[str]:
+    """``text``, escaped for a terminal, in lines of at most :data:`WIDTH` characters."""
+    return textwrap.wrap(
+        terminal(text),
+        WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
+def _text_cell(cell: Cell, column: Column, comparison: Comparison) -> list[str]:
+    """The cell as the pieces a line may break between: ``["★ 15 days", "(from England)"]``."""
+    if cell.status == "absent":
+        return ["—"]
+    if cell.status == "withdrawn":
+        return ["withdrawn"] if cell.source == column.area else ["withdrawn", f"(by {comparison.name(cell.source)})"]
+    value = cell.text.removesuffix(" (exclusive)")
+    parts = [f"★ {value}" if cell.strictest else value] + ["(exclusive)"] * (value != cell.text)
+    qualifier = {
+        "inherited": f"(from {comparison.name(cell.source)})",
+        "restated": "(restated)",
+        "overridden": "(changed)",
+    }.get(cell.status)
+    return parts + [qualifier] * (qualifier is not None)
+
+
+def _text_note(row: Row, comparison: Comparison) -> list[str]:
+    """:func:`note` as the pieces a line may break between: ``["strictest: England,", "Hampshire (HIPS)"]``."""
+    if row.verdict != "stricter":
+        return [note(row, comparison)]
+    labels = [comparison.columns[i].label for i in row.strictest_columns]
+    parts = [f"{label}," for label in labels[:-1]] + labels[-1:]
+    return [f"strictest: {parts[0]}", *parts[1:]]
+
+
+def _pack(parts: list[str], width: int) -> list[str]:
+    """``parts`` escaped for a terminal and joined by spaces in lines of at most ``width``, breaking between
+    parts before breaking within one."""
+    lines: list[str] = []
+    for part in map(terminal, parts):
+        if lines and len(lines[-1]) + 1 + len(part) <= width:
+            lines[-1] += f" {part}"
+        else:
+            lines += textwrap.wrap(part, width, break_on_hyphens=False) or [""]
+    return lines or [""]
+
+
+def _text_widths(comparison: Comparison) -> list[int] | None:
+    """Each column's width, values then "Compared", within :data:`WIDTH`; None when they cannot all be readable.
+
+    A column is as wide as its longest value when they all fit; otherwise the narrow columns keep their width
+    and the others share what is left, their values wrapping within it.
+    """
+    heads = [*(c.label for c in comparison.columns), "Compared"]
+    natural = [len(terminal(head)) for head in heads]
+    for row in comparison.rows:
+        for index, parts in enumerate(_text_row(row, comparison)):
+            natural[index] = max(natural[index], len(terminal(" ".join(parts))))
+    left = WIDTH - _INDENT - _GAP * (len(heads) - 1)
+    widths = [0] * len(heads)
+    by_width = sorted(range(len(heads)), key=natural.__getitem__)
+    for placed, index in enumerate(by_width):
+        widths[index] = min(natural[index], left // (len(heads) - placed))
+        left -= widths[index]
+    return widths if min(widths) >= min(_NARROWEST, *natural) else None
+
+
+def _text_row(row: Row, comparison: Comparison) -> list[list[str]]:
+    """The row's cells and its note, each as the pieces a line may break between."""
+    cells = [_text_cell(c, col, comparison) for c, col in zip(row.cells, comparison.columns, strict=True)]
+    return [*cells, _text_note(row, comparison)]
+
+
+def _grid(cells: list[list[str]], widths: list[int]) -> list[str]:
+    """One row of a table: each cell wrapped within its column, the columns side by side."""
+    packed = [_pack(parts, width) for parts, width in zip(cells, widths, strict=True)]
+    lines = []
+    for line in range(max(len(cell) for cell in packed)):
+        texts = [
+            (cell[line] if line < len(cell) else "").ljust(width) for cell, width in zip(packed, widths, strict=True)
+        ]
+        lines.append((" " * _INDENT + (" " * _GAP).join(texts)).rstrip())
+    return lines
+
+
+def render_text(comparison: Comparison) -> str:
+    """The tables for a terminal: no line longer than :data:`WIDTH`, each value wrapped within its column.
+
+    Each row is what the procedure says, across the page, with the areas' values in columns beneath it; with
+    more areas than columns can be read in, each value goes on a line of its own, after its area's name.
+    """
+    out = _wrap(f"Compare: {', '.join(c.label for c in comparison.columns)}")
+    out += ["", *_wrap(_intro(comparison)), ""]
+    for column in comparison.columns:
+        area = f" ({column.area})" if column.label != column.area else ""
+        out += _wrap(f"{column.label}{area}: {_about(column, comparison)}", rest=" " * _INDENT)
+    out += ["", "How to read the tables:"]
+    terms = [(_TEXT_TERMS.get(term, term), meaning) for _, term, meaning in _LEGEND]
+    width = max(len(term) for term, _ in terms)
+    for term, meaning in terms:
+        out += _wrap(meaning, f"  {term.ljust(width)}  ", " " * (width + 4))
+    if not comparison.rows:
+        out += ["", *_wrap(_nothing(comparison))]
+    widths = _text_widths(comparison)
+    heads = [*(c.label for c in comparison.columns), "Compared"]
+    for topic, rows in comparison.topics():
+        title = _topic_title(topic)
+        out += ["", title, "=" * len(title)]
+        if widths is not None:
+            out += ["", *_grid([[head] for head in heads], widths), _grid([["-" * w] for w in widths], widths)[0]]
+        for row in rows:
+            out += ["", *_wrap(f"{row.label} [{row.rule_id}]")]
+            cells = _text_row(row, comparison)
+            if widths is not None:
+                out += _grid(cells, widths)
+                continue
+            for head, parts in zip(heads, cells, strict=True):
+                if parts != [""]:
+                    out += _wrap(f"{head}: {' '.join(parts)}", " " * _INDENT, " " * (_INDENT * 2))
+    if comparison.withdrawn:
+        out += ["", "Withdrawn rules", "=" * len("Withdrawn rules"), ""]
+        for w in comparison.withdrawn:
+            by = "" if w.by == w.area else f" (withdrawn by {comparison.name(w.by)})"
+            said = f"{w.label}: {w.rule_id} from {comparison.name(w.defined_in)}{by}: {w.reason}"
+            out += _wrap(said, rest=" " * _INDENT)
+    return "\n".join(out) + "\n"
+
+
+# --- JSON -------------------------------------------------------------------------------------------------
+
+
+def to_dict(comparison: Comparison) -> dict:
+    """The comparison for programs: each area by its key (the area, as cpc names it) with its name beside it.
+
+    ``areas`` lists the compared areas in order, ``names`` the short name of every area a value can come
+    from, and each row's ``values`` are keyed as ``areas[].key``.
+    """
+    columns = comparison.columns
+    rows = []
+    for topic, grouped in comparison.topics():
+        for row in grouped:
+            values = {}
+            for column, cell in zip(columns, row.cells, strict=True):
+                shown = cell.status not in ("absent", "withdrawn")
+                values[column.key] = {
+                    "value": cell.text if shown else None,
+                    "status": _CSV_STATUS.get(cell.status, cell.status),
+                    "from": cell.source or None,
+                    "strictest": cell.strictest,
+                }
+            rows.append(
+                {
+                    "topic": topic,
+                    "rule": row.rule_id,
+                    "title": row.title,
+                    "label": row.label,
+                    "path": list(row.path),
+                    "stricter_is": row.stricter_is or None,
+                    "compared": row.verdict,
+                    "strictest": [columns[i].key for i in row.strictest_columns],
+                    "values": values,
+                }
+            )
+    return {
+        "areas": [
+            {
+                "key": c.key,
+                "area": c.area,
+                "name": comparison.name(c.area),
+                "label": c.label,
+                "title": c.title,
+                "version": c.version,
+                "effective_from": c.effective_from or None,
+                "extends": list(c.extends),
+            }
+            for c in columns
+        ],
+        "names": dict(comparison.names),
+        "only_differences": comparison.only_differences,
+        "rows": rows,
+        "withdrawn": [
+            {"area": w.key, "rule": w.rule_id, "by": w.by, "defined_in": w.defined_in, "reason": w.reason}
+            for w in comparison.withdrawn
+        ],
+    }
+
+
+def render_json(comparison: Comparison) -> str:
+    """:func:`to_dict` as indented JSON."""
+    return json.dumps(to_dict(comparison), ensure_ascii=False, indent=2) + "\n"
+
+
+RENDERERS = {
+    "markdown": render_markdown,
+    "text": render_text,
+    "csv": render_csv,
+    "html": render_html,
+    "json": render_json,
+}
 
 
 def render(comparison: Comparison, fmt: str) -> str:
-    """Render ``comparison`` as ``markdown``, ``csv`` or ``html``."""
+    """Render ``comparison`` in one of :data:`FORMATS`."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 from html.parser import HTMLParser
@@ -257,7 +258,7 @@ def cells(comparison: Comparison, rule_id: str, path: tuple | None = None) -> di
 # --- Golden outputs for the shipped policies ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt,suffix", [("markdown", "md"), ("csv", "csv"), ("html", "html")])
+@pytest.mark.parametrize("fmt,suffix", [("markdown", "md"), ("text", "txt"), ("csv", "csv"), ("html", "html")])
 def test_shipped_policies_match_the_golden_output(shipped: Comparison, fmt: str, suffix: str) -> None:
     golden = GOLDEN / f"england-berkshire-hampshire.{suffix}"
     text = render(shipped, fmt)
@@ -291,6 +292,126 @@ def test_the_html_page_is_british_english_with_print_styles(shipped: Comparison)
     page = render(shipped, "html")
     assert '<html lang="en-GB">' in page
     assert "@media print" in page
+    assert "max-width: 75rem" in page
+
+
+# --- Text: a terminal's width ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("only", [[], ["--only-differences"]], ids=["every-row", "only-differences"])
+def test_text_for_the_shipped_areas_fits_in_100_columns(only: list[str]) -> None:
+    args = [*SHIPPED, "--policies", str(ROOT / "policies"), "--format", "text", *only]
+    result = CliRunner().invoke(compare, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if len(line) > 100] == []
+    assert lines[0] == "Compare: England, Pan-Berkshire, Hampshire (HIPS)"
+    # Each topic's columns are headed by the areas' names, and a long value wraps within its column.
+    headers = [re.split(r"\s{2,}", line.strip()) for line in lines if line.strip().startswith("England  ")]
+    assert headers and all(h == ["England", "Pan-Berkshire", "Hampshire (HIPS)", "Compared"] for h in headers)
+    start = lines.index("into the area [transfer-in-timescale]")
+    assert lines[start - 1] == (
+        "The transfer-in conference takes place within … of notification that the child has moved permanently"
+    )
+    assert [re.split(r"\s{2,}", line.strip()) for line in lines[start + 1 : start + 3]] == [
+        ["★ 15 days", "15 working days (changed)", "★ 15 days (from England)", "strictest: England,"],
+        ["Hampshire (HIPS)"],
+    ]
+
+
+def test_text_says_so_when_every_area_says_the_same() -> None:
+    args = ["england", "hampshire", "--policies", str(ROOT / "policies"), "--format", "text", "--only-differences"]
+    result = CliRunner().invoke(compare, args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith(
+        "\nEvery area says the same: no value differs, and no area lacks a rule another has.\n"
+    )
+    assert "Only the rows where the areas do not all say the same are shown." in " ".join(result.stdout.split())
+
+
+def test_text_with_more_areas_than_columns_fit_lists_each_value_under_its_row(policy_tree) -> None:
+    areas = [f"shire{n}" for n in range(9)]
+    files = {"england/policy.yaml": ENGLAND}
+    for n, area in enumerate(areas):
+        named = EASTSHIRE.replace("area: eastshire", f"area: {area}\nname: The County of Shire Number {n}")
+        files[f"{area}/policy.yaml"] = named
+    root = policy_tree(files)
+    comparison = compare_policies([open_policy(area, root) for area in ["england", *areas]])
+    lines = render(comparison, "text").splitlines()
+    assert [line for line in lines if len(line) > 100] == []
+    start = lines.index("[exclusion-request-notice]")
+    assert lines[start - 1] == "A request to exclude a parent is made to the chair at least … before the conference"
+    assert lines[start + 1 : start + 3] == [
+        "    england: 3 working days",
+        "    The County of Shire Number 0: 3 working days (from england)",
+    ]
+
+
+def test_text_escapes_control_characters_and_wraps_what_has_no_spaces(policy_tree) -> None:
+    long = "x" * 150
+    hostile = WESTSHIRE.replace("title: Westshire procedure", f'name: "West\\e[31mshire"\ntitle: {long}')
+    root = policy_tree({"england/policy.yaml": ENGLAND, "westshire/policy.yaml": hostile})
+    text = render(compare_policies([open_policy(a, root) for a in ("england", "westshire")]), "text")
+    assert "\x1b" not in text
+    assert "West\\x1b[31mshire" in text
+    assert [line for line in text.splitlines() if len(line) > 100] == []
+
+
+# --- JSON: for programs ------------------------------------------------------------------------------------
+
+
+def test_json_keys_each_area_by_its_area_with_its_name_beside_it(shipped: Comparison) -> None:
+    data = json.loads(render(shipped, "json"))
+    assert [(a["key"], a["area"], a["name"]) for a in data["areas"]] == [
+        ("england", "england", "England"),
+        ("berkshire", "berkshire", "Pan-Berkshire"),
+        ("hampshire", "hampshire", "Hampshire (HIPS)"),
+    ]
+    assert data["names"] == {"england": "England", "berkshire": "Pan-Berkshire", "hampshire": "Hampshire (HIPS)"}
+    assert data["only_differences"] is False
+    assert len(data["rows"]) == len(shipped.rows)
+    transfer = next(r for r in data["rows"] if r["rule"] == "transfer-in-timescale")
+    assert transfer["label"] == (
+        "The transfer-in conference takes place within … of notification that the child has moved permanently "
+        "into the area"
+    )
+    assert (transfer["path"], transfer["compared"], transfer["stricter_is"]) == (
+        ["deadline", "within"],
+        "stricter",
+        "shorter",
+    )
+    assert transfer["strictest"] == ["england", "hampshire"]
+    assert transfer["values"] == {
+        "england": {"value": "15 days", "status": "local", "from": "england", "strictest": True},
+        "berkshire": {"value": "15 working days", "status": "changed", "from": "berkshire", "strictest": False},
+        "hampshire": {"value": "15 days", "status": "inherited", "from": "england", "strictest": True},
+    }
+    quorum = next(r for r in data["rows"] if r["rule"] == "quorum")
+    assert quorum["values"]["england"] == {"value": None, "status": "absent", "from": None, "strictest": False}
+
+
+def test_json_lists_withdrawn_rules_and_says_when_rows_are_left_out(fixtures: Path) -> None:
+    args = ["england", "westshire", "--policies", str(fixtures), "--format", "json", "--only-differences"]
+    result = CliRunner().invoke(compare, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["only_differences"] is True
+    assert data["withdrawn"] == [
+        {
+            "area": "westshire",
+            "rule": "documents-sent",
+            "by": "westshire",
+            "defined_in": "england",
+            "reason": "Westshire sends documents at the conference itself.",
+        }
+    ]
+    documents = next(r for r in data["rows"] if r["rule"] == "documents-sent")
+    assert documents["values"]["westshire"] == {
+        "value": None,
+        "status": "withdrawn",
+        "from": "westshire",
+        "strictest": False,
+    }
 
 
 def test_transfer_in_shows_where_berkshire_and_hampshire_differ(shipped: Comparison) -> None:
