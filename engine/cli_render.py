@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -86,20 +87,35 @@ def render(
     file and line are named), or the output could not be written.
     """
     from .policies import PolicyError, open_policy
+    from .render import as_date, long_date
     from .render import render as render_policy
-    from .templating import TemplateProblem
+    from .templating import PAGES, TemplateFolder, TemplateProblem
 
     if sources_dir is not None and not sources_dir.is_dir():
         fail(f"--sources {sources_dir}: no such folder")
-    if template_dir is not None and not template_dir.is_dir():
-        fail(f"--template {template_dir}: no such folder")
+    folder = None
+    if template_dir is not None:
+        try:
+            folder = TemplateFolder(template_dir)
+        except TemplateProblem as exc:
+            fail(f"--template {exc}")
     day = parse_date(as_of, "--as-of")
     try:
         policy = open_policy(area, policies_dir, day)
     except PolicyError as exc:
         policy_error(exc)
     try:
-        text = render_policy(policy, fmt, sources_dir, audience=audience, template_dir=template_dir)
+        text = render_policy(policy, fmt, sources_dir, audience=audience, template_dir=folder)
     except TemplateProblem as exc:
         fail(str(exc))
     write_document(text, output, force, [p.file for p in policy.chain])
+    if folder is not None and (unused := folder.unused()):
+        # A misnamed file, or one for the other format, would otherwise leave the page unbranded in silence.
+        click.echo(
+            f"cpc: warning: --template {template_dir}: not used for --format {fmt}: {', '.join(unused)} "
+            f"(the {fmt} page starts from {PAGES[fmt]}; docs/publishing.md lists the templates)",
+            err=True,
+        )
+    review_by = as_date(policy.publication.get("review_by"))
+    if review_by is not None and review_by < dt.date.today():
+        click.echo(f"cpc: warning: the procedure's review date, {long_date(review_by)}, has passed", err=True)

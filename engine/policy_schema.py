@@ -989,6 +989,10 @@ def build_policy_schema() -> dict[str, Any]:
                         "Partnership."
                     ),
                     "published": ref("date", "Optional. The date the document was published, YYYY-MM-DD."),
+                    "note": text(
+                        "Optional. Why the policy cites this document, for readers of the published page. Example: "
+                        "Quoted for the national timescales it restates from Working Together 2023."
+                    ),
                     "kind": closed_enum(
                         SOURCE_KINDS,
                         "Optional. What authority the document has: `statutory`, `local_procedure` or `advice`. "

@@ -17,10 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from . import describe
 from .citations import SourceText
 from .resolve import ResolvedPolicy, ResolvedRule
+
+if TYPE_CHECKING:
+    from .templating import TemplateFolder
 from .show import TOPIC_ORDER, beside_bases, effective, origin
 
 FORMATS = ("markdown", "html")
@@ -608,6 +612,8 @@ class SourceEntry:
     area: str
     cited_by: int
     publisher: str = ""
+    # Why the policy cites it, for readers.
+    note: str = ""
 
     @property
     def anchor(self) -> str:
@@ -649,6 +655,8 @@ class Document:
     # The files of the policies this one builds on, as area/file; and whether quotes were looked up in the
     # source texts (``--sources``), so that their line numbers mean something.
     builds_on_files: tuple[str, ...] = ()
+    # The titles alone of the policies this one builds on, for readers who do not know the areas' slugs.
+    builds_on_titles: tuple[str, ...] = ()
     sources_checked: bool = False
 
     def source(self, source_id: str) -> SourceEntry | None:
@@ -879,7 +887,7 @@ def _deadline_rows(params: Mapping) -> list[Parameter]:
     if params.get("statutory") in _STATUTORY:
         rows.append(Parameter("Statutory", (_capital(_STATUTORY[params["statutory"]]),)))
     if params.get("optional"):
-        rows.append(Parameter("Must it happen?", ("No: the limit applies only when it does",)))
+        rows.append(Parameter("Must it happen?", ("No, but when it does, it must be within this time limit",)))
     elif optional := [_capital(condition(c)) for c in params.get("optional_when") or [] if isinstance(c, Mapping)]:
         rows.append(_all_of("Need not happen when", optional))
     if until := _until(params):
@@ -902,10 +910,16 @@ _READER_ROWS = (
 )
 
 
-def _details(parameters: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
+def _details(rule: ResolvedRule, parameters: tuple[Parameter, ...], requires: str) -> tuple[Parameter, ...]:
     rows = []
+    if rule.kind == "decision" and not rule.exception_of:
+        # What the procedure asks for is the substance of a direction; its title only names it.
+        rows.append(Parameter("What to do", (requires,)))
     for param in parameters:
         base = param.name.removesuffix(" (all of these)")
+        if base == "Requires" and (len(param.values) > 1 or any("one of these" in v for v in param.values)):
+            # A list the title can only count ("one of six grounds") is what a reader must be given.
+            rows.append(param)
         if base not in _READER_ROWS or (base == "Applies when" and param.values == ("Always",)):
             continue
         rows.append(param)
@@ -990,7 +1004,8 @@ def _entry(rule: ResolvedRule, policy: ResolvedPolicy, sources: _Sources) -> Rul
     rule = _applied(rule, policy)
     parameters = _parameters(rule)
     exceptions = tuple(r for r in policy.rules.values() if r.exception_of == rule.id)
-    details = _details(parameters)
+    requires = _requires(rule)
+    details = _details(rule, parameters, requires)
     if exceptions:
         # Each follows this rule in the document and says where it applies instead.
         parameters += (Parameter("Exceptions", tuple(r.id for r in exceptions), code=True),)
@@ -1000,7 +1015,7 @@ def _entry(rule: ResolvedRule, policy: ResolvedPolicy, sources: _Sources) -> Rul
         title=_title(rule),
         kind=rule.kind,
         kind_label=_KIND_LABELS.get(rule.kind, _capital(rule.kind)),
-        requires=_requires(rule),
+        requires=requires,
         parameters=parameters,
         quotes=_quotes(rule, policy, sources),
         origin=_origin_text(rule, policy.area),
@@ -1101,11 +1116,12 @@ def _source_entries(policy: ResolvedPolicy) -> tuple[SourceEntry, ...]:
                 id=source_id,
                 title=" ".join(str(source.get("title", source_id)).split()),
                 file=str(source.get("file", "")),
-                published=long_date(published) if isinstance(published, dt.date) else str(published or ""),
+                published=_date_text(published),
                 url=str(source.get("url", "")),
                 area=str(source.get("area", "")),
                 cited_by=len(cited[source_id]),
                 publisher=" ".join(str(source.get("publisher", "")).split()),
+                note=" ".join(str(source.get("note", "")).split()),
             )
         )
     return tuple(entries)
@@ -1130,6 +1146,21 @@ def _counts(policy: ResolvedPolicy) -> str:
     return text
 
 
+def as_date(value: object) -> dt.date | None:
+    """A date the policy gives, whether YAML read it as a date or, quoted, as the text ``2027-03-31``."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _date_text(value: object) -> str:
+    day = as_date(value)
+    return long_date(day) if day is not None else ""
+
+
 def _files(policy: ResolvedPolicy) -> tuple[str, ...]:
     return tuple(f"{Path(p.file).parent.name}/{Path(p.file).name}" for p in policy.chain[:-1])
 
@@ -1150,7 +1181,6 @@ def build(policy: ResolvedPolicy, sources_dir: Path | None = None) -> Document:
         for w in policy.withdrawn.values()
     )
     publication = policy.publication
-    review_by = publication.get("review_by")
     return Document(
         area=policy.area,
         title=" ".join(policy.title.split()),
@@ -1166,8 +1196,9 @@ def build(policy: ResolvedPolicy, sources_dir: Path | None = None) -> Document:
         name=" ".join(policy.name.split()),
         owner=" ".join(str(publication.get("owner", "")).split()),
         contact=" ".join(str(publication.get("contact", "")).split()),
-        review_by=long_date(review_by) if isinstance(review_by, dt.date) else "",
+        review_by=_date_text(publication.get("review_by")),
         builds_on_files=_files(policy),
+        builds_on_titles=tuple(" ".join(str(p.data.get("title", p.area)).split()) for p in policy.chain[:-1]),
         sources_checked=sources_dir is not None,
     )
 
@@ -1178,13 +1209,14 @@ def render(
     sources_dir: Path | None = None,
     *,
     audience: str = "public",
-    template_dir: Path | None = None,
+    template_dir: Path | TemplateFolder | None = None,
 ) -> str:
     """The procedure document of ``policy`` as ``markdown`` or ``html``.
 
     ``audience`` is ``public`` (the procedure as its readers need it) or ``authors`` (each rule also shows
     how it is encoded: its id, parameters, origin and reading). ``template_dir`` is a folder whose templates
-    replace or extend the shipped ones (docs/publishing.md); a template error raises
+    replace or extend the shipped ones (docs/publishing.md), or a :class:`engine.templating.TemplateFolder`
+    that afterwards says which of its files no page read; a missing folder or a template error raises
     :class:`engine.templating.TemplateProblem`.
     """
     from .templating import render_document

@@ -12,6 +12,9 @@ no policy text becomes markup in either unless a template asks for it explicitly
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import importlib
 import re
 import traceback
 from pathlib import Path
@@ -20,7 +23,7 @@ import jinja2
 import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
-from .safe_text import markdown_text, markdown_url
+from .safe_text import markdown_code, markdown_text, markdown_url
 
 SHIPPED = Path(__file__).parent / "templates"
 
@@ -77,12 +80,49 @@ def _code_spans(text: object) -> markupsafe.Markup:
     return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
 
 
-def environment(fmt: str, template_dir: Path | None = None) -> jinja2.Environment:
+def _md_code_spans(text: object) -> Verbatim:
+    """Markdown with each `backticked` name a code span and the rest escaped as text."""
+    out = []
+    for i, part in enumerate(_CODE_SPAN.split(str(text))):
+        if i % 2:
+            out.append(markdown_code(part))
+        elif part.strip():
+            # markdown_text trims; the spaces beside a code span are part of the sentence.
+            lead, trail = " " * part[:1].isspace(), " " * part[-1:].isspace()
+            out.append(lead + markdown_text(part) + trail)
+        else:
+            out.append(" " * bool(part))
+    return Verbatim("".join(out))
+
+
+class TemplateFolder(jinja2.FileSystemLoader):
+    """An area's folder of templates (``--template DIR``), which remembers the templates a page read from it."""
+
+    def __init__(self, path: Path):
+        if not path.is_dir():
+            what = "is a file; give the folder that holds it" if path.is_file() else "no such folder"
+            raise TemplateProblem(what, str(path))
+        super().__init__(path)
+        self.path = path
+        self.used: set[str] = set()
+
+    def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[no-untyped-def]
+        found = super().get_source(environment, template)
+        self.used.add(template)
+        return found
+
+    def unused(self) -> list[str]:
+        """The template files in the folder that no page read: misnamed, or for the other format."""
+        names = sorted(str(f.relative_to(self.path)) for f in self.path.rglob("*") if f.suffix in (".j2", ".css"))
+        return [name for name in names if name not in self.used]
+
+
+def environment(fmt: str, template_dir: Path | TemplateFolder | None = None) -> jinja2.Environment:
     """The template environment for ``html`` or ``markdown``, looking in ``template_dir`` first."""
     shipped = jinja2.FileSystemLoader(SHIPPED)
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(template_dir))
+        loaders.append(template_dir if isinstance(template_dir, TemplateFolder) else TemplateFolder(template_dir))
     # "cpc/…" is always the shipped template, so that an area's template of the same name can extend it.
     loaders += [jinja2.PrefixLoader({"cpc": shipped}), shipped]
     env = SandboxedEnvironment(
@@ -95,7 +135,11 @@ def environment(fmt: str, template_dir: Path | None = None) -> jinja2.Environmen
         finalize=_markdown if fmt == "markdown" else None,
     )
     env.filters.update(
-        sentence=_sentence, lower_first=_lower_first, verbatim=_verbatim, md_url=_md_url, code_spans=_code_spans
+        sentence=_sentence,
+        lower_first=_lower_first,
+        verbatim=_verbatim,
+        md_url=_md_url,
+        code_spans=_md_code_spans if fmt == "markdown" else _code_spans,
     )
     return env
 
@@ -108,10 +152,21 @@ def _template_line(exc: BaseException) -> str:
     return ""
 
 
-def render_page(fmt: str, template_dir: Path | None, **context: object) -> str:
+def _suggest(message: str) -> str:
+    """ ", did you mean 'owner'?" for "'engine.render.Document object' has no attribute 'ownr'"."""
+    found = re.match(r"'(engine\.[\w.]+)\.(\w+) object' has no attribute '(\w+)'", message)
+    if not found:
+        return ""
+    module, name, attribute = found.groups()
+    kind = getattr(importlib.import_module(module), name, None)
+    if kind is None or not dataclasses.is_dataclass(kind):
+        return ""
+    close = difflib.get_close_matches(attribute, [f.name for f in dataclasses.fields(kind)], n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def render_page(fmt: str, template_dir: Path | TemplateFolder | None, **context: object) -> str:
     """Render the page template of ``fmt`` with ``context``; any failure is a :class:`TemplateProblem`."""
-    if template_dir is not None and not template_dir.is_dir():
-        raise TemplateProblem(f"no such folder: {template_dir}")
     env = environment(fmt, template_dir)
     try:
         return env.get_template(PAGES[fmt]).render(**context)
@@ -122,10 +177,12 @@ def render_page(fmt: str, template_dir: Path | None, **context: object) -> str:
         raise TemplateProblem(f"no template named '{exc.name}'", _template_line(exc)) from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
         # An undefined variable, a blocked call or a bad filter argument: name the template line it is on.
-        raise TemplateProblem(f"{type(exc).__name__}: {exc}", _template_line(exc)) from None
+        raise TemplateProblem(f"{type(exc).__name__}: {exc}{_suggest(str(exc))}", _template_line(exc)) from None
 
 
-def render_document(document: object, fmt: str, audience: str, template_dir: Path | None = None) -> str:
+def render_document(
+    document: object, fmt: str, audience: str, template_dir: Path | TemplateFolder | None = None
+) -> str:
     """The procedure ``document`` (an :class:`engine.render.Document`) as ``fmt`` for ``audience``."""
     from .render import quote_groups, section_id, where
 

@@ -805,3 +805,89 @@ def test_berkshire_page_passes_axe_and_prints_to_half_its_old_length(berkshire, 
         # Before templates the page printed to 54 pages (68 A4 pages in this chromium); the target is half of
         # the 54. Measured: 21.
         assert printed_pages(page, tmp_path) <= 27
+
+
+def test_the_public_page_gives_the_lists_and_directions_a_title_only_counts(berkshire) -> None:
+    root = parse(render(berkshire, "html")).root
+
+    def details(rule_id: str) -> dict[str, str]:
+        article = next(a for a in root.find("article") if a.attrs.get("aria-labelledby") == rule_id)
+        return {dt.all_text(): dd.all_text() for dt, dd in zip(article.find("dt"), article.find("dd"), strict=True)}
+
+    # "which of the six grounds is met": the six grounds are on the page, not only in the encoding.
+    grounds = details("exclusion-request-grounds")["Requires"]
+    assert grounds.startswith("The request states one of these grounds:") and grounds.count(";") == 5
+    # A direction's substance, which its title only names: the excluded parent's rights.
+    assert "their rights and the complaints procedure" in details("exclusion-decided-before-conference")["What to do"]
+    assert "seven" in berkshire.rules["review-brought-forward"].data["title"]
+    assert details("review-brought-forward")["What to do"].count(";") >= 6
+
+
+def _area(policy_tree, publication: str) -> Path:
+    area = 'area: westshire\ntitle: Westshire procedure\nname: Westshire\nversion: "1"\n'
+    area += "effective_from: 2025-01-01\nextends: england\n" + publication
+    area += 'sources:\n  west:\n    title: West\n    file: west.txt\n    published: "2025-02-03"\n'
+    area += "overrides:\n  - id: icpc-timescale\n    title: Initial conference within 15 working days.\n"
+    area += "    cite:\n      source: west\n      quote: within 15 working days\n"
+    return policy_tree({"england/policy.yaml": ENGLAND, "westshire/policy.yaml": area})
+
+
+def test_the_header_shows_owner_contact_and_review_date_however_the_date_is_written(policy_tree) -> None:
+    root = _area(
+        policy_tree,
+        'publication:\n  owner: Westshire Partnership\n  contact: cp@west.example\n  review_by: "2099-03-31"\n',
+    )
+    result = CliRunner().invoke(render_command, ["westshire", "--format", "html", "--policies", str(root)])
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    page = parse(result.stdout).root
+    meta = dict(zip([d.all_text() for d in page.find("dt")], [d.all_text() for d in page.find("dd")], strict=False))
+    assert meta["Owner"] == "Westshire Partnership" and meta["Next review"] == "31 March 2099"
+    assert meta["Contact"] == "cp@west.example"
+    assert any(a.attrs.get("href") == "mailto:cp@west.example" for a in page.find("a"))
+    # A quoted date is a date: the source's publication reads as the procedure writes dates.
+    assert "West, 3 February 2025." in page.all_text()
+    markdown = CliRunner().invoke(render_command, ["westshire", "--policies", str(root)]).stdout
+    assert "Owner: Westshire Partnership. Contact: cp@west.example." in markdown
+    assert "Next review: 31 March 2099." in markdown
+
+
+def test_a_review_date_that_has_passed_is_warned_of(policy_tree) -> None:
+    root = _area(policy_tree, "publication:\n  review_by: 2020-01-01\n")
+    result = CliRunner().invoke(render_command, ["westshire", "--policies", str(root)])
+    assert result.exit_code == 0 and "Next review: 1 January 2020." in result.stdout
+    assert result.stderr == "cpc: warning: the procedure's review date, 1 January 2020, has passed\n"
+
+
+def test_template_files_no_page_read_are_warned_of_and_a_file_is_not_a_folder(tmp_path) -> None:
+    (tmp_path / "Procedure.html.j2").write_text('{% extends "cpc/procedure.html.j2" %}', encoding="utf-8")
+    (tmp_path / "rule.md.j2").write_text("{{ entry.title }}", encoding="utf-8")
+    result = CliRunner().invoke(render_command, ["berkshire", "--format", "html", "--template", str(tmp_path)])
+    assert result.exit_code == 0 and result.stdout.startswith("<!doctype html>")
+    assert result.stderr == (
+        f"cpc: warning: --template {tmp_path}: not used for --format html: Procedure.html.j2, rule.md.j2 (the html "
+        "page starts from procedure.html.j2; docs/publishing.md lists the templates)\n"
+    )
+    used = CliRunner().invoke(render_command, ["berkshire", "--template", str(tmp_path)])
+    assert used.exit_code == 0 and "Procedure.html.j2" in used.stderr and "rule.md.j2" not in used.stderr
+    file = tmp_path / "rule.md.j2"
+    refused = CliRunner().invoke(render_command, ["berkshire", "--template", str(file)])
+    assert refused.exit_code == 2
+    assert refused.stderr == f"cpc: --template {file}: is a file; give the folder that holds it\n"
+
+
+def test_a_misspelt_variable_is_answered_with_the_name_meant(tmp_path) -> None:
+    (tmp_path / "procedure.md.j2").write_text("# {{ doc.ownr }}", encoding="utf-8")
+    result = CliRunner().invoke(render_command, ["berkshire", "--template", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("has no attribute 'ownr'; did you mean 'owner'?\n"), result.stderr
+
+
+def test_the_brand_colour_is_one_variable_an_area_sets(tmp_path) -> None:
+    (tmp_path / "procedure.html.j2").write_text(
+        '{% extends "cpc/procedure.html.j2" %}{% block styles %}:root { --brand: #00594f; }{% endblock %}',
+        encoding="utf-8",
+    )
+    page = CliRunner().invoke(render_command, ["berkshire", "--format", "html", "--template", str(tmp_path)]).stdout
+    css = "".join(s.all_text() for s in parse(page).root.find("style"))
+    assert "#1d3557" not in css.replace("--brand: #1d3557", "") and css.count("var(--brand)") >= 5
+    assert css.rindex("--brand: #00594f") > css.index("--brand: #1d3557")
