@@ -89,7 +89,8 @@ CSV_HELP = (
     "CSV (--format csv): one header row, then one row per rule and status, every status of the rule's kind "
     "included even when 0. Columns: kind (deadline, requirement, decision), rule, title, status, count, "
     "rule_results (all results of the rule), rule_met_percent (deadlines: met / (met + missed + overdue + breached); "
-    "requirements: met / (met + breached); empty for decisions or when nothing has fallen due). "
+    "requirements: met / (met + breached); empty for decisions or when nothing has fallen due), rule_cases (the "
+    "cases with a result of the rule). "
     "--format overdue-csv writes the overdue items instead, earliest due first, at most --overdue-limit of them: "
     "due, late_amount, late_unit (in the rule's own unit), case, rule, subject, days_late (calendar days, the "
     "same unit for every row), first (yes for an open plan's work and conferences to hold, listed first), and "
@@ -97,9 +98,9 @@ CSV_HELP = (
     "period: month, then the deadline results due that month by status (due_met, due_missed, due_overdue, "
     "due_pending, due_not_assessable) and the census's initial conferences and reviews held on time and late "
     "(icpc_on_time, icpc_late, reviews_on_time, reviews_late). "
-    "The number columns (count, rule_results, rule_met_percent; late_amount, days_late; all of months-csv but "
-    "month) are plain numbers. A text cell that starts with =, +, -, @, a tab or a line break is written with a "
-    "' before it, so that a spreadsheet shows it as text and never runs it as a formula."
+    "The number columns (count, rule_results, rule_met_percent, rule_cases; late_amount, days_late; all of "
+    "months-csv but month) are plain numbers. A text cell that starts with =, +, -, @, a tab or a line break is "
+    "written with a ' before it, so that a spreadsheet shows it as text and never runs it as a formula."
 )
 
 
@@ -947,11 +948,7 @@ def _cases(value: int) -> str:
 
 
 def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "-"
-
-
-def _rate(rate: float | None) -> str:
-    return f"{100 * rate:.1f}%" if rate is not None else "-"
+    return _percent_text(_percent(part, whole))
 
 
 def _percent_number(rate: float | None) -> float | None:
@@ -1040,55 +1037,203 @@ def _overdue_heading(summary: Summary) -> str:
 
 
 def _plan_lines(summary: Summary, esc: Callable[[object], str]) -> list[str]:
-    """The census's per-child measures of the plans, one line each."""
-    plans = summary.plans
-    categories = ", ".join(f"{esc(name.replace('_', ' '))} {_n(n)}" for name, n in plans.started_by_category) or "none"
-    known = plans.started - plans.repeat_unknown
-    unknown = f"; {_n(plans.repeat_unknown)} started with no record of earlier plans" if plans.repeat_unknown else ""
+    """The census's per-child measures of the plans, one line each, from :func:`plan_rows`."""
+    figures = {key: (n, whole) for key, _, n, whole in _plan_figures(summary)}
+    categories = ", ".join(f"{esc(name.replace('_', ' '))} {_n(n)}" for name, n in summary.plans.started_by_category)
+    started, _ = figures["started"]
+    repeat, known = figures["repeat"]
+    unknown, _ = figures["repeat_unknown"]
+    ended, _ = figures["ended"]
+    long, _ = figures["two_years"]
+    on_time, three_months = figures["reviews_on_time"]
     return [
-        f"plans started: {_n(plans.started)}; by category: {categories}",
-        f"second or later plans: {_n(plans.repeat)} of {_n(known)} started whose earlier plans are recorded "
-        f"({_pct(plans.repeat, known)}){unknown}",
-        f"plans ended: {_n(plans.ended)}; lasting two years or more: {_n(plans.ended_after_two_years)} "
-        f"({_pct(plans.ended_after_two_years, plans.ended)})",
-        f"every review on time, of the plans ended after three months or more: {_n(plans.reviews_all_on_time)} of "
-        f"{_n(plans.ended_after_three_months)} ({_pct(plans.reviews_all_on_time, plans.ended_after_three_months)})",
+        f"plans started: {_n(started)}; by category: {categories or 'none'}",
+        f"second or later plans: {_n(repeat)} of {_n(known)} started whose earlier plans are recorded "
+        f"({_pct(repeat, known)})" + (f"; {_n(unknown)} started with no record of earlier plans" if unknown else ""),
+        f"plans ended: {_n(ended)}; lasting two years or more: {_n(long)} ({_pct(long, ended)})",
+        f"every review on time, of the plans ended after three months or more: {_n(on_time)} of "
+        f"{_n(three_months)} ({_pct(on_time, three_months)})",
     ]
 
 
 def _group_table(summary: Summary, esc: Callable[[object], str]) -> tuple[list[str], list[list[str]]]:
+    """The --by table as the text and Markdown reports lay it out, from :func:`group_rows`."""
     header = [summary.by or "", "cases", "with overdue", "overdue items", "deadlines met of due"]
+    _, typed = group_rows(summary)
     rows = [
-        [esc(g.name), _n(g.cases), _n(g.cases_with_overdue), _n(g.overdue), _rate(g.met_rate)] for g in summary.groups
+        [esc(name), _n(cases), _n(late), _n(items), _percent_text(p)] for name, cases, late, items, _, _, p in typed
     ]
     return header, rows
+
+
+# -- the report's tables, typed ------------------------------------------------------------------------------
+# Each part of the report as a table: its column names, then rows of typed values (a count is an int, a share
+# a percent rounded to one decimal or None when there is nothing to take it of). The text and Markdown
+# reports lay these out in their own way, the csv formats and the xlsx workbook write them as they are, and
+# the html page draws them: one place says what each part holds.
+
+Table = tuple[list[str], list[list]]
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _percent_text(percent: float | None) -> str:
+    return "-" if percent is None else f"{percent:.1f}%"
+
+
+def headline_rows(summary: Summary) -> Table:
+    """The headline counts, with each one's share of the cases evaluated where it is a share of them."""
+    rows: list[list] = [
+        ["cases evaluated", summary.cases, None],
+        [
+            "cases with something overdue: late, and still to be done",
+            summary.cases_with_overdue,
+            _percent(summary.cases_with_overdue, summary.cases),
+        ],
+        [
+            "cases with something overdue or missed that fell due in the period, or a requirement breached",
+            summary.cases_needing_attention,
+            _percent(summary.cases_needing_attention, summary.cases),
+        ],
+        ["cases that could not be evaluated (error records)", summary.error_records, None],
+    ]
+    rows += [[f"error records with code {code}", n, None] for code, n in summary.errors_by_code]
+    rows.append(["records repeating a case id already counted (not counted again)", summary.repeated, None])
+    rows.append(["malformed lines skipped", summary.malformed, None])
+    return ["measure", "count", "percent_of_cases"], rows
+
+
+# The census measures, in the order the reports give them: the name of each, and what it is read from.
+_CENSUS_MEASURES: tuple[tuple[str, Callable[[Census], Timeliness]], ...] = (
+    ("initial conferences within 15 working days of the strategy discussion", lambda c: c.initial),
+    ("first reviews", lambda c: c.first_review),
+    ("later reviews", lambda c: c.review_interval),
+    ("all reviews", lambda c: c.reviews),
+)
+
+
+def census_rows(summary: Summary) -> Table:
+    """The Children in Need census timeliness measures, one row each: held in the period, on time and late
+    (a review missed because the plan ended first was never held, and is in neither), the share held on time,
+    and those not yet held, of them overdue. ``rule`` is the rule counted, empty for all reviews (two rules)."""
+    header = ["measure", "rule", "held", "on_time", "late", "on_time_percent", "not_yet_held", "overdue"]
+    rows = []
+    for name, measure in _CENSUS_MEASURES:
+        t = measure(summary.census)
+        # All reviews count two rules (Census.reviews names them "a+b"); a row names one rule or none.
+        rule = None if "+" in t.rule else t.rule
+        rows.append([name, rule, t.held, t.met, t.held - t.met, _percent_number(t.rate), t.not_yet_held, t.overdue])
+    return header, rows
+
+
+def band_rows(summary: Summary) -> Table:
+    """Initial conferences held, by working days from the strategy discussion (the census's bands)."""
+    held = sum(n for _, n in summary.census.buckets)
+    return ["working_days", "conferences", "percent"], [[b, n, _percent(n, held)] for b, n in summary.census.buckets]
+
+
+def _plan_figures(summary: Summary) -> list[tuple[str, str, int, int | None]]:
+    """The plan measures as (key, name, count, of what) with the categories after ``started``."""
+    plans = summary.plans
+    known = plans.started - plans.repeat_unknown
+    figures = [("started", "plans started in the period", plans.started, None)]
+    figures += [
+        ("category", f"started in the period: {name.replace('_', ' ')}", n, plans.started)
+        for name, n in plans.started_by_category
+    ]
+    return [
+        *figures,
+        ("repeat", "second or later plans, of those started whose earlier plans are recorded", plans.repeat, known),
+        ("repeat_unknown", "started with no record of earlier plans", plans.repeat_unknown, plans.started),
+        ("ended", "plans ended in the period", plans.ended, None),
+        ("two_years", "ended after lasting two years or more", plans.ended_after_two_years, plans.ended),
+        ("three_months", "ended after three months or more", plans.ended_after_three_months, plans.ended),
+        (
+            "reviews_on_time",
+            "ended after three months or more with every review on time",
+            plans.reviews_all_on_time,
+            plans.ended_after_three_months,
+        ),
+    ]
+
+
+def plan_rows(summary: Summary) -> Table:
+    """The census's measures of child protection plans: each a count, of how many (empty for a total), and the
+    share. Categories are named as the results give them, with ``_`` as a space."""
+    rows = [[name, n, of, None if of is None else _percent(n, of)] for _, name, n, of in _plan_figures(summary)]
+    return ["measure", "plans", "of", "percent"], rows
+
+
+def group_rows(summary: Summary) -> Table:
+    """With --by, per team (or worker): cases, cases with something overdue and overdue items (on the
+    evaluation date), and deadlines met of those due in the period."""
+    header = [summary.by or "group", "cases", "cases_with_overdue", "overdue_items"]
+    header += ["deadlines_met", "deadlines_due", "deadlines_met_percent"]
+    rows = [
+        [
+            g.name,
+            g.cases,
+            g.cases_with_overdue,
+            g.overdue,
+            g.deadlines_met,
+            g.deadlines_due,
+            _percent_number(g.met_rate),
+        ]
+        for g in summary.groups
+    ]
+    return header, rows
+
+
+def kind_rows(summary: Summary, kind: str) -> Table:
+    """The rules of one kind as the reports tabulate them: rule, title, a count for each status of the kind,
+    then the share met (``met_percent``: of those due for a deadline, of those assessed for a requirement)
+    or, for a direction, how many cases it applied to (``cases``)."""
+    statuses = STATUSES[kind]
+    last = "cases" if kind == "decision" else "met_percent"
+    rows = [
+        [
+            r.rule,
+            r.title,
+            *(r.count(s) for s in statuses),
+            r.cases if kind == "decision" else _percent_number(r.met_rate),
+        ]
+        for r in summary.rules
+        if r.kind == kind
+    ]
+    return ["rule", "title", *statuses, last], rows
+
+
+def coverage_rows(summary: Summary) -> Table:
+    """The rules not assessable from this data: each rule, its title, how many results, and the events or facts
+    the cases' source does not record (comma-separated, as the results name them), by rule id."""
+    titles = {r.rule: r.title for r in summary.rules if r.count("not_assessable")}
+    found = sorted((rule, n, names) for names, rules in summary.coverage for rule, n in rules)
+    return ["rule", "title", "results", "not_recorded"], [[r, titles.get(r, ""), n, names] for r, n, names in found]
 
 
 def render_text(summary: Summary) -> str:
     """The report a manager reads: totals, census measures, each rule's counts, then what is overdue."""
     out = ["Caseload compliance report", "", *_headline(summary, terminal)]
 
-    census = summary.census
-    icpc, reviews = census.initial, census.reviews
-    held = sum(n for _, n in census.buckets)
+    initial, *reviews = census_rows(summary)[1]
+    _, rule, held, on_time, _, percent, not_yet_held, overdue = initial
     out += [
         "",
         "Children in Need census timeliness",
-        f"  Initial conferences within 15 working days of the strategy discussion ({icpc.rule})",
-        f"    held on time: {_n(icpc.met)} of {_n(icpc.held)} held ({_rate(icpc.rate)})",
-        f"    not yet held: {_n(icpc.not_yet_held)}, of them overdue: {_n(icpc.overdue)}",
+        f"  Initial conferences within 15 working days of the strategy discussion ({rule})",
+        f"    held on time: {_n(on_time)} of {_n(held)} held ({_percent_text(percent)})",
+        f"    not yet held: {_n(not_yet_held)}, of them overdue: {_n(overdue)}",
         "    working days from the strategy discussion to the conference:",
     ]
-    for label, n in census.buckets:
-        out.append(f"      {label:<6} {_n(n):>8}  {_pct(n, held):>6}")
+    for label, n, percent in band_rows(summary)[1]:
+        out.append(f"      {label:<6} {_n(n):>8}  {_percent_text(percent):>6}")
     out.append("  Review conferences held on time")
-    for name, t in (
-        ("all reviews", reviews),
-        ("first reviews", census.first_review),
-        ("later reviews", census.review_interval),
-    ):
-        rule = f" ({t.rule})" if t is not reviews else ""
-        out.append(f"    {name}{rule}: {_n(t.met)} of {_n(t.held)} held ({_rate(t.rate)}); {_n(t.overdue)} overdue")
+    # All reviews first, then the two rules it adds up.
+    for name, rule, held, on_time, _, percent, _, overdue in (reviews[-1], *reviews[:-1]):
+        about = f"{name} ({rule})" if rule else name
+        out.append(f"    {about}: {_n(on_time)} of {_n(held)} held ({_percent_text(percent)}); {_n(overdue)} overdue")
     out.append("  Child protection plans")
     out += [f"    {line}" for line in _plan_lines(summary, terminal)]
 
@@ -1101,14 +1246,14 @@ def render_text(summary: Summary) -> str:
             out.append("  " + "  ".join(padded))
 
     for kind in KINDS:
-        rules = [r for r in summary.rules if r.kind == kind]
+        _, rules = kind_rows(summary, kind)
         if not rules:
             continue
         heading, rate_label, rate_formula = KIND_HEADINGS[kind]
         statuses = STATUSES[kind]
-        width = max(len(terminal(r.rule)) for r in rules)
+        width = max(len(terminal(rule)) for rule, *_ in rules)
         # Each column as wide as its heading or its widest number, so the table stays narrow.
-        widths = [max(len(STATUS_LABELS[s]), *(len(_n(r.count(s))) for r in rules)) for s in statuses]
+        widths = [max(len(STATUS_LABELS[s]), *(len(_n(row[2 + i])) for row in rules)) for i, s in enumerate(statuses)]
         last = rate_label or "cases"
         out += ["", f"{heading}" + (f"; {rate_label} = {rate_formula}" if rate_label else "")]
         header = f"  {'rule':<{width}}" + "".join(
@@ -1116,16 +1261,15 @@ def render_text(summary: Summary) -> str:
         )
         last_width = max(8, len(last))
         out.append(f"{header}  {last:>{last_width}}")
-        for r in rules:
-            row = f"  {terminal(r.rule):<{width}}" + "".join(
-                f"  {_n(r.count(s)):>{w}}" for s, w in zip(statuses, widths, strict=True)
+        for rule, title, *counts, tail in rules:
+            row = f"  {terminal(rule):<{width}}" + "".join(
+                f"  {_n(n):>{w}}" for n, w in zip(counts, widths, strict=True)
             )
-            tail = _rate(r.met_rate) if rate_label else _n(r.cases)
-            out.append(f"{row}  {tail:>{last_width}}")
-            out.append(f"      {terminal(r.title)}")
+            out.append(f"{row}  {_percent_text(tail) if rate_label else _n(tail):>{last_width}}")
+            out.append(f"      {terminal(title)}")
 
     if summary.coverage:
-        rows = sorted((terminal(rule), n, terminal(names)) for names, found in summary.coverage for rule, n in found)
+        rows = [(terminal(rule), n, terminal(names)) for rule, _, n, names in coverage_rows(summary)[1]]
         width = max(4, *(len(rule) for rule, _, _ in rows))
         count_w = max(7, *(len(_n(n)) for _, n, _ in rows))
         out += ["", _coverage_heading(summary), f"  {'rule':<{width}}  {'results':>{count_w}}  not recorded"]
@@ -1164,33 +1308,28 @@ def render_markdown(summary: Summary) -> str:
     """The same report as Markdown tables."""
     out = ["# Caseload compliance report", "", *_headline(summary, markdown_text)]
 
-    census = summary.census
-    icpc, reviews = census.initial, census.reviews
-    held = sum(n for _, n in census.buckets)
+    initial, *reviews = census_rows(summary)[1]
+    _, rule, held, on_time, _, percent, not_yet_held, overdue = initial
     out += [
         "",
         "## Children in Need census timeliness",
         "",
-        f"Initial conferences within 15 working days of the strategy discussion (`{icpc.rule}`): "
-        f"{_n(icpc.met)} of {_n(icpc.held)} held on time ({_rate(icpc.rate)}); {_n(icpc.not_yet_held)} not yet held, "
-        f"{_n(icpc.overdue)} of them overdue.",
+        f"Initial conferences within 15 working days of the strategy discussion (`{rule}`): "
+        f"{_n(on_time)} of {_n(held)} held on time ({_percent_text(percent)}); {_n(not_yet_held)} not yet held, "
+        f"{_n(overdue)} of them overdue.",
         "",
         "| working days from the strategy discussion to the conference | conferences | share |",
         "| --- | ---: | ---: |",
     ]
-    out += [f"| {label} | {_n(n)} | {_pct(n, held)} |" for label, n in census.buckets]
+    out += [f"| {label} | {_n(n)} | {_percent_text(p)} |" for label, n, p in band_rows(summary)[1]]
     out += [
         "",
         "| reviews | held on time | held | on time | overdue |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for name, t in (
-        ("all reviews", reviews),
-        ("first reviews", census.first_review),
-        ("later reviews", census.review_interval),
-    ):
-        rule = f" (`{t.rule}`)" if t is not reviews else ""
-        out.append(f"| {name}{rule} | {_n(t.met)} | {_n(t.held)} | {_rate(t.rate)} | {_n(t.overdue)} |")
+    for name, rule, held, on_time, _, percent, _, overdue in (reviews[-1], *reviews[:-1]):
+        about = f"{name} (`{rule}`)" if rule else name
+        out.append(f"| {about} | {_n(on_time)} | {_n(held)} | {_percent_text(percent)} | {_n(overdue)} |")
     out += ["", "Child protection plans:", ""]
     out += [f"- {line}" for line in _plan_lines(summary, markdown_text)]
 
@@ -1208,7 +1347,7 @@ def render_markdown(summary: Summary) -> str:
         out += ["| " + " | ".join(cells) + " |" for cells in rows]
 
     for kind in KINDS:
-        rules = [r for r in summary.rules if r.kind == kind]
+        _, rules = kind_rows(summary, kind)
         if not rules:
             continue
         heading, rate_label, rate_formula = KIND_HEADINGS[kind]
@@ -1219,14 +1358,14 @@ def render_markdown(summary: Summary) -> str:
         last = rate_label or "cases"
         out.append("| rule | title | " + " | ".join(STATUS_LABELS[s] for s in statuses) + f" | {last} |")
         out.append("| --- | --- | " + " | ".join("---:" for _ in statuses) + " | ---: |")
-        for r in rules:
-            counts = " | ".join(_n(r.count(s)) for s in statuses)
-            tail = _rate(r.met_rate) if rate_label else _n(r.cases)
-            out.append(f"| {markdown_code(r.rule, table=True)} | {markdown_text(r.title)} | {counts} | {tail} |")
+        for rule, title, *counts, tail in rules:
+            cells = " | ".join(_n(n) for n in counts)
+            tail = _percent_text(tail) if rate_label else _n(tail)
+            out.append(f"| {markdown_code(rule, table=True)} | {markdown_text(title)} | {cells} | {tail} |")
 
     if summary.coverage:
         out += ["", f"## {_coverage_heading(summary)}", "", "| rule | results | not recorded |", "| --- | ---: | --- |"]
-        for rule, n, names in sorted((rule, n, names) for names, found in summary.coverage for rule, n in found):
+        for rule, _, n, names in coverage_rows(summary)[1]:
             out.append(f"| {markdown_code(rule, table=True)} | {_n(n)} | {markdown_text(names)} |")
 
     out += ["", f"## {_overdue_heading(summary)}", ""]
@@ -1252,13 +1391,13 @@ def render_markdown(summary: Summary) -> str:
 
 def rule_rows(summary: Summary) -> tuple[list[str], list[list]]:
     """The per-rule table: its column names and one row per rule and status, values typed (a percent is a
-    float rounded to one decimal, or None). What --format csv writes, and the xlsx workbook's sheet."""
-    header = ["kind", "rule", "title", "status", "count", "rule_results", "rule_met_percent"]
+    float rounded to one decimal, or None), with the rule's results and cases on every row of it. What --format
+    csv writes, and the xlsx workbook's sheet."""
+    header = ["kind", "rule", "title", "status", "count", "rule_results", "rule_met_percent", "rule_cases"]
     rows = []
     for r in summary.rules:
         percent = _percent_number(r.met_rate)
-        percent = None if percent is None else round(percent, 1)
-        rows.extend([r.kind, r.rule, r.title, status, n, r.total, percent] for status, n in r.counts)
+        rows.extend([r.kind, r.rule, r.title, status, n, r.total, percent, r.cases] for status, n in r.counts)
     return header, rows
 
 
@@ -1460,12 +1599,20 @@ __all__ = [
     "RuleSummary",
     "Summarizer",
     "Summary",
+    "Table",
     "Timeliness",
+    "band_rows",
     "bucket_of",
+    "census_rows",
+    "coverage_rows",
+    "group_rows",
+    "headline_rows",
+    "kind_rows",
     "month_rows",
     "overdue_rows",
     "parse_line",
     "parse_lines",
+    "plan_rows",
     "read_lines",
     "render",
     "rule_rows",
