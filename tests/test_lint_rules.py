@@ -1,8 +1,8 @@
 """Every lint code's passing and failing cases, as data: tests/lint/<CODE>.yaml.
 
-Each case writes its files into a fresh policies folder, lints them, and compares every finding
-(code, file, line, column) with the case's `expect` list exactly, so a case also proves that nothing
-else fires. A `test_pass_*` case expects no findings at all.
+Each case writes its files into a fresh policies folder, lints them, and compares every finding (code,
+file, line, column, and message where the case gives one) with the case's `expect` list exactly, so a case
+also proves that nothing else fires. A `test_pass_*` case expects no findings at all.
 """
 
 from __future__ import annotations
@@ -43,11 +43,13 @@ def test_lint_case(tmp_path: Path, code: str, name: str, case: dict) -> None:
             (sources / relative).write_text(content, encoding="utf-8")
     targets = [root / t for t in case.get("lint", [])] or [root]
     result = lint(targets, sources)
+    expected = case.get("expect", [])
+    # An expected finding may also give its message, where the words are what the case is about.
     got = [
         {"code": f.code, "file": Path(f.file).relative_to(root).as_posix(), "line": f.line, "column": f.column}
-        for f in result.findings
+        | ({"message": f.message} if i < len(expected) and "message" in expected[i] else {})
+        for i, f in enumerate(result.findings)
     ]
-    expected = case.get("expect", [])
     if name.startswith("test_pass"):
         assert expected == [], "a passing case expects no findings"
     else:

@@ -18,6 +18,7 @@ from jsonschema.validators import extend
 from ..durations import DurationError, parse_duration
 from ..findings import Finding, Severity, json_path
 from ..resources import schema
+from ..schema_parts import NOT_BLANK
 from ..vocabulary import closest
 from ..yamlload import Document, jsonable
 
@@ -226,8 +227,27 @@ def _describe(error: ValidationError, doc: Document, redact: bool = False) -> It
         wanted = error.validator_value if isinstance(error.validator_value, str) else "a value"
         yield path, False, f"is empty; expected {'a list' if wanted == 'array' else wanted}", ""
         return
-    if error.validator == "format" and error.validator_value == "date":
+    date_pattern = error.validator == "pattern" and error.schema.get("format") == "date"
+    if (error.validator == "format" and error.validator_value == "date") or (date_pattern and not redact):
+        # A date's pattern and format fail together; the same words for both, so that they are said once.
         yield path, False, f"'{error.instance}' is not a date", "write YYYY-MM-DD, e.g. 2025-03-25"
+        return
+    if not redact and error.instance == "" and (
+        error.validator == "minLength" or (error.validator == "pattern" and error.validator_value == NOT_BLANK)
+    ):
+        yield path, False, "is blank", "write the text, or leave the key out if it is optional"
+        return
+    if error.validator == "minProperties" and not redact:
+        if list(error.absolute_schema_path)[:3] == ["properties", "overrides", "items"]:
+            yield (
+                path,
+                False,
+                "changes nothing: an override needs a key to change besides 'id' and 'cite'",
+                "give the changed key (e.g. 'deadline'), or a 'title' to restate the rule in the area's words",
+            )
+        else:
+            count = error.validator_value
+            yield path, False, f"is empty; give at least {count} key{'s' if count != 1 else ''}, or leave it out", ""
         return
     message = error.message
     if redact:
