@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 import io
 import json
 from pathlib import Path
@@ -11,8 +12,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+import engine
+from engine.caseload import read_case
 from engine.cli_report import report
+from engine.evalreport import json_line
 
+ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "report"
 FIXTURE = DATA / "results.jsonl"
 WHOLE = "2025-01-01..2026-12-31"
@@ -31,6 +36,31 @@ def fixture_with_case_id(case_id: str, into: Path) -> Path:
             data["case"] = case_id
         lines.append(json.dumps(data))
     into.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return into
+
+
+# The generated caseload's results fall due over the three years before 2026-03-01: 36 months of them.
+GENERATED_PERIOD = "2023-04-01..2026-03-31"
+TEAMS = ("team-north", "team-south", "team-east")
+
+
+def generated_results(into: Path, n: int = 80) -> Path:
+    """``n`` cases of bench/generate_caseload.py (seed 7) evaluated under Berkshire as of 2026-03-01, written to
+    ``into``: every sixth in no team, the rest in three, with workers; every fourth from a source that does not
+    record reports to the chair. Every part of the report has something in it, over 36 months."""
+    spec = importlib.util.spec_from_file_location("generate_caseload", ROOT / "bench" / "generate_caseload.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    as_of = dt.date(2026, 3, 1)
+    evaluator = engine.load_policy("berkshire").evaluator(as_of)
+    with into.open("w", encoding="utf-8") as out:
+        for i, line in enumerate(generator.generate_lines(n, 7, as_of)):
+            case = json.loads(line)
+            if i % 6:
+                case["team"], case["worker"] = TEAMS[i % 3], f"worker-{i % 5}"
+            if i % 4 == 0:
+                case["coverage"] = {"not_recorded": ["report_to_chair"]}
+            out.write(json_line(evaluator.evaluate(read_case(case), as_of)))
     return into
 
 
