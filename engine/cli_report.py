@@ -26,11 +26,25 @@ MALFORMED_SHOWN = 20
 for its results would otherwise print a line for every case)."""
 
 
+class _Caseload(Exception):
+    """The first line of RESULTS is a case: a caseload was given for its results."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 def _announce_malformed(items: Iterable[Line], name: str, found: list[int]) -> Iterator[Line]:
-    """Pass lines through, saying on stderr which are malformed as they are met (by number, never content)."""
+    """Pass lines through, saying on stderr which are malformed as they are met (by number, never content).
+
+    Raises :class:`_Caseload` when the first line is a case: no results file starts with one, and a caseload
+    would otherwise be read to its end only to list its first cases as malformed lines before saying so."""
     # On a terminal the progress bar may be on the line: clear it first (it is drawn again as reading goes on).
     clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+    first = True
     for item in items:
+        if first and isinstance(item, Malformed) and item.case:
+            raise _Caseload(item.line)
+        first = False
         if isinstance(item, Malformed):
             found[0] += 1
             if found[0] <= MALFORMED_SHOWN:
@@ -42,6 +56,41 @@ def _advancing(items: Iterable[T], bar: Progress | Silent) -> Iterator[T]:
     for item in items:
         bar.advance()
         yield item
+
+
+# What a name says a file holds, for --out: a workbook written to a name a text format uses (report.csv) would
+# be opened by Excel or a text editor as what it is not, and so would text written to a workbook's name.
+TEXT_SUFFIXES = {
+    ".csv": ("csv", "a CSV file"),
+    ".html": ("html", "an HTML page"),
+    ".htm": ("html", "an HTML page"),
+    ".json": ("json", "a JSON file"),
+    ".md": ("markdown", "a Markdown file"),
+    ".txt": ("text", "a text file"),
+}
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls"})
+
+
+def refuse_contradicting_name(fmt: str, out: Path | None) -> None:
+    """A usage error (exit 2) when --out's suffix names a file of another kind than --format writes: a
+    workbook to .csv, .html, .htm, .json, .md or .txt, or text to .xlsx, .xlsm or .xls. Between the text
+    formats a name is not checked: CSV in report.txt is still text, and opens as it."""
+    if out is None:
+        return
+    suffix = out.suffix.lower()
+    if fmt == "xlsx" and suffix in TEXT_SUFFIXES:
+        text_format, kind = TEXT_SUFFIXES[suffix]
+        raise click.UsageError(
+            f"--out {out} is named as {kind}, but --format xlsx writes a workbook: name it "
+            f"{out.with_suffix('.xlsx').name}, or give --format {text_format}"
+        )
+    if fmt != "xlsx" and suffix in WORKBOOK_SUFFIXES:
+        named = {"csv": ".csv", "overdue-csv": ".csv", "months-csv": ".csv", "markdown": ".md", "text": ".txt"}
+        right = out.with_suffix(named.get(fmt, f".{fmt}")).name
+        raise click.UsageError(
+            f"--out {out} is named as a workbook, but --format {fmt} writes text: name it {right}, or give "
+            "--format xlsx"
+        )
 
 
 def _write(summary, fmt: str, out: Path | None, force: bool, results: str) -> None:
@@ -85,12 +134,14 @@ def count_lines(handle: BinaryIO) -> int | None:
     help="text for reading; markdown for a wiki or pull request; csv for a spreadsheet (one row per rule and "
     "status); overdue-csv for the overdue list as CSV; json for programs; html for a page to publish or print "
     "(self-contained: charts as inline SVG, no scripts); xlsx for Excel or Power BI (a workbook "
-    "with a sheet per table: About, Rules, Census, Months, Overdue; needs --out or a redirect).",
+    "with a sheet and an Excel table per table: About, Rules, Census, Conference days, Plans, Teams or Workers "
+    "with --by, Not assessable, Months, Overdue; needs --out or a redirect).",
 )
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file (whole or not at all) instead of standard output.",
+    help="Write the report to this file (whole or not at all) instead of standard output. A name that says "
+    "another kind of file than --format writes (an xlsx workbook to report.csv, html to report.xlsx) is refused.",
 )
 @click.option("--force", is_flag=True, help="With --out: replace an existing file.")
 @click.option(
@@ -147,8 +198,9 @@ def report(
     record of `cpc eval --cases`) is skipped unread. A line that is neither an evaluation nor an error record,
     or is too long, is reported on stderr by its line number (never its content) and skipped: the first 20
     each, the rest counted. A file none of whose lines is a result (a caseload given by mistake) gives no
-    report. Values from
-    RESULTS are escaped for the format: control characters in text (\x1b), markup in Markdown, formulas in CSV.
+    report, and a file whose first line is a case is refused at once. Values from RESULTS are escaped for the
+    format: control characters in text (written as \\x1b), markup in Markdown and HTML, formulas in CSV and
+    xlsx.
 
     On a terminal, progress is shown on standard error once reading has taken more than two seconds.
 
@@ -164,6 +216,7 @@ def report(
         raise click.UsageError("--force goes with --out")
     if fmt == "xlsx" and out is None and sys.stdout.isatty():
         raise click.UsageError("an xlsx workbook is not text: give --out FILE (or redirect standard output)")
+    refuse_contradicting_name(fmt, out)
     refuse_output(out, force, "--out")
     try:
         span = parse_period(period) if period is not None else None
@@ -190,6 +243,11 @@ def report(
         fail(f"cannot read {results}: {exc.strerror or exc}")
     except ResultsFileError as exc:
         fail(f"{name}:{exc.line}: {exc.message}")
+    except _Caseload as exc:
+        fail(
+            f"{name}:{exc.line}: a case, not a result: this looks like a caseload; no report written. Evaluate it "
+            f"first: cpc eval --policy AREA --cases {'FILE' if results == '-' else name} --out RESULTS"
+        )
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()

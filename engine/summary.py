@@ -154,10 +154,13 @@ class ErrorRecord:
 
 @dataclass(frozen=True, slots=True)
 class Malformed:
-    """A line that is neither; ``reason`` says what is wrong without quoting it."""
+    """A line that is neither; ``reason`` says what is wrong without quoting it. ``case`` is true for a line
+    that looks like a case of a caseload (an ``id`` and no results), the input of `cpc eval --cases` rather
+    than its output."""
 
     line: int
     reason: str
+    case: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +176,10 @@ Line = EvaluationRecord | ErrorRecord | Malformed
 
 class _Bad(ValueError):
     """Why a line is malformed; the message never contains the line's content."""
+
+
+class _Case(_Bad):
+    """A line that is a case, not a result."""
 
 
 class _NoHeader(Exception):
@@ -334,7 +341,11 @@ def _record(number: int, data: object, rules: RuleTable | None = None) -> Evalua
         codes = sorted({e["code"] if isinstance(e.get("code"), str) and e["code"] else "no code" for e in errors})
         return ErrorRecord(number, case, tuple(codes or ["no code"]))
     if "results" not in data or "error" in data:
-        raise _Bad("neither an evaluation (with results) nor an error record (with error)")
+        # A case has an id where an evaluation has a case id and results (schemas/case.schema.json).
+        looks_like_case = "results" not in data and "error" not in data and "case" not in data and "id" in data
+        raise (_Case if looks_like_case else _Bad)(
+            "neither an evaluation (with results) nor an error record (with error)"
+        )
     results = data["results"]
     if not isinstance(results, list):
         raise _Bad("results is not a list")
@@ -445,7 +456,7 @@ def parse_line(number: int, raw: str | bytes | LineTooLong, rules: RuleTable | N
     try:
         return _record(number, data, rules)
     except _Bad as exc:
-        return Malformed(number, str(exc))
+        return Malformed(number, str(exc), isinstance(exc, _Case))
     except _NoHeader:
         raise ResultsFileError(number, NO_HEADER) from None
 

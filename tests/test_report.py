@@ -467,15 +467,80 @@ def test_a_generated_caseload_evaluated_and_reported_adds_up(tmp_path: Path) -> 
     assert json.loads(cli.stdout) == to_dict(summary) | {"period": {**to_dict(summary)["period"], "given": True}}
 
 
-def test_a_caseload_given_for_its_results_is_refused_in_a_few_lines(tmp_path: Path) -> None:
+def test_a_caseload_given_for_its_results_is_refused_at_its_first_line(tmp_path: Path) -> None:
     caseload = tmp_path / "cases.jsonl"
     caseload.write_text("".join(json.dumps({"id": f"child-{n}", "child": {}}) + "\n" for n in range(60)))
     result = invoke(str(caseload))
     assert result.exit_code == 2 and result.stdout == ""
+    # One line, the hint first: not a line skipped for each of the first 20 cases before it.
+    assert result.stderr.splitlines() == [
+        f"cpc: {caseload}:1: a case, not a result: this looks like a caseload; no report written. Evaluate it "
+        f"first: cpc eval --policy AREA --cases {caseload} --out RESULTS"
+    ]
+
+
+def test_a_file_of_no_results_that_is_not_a_caseload_is_refused_after_its_lines_are_listed(tmp_path: Path) -> None:
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(json.dumps({"row": n}) + "\n" for n in range(30)))
+    result = invoke(str(other))
+    assert result.exit_code == 2 and result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 21  # the first 20 named, then what to do
-    assert lines[0] == f"cpc: {caseload}:1: neither an evaluation (with results) nor an error record (with error)" + (
+    assert lines[0] == f"cpc: {other}:1: neither an evaluation (with results) nor an error record (with error)" + (
         "; line skipped"
     )
-    assert "no line is a result of `cpc eval --cases` (60 skipped, the first 20 listed above)" in lines[-1]
-    assert "cpc eval --policy AREA --cases FILE --out RESULTS" in lines[-1]
+    assert "no line is a result of `cpc eval --cases` (30 skipped, the first 20 listed above)" in lines[-1]
+
+
+def test_a_case_among_results_is_reported_by_its_line_and_the_report_written(tmp_path: Path) -> None:
+    lines = FIXTURE.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, json.dumps({"id": SECRET, "child": {}}))  # line 4
+    results = tmp_path / "mixed.jsonl"
+    results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke(str(results))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"cpc: {results}:4: neither an evaluation (with results) nor an error record (with error); line skipped",
+        f"cpc: 1 malformed line in {results} skipped",
+    ]
+    assert "5 cases evaluated" in result.stdout and SECRET not in result.stdout + result.stderr
+
+
+def test_the_help_names_the_escapes_it_writes() -> None:
+    # A control character in the help itself would be swallowed by the terminal: "(\x1b)" showed as "()".
+    shown = invoke("--help").output
+    assert "control characters in text (written as \\x1b)" in shown
+    assert "\x1b" not in shown and "()" not in shown
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "message"),
+    [
+        (
+            "xlsx",
+            "report.csv",
+            "is named as a CSV file, but --format xlsx writes a workbook: name it report.xlsx, or give --format csv",
+        ),
+        ("xlsx", "report.HTML", "is named as an HTML page, but --format xlsx writes a workbook: name it report.xlsx"),
+        ("xlsx", "report.md", "give --format markdown"),
+        (
+            "html",
+            "report.xlsx",
+            "is named as a workbook, but --format html writes text: name it report.html, or give --format xlsx",
+        ),
+        ("overdue-csv", "overdue.xlsx", "name it overdue.csv"),
+    ],
+)
+def test_out_is_refused_when_its_name_says_another_kind_of_file(tmp_path, fmt: str, name: str, message: str) -> None:
+    out = tmp_path / name
+    result = invoke(str(FIXTURE), "--format", fmt, "--out", str(out))
+    assert result.exit_code == 2
+    assert f"Error: --out {out} " in result.output and message in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("xlsx", "report.xlsx"), ("xlsx", "report"), ("csv", "report.txt")])
+def test_out_takes_a_name_that_does_not_contradict_the_format(tmp_path, fmt: str, name: str) -> None:
+    result = invoke(str(FIXTURE), "--format", fmt, "--out", str(tmp_path / name))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name).stat().st_size > 0
