@@ -355,6 +355,11 @@ def _line_of(text: str, line: str) -> int:
     return text.splitlines().index(line) + 1
 
 
+# The title pasted again after england's version line, and the title it repeats.
+PASTED_TITLE = _line_of(ENGLAND, 'version: "2023"') + 1
+ENGLAND_TITLE = _line_of(ENGLAND, "title: Working Together to Safeguard Children 2023")
+
+
 # Where the edited number sits in the shipped policy, found rather than written down, so that editing the
 # policy above it does not break the test.
 BELOW_12 = _line_of(BERKSHIRE, "        below: 12")
@@ -390,7 +395,8 @@ REFUSED_POLICIES: dict[str, tuple[bytes, str]] = {
     },
     "duplicate-key": (
         ENGLAND.replace('version: "2023"\n', 'version: "2023"\ntitle: Pasted twice\n', 1).encode(),
-        "11:1: CPC002 duplicate key 'title' (first at line 9): YAML would silently keep only the last [duplicate-key]",
+        f"{PASTED_TITLE}:1: CPC002 duplicate key 'title' (first at line {ENGLAND_TITLE}): YAML would silently "
+        "keep only the last [duplicate-key]",
     ),
     **{
         name: (
