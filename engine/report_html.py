@@ -58,7 +58,7 @@ h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-
 h3 { margin-top: 1.6rem; }
 .lede { color: #444; margin-top: 0; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; padding: 0; list-style: none; }
-.figures li { border: 1px solid #ccc; border-radius: 6px; padding: .6rem 1rem; min-width: 11rem; max-width: 18rem; }
+.figures li { border: 1px solid #ccc; border-radius: 6px; padding: .6rem 1rem; flex: 1 1 0; min-width: 10rem; }
 .figures strong { display: block; font-size: 1.6rem; }
 .figures .share { display: block; color: #444; font-size: .9rem; margin-top: .2rem; }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1rem; font-size: .92rem; }
