@@ -26,7 +26,15 @@ from types import MappingProxyType
 from typing import Literal
 
 from .durations import Duration, DurationError, Unit, compare_strictness, parse_duration
-from .render import _deadline_limit, _deadline_subject, _event, _until, exception_when, long_date
+from .render import (
+    clock_stops,
+    deadline_limit,
+    deadline_subject,
+    event_words,
+    exception_when,
+    long_date,
+    topic_heading,
+)
 from .render import condition as plain_condition
 from .render import conditions as plain_conditions
 from .resolve import ResolvedPolicy, ResolvedRule
@@ -154,12 +162,14 @@ class Comparison:
         return self.names.get(area, area)
 
     def topics(self) -> list[tuple[str, list[Row]]]:
-        """The rows grouped by topic, topics in the procedure's order (:data:`show.TOPIC_ORDER`)."""
-        groups: dict[str, list[Row]] = {}
-        for row in self.rows:
-            groups.setdefault(row.topic, []).append(row)
+        """The rows grouped under the headings `cpc render` gives their topics, in the procedure's order
+        (:data:`show.TOPIC_ORDER`): topics that share a heading (attendance, quorum) share a group."""
         order = {t: i for i, t in enumerate(TOPIC_ORDER)}
-        return sorted(groups.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+        ranked = sorted(self.rows, key=lambda row: (order.get(row.topic, len(order)), row.topic))
+        groups: dict[str, list[Row]] = {}
+        for row in ranked:
+            groups.setdefault(topic_heading(row.topic), []).append(row)
+        return list(groups.items())
 
 
 # --- Building the model -----------------------------------------------------------------------------------
@@ -546,13 +556,13 @@ def _deadline_label(deadline: Mapping, path: RelPath) -> str:
     params = {key: value for key, value in deadline.items() if key not in ("boundary", "statutory")}
     if path[1] == "optional_when":
         return f"{_nouns(params.get('what'))} need not happen when {plain_conditions(params.get('optional_when'))}"
-    subject = _deadline_subject(params)
-    limit, relative_to, _, _ = _deadline_limit(params)
+    subject = deadline_subject(params)
+    limit, relative_to, _, _ = deadline_limit(params)
     if path[1] in CLOCK_LISTS:
         clock = _lookup(params, path[1:-1])
         of = clock.get("of") if isinstance(clock, Mapping) else None
         which = "sooner" if path[1] == "whichever_sooner" else "later"
-        text = f"{subject} within {BLANK} of {_event(of).noun}, if that is {which}"
+        text = f"{subject} within {BLANK} of {event_words(of).noun}, if that is {which}"
     elif path[1] == "at_least":
         text = f"{subject} {limit} {relative_to}"
     elif path[1] == "not_before":
@@ -561,7 +571,7 @@ def _deadline_label(deadline: Mapping, path: RelPath) -> str:
         text = f"{subject} {limit} of {relative_to}"
     if optional := plain_conditions(params.get("optional_when")):
         text += f"; it need not happen when {optional}"
-    if until := _until(params):
+    if until := clock_stops(params):
         text += f"; the clock stops if {until}"
     return text
 
@@ -581,7 +591,7 @@ def _disapplied(data: Mapping) -> str:
 
 def _nouns(what: object) -> str:
     """``[initial_conference, pre_birth_conference]`` → ``the initial conference or the pre-birth conference``."""
-    nouns = [_event(name).noun for name in (what if isinstance(what, list) else [what])]
+    nouns = [event_words(name).noun for name in (what if isinstance(what, list) else [what])]
     return " or ".join(nouns) if len(nouns) < 3 else f"{', '.join(nouns[:-1])} or {nouns[-1]}"
 
 
@@ -785,10 +795,6 @@ def cell_text(cell: Cell, column: Column, comparison: Comparison) -> str:
     return cell.text
 
 
-def _topic_title(topic: str) -> str:
-    return topic.replace("-", " ").capitalize()
-
-
 def _about(column: Column, comparison: Comparison) -> str:
     """What the column's policy is: ``Working Together … (version 2023, in force from 15 December 2023)``."""
     start = long_date(dt.date.fromisoformat(column.effective_from)) if column.effective_from else "an unknown date"
@@ -885,7 +891,7 @@ def render_markdown(comparison: Comparison) -> str:
     if not comparison.rows:
         out += [_md(_nothing(comparison)), ""]
     for topic, rows in comparison.topics():
-        out += [f"## {_md(_topic_title(topic))}", ""]
+        out += [f"## {_md(topic)}", ""]
         out.append(f"| {_SAYS} | Rule | " + " | ".join(_md(label) for label in labels) + " | Compared |")
         out.append("| --- | --- | " + " | ".join("---" for _ in labels) + " | --- |")
         for row in rows:
@@ -940,10 +946,10 @@ def render_csv(comparison: Comparison) -> str:
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     writer.writerow(csv_header(comparison))
-    for topic, rows in comparison.topics():
+    for _, rows in comparison.topics():
         for row in rows:
             line = [
-                topic,
+                row.topic,
                 row.rule_id,
                 row.title,
                 row.label,
@@ -1040,7 +1046,7 @@ def render_html(comparison: Comparison) -> str:
         out.append(f"<p>{_h(_nothing(comparison))}</p>")
     for topic, rows in comparison.topics():
         out.append("<table>")
-        out.append(f"<caption>{_h(_topic_title(topic))}</caption>")
+        out.append(f"<caption>{_h(topic)}</caption>")
         heads = "".join(f'<th scope="col">{_h(c.label)}</th>' for c in comparison.columns)
         out.append(f'<thead><tr><th scope="col">{_SAYS}</th>{heads}<th scope="col">Compared</th></tr></thead>')
         out.append("<tbody>")
@@ -1186,7 +1192,7 @@ def render_text(comparison: Comparison) -> str:
     widths = _text_widths(comparison)
     heads = [*(c.label for c in comparison.columns), "Compared"]
     for topic, rows in comparison.topics():
-        title = _topic_title(topic)
+        title = topic
         out += ["", title, "=" * len(title)]
         if widths is not None:
             out += ["", *_grid([[head] for head in heads], widths), _grid([["-" * w] for w in widths], widths)[0]]
@@ -1219,7 +1225,7 @@ def to_dict(comparison: Comparison) -> dict:
     """
     columns = comparison.columns
     rows = []
-    for topic, grouped in comparison.topics():
+    for heading, grouped in comparison.topics():
         for row in grouped:
             values = {}
             for column, cell in zip(columns, row.cells, strict=True):
@@ -1232,7 +1238,8 @@ def to_dict(comparison: Comparison) -> dict:
                 }
             rows.append(
                 {
-                    "topic": topic,
+                    "topic": row.topic,
+                    "heading": heading,
                     "rule": row.rule_id,
                     "title": row.title,
                     "label": row.label,

@@ -394,7 +394,8 @@ def _plain_name(name: object) -> str:
     return str(name).replace("_", " ").replace(".", " ")
 
 
-def _event(name: object) -> _Event:
+def event_words(name: object) -> _Event:
+    """The words for an event of the vocabulary: its noun, and how it is said to happen or have happened."""
     known = _EVENTS.get(str(name))
     if known is not None:
         return known
@@ -415,7 +416,7 @@ def _capital(text: str) -> str:
 def _events_happen(what: object) -> str:
     """``[review_conference, core_group_meeting]`` → ``a review conference or a core group meeting takes place``."""
     names = what if isinstance(what, list) else [what]
-    events = [_event(n) for n in names]
+    events = [event_words(n) for n in names]
     if all(not e.present for e in events):
         return f"{_join_or([e.noun for e in events])} takes place"
     return _join_or([e.happens() for e in events])
@@ -447,21 +448,21 @@ def condition(cond: Mapping) -> str:
         # A dated fact recorded after the due date does not excuse a deadline already missed.
         return said + (", recorded on or before the due date" if cond.get("recorded_by") == "due" else "")
     if "event" in cond:
-        event = _event(cond["event"])
+        event = event_words(cond["event"])
         if "within" in cond:
-            of = _event(cond.get("of")).noun
+            of = event_words(cond.get("of")).noun
             if cond.get("boundary") == "exclusive":
                 # The last day of the time does not count: strictly less than the time after the event.
                 return f"{event.happened()} less than {cond['within']} after {of}"
             return f"{event.happened()} within {cond['within']} of {of}"
-        since = f" since {_repeat(_event(cond['since']).noun, 'latest')}" if cond.get("since") else ""
+        since = f" since {_repeat(event_words(cond['since']).noun, 'latest')}" if cond.get("since") else ""
         if cond.get("happened") is False:
             return f"no {_bare(event.noun)} has taken place{since}"
         return event.happened() + since
     if "elapsed" in cond:
         amount = str(cond["elapsed"])
         verb = "has" if amount.startswith("1 ") else "have"
-        return f"at least {amount} {verb} passed since {_event(cond.get('since')).noun}"
+        return f"at least {amount} {verb} passed since {event_words(cond.get('since')).noun}"
     return describe.condition(dict(cond))
 
 
@@ -705,7 +706,7 @@ def _lookup(data: Mapping, dotted: str) -> object:
     return value
 
 
-def _deadline_limit(params: Mapping) -> tuple[str, str, list[str], str]:
+def deadline_limit(params: Mapping) -> tuple[str, str, list[str], str]:
     """The time limit, what it is counted from, any other clocks, and whether the ``sooner`` or ``later`` applies.
 
     ``within 15 working days`` and ``the strategy discussion``; ``at least 2 working days before`` and
@@ -713,19 +714,19 @@ def _deadline_limit(params: Mapping) -> tuple[str, str, list[str], str]:
     pre-birth conference``.
     """
     if "not_before" in params:
-        return f"not before {params.get('not_before')}", _event(params.get("after")).noun, [], ""
+        return f"not before {params.get('not_before')}", event_words(params.get("after")).noun, [], ""
     if "before" in params:
         amount = str(params.get("at_least", ""))
-        before = _event(params["before"]).noun
+        before = event_words(params["before"]).noun
         if amount.split(" ")[0] == "0":
             return "on or before", before, [], ""
         return f"at least {amount} before", before, [], ""
-    of = _event(params.get("of")).noun
+    of = event_words(params.get("of")).noun
     if params.get("of") is not None and params.get("of") == params.get("what"):
         of = _repeat(of, "previous")
     which = "later" if params.get("whichever_later") else "sooner"
     clocks = [
-        f"within {c.get('within')} of {_event(c.get('of')).noun}"
+        f"within {c.get('within')} of {event_words(c.get('of')).noun}"
         for c in params.get(f"whichever_{which}") or []
         if isinstance(c, Mapping)
     ]
@@ -741,7 +742,7 @@ def _boundary(params: Mapping) -> str:
 
 def _deadline_phrase(params: Mapping) -> str:
     """``within 1 month of the birth, or within 3 months of the pre-birth conference, whichever is sooner``."""
-    limit, relative_to, clocks, which = _deadline_limit(params)
+    limit, relative_to, clocks, which = deadline_limit(params)
     if "not_before" in params:
         text = f"{limit} after {relative_to}"
     elif "before" in params:
@@ -755,15 +756,16 @@ def _deadline_phrase(params: Mapping) -> str:
     return text
 
 
-def _deadline_subject(params: Mapping) -> str:
+def deadline_subject(params: Mapping) -> str:
+    """What a deadline asks to happen: ``the initial conference takes place``."""
     what = params.get("what")
     if what is not None and what == params.get("of"):
-        event = _event(what)
+        event = event_words(what)
         return f"{_repeat(event.noun, 'next')} takes place" if not event.present else event.happens()
     return _events_happen(what)
 
 
-def _until(params: Mapping) -> str:
+def clock_stops(params: Mapping) -> str:
     """The events that stop the clock, as ``the plan ends or the child returns home``; empty without ``until``."""
     until = params.get("until")
     return _events_happen(until) if until else ""
@@ -771,7 +773,7 @@ def _until(params: Mapping) -> str:
 
 def _deadline_statement(params: Mapping) -> str:
     """What must happen and when, without the rule's conditions: ``the initial conference takes place …``."""
-    text = f"{_deadline_subject(params)} {_deadline_phrase(params)}"
+    text = f"{deadline_subject(params)} {_deadline_phrase(params)}"
     if params.get("statutory") in ("maximum", "minimum"):
         text += f" (a statutory {params['statutory']})"
     return text
@@ -784,7 +786,7 @@ def _deadline_afterword(params: Mapping) -> str:
         text += " Nothing requires it to happen; when it does, this is the time limit."
     elif optional := conditions(params.get("optional_when")):
         text += f" It need not happen when {optional}; when it does, this is the time limit."
-    if until := _until(params):
+    if until := clock_stops(params):
         text += (
             f" The clock stops if {until} first: before the due date nothing more is required; after it, "
             "the time limit stays missed."
@@ -866,8 +868,8 @@ _BOUNDARY_ROW = {
 
 
 def _deadline_rows(params: Mapping) -> list[Parameter]:
-    limit, relative_to, clocks, which = _deadline_limit(params)
-    rows = [Parameter("What must happen", (_capital(_deadline_subject(params)),))]
+    limit, relative_to, clocks, which = deadline_limit(params)
+    rows = [Parameter("What must happen", (_capital(deadline_subject(params)),))]
     if "not_before" in params:
         rows.append(Parameter("Not before", (str(params.get("not_before", "")),)))
         rows.append(Parameter("Counted from", (_capital(relative_to),)))
@@ -890,7 +892,7 @@ def _deadline_rows(params: Mapping) -> list[Parameter]:
         rows.append(Parameter("Must it happen?", ("No, but when it does, it must be within this time limit",)))
     elif optional := [_capital(condition(c)) for c in params.get("optional_when") or [] if isinstance(c, Mapping)]:
         rows.append(_all_of("Need not happen when", optional))
-    if until := _until(params):
+    if until := clock_stops(params):
         rows.append(Parameter("The clock stops if", (_capital(until),)))
     return rows
 
@@ -1033,7 +1035,8 @@ def _title(rule: ResolvedRule) -> str:
     return " ".join(str(rule.data.get("title", "")).split())
 
 
-def _heading(topic: str) -> str:
+def topic_heading(topic: str) -> str:
+    """The heading a topic goes under, as the procedure words it: ``quorum`` → ``Attendance and quorum``."""
     return _HEADINGS.get(topic, _capital(topic.replace("-", " ")))
 
 
@@ -1048,7 +1051,7 @@ def _sections(policy: ResolvedPolicy, entries: dict[str, RuleEntry]) -> tuple[Se
     ranked: dict[str, tuple[int, str]] = {}
     for rule in beside_bases(policy.rules.values()):
         topic = str(rule.data.get("topic", "other"))
-        heading = _heading(topic)
+        heading = topic_heading(topic)
         by_heading.setdefault(heading, []).append(entries[rule.id])
         rank = (order.get(topic, len(order)), topic)
         ranked[heading] = min(ranked.get(heading, rank), rank)
@@ -1072,7 +1075,7 @@ def _timescales(policy: ResolvedPolicy, sections: tuple[Section, ...]) -> tuple[
                 rows.append(
                     Timescale(
                         rule.id,
-                        _capital(_deadline_subject(params)),
+                        _capital(deadline_subject(params)),
                         "no time limit",
                         conditions(rule.data.get("when")),
                         section.heading,
@@ -1086,12 +1089,12 @@ def _timescales(policy: ResolvedPolicy, sections: tuple[Section, ...]) -> tuple[
             if optional := conditions(params.get("optional_when")):
                 # The table has no column for it, and a reader must not take the limit as binding regardless.
                 limit += f"; need not happen when {optional}"
-            if until := _until(params):
+            if until := clock_stops(params):
                 limit += f"; the clock stops if {until} first"
             rows.append(
                 Timescale(
                     rule_id=rule.id,
-                    what=_capital(_deadline_subject(params)),
+                    what=_capital(deadline_subject(params)),
                     limit=limit,
                     when=conditions(rule.data.get("when")),
                     section=section.heading,
