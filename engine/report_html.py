@@ -250,16 +250,19 @@ def _headline(summary: Summary) -> list[str]:
             f"{_h(r.area)} policy {_h(r.policy_version)} as of {_h(r.as_of)} ({_n(r.cases)} cases)"
             for r in summary.runs
         )
-    if summary.period is None:
-        span = "whenever they fell due"
-    else:
+    span = ""
+    if summary.period is not None:
         why = "" if summary.period_given else " (the census year of the evaluation date)"
         span = f"from {_long_date(summary.period.start)} to {_long_date(summary.period.end)}{why}"
-    out = [
-        f'<p class="lede">{_n(summary.cases)} cases evaluated under {runs or "no policy"}. Counts are of what fell '
-        f"due {span}; the overdue list is everything overdue on the evaluation date.</p>",
-        '<ul class="figures">',
-    ]
+    if not summary.runs:
+        lede = "No cases were evaluated." + (f" The period is {span}." if span else "")
+    else:
+        cases = "1 case" if summary.cases == 1 else f"{_n(summary.cases)} cases"
+        lede = (
+            f"{cases} evaluated under {runs}. Counts are of what fell due {span}; the overdue list is everything "
+            "overdue on the evaluation date."
+        )
+    out = [f'<p class="lede">{lede}</p>', '<ul class="figures">']
     labels = ("cases evaluated", "with something overdue: late, and still to be done")
     labels += ("with something overdue or missed that fell due in the period, or a requirement breached",)
     labels += ("could not be evaluated (error records)",)
@@ -337,7 +340,8 @@ def _months(summary: Summary) -> list[str]:
     header, rows = month_rows(summary)
     months = [dict(zip(header, row, strict=True)) for row in rows]
     if not months:
-        return [*out, "<p>The period has no months.</p>"]
+        # The period is the census year of the first evaluation's date: with none, and no --period, there is none.
+        return [*out, "<p>Nothing was evaluated, so there is no period to show month by month.</p>"]
 
     def month_cell(m: dict) -> str:
         return f'<time datetime="{m["month"]}">{_month_name(m["month"])}</time>'

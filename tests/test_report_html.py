@@ -370,3 +370,51 @@ def test_values_from_the_results_are_escaped(tmp_path) -> None:
     page = _page(results, "--all")
     assert hostile not in page and "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;&quot;&amp;" in page
+
+
+def test_every_value_from_the_results_is_escaped_wherever_the_page_shows_it(tmp_path) -> None:
+    # A team, a rule's title, a plan's category and what a source does not record come from the results too.
+    hostile = '<script>alert("x")</script>'
+    lines = []
+    for line in FIXTURE.read_text(encoding="utf-8").splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:  # the fixture's malformed lines stay as they are
+            lines.append(line)
+            continue
+        if isinstance(data, dict) and "results" in data:
+            data["team"] = hostile
+            data["plan"] = {"start": "2025-06-02", "category": hostile}
+            for result in data["results"]:
+                result["title"] = hostile
+            data["results"].append(
+                {
+                    "rule": "report-to-chair-review",
+                    "title": hostile,
+                    "kind": "deadline",
+                    "status": "not_assessable",
+                    "reason": f"not recorded by this source: {hostile}",
+                }
+            )
+        lines.append(json.dumps(data))
+    results = tmp_path / "hostile.jsonl"
+    results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page = _page(results, "--all", "--by", "team")
+    assert "<script" not in page
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    root = parse(page).root
+    assert escaped in page and _headings(root)[1] == "By team"
+    assert _cells(_table(root, "Per team"))[0][0] == hostile
+    assert _cells(_table(root, "The rules not assessable"))[0][2] == hostile
+    assert f"started in the period: {hostile}" in [row[0] for row in _cells(_table(root, "Plans started"))]
+
+
+def test_a_report_of_nothing_says_so(tmp_path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(report, [str(empty), "--format", "html"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(_visible_text(parse(result.stdout).root).split())
+    assert "No cases were evaluated." in said
+    assert "Nothing was evaluated, so there is no period to show month by month." in said
+    assert "Nothing is overdue on the evaluation date." in said
