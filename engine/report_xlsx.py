@@ -27,6 +27,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .summary import (
+    KIND_HEADINGS,
     Summary,
     band_rows,
     census_rows,
@@ -139,6 +140,10 @@ def _about(summary: Summary) -> list[list]:
     rows.append(["overdue items on the evaluation date", summary.overdue_total, None])
     rows.append(["overdue items listed on the Overdue sheet", len(summary.overdue), None])
     rows.append(["the Overdue sheet lists", _listed(summary), None])
+    # What the Rules sheet's share is a share of, as the text report heads its tables.
+    for heading, _, formula in KIND_HEADINGS.values():
+        if formula:
+            rows.append([f"rule_met_percent of {heading.lower()} (Rules)", formula, None])
     return rows
 
 
