@@ -132,7 +132,8 @@ def count_lines(handle: BinaryIO) -> int | None:
     default="text",
     show_default=True,
     help="text for reading; markdown for a wiki or pull request; csv for a spreadsheet (one row per rule and "
-    "status); overdue-csv for the overdue list as CSV; json for programs; html for a page to publish or print "
+    "status); overdue-csv for the overdue list as CSV; months-csv for the months as CSV; json for programs; "
+    "html for a page to publish or print "
     "(self-contained: charts as inline SVG, no scripts); xlsx for Excel or Power BI (a workbook "
     "with a sheet and an Excel table per table: About, Rules, Census, Conference days, Plans, Teams or Workers "
     "with --by, Not assessable, Months, Overdue; needs --out or a redirect).",
