@@ -81,9 +81,6 @@ class Row:
     # What the row's value is, in the words `cpc render` uses for the rule, "…" where the value goes: "The
     # initial conference takes place within … of the strategy discussion". Every renderer shows this.
     label: str
-    # The same in the policy's own terms ("Initial conference within … of strategy discussion"), as earlier
-    # versions labelled rows; kept for the callers that still read it.
-    parameter: str
     path: RelPath
     direction: Direction
     verdict: Verdict
@@ -269,17 +266,11 @@ def _row(rule_id: str, path: RelPath, first: ResolvedRule, policies: Sequence[Re
     verdict, strictest = _strictest([None if c.value is None else (c.value, c.shift) for c in cells], direction)
     cells = [replace(c, strictest=True) if i in strictest else c for i, c in enumerate(cells)]
     data = effective(first, owner) if owner is not None else dict(first.data)
-    if path == DISAPPLIES:
-        where = _conditions(list(first.exception_when))
-        parameter = f"Exception to {first.exception_of}: the rule does not apply when {where}"
-    else:
-        parameter = _parameter(data, path)
     return Row(
         topic=str(first.data.get("topic", "other")),
         rule_id=rule_id,
         title=str(first.data.get("title", "")),
         label=_label(first, data, path),
-        parameter=parameter,
         path=path,
         direction=direction,
         verdict=verdict,
@@ -614,150 +605,6 @@ def _with_blank(data: Mapping, path: RelPath) -> dict:
 
     blanked = put(data, path)
     return dict(blanked) if isinstance(blanked, Mapping) else {}
-
-
-# --- Row.parameter: the rule in the policy's own terms ----------------------------------------------------
-
-_PHRASES = (("pre_birth", "pre-birth"), ("transfer_in", "transfer-in"), ("cin_", "child in need "))
-
-
-def _words(name: object) -> str:
-    """``pre_birth_conference`` → ``pre-birth conference``; ``conference.child_age_years`` likewise."""
-    text = str(name)
-    for old, new in _PHRASES:
-        text = text.replace(old, new)
-    return text.replace(".", " ").replace("_", " ").replace("epo ", "EPO ")
-
-
-def _events(what: object) -> str:
-    return " or ".join(_words(w) for w in what) if isinstance(what, list) else _words(what)
-
-
-_FACT_OPERATORS = {"at_least": "at least", "below": "below"}
-_BLANK = "…"
-# Flags whose name is itself a negative, so that "not" + the name would be a double negative, and the bare
-# name would not read as a statement: (words when true, words when false).
-_FLAG_WORDS = {
-    "s47.no_conference": (
-        "a decision against a conference after s47 is recorded",
-        "no decision against a conference after s47 is recorded",
-    )
-}
-
-
-def _condition(cond: dict, blank: str | None = None) -> str:
-    """A condition in words, with ``blank``'s value (a key of the condition) shown as "…"."""
-
-    def value(key: str) -> str:
-        return _BLANK if key == blank else str(cond.get(key))
-
-    if "fact" in cond and cond.get("recorded_by") == "due":
-        return _condition({k: v for k, v in cond.items() if k != "recorded_by"}, blank) + ", recorded by the due date"
-    if "fact" in cond:
-        fact = _words(cond["fact"])
-        if "equals" in cond:
-            if isinstance(cond["equals"], bool):
-                said = _FLAG_WORDS.get(cond["fact"], (fact, f"not {fact}"))
-                return said[0] if cond["equals"] else said[1]
-            return f"{fact} is {_words(cond['equals'])}"
-        if "not_equals" in cond:
-            return f"{fact} is not {_words(cond['not_equals'])}"
-        if isinstance(cond.get("in"), list):
-            names = [_words(v) for v in cond["in"]]
-            return f"{fact} is " + (" or ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} or {names[-1]}")
-        for op, words in _FACT_OPERATORS.items():
-            if op in cond:
-                return f"{fact} {words} {value(op)}"
-        if "present" in cond:
-            return f"{fact} {'known' if cond['present'] else 'unknown'}"
-        return fact
-    if "event" in cond:
-        if "within" in cond:
-            if cond.get("boundary") == "exclusive":
-                return f"{_words(cond['event'])} less than {value('within')} after {_words(cond.get('of'))}"
-            return f"{_words(cond['event'])} within {value('within')} of {_words(cond.get('of'))}"
-        since = f" since {_words(cond['since'])}" if cond.get("since") else ""
-        if cond.get("happened") is False:
-            return f"no {_words(cond['event'])}{since}"
-        return f"after {_words(cond['event'])}"
-    if "elapsed" in cond:
-        return f"{value('elapsed')} passed since {_words(cond.get('since'))}"
-    if isinstance(cond.get("any_of"), list):
-        return _any_of(cond["any_of"])
-    return str(cond)
-
-
-def _any_of(members: list, blank: tuple[int, str] | None = None) -> str:
-    """``either A or B``, with the value ``blank`` names (a member's index and key) shown as "…"."""
-    said = [
-        _condition(m, blank[1] if blank is not None and blank[0] == index else None)
-        for index, m in enumerate(members)
-        if isinstance(m, dict)
-    ]
-    return "either " + (" or ".join(said) if len(said) < 3 else f"{', '.join(said[:-1])} or {said[-1]}")
-
-
-def _conditions(items: object, path: RelPath | None = None) -> str:
-    """The conditions in words; with ``path`` (relative to the list), the value it names shown as "…"."""
-    if not isinstance(items, list):
-        return ""
-    said = []
-    for index, cond in enumerate(items):
-        if not isinstance(cond, dict):
-            continue
-        if path is not None and len(path) >= 4 and path[-3] == "any_of" and path[-4] == index:
-            # A value inside one member of an `any_of`: (…, index, "any_of", member, key).
-            said.append(_any_of(cond.get("any_of") or [], (int(path[-2]), str(path[-1]))))
-            continue
-        blank = str(path[-1]) if path is not None and path[-2] == index else None
-        said.append(_condition(cond, blank))
-    return " and ".join(said)
-
-
-def _parameter(rule: dict, path: RelPath) -> str:
-    """Which value of the rule the row is, in words, with "…" where the value goes.
-
-    The rule's other conditions are said too, so that two rules setting the same kind of value (reports
-    before an initial conference, and before a review) read differently.
-    """
-    when = rule.get("when")
-    context = _conditions(when)
-    deadline = rule.get("deadline") if isinstance(rule.get("deadline"), dict) else {}
-    what = _events(deadline.get("what"))
-    optional = _conditions(deadline.get("optional_when"))
-    excused = f", need not happen when {optional}" if optional else ""
-    until = deadline.get("until")
-    excused += f", the clock stops at {_events(until)}" if until else ""
-    if path == ("deadline", "within"):
-        text = f"{what} within {_BLANK} of {_words(deadline.get('of'))}{excused}"
-    elif path == ("deadline", "at_least"):
-        text = f"{what} at least {_BLANK} before {_words(deadline.get('before'))}{excused}"
-    elif path == ("deadline", "not_before"):
-        text = f"{what} not before {_BLANK} after {_words(deadline.get('after'))}{excused}"
-    elif path[:2] in (("deadline", "whichever_sooner"), ("deadline", "whichever_later")):
-        clock = _lookup(rule, path[:-1])
-        of = clock.get("of") if isinstance(clock, dict) else None
-        which = "sooner" if path[1] == "whichever_sooner" else "later"
-        text = f"{what} within {_BLANK} of {_words(of)}, if {which}{excused}"
-    elif path[:2] == ("deadline", "optional_when"):
-        text = f"{what} need not happen when {_conditions(deadline.get('optional_when'), path[2:])}"
-    elif path[0] == "when":
-        text, context = f"applies when {_conditions(when, path[1:])}", ""
-    else:
-        # A requirement's own condition that holds the value; its other conditions say nothing about this row.
-        found = _lookup(rule, path[:3])
-        cond = found if isinstance(found, dict) else {}
-        if len(path) == 6 and path[3] == "any_of":
-            said = _any_of(cond.get("any_of") or [], (int(path[4]), str(path[5])))
-        else:
-            said = _condition(cond, str(path[-1]))
-        text = f"{'excused when' if path[1] == 'unless' else 'requires'} {said}"
-    if context:
-        text += f", when {context}"
-    if rule.get("exception_of"):
-        # An exception's values apply only where its own conditions hold, instead of its base's.
-        text = f"exception to {rule['exception_of']}: {text}"
-    return text[:1].upper() + text[1:]
 
 
 # --- Words shared by the renderers ------------------------------------------------------------------------

@@ -262,9 +262,9 @@ def test_the_rendered_procedure_says_the_event_need_not_happen(policy_tree) -> N
 def test_compare_names_the_excuse_in_the_row_of_the_time_limit(policy_tree) -> None:
     root = _policy(policy_tree).parent.parent
     [row] = compare_policies([open_policy("england", root)]).rows
-    assert row.parameter == (
-        "Initial conference within … of strategy discussion, need not happen when a decision against a conference "
-        "after s47 is recorded"
+    assert row.label == (
+        "The initial conference takes place within … of the strategy discussion; it need not happen when the team "
+        "manager has recorded the decision not to call a conference after the section 47 enquiry"
     )
 
 
@@ -285,7 +285,7 @@ def test_compare_a_number_in_optional_when_is_stricter_when_it_excuses_fewer_cas
     rows = {row.path: row for row in compare_policies([open_policy("england", policy.parent.parent)]).rows}
     row = rows[("deadline", "optional_when", 0, "at_least")]
     # A higher age excuses fewer children: stricter, as for a requirement's "unless".
-    assert (row.parameter, row.direction) == (
-        "Initial conference need not happen when child age years at least …",
+    assert (row.label, row.direction) == (
+        "The initial conference need not happen when the child is … or over",
         "higher",
     )
