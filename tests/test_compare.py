@@ -947,3 +947,14 @@ def test_as_of_before_an_areas_first_version_is_an_error(two_versions: Path) -> 
         "cpc: no version of 'westshire' is in force on 2024-12-31: the earliest takes effect on 2025-01-01\n"
     )
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("only_differences", [False, True])
+def test_the_comparison_page_passes_axe_in_a_real_browser(shipped: Comparison, tmp_path, only_differences) -> None:
+    from .axe import axe_violations, describe, need_axe
+
+    need_axe()
+    page = tmp_path / "compare.html"
+    page.write_text(render(shipped.differences() if only_differences else shipped, "html"), encoding="utf-8")
+    violations = axe_violations(page, tmp_path)
+    assert not violations, describe(violations)
