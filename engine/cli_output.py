@@ -20,7 +20,8 @@ def output_options(command: Callable) -> Callable:
         "--output",
         "-o",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Write to this file instead of standard output. Refuses to overwrite an existing file without --force.",
+        help="Write to this file instead of standard output ('-' is standard output). Refuses to overwrite an "
+        "existing file without --force.",
     )(command)
 
 
@@ -36,7 +37,8 @@ def write_document(
     """Print ``text`` (or bytes), or write it to ``output`` whole, never over one of ``inputs`` (the files it was
     made from, named by their paths or as the mapping names them). A published document is readable by all; one
     that holds children's ids is ``private``. An error names ``option``, the option that gave ``output``."""
-    if output is None:
+    if output is None or str(output) == "-":
+        # "-" is standard output, as for every Unix tool, rather than a file named "-".
         print_whole(text)
         return
     named = dict(inputs) if isinstance(inputs, Mapping) else {str(path): Path(path) for path in inputs}

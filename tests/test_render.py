@@ -891,3 +891,10 @@ def test_the_brand_colour_is_one_variable_an_area_sets(tmp_path) -> None:
     css = "".join(s.all_text() for s in parse(page).root.find("style"))
     assert "#1d3557" not in css.replace("--brand: #1d3557", "") and css.count("var(--brand)") >= 5
     assert css.rindex("--brand: #00594f") > css.index("--brand: #1d3557")
+
+
+def test_output_dash_is_standard_output_not_a_file(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(render_command, ["berkshire", "-o", "-"])
+    assert result.exit_code == 0 and result.stdout.startswith("# Pan-Berkshire")
+    assert list(tmp_path.iterdir()) == []
