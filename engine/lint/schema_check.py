@@ -232,8 +232,10 @@ def _describe(error: ValidationError, doc: Document, redact: bool = False) -> It
         # A date's pattern and format fail together; the same words for both, so that they are said once.
         yield path, False, f"'{error.instance}' is not a date", "write YYYY-MM-DD, e.g. 2025-03-25"
         return
-    if not redact and error.instance == "" and (
-        error.validator == "minLength" or (error.validator == "pattern" and error.validator_value == NOT_BLANK)
+    if (
+        not redact
+        and error.instance == ""
+        and (error.validator == "minLength" or (error.validator == "pattern" and error.validator_value == NOT_BLANK))
     ):
         yield path, False, "is blank", "write the text, or leave the key out if it is optional"
         return
