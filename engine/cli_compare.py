@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -19,9 +21,10 @@ from .compare import CSV_HELP, FORMATS
     type=click.Choice(FORMATS),
     default="markdown",
     show_default=True,
-    help="markdown: a table per topic; text: the same for a terminal, no line longer than 100 characters; csv: "
-    "one row per value, for a spreadsheet; html: a self-contained page; json: for programs, each area by its "
-    "key (the area) with its name beside it.",
+    help="markdown: a table per heading of the procedure; text: the same for a terminal, as wide as the "
+    "terminal (60 to 100 columns; 100 when not a terminal); csv: one row per value, for a spreadsheet; html: a "
+    "self-contained page that prints on A4 landscape; json: for programs, each area by its key (the area) with "
+    "its name beside it.",
 )
 @click.option(
     "--as-of",
@@ -33,7 +36,7 @@ from .compare import CSV_HELP, FORMATS
     "--only-differences",
     is_flag=True,
     help="Leave out the rows where every area says the same (inherited or restated); keep those whose values "
-    "differ, or that a rule one area lacks or has withdrawn.",
+    "differ, or that a rule one area lacks or has withdrawn. The output says how many rows were left out.",
 )
 @policies_option
 @output_options
@@ -58,7 +61,8 @@ def compare(
     have no stricter side and are never highlighted.
 
     Each area is compared at its newest version, or with --as-of at the version in force on that date
-    (as `cpc eval --as-of` chooses it); the page names each version and the date it took effect.
+    (as `cpc eval --as-of` chooses it); the heading says which ("as of 1 April 2026" or "newest versions") and
+    the page names each version and the date it took effect.
 
     See docs/review.md.
 
@@ -77,8 +81,19 @@ def compare(
         except PolicyError as exc:
             policy_error(exc)
     try:
-        comparison = compare_policies(policies)
-        text = render(comparison.differences() if only_differences else comparison, fmt)
+        comparison = compare_policies(policies, day)
+        chosen = comparison.differences() if only_differences else comparison
+        text = render(chosen, fmt, _text_width(output))
     except CompareError as exc:
         fail(str(exc))
     write_document(text, output, force, [p.file for policy in policies for p in policy.chain])
+
+
+def _text_width(output: Path | None) -> int:
+    """The width ``--format text`` fits: the terminal's, within 60 to 100 columns, when it is printed on one;
+    100 for a file or a pipe."""
+    from .compare import NARROWEST, WIDTH
+
+    if (output is not None and str(output) != "-") or not sys.stdout.isatty():
+        return WIDTH
+    return max(NARROWEST, min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns))

@@ -46,7 +46,22 @@ Status = Literal["local", "overridden", "restated", "inherited", "absent", "with
 # Which way a value is stricter: "lower" (a shorter maximum, a lower ceiling) or "higher" (a longer notice,
 # a larger quorum); None where the value has no direction (the thresholds of a decision's conditions).
 Direction = Literal["lower", "higher"] | None
-Verdict = Literal["stricter", "same", "depends on dates", "no direction", "one value"]
+# How a row's values compare, in the words every format shows (``stricter`` is shown as the strictest areas):
+# "same" only when every area sets the value; "same where set" when those that set it agree and another
+# lacks or has withdrawn the rule; "differs, none stricter" where values differ but have no stricter side (a
+# decision's conditions); "one area only" and "none set" where there is nothing to compare.
+Verdict = Literal[
+    "stricter", "same", "same where set", "depends on dates", "differs, none stricter", "one area only", "none set"
+]
+VERDICTS: tuple[Verdict, ...] = (
+    "stricter",
+    "same",
+    "same where set",
+    "depends on dates",
+    "differs, none stricter",
+    "one area only",
+    "none set",
+)
 
 FORMATS = ("markdown", "text", "csv", "html", "json")
 
@@ -146,13 +161,18 @@ class Comparison:
     withdrawn: tuple[WithdrawnNote, ...] = ()
     # The short name of every area the compared policies are built from (theirs and their bases'), by area.
     names: Mapping[str, str] = field(default_factory=dict)
-    # Whether the rows where every area says the same have been left out (:meth:`differences`).
+    # Whether the rows where every area says the same have been left out (:meth:`differences`), and how many.
     only_differences: bool = False
+    left_out: int = 0
+    # The date whose versions are compared (``--as-of``), or None for each area's newest version.
+    as_of: dt.date | None = None
 
     def differences(self) -> Comparison:
         """Only the rows whose areas do not all say the same: a value that differs, or a rule one area lacks or
         has withdrawn. A value inherited and the same value restated count as the same."""
-        return replace(self, rows=tuple(row for row in self.rows if row.differs), only_differences=True)
+        kept = tuple(row for row in self.rows if row.differs)
+        left_out = self.left_out + len(self.rows) - len(kept)
+        return replace(self, rows=kept, only_differences=True, left_out=left_out)
 
     def name(self, area: str) -> str:
         """The area's short name for a reader (``Pan-Berkshire``), or the area itself when its policy has none."""
@@ -172,8 +192,9 @@ class Comparison:
 # --- Building the model -----------------------------------------------------------------------------------
 
 
-def compare_policies(policies: Sequence[ResolvedPolicy]) -> Comparison:
-    """Compare resolved policies, in the order given.
+def compare_policies(policies: Sequence[ResolvedPolicy], as_of: dt.date | None = None) -> Comparison:
+    """Compare resolved policies, in the order given: the versions in force on ``as_of`` (which the output
+    names), or each area's newest version when it is None.
 
     Raises :class:`CompareError` when the same version of an area is given twice, since its two columns
     could not be told apart.
@@ -202,7 +223,7 @@ def compare_policies(policies: Sequence[ResolvedPolicy]) -> Comparison:
         for column, policy in zip(columns, policies, strict=True)
         for w in policy.withdrawn.values()
     )
-    return Comparison(tuple(columns), tuple(rows), withdrawn, _names(policies))
+    return Comparison(tuple(columns), tuple(rows), withdrawn, _names(policies), as_of=as_of)
 
 
 def _names(policies: Sequence[ResolvedPolicy]) -> dict[str, str]:
@@ -263,7 +284,7 @@ def _row(rule_id: str, path: RelPath, first: ResolvedRule, policies: Sequence[Re
         flip = {"lower": "higher", "higher": "lower"}
         direction = None if sense is None or direction is None else direction if sense < 0 else flip[direction]
     cells = [_cell(policy, rule_id, path) for policy in policies]
-    verdict, strictest = _strictest([None if c.value is None else (c.value, c.shift) for c in cells], direction)
+    verdict, strictest = _strictest(cells, direction)
     cells = [replace(c, strictest=True) if i in strictest else c for i, c in enumerate(cells)]
     data = effective(first, owner) if owner is not None else dict(first.data)
     return Row(
@@ -480,17 +501,29 @@ def _relation(a: Bound, b: Bound, direction: Literal["lower", "higher"]) -> str:
     return "stricter" if (order < 0) == (direction == "lower") else "looser"
 
 
-def _strictest(cells: Sequence[Bound | None], direction: Direction) -> tuple[Verdict, set[int]]:
-    present = [(i, v) for i, v in enumerate(cells) if v is not None]
+def _strictest(cells: Sequence[Cell], direction: Direction) -> tuple[Verdict, set[int]]:
+    """The row's verdict and the indexes of its strictest cells.
+
+    A cell sets the row's value unless its area lacks or has withdrawn the rule; a cell that says "does not
+    apply" (an exception that disapplies its base) sets it too, with no value to weigh.
+    """
+    present = [(i, c) for i, c in enumerate(cells) if c.status not in ("absent", "withdrawn")]
     if len(present) < 2:
-        return "one value", set()
-    if direction is None:
-        return "no direction", set()
-    if all(_order(present[0][1], v) == 0 for _, v in present[1:]):
-        return "same", set()
+        return ("one area only" if present else "none set"), set()
+    everywhere = len(present) == len(cells)
+    bounds = [(i, (c.value, c.shift)) for i, c in present if c.value is not None]
+    if len(bounds) < len(present):
+        # "does not apply" has no value: the same as another only in the same words.
+        same = len({c.text for _, c in present}) == 1
+    else:
+        same = all(_order(bounds[0][1], v) == 0 for _, v in bounds[1:])
+    if same:
+        return ("same" if everywhere else "same where set"), set()
+    if direction is None or len(bounds) < len(present):
+        return "differs, none stricter", set()
     # The strictest are the values no other value is stricter than. With one of them (or several equal
     # ones) it is clear; several that are not equal can only overlap, and then it depends on the dates.
-    top = [(i, v) for i, v in present if not any(_relation(v, w, direction) == "looser" for _, w in present)]
+    top = [(i, v) for i, v in bounds if not any(_relation(v, w, direction) == "looser" for _, w in bounds)]
     if top and all(_order(top[0][1], v) == 0 for _, v in top[1:]):
         return "stricter", {i for i, _ in top}
     return "depends on dates", set()
@@ -501,30 +534,32 @@ def _strictest(cells: Sequence[Bound | None], direction: Direction) -> tuple[Ver
 # Where each area's value goes in a row's label.
 BLANK = "…"
 
-# What a condition on when a rule applies is a condition of, by the rule's kind.
-_APPLIES = {
-    "deadline": "the time limit applies",
-    "requirement": "the requirement applies",
-    "decision": "the direction applies",
-}
-
 
 def _label(rule: ResolvedRule, data: Mapping, path: RelPath) -> str:
     """The row in plain English, worded as `cpc render` words the rule, with "…" where each area's value goes.
 
     ``data`` is the rule as it applies (:func:`show.effective`). The value is put in as "…" before the rule is
     worded, so each construct reads as it does on the procedure page: "The next review conference takes place
-    within … of the previous review conference", "The direction applies when the child is … or over". The
-    wording of a deadline and of events has no public name in render yet, so it is imported by its private ones.
+    within … of the previous review conference". A row that would otherwise not say what the rule does (a
+    direction's or a requirement's conditions) is named by the rule's title, as the procedure page heads it:
+    "A child aged twelve or over should be offered the chance to attend the conference — applies when the child
+    is … or over"; a time limit's conditions are named by what the time limit is for.
     """
+    kind = str(data.get("kind"))
     if path == DISAPPLIES:
-        return _capital(f"exception: where {exception_when(rule)}, {_disapplied(data)} does not apply")
+        taken = _disapplied(data)
+        said = f"exception: where {exception_when(rule)}, {taken} does not apply"
+        # A time limit or a requirement is named by what it is for; a direction only by the rule's title.
+        return _named(data, said) if taken in _UNNAMED else _capital(said)
     blanked = _with_blank(data, path)
     if path[0] == "when":
         said = plain_conditions(blanked.get("when"))
-        if rule.exception_of:
-            return _capital(f"the exception applies where {said}")
-        return _capital(f"{_APPLIES.get(str(data.get('kind')), 'it applies')} when {said}")
+        if kind == "deadline":
+            deadline = data.get("deadline")
+            what = _nouns(deadline.get("what") if isinstance(deadline, Mapping) else None)
+            exception = "the exception to " if rule.exception_of else ""
+            return _capital(f"{exception}the time limit for {what} applies {_where(rule)} {said}")
+        return _named(data, f"{'the exception ' if rule.exception_of else ''}applies {_where(rule)} {said}")
     if path[0] == "deadline":
         deadline = blanked.get("deadline")
         text = _deadline_label(deadline if isinstance(deadline, Mapping) else {}, path)
@@ -532,13 +567,27 @@ def _label(rule: ResolvedRule, data: Mapping, path: RelPath) -> str:
         # A requirement's own condition that holds the value; its other conditions say nothing about this row.
         found = _lookup(blanked, path[:3])
         said = plain_condition(found) if isinstance(found, Mapping) else ""
-        text = f"the requirement is excused if {said}" if path[1] == "unless" else f"it is required that {said}"
+        text = f"excused if {said}" if path[1] == "unless" else f"requires that {said}"
     if rule.exception_of:
         # An exception's values apply only where its own conditions hold, instead of its base's; its row
         # follows its base's.
-        return _capital(f"exception: where {exception_when(rule)}, {text} instead")
+        said = f"exception: where {exception_when(rule)}, {text} instead"
+        return _named(data, said) if kind != "deadline" else _capital(said)
     context = plain_conditions(data.get("when"))
-    return _capital(f"when {context}, {text}" if context else text)
+    said = f"when {context}, {text}" if context else text
+    return _named(data, said) if kind != "deadline" else _capital(said)
+
+
+def _where(rule: ResolvedRule) -> str:
+    """How a row introduces the conditions of its rule: an exception's apply "where", a rule's "when"."""
+    return "where" if rule.exception_of else "when"
+
+
+def _named(data: Mapping, said: str) -> str:
+    """``said`` after the rule's title, for a row whose words alone do not say what the rule does: "A child
+    aged twelve or over should be offered the chance to attend the conference — applies when …"."""
+    title = " ".join(str(data.get("title") or "").split()).removesuffix(".")
+    return f"{_capital(title)} — {said}" if title else _capital(said)
 
 
 def _deadline_label(deadline: Mapping, path: RelPath) -> str:
@@ -567,6 +616,10 @@ def _deadline_label(deadline: Mapping, path: RelPath) -> str:
     return text
 
 
+# What :func:`_disapplied` says of a rule whose words do not say what it does.
+_UNNAMED = ("the direction", "the rule it is an exception to")
+
+
 def _disapplied(data: Mapping) -> str:
     """What an exception that disapplies its base takes away, from the base's parameters (:func:`show.effective`)."""
     params = data.get(str(data.get("kind")))
@@ -576,8 +629,8 @@ def _disapplied(data: Mapping) -> str:
     if data.get("kind") == "requirement" and (required := plain_conditions(params.get("require"))):
         return f"the requirement that {required}"
     if data.get("kind") == "decision":
-        return "the direction"
-    return "the rule it is an exception to"
+        return _UNNAMED[0]
+    return _UNNAMED[1]
 
 
 def _nouns(what: object) -> str:
@@ -609,21 +662,14 @@ def _with_blank(data: Mapping, path: RelPath) -> dict:
 
 # --- Words shared by the renderers ------------------------------------------------------------------------
 
-_VERDICT_NOTES = {
-    "stricter": "",
-    "same": "same",
-    "depends on dates": "depends on dates",
-    "no direction": "no direction",
-    "one value": "",
-}
-
 
 def note(row: Row, comparison: Comparison) -> str:
-    """The row's comparison in words: which area is strictest, or why none is highlighted."""
+    """The row's comparison in words, as every format says it: the strictest areas by name ("strictest:
+    England, Hampshire (HIPS)"), or the verdict ("same where set", "depends on dates")."""
     if row.verdict == "stricter":
         labels = [comparison.columns[i].label for i in row.strictest_columns]
         return "strictest: " + ", ".join(labels)
-    return _VERDICT_NOTES[row.verdict]
+    return row.verdict
 
 
 def cell_text(cell: Cell, column: Column, comparison: Comparison) -> str:
@@ -643,16 +689,50 @@ def cell_text(cell: Cell, column: Column, comparison: Comparison) -> str:
 
 
 def _about(column: Column, comparison: Comparison) -> str:
-    """What the column's policy is: ``Working Together … (version 2023, in force from 15 December 2023)``."""
+    """What the column's policy is: ``Working Together … (version 2023, in force from 15 December 2023)``; an
+    area built on another says so nearest first: ``extends Pan-Berkshire (which extends England)``."""
     start = long_date(dt.date.fromisoformat(column.effective_from)) if column.effective_from else "an unknown date"
-    based = f"; extends {', '.join(comparison.name(area) for area in column.extends)}" if column.extends else ""
+    bases = [comparison.name(area) for area in reversed(column.extends)]
+    based = ""
+    if bases:
+        further = ", ".join(f"which extends {name}" for name in bases[1:])
+        based = f"; extends {bases[0]}" + (f" ({further})" if further else "")
     return f"{column.title} (version {column.version}, in force from {start}{based})"
 
 
+def _title(comparison: Comparison, lead: str = "Compare") -> str:
+    """The heading: the areas and which of their versions, ``Compare: England, Pan-Berkshire — as of 1 April
+    2026`` (``— newest versions`` without ``--as-of``)."""
+    return f"{lead}: {', '.join(c.label for c in comparison.columns)} — {_when(comparison)}"
+
+
+def _when(comparison: Comparison) -> str:
+    return f"as of {long_date(comparison.as_of)}" if comparison.as_of else "newest versions"
+
+
 def _intro(comparison: Comparison) -> str:
+    if comparison.as_of:
+        versions = f"Each area's policy is compared in the version in force on {long_date(comparison.as_of)}."
+    else:
+        versions = "Each area's policy is compared in its newest version."
+    said = f"{_INTRO} {versions}"
     if comparison.only_differences:
-        return f"{_INTRO} Only the rows where the areas do not all say the same are shown."
-    return _INTRO
+        said += f" {_left_out(comparison)}"
+    return said
+
+
+def _left_out(comparison: Comparison) -> str:
+    """How many rows ``--only-differences`` kept and left out: "12 of 37 rows differ; 25 where every area says
+    the same are left out"."""
+    kept, left = len(comparison.rows), comparison.left_out
+    total = kept + left
+    if kept == 0:
+        return f"None of the {total} rows differs, so all are left out."
+    if left == 0:
+        return f"All {total} rows differ; none is left out."
+    differ = f"{kept} of {total} rows {'differs' if kept == 1 else 'differ'}"
+    same = f"{left} where every area says the same {'is' if left == 1 else 'are'} left out"
+    return f"{differ}; {same}."
 
 
 def _nothing(comparison: Comparison) -> str:
@@ -665,37 +745,91 @@ def _nothing(comparison: Comparison) -> str:
 # The heading of the column of row labels.
 _SAYS = "What the procedure says"
 
-# (how markdown shows it, how HTML shows it, what it means)
-_LEGEND = (
-    ("…", "…", "where each area's value goes in what the procedure says"),
-    (
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    """A marker the tables use and what it means, shown in the legend only where the tables use it."""
+
+    markdown: str
+    html: str
+    text: str
+    meaning: str
+
+
+_LEGEND = {
+    "blank": _Term("…", "…", "…", "where each area's value goes in what the procedure says"),
+    "strictest": _Term(
         "**bold**",
         "★ strictest",
+        "★",
         "the strictest value in its row: the shortest maximum, the longest notice, the highest required number",
     ),
-    ("*italics (from AREA)*", "(from AREA)", "inherited: the area's own text is silent, so AREA's value applies"),
-    ("(restated)", "(restated)", "the area's own text states the value it would inherit, with its own citation"),
-    ("(changed)", "(changed)", "the area's own text changes the value it would otherwise inherit"),
-    ("—", "—", "the area has no such rule, or its rule sets no such value"),
-    (
+    "inherited": _Term(
+        "*italics (from AREA)*",
+        "(from AREA)",
+        "(from AREA)",
+        "inherited: the area's own text is silent, so AREA's value applies",
+    ),
+    "restated": _Term(
+        "(restated)",
+        "(restated)",
+        "(restated)",
+        "the area's own text states the value it would inherit, with its own citation",
+    ),
+    "overridden": _Term(
+        "(changed)", "(changed)", "(changed)", "the area's own text changes the value it would otherwise inherit"
+    ),
+    "absent": _Term("—", "—", "—", "the area has no such rule, or its rule sets no such value"),
+    "exclusive": _Term(
+        "(exclusive)",
         "(exclusive)",
         "(exclusive)",
         "the boundary day itself is out of time (before the due date, not on it; after the earliest date, not "
         "on it): a day stricter than the same time counted inclusively",
     ),
-    ("withdrawn", "withdrawn", "the area withdraws the rule: it does not apply there"),
-    (
+    "withdrawn": _Term("withdrawn", "withdrawn", "withdrawn", "the area withdraws the rule: it does not apply there"),
+    "disapplies": _Term(
+        "does not apply",
         "does not apply",
         "does not apply",
         "an exception: where its conditions hold, the rule it is an exception to does not apply in the area",
     ),
-    (
+    "same where set": _Term(
+        "same where set",
+        "same where set",
+        "same where set",
+        "the areas that set the value agree; the others (— or withdrawn) have no such value",
+    ),
+    "depends on dates": _Term(
+        "depends on dates",
         "depends on dates",
         "depends on dates",
         "no value is highlighted: they are in units whose lengths differ by date (months, weeks, working days)",
     ),
-    ("no direction", "no direction", "a threshold in a decision's conditions: neither value is stricter"),
-)
+    "differs, none stricter": _Term(
+        "differs, none stricter",
+        "differs, none stricter",
+        "differs, none stricter",
+        "the values differ, but no side is stricter: a threshold in the conditions of a direction (the age from "
+        "which it applies, say)",
+    ),
+}
+
+
+def legend(comparison: Comparison) -> list[_Term]:
+    """The legend's entries for the markers and verdicts the tables use, in the legend's order; none without
+    rows."""
+    if not comparison.rows:
+        return []
+    cells = [cell for row in comparison.rows for cell in row.cells]
+    used = {"blank"} | {cell.status for cell in cells} | {row.verdict for row in comparison.rows}
+    if any(cell.strictest for cell in cells):
+        used.add("strictest")
+    if any(cell.shift for cell in cells if cell.status not in ("absent", "withdrawn")):
+        used.add("exclusive")
+    if any(c.text == "does not apply" for r in comparison.rows if r.path == DISAPPLIES for c in r.cells):
+        used.add("disapplies")
+    return [term for key, term in _LEGEND.items() if key in used]
 
 
 _INTRO = (
@@ -728,13 +862,13 @@ def _md_cell(cell: Cell, column: Column, comparison: Comparison) -> str:
 def render_markdown(comparison: Comparison) -> str:
     """A table per topic, the strictest value in bold, inherited values in italics with their source area."""
     labels = [c.label for c in comparison.columns]
-    out = [f"# Compare: {', '.join(_md(label) for label in labels)}", "", _md(_intro(comparison)), ""]
+    out = [f"# {_md(_title(comparison))}", "", _md(_intro(comparison)), ""]
     for column in comparison.columns:
         area = f" ({markdown_code(column.area)})" if column.label != column.area else ""
         out.append(f"- **{_md(column.label)}**{area}: {_md(_about(column, comparison))}")
-    out += ["", "Legend:", ""]
-    out += [f"- {term}: {_md(meaning)}" for term, _, meaning in _LEGEND]
     out.append("")
+    if terms := legend(comparison):
+        out += ["Legend:", "", *(f"- {term.markdown}: {_md(term.meaning)}" for term in terms), ""]
     if not comparison.rows:
         out += [_md(_nothing(comparison)), ""]
     for topic, rows in comparison.topics():
@@ -763,9 +897,11 @@ def render_markdown(comparison: Comparison) -> str:
 # --- CSV --------------------------------------------------------------------------------------------------
 
 CSV_HELP = (
-    "CSV: one header row, then one row per value. Columns: topic, rule (the rule id), title, parameter "
-    "('…' marks where the value goes), stricter_is (shorter, longer, higher, lower, or empty when neither "
-    "is stricter), compared (stricter, same, depends on dates, no direction, one value), strictest (the "
+    "CSV: one header row, then one row per value. Columns: topic (the rule's topic, e.g. 'quorum'), heading "
+    "(the procedure's heading the row is shown under in the other formats, e.g. 'Attendance and quorum'), rule "
+    "(the rule id), title, parameter (what the procedure says, '…' marking where the value goes), stricter_is "
+    "(shorter, longer, higher, lower, or empty when neither is stricter), compared ('stricter', 'same', 'same "
+    "where set', 'depends on dates', 'differs, none stricter', 'one area only' or 'none set'), strictest (the "
     "highlighted areas by name, separated by '; '), then for each area, headed by its NAME (the short name its "
     "policy gives, e.g. 'Pan-Berkshire', or the area when it gives none): NAME (the value, e.g. "
     "'15 working days', '10 working days (exclusive)' or '2', or 'does not apply' for an exception that "
@@ -781,7 +917,7 @@ _CSV_STATUS = {"overridden": "changed"}
 
 def csv_header(comparison: Comparison) -> list[str]:
     """The CSV header row."""
-    header = ["topic", "rule", "title", "parameter", "stricter_is", "compared", "strictest"]
+    header = ["topic", "heading", "rule", "title", "parameter", "stricter_is", "compared", "strictest"]
     for column in comparison.columns:
         label = column.label
         header += [label, f"{label} status", f"{label} from", f"{label} strictest"]
@@ -793,10 +929,11 @@ def render_csv(comparison: Comparison) -> str:
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     writer.writerow(csv_header(comparison))
-    for _, rows in comparison.topics():
+    for heading, rows in comparison.topics():
         for row in rows:
             line = [
                 row.topic,
+                heading,
                 row.rule_id,
                 row.title,
                 row.label,
@@ -814,14 +951,20 @@ def render_csv(comparison: Comparison) -> str:
 # --- HTML -------------------------------------------------------------------------------------------------
 
 _CSS = """
+@page { size: A4 landscape; margin: 12mm; }
 body { font-family: system-ui, sans-serif; color: #1a1a1a; background: #fff; margin: 2rem auto; padding: 0 1rem;
   max-width: 75rem; line-height: 1.4; }
-@media print { body { margin: 0; max-width: none; } table { break-inside: auto; } tr { break-inside: avoid; }
-  thead { display: table-header-group; } td.strictest { outline-width: 1px; } }
 h1 { font-size: 1.5rem; }
-table { border-collapse: collapse; margin: 1.5rem 0; width: 100%; table-layout: fixed; }
+h2 { font-size: 1.2rem; }
+.legend { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 22rem), 1fr));
+  gap: 0.2rem 1.5rem; margin: 0.5rem 0 1rem; font-size: 0.9em; }
+.legend dt { display: inline; font-weight: bold; }
+.legend dt::after { content: ":"; }
+.legend dd { display: inline; margin: 0 0 0 0.3rem; }
+.table { overflow-x: auto; margin: 1.5rem 0; }
+.table:focus-visible { outline: 3px solid #1a4f9c; outline-offset: 2px; }
+table { border-collapse: collapse; width: 100%; min-width: 42rem; }
 thead th:first-child { width: 40%; }
-thead th:last-child { width: 12%; }
 caption { text-align: left; font-weight: bold; font-size: 1.2rem; padding: 0.5rem 0; }
 th, td { border: 1px solid #888; padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }
 thead th { background: #e8e8e8; }
@@ -832,10 +975,21 @@ td.strictest { background: #fff1a8; outline: 2px solid #8a6d00; outline-offset: 
 td.inherited { color: #4a4a4a; }
 .origin { font-size: 0.85em; }
 td.absent, td.withdrawn { color: #555; }
-dt { font-weight: bold; }
-dd { margin: 0 0 0.4rem 1.5rem; }
-.title { display: block; font-size: 0.8em; color: #444; margin-top: 0.2rem; }
 .hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+@media print {
+  body { margin: 0; padding: 0; max-width: none; font-size: 10pt; }
+  h1 { font-size: 14pt; margin: 0 0 0.5rem; }
+  h2, caption { font-size: 12pt; break-after: avoid; }
+  .table { overflow: visible; margin: 0.8rem 0; }
+  table { min-width: 0; break-inside: auto; }
+  thead th:first-child { width: 50%; }
+  th, td { padding: 0.2rem 0.4rem; }
+  th[scope=row] code { display: inline; margin: 0 0 0 0.3rem; white-space: nowrap; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  tbody tr:first-child { break-before: avoid; }
+  td.strictest { outline-width: 1px; }
+}
 """.strip()
 
 
@@ -865,36 +1019,42 @@ def _html_cell(cell: Cell, column: Column, comparison: Comparison) -> str:
 
 
 def render_html(comparison: Comparison) -> str:
-    """A self-contained page: a table per topic, inline CSS, no JavaScript, strictest marked in text too."""
-    labels = ", ".join(c.label for c in comparison.columns)
+    """A self-contained page: a table per heading, inline CSS, no JavaScript, strictest marked in text too.
+
+    Each table sits in a region of its own, named by its caption, that scrolls sideways on a narrow screen and
+    can be scrolled from the keyboard; printed, the page is A4 landscape, each table's header repeats on every
+    page and a caption stays with the first rows of its table.
+    """
     out = [
         "<!DOCTYPE html>",
         '<html lang="en-GB">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>cpc compare: {_h(labels)}</title>",
+        f"<title>{_h(_title(comparison, 'cpc compare'))}</title>",
         f"<style>\n{_CSS}\n</style>",
         "</head>",
         "<body>",
         "<main>",
-        f"<h1>Compare: {_h(labels)}</h1>",
+        f"<h1>{_h(_title(comparison))}</h1>",
         f"<p>{_h(_intro(comparison))}</p>",
         "<ul>",
     ]
     for column in comparison.columns:
         area = f" (<code>{_h(column.area)}</code>)" if column.label != column.area else ""
         out.append(f"<li><strong>{_h(column.label)}</strong>{area}: {_h(_about(column, comparison))}</li>")
-    out += ["</ul>", "<h2>How to read the tables</h2>", "<dl>"]
-    for _, term, meaning in _LEGEND:
-        out.append(f"<dt>{_h(term)}</dt><dd>{_h(meaning)}</dd>")
-    out.append("</dl>")
+    out.append("</ul>")
+    if terms := legend(comparison):
+        out += ["<h2>How to read the tables</h2>", '<dl class="legend">']
+        out += [f"<div><dt>{_h(term.html)}</dt><dd>{_h(term.meaning)}</dd></div>" for term in terms]
+        out.append("</dl>")
     if not comparison.rows:
         out.append(f"<p>{_h(_nothing(comparison))}</p>")
-    for topic, rows in comparison.topics():
+    heads = "".join(f'<th scope="col">{_h(c.label)}</th>' for c in comparison.columns)
+    for number, (topic, rows) in enumerate(comparison.topics(), start=1):
+        out.append(f'<div class="table" role="region" aria-labelledby="table-{number}" tabindex="0">')
         out.append("<table>")
-        out.append(f"<caption>{_h(topic)}</caption>")
-        heads = "".join(f'<th scope="col">{_h(c.label)}</th>' for c in comparison.columns)
+        out.append(f'<caption id="table-{number}">{_h(topic)}</caption>')
         out.append(f'<thead><tr><th scope="col">{_SAYS}</th>{heads}<th scope="col">Compared</th></tr></thead>')
         out.append("<tbody>")
         for row in rows:
@@ -902,11 +1062,10 @@ def render_html(comparison: Comparison) -> str:
                 _html_cell(c, col, comparison) for c, col in zip(row.cells, comparison.columns, strict=True)
             )
             out.append(
-                f'<tr><th scope="row">{_h(row.label)} <code>{_h(row.rule_id)}</code>'
-                f'<span class="title">{_h(row.title)}</span></th>'
+                f'<tr><th scope="row">{_h(row.label)} <code>{_h(row.rule_id)}</code></th>'
                 f"{cells}<td>{_h(note(row, comparison))}</td></tr>"
             )
-        out += ["</tbody>", "</table>"]
+        out += ["</tbody>", "</table>", "</div>"]
     if comparison.withdrawn:
         out += ["<h2>Withdrawn rules</h2>", "<ul>"]
         for w in comparison.withdrawn:
@@ -922,21 +1081,21 @@ def render_html(comparison: Comparison) -> str:
 
 # --- Text -------------------------------------------------------------------------------------------------
 
-# No line of the text output is longer than this: a terminal, an email or a ticket shows it unwrapped.
+# No line of the text output is longer than this: a terminal, an email or a ticket shows it unwrapped. On a
+# terminal the command passes the terminal's width instead, if that is narrower, but never less than NARROWEST.
 WIDTH = 100
+NARROWEST = 60
 _INDENT = 4
 _GAP = 2
 # Below this, a column of values is too narrow to read, and each value goes on a line of its own instead.
-_NARROWEST = 10
-# The legend's terms where text shows them otherwise than HTML.
-_TEXT_TERMS = {"★ strictest": "★"}
+_NARROWEST_COLUMN = 10
 
 
-def _wrap(text: str, first: str = "", rest: str = "") -> list[str]:
-    """``text``, escaped for a terminal, in lines of at most :data:`WIDTH` characters."""
+def _wrap(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """``text``, escaped for a terminal, in lines of at most ``width`` characters."""
     return textwrap.wrap(
         terminal(text),
-        WIDTH,
+        width,
         initial_indent=first,
         subsequent_indent=rest,
         break_on_hyphens=False,
@@ -980,24 +1139,34 @@ def _pack(parts: list[str], width: int) -> list[str]:
     return lines or [""]
 
 
-def _text_widths(comparison: Comparison) -> list[int] | None:
-    """Each column's width, values then "Compared", within :data:`WIDTH`; None when they cannot all be readable.
+def _text_widths(comparison: Comparison, width: int) -> list[int] | None:
+    """Each column's width, values then "Compared", within ``width``; None when they cannot all be readable.
 
-    A column is as wide as its longest value when they all fit; otherwise the narrow columns keep their width
+    A column is as wide as its longest value when they all fit. Otherwise every column is at least as wide as
+    its longest word (so that no heading or value breaks within a word), the narrow columns keep their width
     and the others share what is left, their values wrapping within it.
     """
     heads = [*(c.label for c in comparison.columns), "Compared"]
-    natural = [len(terminal(head)) for head in heads]
+    texts = [[terminal(head)] for head in heads]
     for row in comparison.rows:
         for index, parts in enumerate(_text_row(row, comparison)):
-            natural[index] = max(natural[index], len(terminal(" ".join(parts))))
-    left = WIDTH - _INDENT - _GAP * (len(heads) - 1)
-    widths = [0] * len(heads)
-    by_width = sorted(range(len(heads)), key=natural.__getitem__)
-    for placed, index in enumerate(by_width):
-        widths[index] = min(natural[index], left // (len(heads) - placed))
-        left -= widths[index]
-    return widths if min(widths) >= min(_NARROWEST, *natural) else None
+            texts[index].append(terminal(" ".join(parts)))
+    natural = [max(map(len, column)) for column in texts]
+    least = [max(len(word) for text in column for word in text.split() or [""]) for column in texts]
+    room = width - _INDENT - _GAP * (len(heads) - 1)
+    if sum(least) > room:
+        return None
+    # Raise every column towards its natural width together, as far as the room allows.
+    widths = least
+    for level in range(max(natural) + 1):
+        trial = [min(n, max(w, level)) for n, w in zip(natural, least, strict=True)]
+        if sum(trial) > room:
+            break
+        widths = trial
+    short = [index for index in range(len(heads)) if widths[index] < natural[index]]
+    for index in short[: room - sum(widths)]:
+        widths[index] += 1
+    return widths if min(widths) >= min(_NARROWEST_COLUMN, *natural) else None
 
 
 def _text_row(row: Row, comparison: Comparison) -> list[list[str]]:
@@ -1018,50 +1187,54 @@ def _grid(cells: list[list[str]], widths: list[int]) -> list[str]:
     return lines
 
 
-def render_text(comparison: Comparison) -> str:
-    """The tables for a terminal: no line longer than :data:`WIDTH`, each value wrapped within its column.
+def render_text(comparison: Comparison, width: int = WIDTH) -> str:
+    """The tables for a terminal: no line longer than ``width``, each value wrapped within its column.
 
     Each row is what the procedure says, across the page, with the areas' values in columns beneath it; with
     more areas than columns can be read in, each value goes on a line of its own, after its area's name.
     """
-    out = _wrap(f"Compare: {', '.join(c.label for c in comparison.columns)}")
-    out += ["", *_wrap(_intro(comparison)), ""]
+    out = _wrap(_title(comparison), width)
+    out += ["", *_wrap(_intro(comparison), width), ""]
     for column in comparison.columns:
         area = f" ({column.area})" if column.label != column.area else ""
-        out += _wrap(f"{column.label}{area}: {_about(column, comparison)}", rest=" " * _INDENT)
-    out += ["", "How to read the tables:"]
-    terms = [(_TEXT_TERMS.get(term, term), meaning) for _, term, meaning in _LEGEND]
-    width = max(len(term) for term, _ in terms)
-    for term, meaning in terms:
-        out += _wrap(meaning, f"  {term.ljust(width)}  ", " " * (width + 4))
+        out += _wrap(f"{column.label}{area}: {_about(column, comparison)}", width, rest=" " * _INDENT)
+    if terms := legend(comparison):
+        out += ["", "How to read the tables:"]
+        term_width = max(len(term.text) for term in terms)
+        for term in terms:
+            out += _wrap(term.meaning, width, f"  {term.text.ljust(term_width)}  ", " " * (term_width + 4))
     if not comparison.rows:
-        out += ["", *_wrap(_nothing(comparison))]
-    widths = _text_widths(comparison)
+        out += ["", *_wrap(_nothing(comparison), width)]
+    widths = _text_widths(comparison, width)
     heads = [*(c.label for c in comparison.columns), "Compared"]
     for topic, rows in comparison.topics():
-        title = topic
-        out += ["", title, "=" * len(title)]
+        out += ["", *_wrap(topic, width), "=" * min(len(topic), width)]
         if widths is not None:
             out += ["", *_grid([[head] for head in heads], widths), _grid([["-" * w] for w in widths], widths)[0]]
         for row in rows:
-            out += ["", *_wrap(f"{row.label} [{row.rule_id}]")]
+            out += ["", *_wrap(f"{row.label} [{row.rule_id}]", width)]
             cells = _text_row(row, comparison)
             if widths is not None:
                 out += _grid(cells, widths)
                 continue
             for head, parts in zip(heads, cells, strict=True):
                 if parts != [""]:
-                    out += _wrap(f"{head}: {' '.join(parts)}", " " * _INDENT, " " * (_INDENT * 2))
+                    out += _wrap(f"{head}: {' '.join(parts)}", width, " " * _INDENT, " " * (_INDENT * 2))
     if comparison.withdrawn:
         out += ["", "Withdrawn rules", "=" * len("Withdrawn rules"), ""]
         for w in comparison.withdrawn:
             by = "" if w.by == w.area else f" (withdrawn by {comparison.name(w.by)})"
             said = f"{w.label}: {w.rule_id} from {comparison.name(w.defined_in)}{by}: {w.reason}"
-            out += _wrap(said, rest=" " * _INDENT)
+            out += _wrap(said, width, rest=" " * _INDENT)
     return "\n".join(out) + "\n"
 
 
 # --- JSON -------------------------------------------------------------------------------------------------
+
+
+# Like a results file's ``results_format``: the first key of the JSON, raised when a key changes meaning or goes.
+FORMAT_KEY = "compare_format"
+FORMAT_VERSION = 1
 
 
 def to_dict(comparison: Comparison) -> dict:
@@ -1093,11 +1266,14 @@ def to_dict(comparison: Comparison) -> dict:
                     "path": list(row.path),
                     "stricter_is": row.stricter_is or None,
                     "compared": row.verdict,
+                    "note": note(row, comparison),
                     "strictest": [columns[i].key for i in row.strictest_columns],
                     "values": values,
                 }
             )
     return {
+        FORMAT_KEY: FORMAT_VERSION,
+        "as_of": comparison.as_of.isoformat() if comparison.as_of else None,
         "areas": [
             {
                 "key": c.key,
@@ -1113,6 +1289,7 @@ def to_dict(comparison: Comparison) -> dict:
         ],
         "names": dict(comparison.names),
         "only_differences": comparison.only_differences,
+        "left_out": comparison.left_out,
         "rows": rows,
         "withdrawn": [
             {"area": w.key, "rule": w.rule_id, "by": w.by, "defined_in": w.defined_in, "reason": w.reason}
@@ -1135,8 +1312,10 @@ RENDERERS = {
 }
 
 
-def render(comparison: Comparison, fmt: str) -> str:
-    """Render ``comparison`` in one of :data:`FORMATS`."""
+def render(comparison: Comparison, fmt: str, width: int = WIDTH) -> str:
+    """Render ``comparison`` in one of :data:`FORMATS`; ``text`` within ``width`` columns."""
+    if fmt == "text":
+        return render_text(comparison, width)
     try:
         renderer = RENDERERS[fmt]
     except KeyError:

@@ -305,7 +305,7 @@ def test_text_for_the_shipped_areas_fits_in_100_columns(only: list[str]) -> None
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert [line for line in lines if len(line) > 100] == []
-    assert lines[0] == "Compare: England, Pan-Berkshire, Hampshire (HIPS)"
+    assert lines[0] == "Compare: England, Pan-Berkshire, Hampshire (HIPS) — newest versions"
     # Each topic's columns are headed by the areas' names, and a long value wraps within its column.
     headers = [re.split(r"\s{2,}", line.strip()) for line in lines if line.strip().startswith("England  ")]
     assert headers and all(h == ["England", "Pan-Berkshire", "Hampshire (HIPS)", "Compared"] for h in headers)
@@ -319,6 +319,52 @@ def test_text_for_the_shipped_areas_fits_in_100_columns(only: list[str]) -> None
     ]
 
 
+def _words(line: str) -> list[str]:
+    return line.split()
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_text_fits_a_narrower_terminal_without_breaking_a_heading_within_a_word(shipped: Comparison, width) -> None:
+    lines = render(shipped, "text", width).splitlines()
+    assert [line for line in lines if len(line) > width] == []
+    # The columns are narrower and their values wrap, but a heading or value word is never cut in two.
+    headers = [i for i, line in enumerate(lines) if line.startswith("    England  ")]
+    assert len(headers) == len(shipped.topics())
+    for i in headers:
+        rule = next(j for j in range(i, len(lines)) if lines[j].lstrip().startswith("---"))
+        said = sorted(word for line in lines[i:rule] for word in _words(line))
+        assert said == sorted(["England", "Pan-Berkshire", "Hampshire", "(HIPS)", "Compared"]), lines[i:rule]
+    transfer = lines.index(next(line for line in lines if line.endswith("[transfer-in-timescale]")))
+    values = [word for line in lines[transfer + 1 : transfer + 5] for word in _words(line)]
+    assert {"strictest:", "England,", "(HIPS)", "(changed)", "working"} <= set(values)
+    assert not [w for w in values if w in ("Compa", "red", "Hamp", "shire", "Engl", "and,")]
+
+
+def test_text_is_as_wide_as_the_terminal_within_60_to_100_columns(monkeypatch) -> None:
+    import shutil
+    import sys
+
+    from engine.cli_compare import _text_width
+
+    class Terminal:
+        @staticmethod
+        def isatty() -> bool:
+            return True
+
+    for columns, width in [(40, 60), (80, 80), (120, 100)]:
+        monkeypatch.setattr(sys, "stdout", Terminal())
+        monkeypatch.setattr(
+            shutil, "get_terminal_size", lambda fallback, columns=columns: os.terminal_size((columns, 24))
+        )
+        assert _text_width(None) == width
+        # Written to a file, the text keeps its 100 columns whatever the terminal.
+        assert _text_width(Path("compare.txt")) == 100
+    monkeypatch.undo()
+    # Not a terminal (a pipe, or the test runner's capture): 100 columns.
+    result = CliRunner().invoke(compare, [*SHIPPED, "--policies", str(ROOT / "policies"), "--format", "text"])
+    assert max(len(line) for line in result.stdout.splitlines()) == 100
+
+
 def test_text_says_so_when_every_area_says_the_same() -> None:
     args = ["england", "hampshire", "--policies", str(ROOT / "policies"), "--format", "text", "--only-differences"]
     result = CliRunner().invoke(compare, args)
@@ -326,7 +372,10 @@ def test_text_says_so_when_every_area_says_the_same() -> None:
     assert result.stdout.endswith(
         "\nEvery area says the same: no value differs, and no area lacks a rule another has.\n"
     )
-    assert "Only the rows where the areas do not all say the same are shown." in " ".join(result.stdout.split())
+    said = " ".join(result.stdout.split())
+    assert "None of the 7 rows differs, so all are left out." in said
+    # Nothing to read: no legend.
+    assert "How to read the tables" not in result.stdout
 
 
 def test_text_with_more_areas_than_columns_fit_lists_each_value_under_its_row(policy_tree) -> None:
@@ -414,6 +463,127 @@ def test_json_lists_withdrawn_rules_and_says_when_rows_are_left_out(fixtures: Pa
     }
 
 
+def test_json_names_its_format_the_date_and_how_many_rows_were_left_out(fixtures: Path, two_versions: Path) -> None:
+    def run(*args: str) -> dict:
+        result = CliRunner().invoke(compare, [*args, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    data = run("england", "westshire", "eastshire", "--policies", str(fixtures), "--only-differences")
+    # Versioned as a results file is ("results_format"): the first key, a number raised when a key changes.
+    assert list(data)[:2] == ["compare_format", "as_of"]
+    assert (data["compare_format"], data["as_of"]) == (1, None)
+    assert (data["only_differences"], data["left_out"], len(data["rows"])) == (True, 0, 8)
+    # The same verdict as the other formats, and the words they show beside it.
+    documents = next(r for r in data["rows"] if r["rule"] == "documents-sent")
+    assert (documents["compared"], documents["note"]) == ("same where set", "same where set")
+    transfer = next(r for r in data["rows"] if r["rule"] == "transfer-in-timescale")
+    assert (transfer["compared"], transfer["note"]) == ("stricter", "strictest: england, eastshire")
+    dated = run("england", "westshire", "--policies", str(two_versions), "--as-of", "2026-03-31", "--only-differences")
+    assert dated["as_of"] == "2026-03-31"
+    assert (dated["left_out"], len(dated["rows"])) == (1, 7)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "said"),
+    [([], "newest versions"), (["--as-of", "2026-03-31"], "as of 31 March 2026")],
+)
+def test_every_format_says_which_versions_are_compared(two_versions: Path, as_of: list[str], said: str) -> None:
+    def run(fmt: str) -> str:
+        result = CliRunner().invoke(
+            compare, ["england", "westshire", "--policies", str(two_versions), *as_of, "--format", fmt]
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    heading = f"Compare: england, westshire — {said}"
+    assert run("markdown").startswith(f"# {heading}\n")
+    assert run("text").startswith(f"{heading}\n")
+    page = run("html")
+    assert f"<h1>{heading}</h1>" in page and f"<title>cpc compare: england, westshire — {said}</title>" in page
+    sentence = (
+        "Each area's policy is compared in the version in force on 31 March 2026."
+        if as_of
+        else "Each area's policy is compared in its newest version."
+    )
+    assert sentence in " ".join(run("text").split())
+
+
+def test_only_differences_says_how_many_rows_it_left_out(fixtures: Path) -> None:
+    args = ["england", "westshire", "--policies", str(fixtures), "--only-differences"]
+    markdown = CliRunner().invoke(compare, args).stdout
+    full = compare_policies([open_policy(area, fixtures) for area in ("england", "westshire")])
+    kept = full.differences()
+    assert (len(kept.rows), len(full.rows)) == (7, 8)
+    assert "7 of 8 rows differ; 1 where every area says the same is left out." in markdown
+    text = CliRunner().invoke(compare, [*args, "--format", "text"]).stdout
+    assert "7 of 8 rows differ; 1 where every area says the same is left out." in " ".join(text.split())
+    everything = CliRunner().invoke(compare, ["england", "westshire", "--policies", str(fixtures)]).stdout
+    assert "left out" not in everything
+
+
+def test_the_legend_lists_only_the_markers_the_tables_use(fixtures: Path, shipped: Comparison) -> None:
+    def terms(markdown: str) -> list[str]:
+        legend = markdown.split("Legend:\n\n", 1)[1].split("\n\n", 1)[0]
+        return [line[2:].split(": ", 1)[0] for line in legend.splitlines()]
+
+    # The shipped areas: nothing withdrawn, no dates to depend on, no direction's threshold differing.
+    assert terms(render(shipped, "markdown")) == [
+        "…",
+        "**bold**",
+        "*italics (from AREA)*",
+        "(restated)",
+        "(changed)",
+        "—",
+        "(exclusive)",
+        "does not apply",
+    ]
+    fixture = compare_policies([open_policy(area, fixtures) for area in ("england", "westshire", "eastshire")])
+    assert terms(render(fixture, "markdown")) == [
+        "…",
+        "**bold**",
+        "*italics (from AREA)*",
+        "(changed)",
+        "—",
+        "withdrawn",
+        "same where set",
+        "depends on dates",
+        "differs, none stricter",
+    ]
+    # No rows, no legend, in any format.
+    args = ["england", "hampshire", "--only-differences", "--format"]
+    for fmt, legend in [
+        ("markdown", "Legend:"),
+        ("text", "How to read the tables"),
+        ("html", "How to read the tables"),
+    ]:
+        assert legend not in CliRunner().invoke(compare, [*args, fmt]).stdout
+
+
+def test_a_row_set_in_one_area_only_says_so_in_every_format(fixture_comparison: Comparison) -> None:
+    local = row(fixture_comparison, "local-only")
+    assert local.verdict == "one area only"
+    assert "| — | 20 working days | — | one area only |" in render(fixture_comparison, "markdown")
+    text = render(fixture_comparison, "text").splitlines()
+    start = next(i for i, line in enumerate(text) if line.endswith("[local-only]"))
+    assert re.split(r"\s{2,}", text[start + 1].strip()) == ["—", "20 working days", "—", "one area only"]
+    record = next(
+        r for r in csv.DictReader(io.StringIO(render(fixture_comparison, "csv"))) if r["rule"] == "local-only"
+    )
+    assert record["compared"] == "one area only"
+    data = json.loads(render(fixture_comparison, "json"))
+    assert next(r for r in data["rows"] if r["rule"] == "local-only")["compared"] == "one area only"
+
+
+def test_csv_gives_the_heading_each_row_is_shown_under_beside_its_topic(shipped: Comparison) -> None:
+    records = list(csv.DictReader(io.StringIO(render(shipped, "csv"))))
+    assert {(r["topic"], r["heading"]) for r in records if r["rule"] in ("quorum", "child-attendance-12-and-over")} == {
+        ("quorum", "Attendance and quorum"),
+        ("attendance", "Attendance and quorum"),
+    }
+    assert [heading for heading, _ in shipped.topics()] == list(dict.fromkeys(r["heading"] for r in records))
+
+
 def test_transfer_in_shows_where_berkshire_and_hampshire_differ(shipped: Comparison) -> None:
     assert cells(shipped, "transfer-in-timescale", ("deadline", "within")) == {
         "england": ("local", "15 days", "england", True),
@@ -435,12 +605,13 @@ def test_shipped_restatements_and_inheritance_are_told_apart(shipped: Comparison
     assert cells(shipped, "review-interval")["hampshire"] == ("restated", "6 months", "hampshire", False)
     # Berkshire's override of plan-end-at-18 changes what it directs, not the age, which stays England's.
     assert cells(shipped, "plan-end-at-18")["berkshire"] == ("inherited", "18", "england", False)
-    assert row(shipped, "plan-end-at-18").verdict == "no direction"
+    # A decision's age threshold has no stricter side, but where every area says 18 that is plainly the same.
+    assert row(shipped, "plan-end-at-18").verdict == "same"
 
 
 def test_columns_are_headed_by_each_policys_short_name(shipped: Comparison) -> None:
     markdown = render(shipped, "markdown")
-    assert markdown.startswith("# Compare: England, Pan-Berkshire, Hampshire (HIPS)\n")
+    assert markdown.startswith("# Compare: England, Pan-Berkshire, Hampshire (HIPS) — newest versions\n")
     assert "| What the procedure says | Rule | England | Pan-Berkshire | Hampshire (HIPS) | Compared |" in markdown
     # The area a reader types stays beside the name, with the version and its date as the procedures write it.
     assert (
@@ -452,10 +623,11 @@ def test_columns_are_headed_by_each_policys_short_name(shipped: Comparison) -> N
     assert "| strictest: England, Hampshire (HIPS) |" in markdown
     page = render(shipped, "html")
     assert '<th scope="col">England</th><th scope="col">Pan-Berkshire</th><th scope="col">Hampshire (HIPS)</th>' in page
-    assert "<title>cpc compare: England, Pan-Berkshire, Hampshire (HIPS)</title>" in page
+    assert "<title>cpc compare: England, Pan-Berkshire, Hampshire (HIPS) — newest versions</title>" in page
     header = next(csv.reader(io.StringIO(render(shipped, "csv"))))
-    assert header[7:11] == ["England", "England status", "England from", "England strictest"]
-    assert header[11:] == [
+    assert header[:8] == ["topic", "heading", "rule", "title", "parameter", "stricter_is", "compared", "strictest"]
+    assert header[8:12] == ["England", "England status", "England from", "England strictest"]
+    assert header[12:] == [
         "Pan-Berkshire",
         "Pan-Berkshire status",
         "Pan-Berkshire from",
@@ -517,7 +689,9 @@ def test_shipped_rows_are_grouped_by_topic_in_the_procedures_order(shipped: Comp
         "hampshire": ("absent", "", "", False),
     }
     assert row(shipped, "quorum").label == (
-        "It is required that at least … other professional groups or agencies with direct contact with the child attend"
+        "A conference is quorate with children's social care and at least two other professional groups or agencies "
+        "that have had direct contact with the child — requires that at least … other professional groups or "
+        "agencies with direct contact with the child attend"
     )
 
 
@@ -535,15 +709,17 @@ def test_shipped_rows_are_labelled_in_the_procedures_words(shipped: Comparison) 
         "The next review conference takes place within … of the previous review conference"
     )
     assert labels["child-attendance-12-and-over", ("when", 0, "at_least")] == (
-        "The direction applies when the child is … or over"
+        "A child aged twelve or over should be offered the chance to attend the conference (a rebuttable "
+        "presumption) — applies when the child is … or over"
     )
     assert labels["pre-birth-first-review", ("deadline", "whichever_sooner", 0, "within")] == (
         "When the plan was made at a pre-birth conference, a review conference takes place within … of the birth, "
         "if that is sooner"
     )
     assert labels["cin-plan-minimum-duration", ("when", 0, "within")] == (
-        "The requirement applies when the child in need plan closed less than … after the start of the child in "
-        "need plan"
+        "A child in need plan after step-down stays open at least 3 months unless a senior manager agrees to close "
+        "it earlier — applies when the child in need plan closed less than … after the start of the child in need "
+        "plan"
     )
     # No label names a vocabulary term (initial_conference, conference.child_age_years) or a rule.
     ids = {r.rule_id for r in shipped.rows}
@@ -641,7 +817,8 @@ def test_an_exceptions_rows_say_whose_exception_and_its_conditions_follow_it(con
     # higher age is the stricter.
     age = row(constructs, "plan-discussed-older-child", last="at_least")
     assert (age.label, age.stricter_is) == (
-        "The exception applies where the child is … or over",
+        "The exception to the time limit for the discussion of the plan with the parents applies where the child is "
+        "… or over",
         "higher",
     )
     assert cells(constructs, "plan-discussed-older-child", age.path) == {
@@ -694,11 +871,13 @@ def test_the_members_of_an_either_condition_are_values_too(policy_tree) -> None:
     found = sorted((v.path, v.text) for v in values(rule))
     assert found == [(("when", 0, "any_of", 0, "at_least"), "12"), (("when", 0, "any_of", 1, "at_least"), "3")]
     assert row(comparison, "either", path=("when", 0, "any_of", 0, "at_least")).label == (
-        "The requirement applies when either the child is … or over or at least 3 other professional groups or "
+        "A plan is made for a child of 12 or over, or where 3 other agencies attend — applies when either the child "
+        "is … or over or at least 3 other professional groups or "
         "agencies with direct contact with the child attend"
     )
     assert row(comparison, "either", path=("when", 0, "any_of", 1, "at_least")).label == (
-        "The requirement applies when either the child is 12 or over or at least … other professional groups or "
+        "A plan is made for a child of 12 or over, or where 3 other agencies attend — applies when either the child "
+        "is 12 or over or at least … other professional groups or "
         "agencies with direct contact with the child attend"
     )
 
@@ -758,7 +937,7 @@ def test_a_higher_quorum_is_stricter(fixture_comparison: Comparison) -> None:
 
 def test_a_decisions_age_threshold_has_no_direction(fixture_comparison: Comparison) -> None:
     age = row(fixture_comparison, "child-attendance")
-    assert age.verdict == "no direction"
+    assert age.verdict == "differs, none stricter"
     assert age.strictest_columns == []
     assert [c.text for c in age.cells] == ["12", "10", "12"]
 
@@ -775,10 +954,13 @@ def test_an_area_without_the_rule_shows_a_dash(fixture_comparison: Comparison) -
 def test_a_withdrawn_rule_shows_withdrawn(fixture_comparison: Comparison) -> None:
     documents = row(fixture_comparison, "documents-sent")
     assert [c.status for c in documents.cells] == ["local", "withdrawn", "inherited"]
-    # Only two areas have a value; being withdrawn is not a value to compare.
-    assert documents.verdict == "same"
+    # Only two areas have a value; being withdrawn is not a value to compare, and "same" would say all agree.
+    assert documents.verdict == "same where set"
     markdown = render(fixture_comparison, "markdown")
-    assert "| 24 hours | withdrawn | *24 hours (from england)* | same |" in markdown
+    assert "| 24 hours | withdrawn | *24 hours (from england)* | same where set |" in markdown
+    assert "- same where set: the areas that set the value agree; the others (— or withdrawn) have no such value" in (
+        markdown
+    )
     assert "- westshire: `documents-sent` from england: Westshire sends documents at the conference itself." in markdown
 
 
@@ -821,7 +1003,13 @@ class _Page(HTMLParser):
         self.text.append(data)
 
 
-def test_html_has_captions_scoped_headers_a_visible_marker_and_escapes_titles(fixture_comparison: Comparison) -> None:
+def test_html_has_captions_scoped_headers_a_visible_marker_and_escapes_titles(policy_tree) -> None:
+    # A direction's row is named by its title, which the page must show as text.
+    hostile = ENGLAND.replace("title: A child of 12", "title: <script>alert(1)</script> A child of 12")
+    root = policy_tree(
+        {"england/policy.yaml": hostile, "westshire/policy.yaml": WESTSHIRE, "eastshire/policy.yaml": EASTSHIRE}
+    )
+    fixture_comparison = compare_policies([open_policy(area, root) for area in ("england", "westshire", "eastshire")])
     page = render(fixture_comparison, "html")
     parser = _Page()
     parser.feed(page)
@@ -850,6 +1038,12 @@ def test_an_area_two_levels_down_inherits_each_value_from_the_area_that_set_it(p
     markdown = render(comparison, "markdown")
     assert "| withdrawn | withdrawn (by westshire) |" in markdown
     assert "- northshire: `documents-sent` from england (withdrawn by westshire): Westshire sends" in markdown
+    # The area it is built on first, as a reader follows the chain: not "extends england, westshire".
+    assert (
+        "- **northshire**: Northshire procedure (version 1, in force from 1 June 2025; extends westshire (which "
+        in (markdown)
+    )
+    assert "extends westshire (which extends england))" in markdown
 
 
 # --- The command -------------------------------------------------------------------------------------------
@@ -861,7 +1055,7 @@ def test_command_writes_each_format_and_refuses_to_overwrite(fixtures: Path, tmp
     args = ["england", "westshire", "--policies", str(fixtures), "--format", "csv", "--output", str(target)]
     result = runner.invoke(compare, args)
     assert result.exit_code == 0, result.output
-    assert target.read_text(encoding="utf-8").startswith("topic,rule,title,parameter,")
+    assert target.read_text(encoding="utf-8").startswith("topic,heading,rule,title,parameter,")
     again = runner.invoke(compare, args)
     assert again.exit_code == 2
     assert again.stderr == f"cpc: {target} exists; pass --force to overwrite it\n"
@@ -869,7 +1063,7 @@ def test_command_writes_each_format_and_refuses_to_overwrite(fixtures: Path, tmp
     assert forced.exit_code == 0
     shown = runner.invoke(compare, ["england", "eastshire", "--policies", str(fixtures)])
     assert shown.exit_code == 0
-    assert shown.stdout.startswith("# Compare: england, eastshire\n")
+    assert shown.stdout.startswith("# Compare: england, eastshire — newest versions\n")
 
 
 def test_command_accepts_a_policy_file(fixtures: Path) -> None:
@@ -949,12 +1143,34 @@ def test_as_of_before_an_areas_first_version_is_an_error(two_versions: Path) -> 
     assert result.stdout == ""
 
 
+def test_the_page_prints_landscape_and_each_table_scrolls_in_a_named_region(shipped: Comparison) -> None:
+    page = render(shipped, "html")
+    assert "@page { size: A4 landscape; margin: 12mm; }" in page
+    assert "thead { display: table-header-group; }" in page
+    assert "h2, caption { font-size: 12pt; break-after: avoid; }" in page
+    parser = _Page()
+    parser.feed(page)
+    regions = [attrs for tag, attrs in parser.tags if attrs.get("role") == "region"]
+    captions = [attrs["id"] for tag, attrs in parser.tags if tag == "caption"]
+    # On a narrow screen a table scrolls sideways inside its region, which the keyboard can reach and which is
+    # named by the table's caption.
+    assert [(r["aria-labelledby"], r["tabindex"], r["class"]) for r in regions] == [(c, "0", "table") for c in captions]
+    assert len(captions) == len(shipped.topics())
+    # The legend is a list of terms laid out in columns, not a page of its own.
+    assert '<dl class="legend">' in page and "grid-template-columns" in page
+
+
 @pytest.mark.parametrize("only_differences", [False, True])
 def test_the_comparison_page_passes_axe_in_a_real_browser(shipped: Comparison, tmp_path, only_differences) -> None:
     from .axe import axe_violations, describe, need_axe
+    from .test_render import printed_pages
 
     need_axe()
     page = tmp_path / "compare.html"
     page.write_text(render(shipped.differences() if only_differences else shipped, "html"), encoding="utf-8")
     violations = axe_violations(page, tmp_path)
     assert not violations, describe(violations)
+    # Printed, the 37 rows took 12 Letter pages in portrait, with four captions alone at the foot of a page;
+    # on A4 landscape they take 6.
+    assert printed_pages(page, tmp_path) <= 6
+    assert b"/MediaBox [0 0 841.91998 594.95996]" in (tmp_path / "compare.pdf").read_bytes()
