@@ -727,9 +727,13 @@ def _left_out(comparison: Comparison) -> str:
     kept, left = len(comparison.rows), comparison.left_out
     total = kept + left
     if kept == 0:
-        return f"None of the {total} rows differs, so all are left out."
+        return (
+            "The one row does not differ, so it is left out."
+            if total == 1
+            else (f"None of the {total} rows differs, so all are left out.")
+        )
     if left == 0:
-        return f"All {total} rows differ; none is left out."
+        return "The one row differs." if total == 1 else f"All {total} rows differ; none is left out."
     differ = f"{kept} of {total} rows {'differs' if kept == 1 else 'differ'}"
     same = f"{left} where every area says the same {'is' if left == 1 else 'are'} left out"
     return f"{differ}; {same}."
