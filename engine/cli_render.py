@@ -89,7 +89,7 @@ def render(
     from .policies import PolicyError, open_policy
     from .render import as_date, long_date
     from .render import render as render_policy
-    from .templating import PAGES, TemplateFolder, TemplateProblem
+    from .templating import PAGES, TemplateFolder, TemplateProblem, environment
 
     if sources_dir is not None and not sources_dir.is_dir():
         fail(f"--sources {sources_dir}: no such folder")
@@ -109,6 +109,12 @@ def render(
     except TemplateProblem as exc:
         fail(str(exc))
     write_document(text, output, force, [p.file for p in policy.chain])
+    if folder is not None and (unknown := folder.unknown_blocks(environment(fmt, folder))):
+        click.echo(
+            f"cpc: warning: --template {template_dir}: {'; '.join(unknown)} is not a block of the page it extends, "
+            "so it is not shown (docs/publishing.md lists the blocks)",
+            err=True,
+        )
     if folder is not None and (unused := folder.unused()):
         # A misnamed file, or one for the other format, would otherwise leave the page unbranded in silence.
         click.echo(

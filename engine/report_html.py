@@ -425,7 +425,8 @@ def _overdue(summary: Summary) -> list[str]:
     if shown < total:
         # Said to a manager in words: the options that list more are for whoever runs the report.
         listed = (
-            f" The {_n(shown)} due earliest are listed here; the other {_n(total - shown)} are counted but not listed."
+            f" The first {_n(shown)}, open plans' work first and the earliest due first within each, are listed "
+            f"here; the other {_n(total - shown)} are counted but not listed."
             if shown
             else " None is listed here."
         )

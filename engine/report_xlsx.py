@@ -102,7 +102,8 @@ def _listed(summary: Summary) -> str:
     total, shown = summary.overdue_total, len(summary.overdue)
     if shown == total:
         return f"every one of the {total:,} overdue items" if total else "nothing: nothing is overdue"
-    first = f"the {shown:,} due earliest" if shown else "none"
+    # The list puts an open plan's work first, so the first N are not the N due earliest of all.
+    first = f"the first {shown:,} (open plans' work first, earliest due first)" if shown else "none"
     return f"{first} of the {total:,} overdue items (--overdue-limit {shown}); cpc report --all lists every one"
 
 

@@ -111,10 +111,34 @@ class TemplateFolder(jinja2.FileSystemLoader):
         self.used.add(template)
         return found
 
+    def unknown_blocks(self, environment: jinja2.Environment) -> list[str]:
+        """``procedure.html.j2: block 'brandng'`` for each block an area's template defines that the template it
+        extends has not: a misspelt block is otherwise left out of the page in silence."""
+        found = []
+        for name in sorted(self.used):
+            source = self.get_source(environment, name)[0]
+            tree = environment.parse(source)
+            parent = next(iter(tree.find_all(jinja2.nodes.Extends)), None)
+            if parent is None or not isinstance(parent.template, jinja2.nodes.Const):
+                continue
+            known = _blocks(environment, str(parent.template.value))
+            found += [f"{name}: block '{b.name}'" for b in tree.find_all(jinja2.nodes.Block) if b.name not in known]
+        return found
+
     def unused(self) -> list[str]:
         """The template files in the folder that no page read: misnamed, or for the other format."""
         names = sorted(str(f.relative_to(self.path)) for f in self.path.rglob("*") if f.suffix in (".j2", ".css"))
         return [name for name in names if name not in self.used]
+
+
+def _blocks(environment: jinja2.Environment, name: str) -> set[str]:
+    """The blocks template ``name`` and the templates it extends define."""
+    names = set(environment.get_template(name).blocks)
+    source = environment.loader.get_source(environment, name)[0] if environment.loader else ""
+    parent = next(iter(environment.parse(source).find_all(jinja2.nodes.Extends)), None)
+    if parent is not None and isinstance(parent.template, jinja2.nodes.Const):
+        names |= _blocks(environment, str(parent.template.value))
+    return names
 
 
 def environment(fmt: str, template_dir: Path | TemplateFolder | None = None) -> jinja2.Environment:
@@ -152,8 +176,13 @@ def _template_line(exc: BaseException) -> str:
     return ""
 
 
-def _suggest(message: str) -> str:
-    """ ", did you mean 'owner'?" for "'engine.render.Document object' has no attribute 'ownr'"."""
+def _suggest(message: str, names: list[str]) -> str:
+    """ "; did you mean 'owner'?" for "'engine.render.Document object' has no attribute 'ownr'", and
+    "; did you mean 'doc'?" for "'docs' is undefined" among the ``names`` a template is given."""
+    undefined = re.match(r"'(\w+)' is undefined", message)
+    if undefined:
+        close = difflib.get_close_matches(undefined.group(1), names, n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
     found = re.match(r"'(engine\.[\w.]+)\.(\w+) object' has no attribute '(\w+)'", message)
     if not found:
         return ""
@@ -177,7 +206,8 @@ def render_page(fmt: str, template_dir: Path | TemplateFolder | None, **context:
         raise TemplateProblem(f"no template named '{exc.name}'", _template_line(exc)) from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
         # An undefined variable, a blocked call or a bad filter argument: name the template line it is on.
-        raise TemplateProblem(f"{type(exc).__name__}: {exc}{_suggest(str(exc))}", _template_line(exc)) from None
+        hint = _suggest(str(exc), sorted(context))
+        raise TemplateProblem(f"{type(exc).__name__}: {exc}{hint}", _template_line(exc)) from None
 
 
 def render_document(

@@ -898,3 +898,45 @@ def test_output_dash_is_standard_output_not_a_file(tmp_path, monkeypatch) -> Non
     result = CliRunner().invoke(render_command, ["berkshire", "-o", "-"])
     assert result.exit_code == 0 and result.stdout.startswith("# Pan-Berkshire")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_block_the_page_does_not_have_is_warned_of_and_a_misspelt_name_gets_the_one_meant(tmp_path) -> None:
+    (tmp_path / "procedure.html.j2").write_text(
+        '{% extends "cpc/procedure.html.j2" %}{% block brandng %}<p>Example</p>{% endblock %}', encoding="utf-8"
+    )
+    result = CliRunner().invoke(render_command, ["berkshire", "--format", "html", "--template", str(tmp_path)])
+    assert result.exit_code == 0 and "<p>Example</p>" not in result.stdout
+    assert result.stderr == (
+        f"cpc: warning: --template {tmp_path}: procedure.html.j2: block 'brandng' is not a block of the page it "
+        "extends, so it is not shown (docs/publishing.md lists the blocks)\n"
+    )
+    (tmp_path / "procedure.md.j2").write_text("{{ docs.owner }}", encoding="utf-8")
+    wrong = CliRunner().invoke(render_command, ["berkshire", "--template", str(tmp_path)])
+    assert wrong.exit_code == 2 and wrong.stderr.endswith("'docs' is undefined; did you mean 'doc'?\n")
+
+
+def test_the_header_text_and_links_take_the_brand_text_colour() -> None:
+    css = "".join(s.all_text() for s in parse(render(open_policy("berkshire"), "html")).root.find("style"))
+    assert (
+        ".eyebrow { margin: 0 0 0.35rem; font-size: 0.95rem; letter-spacing: 0.02em; color: var(--brand-text); }" in css
+    )
+    assert "header.masthead a { color: var(--brand-text);" in css
+
+
+def test_no_rule_heading_is_cut_across_printed_pages(berkshire, tmp_path) -> None:
+    if not CHROMIUM.exists() or not shutil.which("pdftotext"):
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but chromium or pdftotext is missing: apt-get install chromium poppler-utils")
+        pytest.skip("needs chromium and pdftotext (apt-get install chromium poppler-utils); CI runs this test")
+    page = tmp_path / "berkshire.html"
+    page.write_text(render(berkshire, "html"), encoding="utf-8")
+    printed_pages(page, tmp_path)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "berkshire.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    titles = [" ".join(str(r.data["title"]).split()) for r in berkshire.rules.values()]
+    for number, sheet in enumerate(text.split("\f")[:-1], start=1):
+        last = " ".join(sheet.split())
+        # A page that ends inside a heading ends with the start of a title whose rest is on the next page.
+        cut = [t for t in titles if any(last.endswith(t[:n]) for n in range(20, len(t) - 5))]
+        assert not cut, f"page {number} ends inside the heading {cut[0]!r}"

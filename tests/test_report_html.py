@@ -198,7 +198,10 @@ def test_a_manager_reads_how_many_are_listed_in_words_not_options() -> None:
     root = parse(_page(FIXTURE, "--overdue-limit", "2")).root
     said = " ".join(_visible_text(root).split())
     assert "5 items are overdue on the evaluation date" in said
-    assert "The 2 due earliest are listed here; the other 3 are counted but not listed." in said
+    assert (
+        "The first 2, open plans' work first and the earliest due first within each, are listed here; the other 3 "
+        "are counted but not listed."
+    ) in said
     assert len(_cells(_table(root, "Overdue items"))) == 2
     assert not re.search(r"--[a-z]", said), "a command-line option on the page"
     none = " ".join(_visible_text(parse(_page(FIXTURE, "--overdue-limit", "0")).root).split())

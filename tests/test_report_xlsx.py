@@ -286,7 +286,8 @@ def test_a_cut_overdue_list_says_so_on_the_about_sheet_and_beside_the_table(tmp_
     assert about["overdue items on the evaluation date"] == 5
     assert about["overdue items listed on the Overdue sheet"] == 2
     assert about["the Overdue sheet lists"] == (
-        "the 2 due earliest of the 5 overdue items (--overdue-limit 2); cpc report --all lists every one"
+        "the first 2 (open plans' work first, earliest due first) of the 5 overdue items (--overdue-limit 2); "
+        "cpc report --all lists every one"
     )
     overdue = book["Overdue"]
     (table,) = overdue.tables.values()
@@ -294,7 +295,8 @@ def test_a_cut_overdue_list_says_so_on_the_about_sheet_and_beside_the_table(tmp_
     assert table.ref == "A1:H3"
     assert overdue["I1"].value is None
     assert overdue["J1"].value == (
-        "This sheet lists the 2 due earliest of the 5 overdue items (--overdue-limit 2); cpc report --all lists "
+        "This sheet lists the first 2 (open plans' work first, earliest due first) of the 5 overdue items "
+        "(--overdue-limit 2); cpc report --all lists "
         "every one."
     )
     assert [overdue.cell(row, 10).value for row in range(2, overdue.max_row + 1)] == [None] * (overdue.max_row - 1)
