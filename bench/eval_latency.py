@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from engine import load_policy
-from engine.caseload import load_case
-from engine.yamlload import jsonable
+from engine.evaluation.case_files import load_case
+from engine.policy.yamlload import jsonable
 
 ROOT = Path(__file__).resolve().parent.parent
 

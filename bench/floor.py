@@ -8,7 +8,7 @@ wall clock by other work on the machine; the load average is printed beside it):
             (no cpc code runs but the wrapper's: facts are prepared before timing starts);
   evaluate  Evaluator.evaluate on an already validated case (facts derived, matches turned into results);
   pipeline  a JSON Lines record in, parsed, validated, evaluated, its output line out: the worker that
-            `cpc eval --cases` runs for each case (engine.batch.CaseWorker), less writing the line.
+            `cpc eval --cases` runs for each case (engine.caseload.batch.CaseWorker), less writing the line.
 and prints each with its ratio to the floor, after the ruleset's size: durable rules, facts asserted and
 matches per case, and µs of the floor per fact; then where a case's time goes, stage by stage.
 """
@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 from engine import load_policy
-from engine.batch import BatchSettings, CaseInput, CaseWorker, read_input
-from engine.case import derive
-from engine.caseload import read_case
+from engine.caseload.batch import BatchSettings, CaseInput, CaseWorker, read_input
+from engine.evaluation.case import derive
+from engine.evaluation.case_files import read_case
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,8 +103,8 @@ def main() -> None:
     derived = _cpu(lambda case: derive(case, as_of), cases)
     facts = _cpu(compiled.engine_facts, [derive(case, as_of) for case in cases])
     stages = [
-        ("read: parse, shape, schema, dates (engine.batch.read_input)", read),
-        ("derive: events and facts (engine.case.derive)", derived),
+        ("read: parse, shape, schema, dates (engine.caseload.batch.read_input)", read),
+        ("derive: events and facts (engine.evaluation.case.derive)", derived),
         ("facts for durable-rules (CompiledPolicy.engine_facts)", facts),
         ("durable-rules: encode, assert, actions, matches (the floor)", floor),
         ("results: clocks, verdicts, Result objects (evaluate, by difference)", evaluate - derived - facts - floor),

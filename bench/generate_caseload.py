@@ -27,9 +27,10 @@ status in realistic proportions rather than a uniform spread:
   each with a ground (sometimes not one of the procedure's six, sometimes none); documents sent mostly
   within 24 hours; core groups; significant changes and strategy meetings after some plans end.
 
-Dates fall in the three years before ``--as-of`` (default 2026-03-01), on working days (engine.calendar) where
-a real service would book them: strategy discussions, conferences, core groups, reports. Nothing is dated
-after ``--as-of`` except an expected date of birth and a conference that is booked but not held yet.
+Dates fall in the three years before ``--as-of`` (default 2026-03-01), on working days
+(engine.core.calendar) where a real service would book them: strategy discussions, conferences, core
+groups, reports. Nothing is dated after ``--as-of`` except an expected date of birth and a conference that is
+booked but not held yet.
 
 The script streams: it builds one case at a time and writes it, so memory does not grow with N.
 """
@@ -49,8 +50,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TypeVar
 
-from engine.calendar import WorkingCalendar
-from engine.durations import Duration, Unit, add_months
+from engine.core.calendar import WorkingCalendar
+from engine.core.durations import Duration, Unit, add_months
 
 T = TypeVar("T")
 
@@ -119,7 +120,7 @@ _MANAGER_REASON_CUMULATIVE = tuple(accumulate(MANAGER_REASON_WEIGHTS))
 
 
 class _Days:
-    """Working-day arithmetic on the England and Wales calendar (engine.calendar.WorkingCalendar).
+    """Working-day arithmetic on the England and Wales calendar (engine.core.calendar.WorkingCalendar).
 
     The generator asks for a dozen working-day dates per case, so the working days of a window around
     --as-of are read from the calendar once into a table and each question is an index into it; a date
@@ -679,7 +680,7 @@ def _age(birth: dt.date | None, day: dt.date) -> int | None:
 
 
 def _birthday(birth: dt.date, years: int) -> dt.date:
-    # A 29 February birthday falls on 1 March in other years, as engine.case.age_on counts it.
+    # A 29 February birthday falls on 1 March in other years, as engine.evaluation.case.age_on counts it.
     try:
         return birth.replace(year=birth.year + years)
     except ValueError:

@@ -439,8 +439,9 @@ def in_process(args: argparse.Namespace, lines: list[bytes], count: int = 500) -
     of two passes over ``count`` cases): the most a worker could serve."""
     import datetime as dt
 
-    from engine import evalreport, load_policy
-    from engine.batch import CaseInput, read_input
+    from engine import load_policy
+    from engine.caseload.batch import CaseInput, read_input
+    from engine.evaluation import evalreport
 
     day = dt.date.fromisoformat(args.as_of)
     folder = ROOT / "policies"

@@ -1,7 +1,7 @@
 """cpc: Child Protection Conference procedures as code.
 
 The API for embedders is :func:`load_policy`, :class:`Policy` and the result types in
-:mod:`engine.results`; see ``docs/api.md``.
+:mod:`engine.evaluation.results`; see ``docs/api.md``.
 """
 
 __version__ = "0.1.0"
@@ -9,11 +9,11 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .api import CaseError, Policy, PolicyError, load_policy
-    from .results import Citation, Clock, Evaluation, Late, Result, Subject
+    from engine.evaluation.api import CaseError, Policy, PolicyError, load_policy
+    from engine.evaluation.results import Citation, Clock, Evaluation, Late, Result, Subject
 
-_HOMES = {"CaseError": "api", "Policy": "api", "PolicyError": "api", "load_policy": "api"} | dict.fromkeys(
-    ("Citation", "Clock", "Evaluation", "Late", "Result", "Subject"), "results"
+_HOMES = dict.fromkeys(("CaseError", "Policy", "PolicyError", "load_policy"), "evaluation.api") | dict.fromkeys(
+    ("Citation", "Clock", "Evaluation", "Late", "Result", "Subject"), "evaluation.results"
 )
 
 

@@ -1,4 +1,4 @@
-"""Evaluating a whole caseload (`cpc eval --cases`, engine.batch), as docs/batch.md promises it.
+"""Evaluating a whole caseload (`cpc eval --cases`, engine.caseload.batch), as docs/batch.md promises it.
 
 The good cases are the examples, repeated with unique ids, as a folder, a JSON Lines file and a stream; the
 bad ones are in tests/data/batch/. Every bad record has a child named "Secret Name", which must never come
@@ -25,11 +25,14 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine import batch, cli_eval, evalreport, pool, progress, results_file
-from engine.cli import cli
-from engine.policies import PolicyError
-from engine.resources import schema
-from engine.yamlload import jsonable, load_file
+from engine.caseload import batch, pool
+from engine.cli import eval_command as cli_eval
+from engine.cli import progress
+from engine.cli.main import cli
+from engine.core.resources import schema
+from engine.evaluation import evalreport, results_file
+from engine.policy.policies import PolicyError
+from engine.policy.yamlload import jsonable, load_file
 
 from .conftest import ROOT
 
@@ -376,7 +379,7 @@ def test_a_worker_that_cannot_compile_the_policy_says_why(monkeypatch) -> None:
 def test_no_durable_session_is_left_after_3000_evaluations(worker: batch.CaseWorker) -> None:
     cases = [worker(item) for item in _inputs(_jsonl(CASES[:8]).encode())]
     assert not any(o.failed for o in cases)
-    from engine.caseload import read_case
+    from engine.evaluation.case_files import read_case
 
     parsed = [read_case(case) for case in CASES[:8]]
     as_of = SETTINGS.as_of

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import durations
-from engine.calendar import (
+from engine.core import durations
+from engine.core.calendar import (
     DEADLINE_RULES,
     ENGLAND_AND_WALES,
     FIRST_YEAR,
@@ -23,7 +23,7 @@ from engine.calendar import (
     WorkingCalendar,
     bank_holidays_in,
 )
-from engine.durations import Duration, Unit, parse_duration
+from engine.core.durations import Duration, Unit, parse_duration
 
 CAL = ENGLAND_AND_WALES
 NEXT = WorkingCalendar(deadline_on_non_working_day="next_working_day")

@@ -24,10 +24,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from engine import case_schema, result_schema
-from engine.caseload import DATE_KEYS, CaseError, load_case, read_case
-from engine.vocabulary import EVENTS, FACTS
-from engine.yamlload import jsonable, load_file
+from engine.core.vocabulary import EVENTS, FACTS
+from engine.evaluation import case_schema, result_schema
+from engine.evaluation.case_files import DATE_KEYS, CaseError, load_case, read_case
+from engine.policy.yamlload import jsonable, load_file
 
 from .schema_walk import undescribed
 

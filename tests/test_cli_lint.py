@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft4Validator
 
-from engine.lint.base import DOC_SECTIONS
-from engine.lint.registry import RULES
+from engine.policy.lint.base import DOC_SECTIONS
+from engine.policy.lint.registry import RULES
 
 from .conftest import ENGLAND, ROOT, SEEDS
 

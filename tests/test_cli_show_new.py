@@ -1,6 +1,6 @@
 """`cpc show` marks where each rule comes from; `cpc new` writes a skeleton that lints clean.
 
-The one-line descriptions `cpc show` prints (engine/describe.py, also used by `cpc eval --explain` and
+The one-line descriptions `cpc show` prints (engine/policy/describe.py, also used by `cpc eval --explain` and
 `cpc diff`) are tested here too.
 """
 
@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from engine import describe
+from engine.policy import describe
 
 from .conftest import ENGLAND, ROOT
 

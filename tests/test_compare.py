@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli_compare import compare
-from engine.compare import BLANK, Comparison, Row, compare_policies, csv_header, render, render_csv
-from engine.policies import open_policy
+from engine.cli.compare_command import compare
+from engine.policy.policies import open_policy
+from engine.review.compare import BLANK, Comparison, Row, compare_policies, csv_header, render, render_csv
 
 from .conftest import ROOT
 
@@ -344,7 +344,7 @@ def test_text_is_as_wide_as_the_terminal_within_60_to_100_columns(monkeypatch) -
     import shutil
     import sys
 
-    from engine.cli_compare import _text_width
+    from engine.cli.compare_command import _text_width
 
     class Terminal:
         @staticmethod
@@ -671,7 +671,7 @@ def test_areas_sharing_a_name_and_versions_of_one_area_are_told_apart(policy_tre
 
 def test_shipped_rows_are_grouped_by_topic_in_the_procedures_order(shipped: Comparison) -> None:
     # Under the headings of the published procedure, in its order: attendance and quorum together as there.
-    from engine.render import build
+    from engine.review.render import build
 
     topics = [topic for topic, _ in shipped.topics()]
     assert topics == [section.heading for section in build(open_policy("berkshire", ROOT / "policies")).sections]
@@ -781,8 +781,8 @@ def test_an_exclusive_boundary_is_a_day_stricter(constructs: Comparison) -> None
     ],
 )
 def test_boundaries_are_weighed_with_the_duration(a, b, direction, relation) -> None:
-    from engine.compare import _relation
-    from engine.durations import parse_duration
+    from engine.core.durations import parse_duration
+    from engine.review.compare import _relation
 
     first, second = (parse_duration(a[0]), a[1]), (parse_duration(b[0]), b[1])
     assert _relation(first, second, direction) == relation
@@ -856,7 +856,7 @@ EITHER = """\
 
 
 def test_the_members_of_an_either_condition_are_values_too(policy_tree) -> None:
-    from engine.walk import values
+    from engine.policy.walk import values
 
     root = policy_tree({"england/policy.yaml": ENGLAND + EITHER})
     comparison = compare_policies([open_policy("england", root)])

@@ -15,9 +15,11 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine import results_file, summary
-from engine.caseload import CaseError
-from engine.resources import schema
+from engine.caseload import report as reports
+from engine.caseload import summary
+from engine.core.resources import schema
+from engine.evaluation import results_file
+from engine.evaluation.case_files import CaseError
 
 from .conftest import ROOT
 
@@ -39,7 +41,7 @@ def _case(**extra) -> dict:
     }
 
 
-def _results(case: dict, rule: str) -> list[engine.results.Result]:
+def _results(case: dict, rule: str) -> list[engine.evaluation.results.Result]:
     return engine.load_policy("berkshire").evaluate(case, as_of=AS_OF).by_rule(rule)
 
 
@@ -111,7 +113,7 @@ def ssd_results(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ssd") / "results.jsonl"
     from click.testing import CliRunner
 
-    from engine.cli import cli
+    from engine.cli.main import cli
 
     source = ["--cases", str(ROOT / "examples" / "ssd"), "--from", "ssd"]
     result = CliRunner().invoke(
@@ -122,7 +124,7 @@ def ssd_results(tmp_path_factory) -> Path:
 
 
 def test_on_the_ssd_example_nothing_the_extract_cannot_carry_is_overdue_missed_or_breached(ssd_results) -> None:
-    from engine.ssd import not_recorded
+    from engine.ssd.mapping import not_recorded
 
     unrecordable = set(not_recorded(()))
     checked = 0
@@ -137,7 +139,7 @@ def test_on_the_ssd_example_nothing_the_extract_cannot_carry_is_overdue_missed_o
 
 
 def test_no_overdue_item_of_the_ssd_example_belongs_to_an_ended_plan_or_a_held_conference(ssd_results) -> None:
-    from engine.ssd import iter_cases, read_extract
+    from engine.ssd.mapping import iter_cases, read_extract
 
     extract = read_extract(ROOT / "examples" / "ssd")
     cases = {m.case["id"]: m.case for m in iter_cases(extract)}
@@ -167,10 +169,10 @@ def test_the_report_says_what_the_data_cannot_assess_and_what_is_still_to_do(ssd
     assert rules["transfer-in-timescale"] == ("move_notified, transfer_accepted", 38)
     assert rules["cin-review-interval"] == ("cin_review", 38)
     assert report.not_recorded_rules == 25
-    text = summary.render(report, "text")
+    text = reports.render(report, "text")
     assert "Not assessable from this data: 25 rules (802 results), because the cases' source does not record" in text
     assert "8 cases (21.1%) have something overdue: late, and still to be done." in text
-    data = json.loads(summary.render(report, "json"))
+    data = json.loads(reports.render(report, "json"))
     assert {"not_recorded": ["documents_sent"], "rule": "documents-sent", "results": 59} in data["not_recorded"]
 
 
@@ -239,7 +241,7 @@ def test_a_whole_caseload_can_say_what_its_source_does_not_record(run_cpc, tmp_p
 def test_a_deadline_past_due_at_the_weekend_says_no_working_day_has_passed() -> None:
     """Due Friday 27 February 2026, evaluated Sunday 1 March: overdue, but '0 working days overdue' read as a
     contradiction."""
-    from engine import evalreport
+    from engine.evaluation import evalreport
 
     case = _case()
     case["conferences"].append({"id": "review-1", "type": "review", "date": "2026-03-06", "held": False})
@@ -262,7 +264,7 @@ def test_an_event_the_case_does_record_is_judged_late_or_on_time_alike_whatever_
 
 
 def test_repeated_ids_are_found_however_many_cases_came_between() -> None:
-    from engine.cli_eval import RepeatedIds
+    from engine.cli.eval_command import RepeatedIds
 
     repeated = RepeatedIds()
     for line in range(1, 5001):  # past several doublings of the table

@@ -1,6 +1,6 @@
 """Deadline clocks find the same occurrence whether they scan a case's occurrences or search an index.
 
-engine.deadlines scans when a case has a few occurrences of the events a clock looks for, and searches a
+engine.evaluation.deadlines scans when a case has a few occurrences of the events a clock looks for, and searches a
 sorted index when it has many (thousands of conferences would otherwise take minutes). The scan is the
 definition; these tests hold the index to it, on a case with hundreds of conferences evaluated whole and on
 random timelines clock by clock.
@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import deadlines
-from engine.case import CaseFacts, derive
-from engine.caseload import read_case
+from engine.evaluation import deadlines
+from engine.evaluation.case import CaseFacts, derive
+from engine.evaluation.case_files import read_case
 
 AS_OF = dt.date(2026, 3, 1)
 ALWAYS_SCAN = 10**9

@@ -1,5 +1,5 @@
 """durable-rules 2.0.28's quirks, each pinned twice: once on the library itself (the test fails if an upgrade
-changes the behaviour, so the workaround can be revisited) and once through ``engine.durable`` (the test
+changes the behaviour, so the workaround can be revisited) and once through ``engine.evaluation.durable`` (the test
 fails if the wrapper stops handling it).
 
 The library side drives ``durable.engine.Ruleset`` without a ``Host`` (a Host starts threads) or, where the
@@ -24,8 +24,8 @@ import yaml
 from durable import engine as durable_engine
 from durable import lang as durable_lang
 
-import engine.durable as wrapper
-from engine.durable import (
+import engine.evaluation.durable as wrapper
+from engine.evaluation.durable import (
     MAX_FACT_FIELDS,
     DuplicateRuleError,
     EngineError,

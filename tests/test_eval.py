@@ -12,7 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine.resources import schema
+from engine.core.resources import schema
 
 from .conftest import ROOT
 
@@ -74,7 +74,7 @@ def test_results_are_immutable_and_the_api_leaves_no_global_state() -> None:
 
 def test_evaluation_is_the_same_from_eight_threads_as_from_one() -> None:
     policy = engine.load_policy("berkshire")
-    cases = [engine.caseload.load_case(p) for p in EXAMPLES]
+    cases = [engine.evaluation.case_files.load_case(p) for p in EXAMPLES]
     day = dt.date(2026, 2, 1)
     alone = [policy.evaluate(c, as_of=day).to_dict() for c in cases]
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -144,7 +144,7 @@ def test_eval_json_is_one_object_per_case_per_line(run_cpc) -> None:
     )
     assert result.returncode in (0, 1), result.stderr
     objects = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [o["case"] for o in objects] == [engine.caseload.load_case(p)["id"] for p in EXAMPLES[:2]]
+    assert [o["case"] for o in objects] == [engine.evaluation.case_files.load_case(p)["id"] for p in EXAMPLES[:2]]
 
 
 BAD_CASES = {

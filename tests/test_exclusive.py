@@ -1,4 +1,4 @@
-"""engine.exclusive: two condition lists are exclusive only when provably so.
+"""engine.policy.exclusive: two condition lists are exclusive only when provably so.
 
 The examples name each kind of proof the module makes and the near misses it must not make; the property
 test holds every "cannot both hold" to a brute-force search over small cases, under the loosest reading of
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.exclusive import MAX_COMBINATIONS, can_both_hold, can_hold
+from engine.policy.exclusive import MAX_COMBINATIONS, can_both_hold, can_hold
 
 F = "mother.medically_fit"
 AGE = "conference.child_age_years"

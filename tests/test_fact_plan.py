@@ -1,5 +1,6 @@
-"""What durable-rules is given of a case is only what some rule can see (engine.compile.FactPlan), and leaving
-the rest out changes no result: every shipped area, generated and example cases, with and without coverage."""
+"""What durable-rules is given of a case is only what some rule can see (engine.evaluation.compile.FactPlan),
+and leaving the rest out changes no result: every shipped area, generated and example cases, with and without
+coverage."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.caseload import read_case
-from engine.compile import CONFERENCE_EVENTS, FactPlan, compile_policy
-from engine.evaluate import Evaluator
-from engine.vocabulary import EVENTS
-from engine.yamlload import load_file
+from engine.core.vocabulary import EVENTS
+from engine.evaluation.case_files import read_case
+from engine.evaluation.compile import CONFERENCE_EVENTS, FactPlan, compile_policy
+from engine.evaluation.evaluate import Evaluator
+from engine.policy.yamlload import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2026, 3, 1)
@@ -84,7 +85,7 @@ def test_asserting_only_what_rules_name_changes_no_result(area: str, cases: list
             expected = whole.evaluate(case, as_of, explain=True).to_dict()
             got = planned.evaluate(case, as_of, explain=True).to_dict()
             assert got == expected, case.get("id")
-        facts = engine.case.derive(case, AS_OF)
+        facts = engine.evaluation.case.derive(case, AS_OF)
         asserted_planned += len(original(planned.compiled, facts)[0])
         asserted_whole += len(engine_facts(compiled, facts)[0])
     # The plan leaves out most of what a case holds.

@@ -1,6 +1,6 @@
 """The fast paths of case reading and result writing change nothing: only how long they take.
 
-engine.fastcheck accepts a case with fastjsonschema; anything it refuses goes to the full jsonschema check,
+engine.evaluation.fastcheck accepts a case with fastjsonschema; anything it refuses goes to the full jsonschema check,
 which says where and why. So the one property that matters is: the fast check never accepts a case the full
 check refuses. It is tested on every shipped case, on generated caseloads, and on hypothesis's mutations of
 them (types changed, keys dropped and added, enum values and dates bent out of shape); and one level up,
@@ -22,14 +22,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import caseload, fastcheck
-from engine.batch import PLACED_MAX_BYTES, CaseInput, _parse_record, _read
-from engine.caseload import CaseError, check_case, read_case, read_record
-from engine.evalreport import json_line
-from engine.lint.schema_check import known_names, validator
-from engine.resources import schema
-from engine.results import Citation, Clock, Evaluation, Late, Match, Result, Subject
-from engine.yamlload import Document, jsonable, load_file
+from engine.caseload.batch import PLACED_MAX_BYTES, CaseInput, _parse_record, _read
+from engine.core.resources import schema
+from engine.evaluation import case_files as caseload
+from engine.evaluation import fastcheck
+from engine.evaluation.case_files import CaseError, check_case, read_case, read_record
+from engine.evaluation.evalreport import json_line
+from engine.evaluation.results import Citation, Clock, Evaluation, Late, Match, Result, Subject
+from engine.policy.lint.schema_check import known_names, validator
+from engine.policy.yamlload import Document, jsonable, load_file
 
 from .datapaths import at, paths
 
@@ -55,7 +56,7 @@ SEEDS: list[Any] = [jsonable(load_file(path).data) for path in SHIPPED] + GENERA
 
 
 def full_accepts(data: object) -> bool:
-    """The full check's verdict: jsonschema with the project's validator (engine.lint.schema_check)."""
+    """The full check's verdict: jsonschema with the project's validator (engine.policy.lint.schema_check)."""
     return next(iter(validator("case").iter_errors(data)), None) is None
 
 

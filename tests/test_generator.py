@@ -15,9 +15,9 @@ from types import ModuleType
 import pytest
 
 import engine
-from engine.calendar import WorkingCalendar
-from engine.caseload import read_case
-from engine.durations import add_months
+from engine.core.calendar import WorkingCalendar
+from engine.core.durations import add_months
+from engine.evaluation.case_files import read_case
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2026, 3, 1)

@@ -31,14 +31,14 @@ import pytest
 import yaml
 
 import engine
-from engine.case import derive
-from engine.caseload import CaseError, load_case, read_case
-from engine.findings import Finding
-from engine.lint.runner import lint
-from engine.lint.schema_check import validator
-from engine.policies import PolicyError
-from engine.vocabulary import EVENTS
-from engine.yamlload import MAX_BYTES, LoadError, load_file, load_text
+from engine.core.findings import Finding
+from engine.core.vocabulary import EVENTS
+from engine.evaluation.case import derive
+from engine.evaluation.case_files import CaseError, load_case, read_case
+from engine.policy.lint.runner import lint
+from engine.policy.lint.schema_check import validator
+from engine.policy.policies import PolicyError
+from engine.policy.yamlload import MAX_BYTES, LoadError, load_file, load_text
 
 from .conftest import ROOT
 
@@ -100,10 +100,10 @@ def shown(finding: Finding, file: str, *, lint_rule: bool = False) -> str:
     return where + (f" ({finding.path})" if finding.path else "")
 
 
-_BERKSHIRE: list[engine.api.Policy] = []
+_BERKSHIRE: list[engine.evaluation.api.Policy] = []
 
 
-def berkshire() -> engine.api.Policy:
+def berkshire() -> engine.evaluation.api.Policy:
     """Berkshire's policy, compiled once for the whole module."""
     if not _BERKSHIRE:
         _BERKSHIRE.append(engine.load_policy("berkshire"))
@@ -496,7 +496,7 @@ def test_the_depth_limit_is_cpcs_whatever_the_parser_refuses(monkeypatch, parser
     Whatever the parser's own limit, a file nested 64 deep loads, and one nested deeper gets cpc's finding where
     it goes deeper, never the parser's message at the place its scanner happened to reach.
     """
-    import engine.yamlload as yamlload
+    import engine.policy.yamlload as yamlload
 
     if parser != "installed":
         monkeypatch.setattr(yamlload, "_Loader", yaml.SafeLoader if parser == "pure-python" else _ShallowLibyaml)

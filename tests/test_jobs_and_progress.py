@@ -23,9 +23,11 @@ import pytest
 from click.testing import CliRunner
 
 import engine
-from engine import cli_ssd, progress, ssd
-from engine import reconcile as rec
-from engine.cli import cli
+from engine.cli import progress
+from engine.cli import ssd_command as cli_ssd
+from engine.cli.main import cli
+from engine.ssd import mapping as ssd
+from engine.ssd import reconcile as rec
 
 from .conftest import ROOT
 from .processes import children, outlived

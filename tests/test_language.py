@@ -430,7 +430,7 @@ def test_a_clock_the_source_cannot_record_is_not_assessable_only_where_the_rule_
 
 
 def test_walk_finds_the_names_and_numbers_of_every_new_form() -> None:
-    from engine import walk
+    from engine.policy import walk
 
     rule = {
         "kind": "deadline",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.lint.constructs import CONSTRUCTS
-from engine.lint.runner import lint
+from engine.policy.lint.constructs import CONSTRUCTS
+from engine.policy.lint.runner import lint
 
 from .conftest import ENGLAND_HEAD
 

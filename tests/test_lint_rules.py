@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.lint.registry import RULES
-from engine.lint.runner import lint
+from engine.policy.lint.registry import RULES
+from engine.policy.lint.runner import lint
 
 CASES = Path(__file__).parent / "lint"
 
@@ -69,10 +69,10 @@ def test_every_code_has_passing_and_failing_cases() -> None:
 
 def test_lint_knows_the_engines_report_events_and_item_facts() -> None:
     # The lint rules keep their own copies so that validation does not import the evaluator; they must agree.
-    from engine.compile import SUBJECT_TYPES
-    from engine.deadlines import REPORT_EVENTS
-    from engine.lint.rules._conditions import ITEM_FACTS
-    from engine.lint.rules.cpc308_report_fact_out_of_context import REPORT_EVENTS as LINT_REPORT_EVENTS
+    from engine.evaluation.compile import SUBJECT_TYPES
+    from engine.evaluation.deadlines import REPORT_EVENTS
+    from engine.policy.lint.rules._conditions import ITEM_FACTS
+    from engine.policy.lint.rules.cpc308_report_fact_out_of_context import REPORT_EVENTS as LINT_REPORT_EVENTS
 
     assert LINT_REPORT_EVENTS == REPORT_EVENTS
     assert set(ITEM_FACTS) == set(SUBJECT_TYPES)

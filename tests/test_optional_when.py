@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import describe, walk
-from engine.compare import compare_policies
-from engine.diff import diff_policies
-from engine.lint.runner import lint
-from engine.policies import open_policy
-from engine.render import build
+from engine.policy import describe, walk
+from engine.policy.lint.runner import lint
+from engine.policy.policies import open_policy
+from engine.review.compare import compare_policies
+from engine.review.diff import diff_policies
+from engine.review.render import build
 
 HEAD = """\
 area: {area}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.outfile import OutputError, atomic_output
+from engine.core.outfile import OutputError, atomic_output
 
 from .conftest import ROOT
 

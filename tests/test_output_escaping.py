@@ -19,23 +19,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import engine.summary as summary_module
-from engine import batch
-from engine.cli_report import report
-from engine.compare import compare_policies
-from engine.compare import render as render_compare
-from engine.diff import Change, Diff, Side
-from engine.diff import render as render_diff
-from engine.evalreport import markdown as eval_markdown
-from engine.evalreport import text as eval_text
-from engine.impact import Impact, LoadedCase, Movement
-from engine.impact import render as render_impact
-from engine.policies import open_policy
-from engine.reconcile import Comparison, Reconciliation, csv_text
-from engine.reconcile import text as reconcile_text
-from engine.render import render as render_policy
-from engine.results import Citation, Evaluation, Result, Subject
-from engine.safe_text import (
+import engine.caseload.summary as summary_module
+from engine.caseload import batch
+from engine.cli.report_command import report
+from engine.core.safe_text import (
     FORMULA_STARTS,
     csv_line,
     html_text,
@@ -44,6 +31,19 @@ from engine.safe_text import (
     markdown_url,
     terminal,
 )
+from engine.evaluation.evalreport import markdown as eval_markdown
+from engine.evaluation.evalreport import text as eval_text
+from engine.evaluation.results import Citation, Evaluation, Result, Subject
+from engine.policy.policies import open_policy
+from engine.review.compare import compare_policies
+from engine.review.compare import render as render_compare
+from engine.review.diff import Change, Diff, Side
+from engine.review.diff import render as render_diff
+from engine.review.impact import Impact, LoadedCase, Movement
+from engine.review.impact import render as render_impact
+from engine.review.render import render as render_policy
+from engine.ssd.reconcile import Comparison, Reconciliation, csv_text
+from engine.ssd.reconcile import text as reconcile_text
 
 from .conftest import ROOT
 from .test_render import ENGLAND
@@ -240,7 +240,7 @@ def test_a_number_of_thousands_of_digits_skips_its_line_not_the_report(tmp_path:
 
 PEAK = """
 import resource, sys
-from engine.cli import cli
+from engine.cli.main import cli
 try:
     cli([sys.argv[1], sys.argv[2], "--format", "json"])
 except SystemExit:
@@ -447,7 +447,7 @@ def test_safe_text_never_drops_a_character(value: str) -> None:
 
 
 def test_a_csv_cell_escapes_terminal_controls_but_keeps_the_csv_rules_for_tab_cr_and_lf() -> None:
-    from engine.safe_text import csv_cell
+    from engine.core.safe_text import csv_cell
 
     assert csv_cell("\x1b[31mX\x1b]8;;http://e\x07") == "\\x1b[31mX\\x1b]8;;http://e\\x07"
     assert csv_cell("\t1+1") == "'\t1+1"

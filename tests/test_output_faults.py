@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine import batch, outfile
-from engine.cli import cli
-from engine.outfile import OutputError, Publication, atomic_output
+from engine.caseload import batch
+from engine.cli.main import cli
+from engine.core import outfile
+from engine.core.outfile import OutputError, Publication, atomic_output
 
 from .conftest import ROOT
 from .processes import children, outlived
@@ -60,7 +61,7 @@ def _eval(cases: Path | str, *args: str, **options) -> subprocess.CompletedProce
 @pytest.fixture
 def caseload(tmp_path: Path) -> Path:
     """Three of the example cases as JSON Lines: about 60 KB of results."""
-    from engine.yamlload import jsonable, load_file
+    from engine.policy.yamlload import jsonable, load_file
 
     lines = [json.dumps(jsonable(load_file(path).data)) for path in sorted(EXAMPLE.glob("*.yaml"))[:3]]
     path = tmp_path / "cases.jsonl"

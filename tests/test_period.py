@@ -13,9 +13,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from engine.cli_report import report
-from engine.period import Period, PeriodError, add_months, census_year, parse_period
-from engine.summary import parse_lines, render, summarize
+from engine.caseload.period import Period, PeriodError, add_months, census_year, parse_period
+from engine.caseload.report import render
+from engine.caseload.summary import parse_lines, summarize
+from engine.cli.report_command import report
 
 
 def line(case: str, results: list[dict], *, plan: dict | None = None, team: str | None = None) -> str:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.api import load_policy
-from engine.caseload import check_case, read_case
-from engine.policytests import area_test_files, run_area, run_test
-from engine.yamlload import Document, jsonable, load_file
+from engine.caseload.policytests import area_test_files, run_area, run_test
+from engine.evaluation.api import load_policy
+from engine.evaluation.case_files import check_case, read_case
+from engine.policy.yamlload import Document, jsonable, load_file
 
 from .conftest import ENGLAND, ROOT
 

@@ -20,10 +20,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from engine import policy_schema
-from engine.durations import DurationError, Unit, parse_duration
-from engine.policy_schema import REGENERATE, SCHEMA_PATH, build_policy_schema, render_policy_schema
-from engine.vocabulary import EVENTS, FACTS
+from engine.core.durations import DurationError, Unit, parse_duration
+from engine.core.vocabulary import EVENTS, FACTS
+from engine.policy import schema as policy_schema
+from engine.policy.schema import REGENERATE, SCHEMA_PATH, build_policy_schema, render_policy_schema
 
 from .schema_walk import undescribed
 
@@ -86,7 +86,7 @@ def test_schema_is_valid_draft_2020_12() -> None:
 def test_checked_in_schema_is_current() -> None:
     current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
     assert current == render_policy_schema(), (
-        f"{SCHEMA_PATH.relative_to(ROOT)} is out of date with engine/policy_schema.py or the vocabulary; "
+        f"{SCHEMA_PATH.relative_to(ROOT)} is out of date with engine/policy/schema.py or the vocabulary; "
         f"regenerate it with `{REGENERATE}`"
     )
 

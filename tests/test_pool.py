@@ -1,4 +1,4 @@
-"""engine.pool: an ordered map over worker processes, as `cpc diff --cases` and `cpc reconcile` use it."""
+"""engine.caseload.pool: an ordered map over worker processes, as `cpc diff --cases` and `cpc reconcile` use it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from engine import pool
-from engine.policies import open_policy
+from engine.caseload import pool
+from engine.policy.policies import open_policy
 
 # Work functions reach a forked worker by inheritance; the tests that patch or break them need fork.
 FORK_ONLY = pytest.mark.skipif(sys.platform != "linux", reason="patches reach workers only by fork")

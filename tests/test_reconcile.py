@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import engine
-from engine import reconcile as rec
-from engine.calendar import WorkingCalendar
-from engine.cli_ssd import reconcile_command
+from engine.cli.ssd_command import reconcile_command
+from engine.core.calendar import WorkingCalendar
+from engine.ssd import reconcile as rec
 
 from .conftest import ROOT
 from .test_ssd import AS_OF, EXPECTED, FIXTURE, _generator
@@ -197,8 +197,8 @@ def test_one_day_late_or_unexplained_disagreements_are_not_blamed_on_a_holiday()
 
 
 def test_a_case_whose_time_limits_run_past_the_calendar_is_an_error_not_a_crash(monkeypatch) -> None:
-    from engine import ssd
-    from engine.caseload import CaseError
+    from engine.evaluation.case_files import CaseError
+    from engine.ssd import mapping as ssd
 
     # A conference late in 2100 has a review due in 2101, whose working days cannot be counted.
     def past_the_calendar(case: dict, as_of: dt.date, **options) -> None:

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli_render import render as render_command
-from engine.policies import open_policy
-from engine.render import WORDED_EVENTS, WORDED_FACTS, build, condition, render
-from engine.safe_text import markdown_text
-from engine.vocabulary import EVENTS, FACTS
+from engine.cli.render_command import render as render_command
+from engine.core.safe_text import markdown_text
+from engine.core.vocabulary import EVENTS, FACTS
+from engine.policy.policies import open_policy
+from engine.review.render import WORDED_EVENTS, WORDED_FACTS, build, condition, render
 
 from .conftest import ROOT, SEEDS
 
@@ -684,7 +684,10 @@ def test_an_area_template_extends_the_shipped_page_and_keeps_the_rest(tmp_path) 
 @pytest.mark.parametrize(
     ("template", "said"),
     [
-        ("{{ doc.nope }}", "procedure.md.j2, line 1: UndefinedError: 'engine.render.Document object' has no attribute"),
+        (
+            "{{ doc.nope }}",
+            "procedure.md.j2, line 1: UndefinedError: 'engine.review.render.Document object' has no attribute",
+        ),
         ("{% if %}", "procedure.md.j2, line 1: template syntax: Expected an expression"),
         ("{{ doc.__class__ }}", "procedure.md.j2, line 1: SecurityError: access to attribute '__class__'"),
         ('{% include "missing.md.j2" %}', "no template named 'missing.md.j2'"),

@@ -1,4 +1,4 @@
-"""`cpc report` and engine.summary: per-rule compliance over a caseload's results.
+"""`cpc report` and engine.caseload.summary: per-rule compliance over a caseload's results.
 
 The golden files in tests/data/report/ are the exact output for the hand-made results.jsonl beside them;
 regenerate them with CPC_UPDATE_GOLDEN=1 after a deliberate change, and review the diff.
@@ -19,12 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 import engine
-from engine.calendar import WorkingCalendar
-from engine.caseload import read_case
-from engine.cli_report import report
-from engine.evalreport import json_line
-from engine.period import Period
-from engine.summary import (
+from engine.caseload.period import Period
+from engine.caseload.report import render
+from engine.caseload.summary import (
     ErrorRecord,
     EvaluationRecord,
     Malformed,
@@ -32,10 +29,13 @@ from engine.summary import (
     bucket_of,
     parse_line,
     parse_lines,
-    render,
     summarize,
     to_dict,
 )
+from engine.cli.report_command import report
+from engine.core.calendar import WorkingCalendar
+from engine.evaluation.case_files import read_case
+from engine.evaluation.evalreport import json_line
 
 DATA = Path(__file__).parent / "data" / "report"
 FIXTURE = DATA / "results.jsonl"

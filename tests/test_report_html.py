@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.cli_report import report
+from engine.cli.report_command import report
 
 from .axe import axe_violations, describe
 from .test_render import CHROMIUM, chromium, parse, png_size_and_colours

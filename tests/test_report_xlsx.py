@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 import engine
-from engine.caseload import read_case
-from engine.cli_report import report
-from engine.evalreport import json_line
+from engine.cli.report_command import report
+from engine.evaluation.case_files import read_case
+from engine.evaluation.evalreport import json_line
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "report"

@@ -1,5 +1,5 @@
-"""Results format 2 (engine.results_file, docs/results.md): each rule's words once, in a header, and rows that
-refer to it; readers that take both formats and give the same report from either; clear errors for a file
+"""Results format 2 (engine.evaluation.results_file, docs/results.md): each rule's words once, in a header, and
+rows that refer to it; readers that take both formats and give the same report from either; clear errors for a file
 that cannot be read.
 """
 
@@ -20,12 +20,14 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine import cli_report, progress, results_file
-from engine.cli import cli
-from engine.evalreport import json_line
-from engine.resources import schema
-from engine.results import Citation, Clock, Evaluation, Late, Match, PlanSummary, Result, Subject
-from engine.results_file import NO_HEADER, RuleEntry, RuleTable, dumps
+from engine.cli import progress
+from engine.cli import report_command as cli_report
+from engine.cli.main import cli
+from engine.core.resources import schema
+from engine.evaluation import results_file
+from engine.evaluation.evalreport import json_line
+from engine.evaluation.results import Citation, Clock, Evaluation, Late, Match, PlanSummary, Result, Subject
+from engine.evaluation.results_file import NO_HEADER, RuleEntry, RuleTable, dumps
 
 from .conftest import ROOT
 from .test_report import GOLDEN  # the report's golden files, which both formats must give

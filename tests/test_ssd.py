@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 import engine
-from engine import ssd
-from engine.caseload import read_case
-from engine.cli_ssd import import_group
+from engine.cli.ssd_command import import_group
+from engine.evaluation.case_files import read_case
+from engine.ssd import mapping as ssd
 
 from .conftest import ROOT
 
@@ -805,7 +805,7 @@ def test_import_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path)
 
 
 def test_docs_map_every_ssd_field_in_one_table() -> None:
-    """docs/ssd.md shows the mapping the code uses, field for field: the table is engine.ssd.FIELDS."""
+    """docs/ssd.md shows the mapping the code uses, field for field: the table is engine.ssd.mapping.FIELDS."""
     text = (ROOT / "docs" / "ssd.md").read_text(encoding="utf-8")
     assert ssd.mapping_markdown() in text
     assert len({(f.table, f.field) for f in ssd.FIELDS}) == len(ssd.FIELDS)

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine import batch, cli_eval, pool, ssd
-from engine.cli import cli
-from engine.cli_ssd import import_group
+from engine.caseload import batch, pool
+from engine.cli import eval_command as cli_eval
+from engine.cli.main import cli
+from engine.cli.ssd_command import import_group
+from engine.ssd import mapping as ssd
 
 from .conftest import ROOT
 from .test_batch import SETTINGS, SUMMARY
@@ -161,7 +163,7 @@ def test_an_error_record_names_the_childs_row_of_the_extract(monkeypatch) -> Non
     def fails(self, *args, **kwargs):
         raise RuntimeError("Secret Name")
 
-    monkeypatch.setattr("engine.evaluate.Evaluator.evaluate", fails)
+    monkeypatch.setattr("engine.evaluation.evaluate.Evaluator.evaluate", fails)
     args = ["eval", "--policy", "berkshire", "--as-of", AS_OF, "--cases", str(FIXTURE), "--from", "ssd", "--jobs", "1"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2

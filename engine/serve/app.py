@@ -23,12 +23,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, compile_path
 
-from .. import __version__, evalreport
-from ..batch import CaseInput, read_input
-from ..caseload import CaseError
-from ..policies import PolicyError
-from .batch_stream import Batch
-from .http import (
+from engine import __version__
+from engine.caseload.batch import CaseInput, read_input
+from engine.evaluation import evalreport
+from engine.evaluation.case_files import CaseError
+from engine.policy.policies import PolicyError
+from engine.serve.batch_stream import Batch
+from engine.serve.http import (
     JSON,
     Problem,
     area_policy,
@@ -42,8 +43,8 @@ from .http import (
     refused,
     version_header,
 )
-from .openapi import text as openapi_text
-from .service import EXIT_STARTUP, Service, log_findings
+from engine.serve.openapi import text as openapi_text
+from engine.serve.service import EXIT_STARTUP, Service, log_findings
 
 __all__ = ["make_app", "route_template"]
 

@@ -8,18 +8,11 @@ import logging
 
 from starlette.requests import ClientDisconnect, Request
 
-from ..batch import BatchSettings, CaseWorker, Records, header_line
-from ..evaluate import Evaluator
-from .http import (
-    Problem,
-    content_type,
-    declared_length,
-    evaluation_request,
-    evaluator_for,
-    version_header,
-)
-from .openapi import BATCH_TYPES
-from .service import Service, Settings
+from engine.caseload.batch import BatchSettings, CaseWorker, Records, header_line
+from engine.evaluation.evaluate import Evaluator
+from engine.serve.http import Problem, content_type, declared_length, evaluation_request, evaluator_for, version_header
+from engine.serve.openapi import BATCH_TYPES
+from engine.serve.service import Service, Settings
 
 __all__ = ["BATCH_STEP", "Batch"]
 

@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import show
-from ..api import Policy
-from ..calendar import FIRST_YEAR, LAST_YEAR
-from ..library import Library, PolicyFile
-from ..policies import PolicyError, policy_roots
-from ..resolve import chain_of
+from engine.core.calendar import FIRST_YEAR, LAST_YEAR
+from engine.evaluation.api import Policy
+from engine.policy import show
+from engine.policy.library import Library, PolicyFile
+from engine.policy.policies import PolicyError, policy_roots
+from engine.policy.resolve import chain_of
 
 __all__ = ["Catalogue"]
 
@@ -47,7 +47,7 @@ class Catalogue:
         roots = policy_roots(policies_dir)
         library, errors = Library.from_folders(roots)
         if errors:
-            from ..lint.runner import load_finding
+            from engine.policy.lint.runner import load_finding
 
             names = ", ".join(sorted({exc.file for exc in errors}))
             raise PolicyError(f"{names}: cannot be loaded", [load_finding(exc.file, exc) for exc in errors])

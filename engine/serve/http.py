@@ -12,14 +12,14 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..api import Policy
-from ..batch import problem
-from ..calendar import FIRST_YEAR, LAST_YEAR
-from ..caseload import CaseError
-from ..evaluate import Evaluator
-from ..policies import PolicyError
-from .catalogue import Catalogue
-from .openapi import POLICY_HEADER
+from engine.caseload.batch import problem
+from engine.core.calendar import FIRST_YEAR, LAST_YEAR
+from engine.evaluation.api import Policy
+from engine.evaluation.case_files import CaseError
+from engine.evaluation.evaluate import Evaluator
+from engine.policy.policies import PolicyError
+from engine.serve.catalogue import Catalogue
+from engine.serve.openapi import POLICY_HEADER
 
 __all__ = [
     "JSON",

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from .. import __version__
-from ..resources import schema
+from engine import __version__
+from engine.core.resources import schema
 
 __all__ = ["BATCH_TYPES", "MAX_BATCH_BYTES", "MAX_BODY_BYTES", "POLICY_HEADER", "TIMEOUT", "document", "text"]
 

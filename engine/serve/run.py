@@ -26,9 +26,9 @@ from multiprocessing.synchronize import Event
 
 import uvicorn
 
-from .app import make_app
-from .catalogue import Catalogue
-from .service import EXIT_STARTUP, Service, Settings
+from engine.serve.app import make_app
+from engine.serve.catalogue import Catalogue
+from engine.serve.service import EXIT_STARTUP, Service, Settings
 
 __all__ = ["GRACE", "LOG_CONFIG", "CutOffSaid", "bind", "serve"]
 

@@ -9,9 +9,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..policies import PolicyError, policy_roots
-from .catalogue import Catalogue
-from .openapi import MAX_BATCH_BYTES, MAX_BODY_BYTES, TIMEOUT
+from engine.policy.policies import PolicyError, policy_roots
+from engine.serve.catalogue import Catalogue
+from engine.serve.openapi import MAX_BATCH_BYTES, MAX_BODY_BYTES, TIMEOUT
 
 __all__ = ["EXIT_STARTUP", "Service", "Settings", "TokenError", "log_findings", "read_token"]
 
@@ -113,7 +113,7 @@ class Service:
 def log_findings(exc: PolicyError) -> None:
     """Each line of the lint report of ``exc`` as a log line of its own, so that a log reader sees each with its
     time and level."""
-    from ..lint.reporters import text
+    from engine.policy.lint.reporters import text
 
     if exc.findings:
         for line in text(exc.findings, len({f.file for f in exc.findings})).splitlines():

@@ -1,0 +1,1 @@
+"""The command line: click commands that only wire the layers below."""

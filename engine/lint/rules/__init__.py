@@ -1,1 +1,0 @@
-"""One module per lint rule, named by its code. The registry in ``engine.lint.registry`` lists them."""

@@ -1,0 +1,1 @@
+"""What a change does and what the procedure says: diff, impact on cases, compare, and the published page."""
