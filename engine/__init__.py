@@ -1,7 +1,7 @@
 """cpc: Child Protection Conference procedures as code.
 
-The API for embedders is :func:`load_policy`, :class:`Policy` and the result types in
-:mod:`engine.evaluation.results`; see ``docs/api.md``.
+The API for embedders is :func:`load_policy`, :class:`Policy`, the errors, :class:`Finding` and the result
+types (defined in :mod:`engine.evaluation.results`), all importable from here; see ``docs/api.md``.
 """
 
 __version__ = "0.1.0"
@@ -9,11 +9,14 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from engine.core.findings import Finding
     from engine.evaluation.api import CaseError, Policy, PolicyError, load_policy
     from engine.evaluation.results import Citation, Clock, Evaluation, Late, Result, Subject
 
-_HOMES = dict.fromkeys(("CaseError", "Policy", "PolicyError", "load_policy"), "evaluation.api") | dict.fromkeys(
-    ("Citation", "Clock", "Evaluation", "Late", "Result", "Subject"), "evaluation.results"
+_HOMES = (
+    dict.fromkeys(("CaseError", "Policy", "PolicyError", "load_policy"), "evaluation.api")
+    | dict.fromkeys(("Citation", "Clock", "Evaluation", "Late", "Result", "Subject"), "evaluation.results")
+    | {"Finding": "core.findings"}
 )
 
 
@@ -33,6 +36,7 @@ __all__ = [
     "Citation",
     "Clock",
     "Evaluation",
+    "Finding",
     "Late",
     "Policy",
     "PolicyError",

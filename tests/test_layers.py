@@ -87,3 +87,13 @@ def test_only_the_cli_imports_click_and_only_durable_imports_durable_rules() -> 
             assert module.startswith("engine.cli."), f"{module} imports click"
         if "durable" in top:
             assert module == "engine.evaluation.durable", f"{module} imports durable-rules"
+
+
+def test_the_public_api_is_importable_from_engine_as_docs_api_md_says() -> None:
+    import engine
+
+    for name in engine.__all__:
+        assert getattr(engine, name) is not None, name
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    for name in ("load_policy", "PolicyError", "CaseError", "Finding"):
+        assert f"engine.{name}" in text and name in engine.__all__, name
