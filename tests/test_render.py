@@ -25,7 +25,8 @@ from engine.cli.render_command import render as render_command
 from engine.core.safe_text import markdown_text
 from engine.core.vocabulary import EVENTS, FACTS
 from engine.policy.policies import open_policy
-from engine.review.render import WORDED_EVENTS, WORDED_FACTS, build, condition, render
+from engine.review.render import build, render
+from engine.review.wording import WORDED_EVENTS, WORDED_FACTS, condition
 
 from .conftest import ROOT, SEEDS
 

@@ -87,9 +87,10 @@ def render(
     file and line are named), or the output could not be written.
     """
     from engine.policy.policies import PolicyError, open_policy
-    from engine.review.render import as_date, long_date
+    from engine.review.render import as_date
     from engine.review.render import render as render_policy
     from engine.review.templating import PAGES, TemplateFolder, TemplateProblem, environment
+    from engine.review.wording import long_date
 
     if sources_dir is not None and not sources_dir.is_dir():
         fail(f"--sources {sources_dir}: no such folder")

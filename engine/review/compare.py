@@ -30,17 +30,11 @@ from engine.core.safe_text import CsvWriter, markdown_code, markdown_text, termi
 from engine.policy.resolve import ResolvedPolicy, ResolvedRule
 from engine.policy.show import TOPIC_ORDER, effective
 from engine.policy.walk import CLOCK_LISTS, RelPath, values
-from engine.review.render import (
-    clock_stops,
-    deadline_limit,
-    deadline_subject,
-    event_words,
-    exception_when,
-    long_date,
-    topic_heading,
-)
-from engine.review.render import condition as plain_condition
-from engine.review.render import conditions as plain_conditions
+from engine.review.render import topic_heading
+from engine.review.rule_wording import clock_stops, deadline_limit, deadline_subject, exception_when
+from engine.review.wording import condition as plain_condition
+from engine.review.wording import conditions as plain_conditions
+from engine.review.wording import event_words, long_date
 
 Status = Literal["local", "overridden", "restated", "inherited", "absent", "withdrawn"]
 # Which way a value is stricter: "lower" (a shorter maximum, a lower ceiling) or "higher" (a longer notice,
