@@ -29,7 +29,8 @@ from engine.core.schema_parts import closed_enum, known_names, only_keys, ref, r
 from engine.core.vocabulary import EVENTS, FACTS, Term
 from engine.evaluation.case_schema import DATE_TIME_PATTERN
 from engine.evaluation.results_file import COLUMNS, FORMAT, FORMAT_KEY, SUBJECT_TYPE
-from engine.policy.schema import ACTION_PATTERN, DATE_PATTERN, SLUG_PATTERN
+from engine.policy.rule_schema import ACTION_PATTERN
+from engine.policy.schema import DATE_PATTERN, SLUG_PATTERN
 
 SCHEMA_ID = "https://cpc.example/schemas/result.schema.json"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "result.schema.json"
