@@ -124,7 +124,7 @@ def ssd_results(tmp_path_factory) -> Path:
 
 
 def test_on_the_ssd_example_nothing_the_extract_cannot_carry_is_overdue_missed_or_breached(ssd_results) -> None:
-    from engine.ssd.mapping import not_recorded
+    from engine.ssd.tables import not_recorded
 
     unrecordable = set(not_recorded(()))
     checked = 0
@@ -139,7 +139,8 @@ def test_on_the_ssd_example_nothing_the_extract_cannot_carry_is_overdue_missed_o
 
 
 def test_no_overdue_item_of_the_ssd_example_belongs_to_an_ended_plan_or_a_held_conference(ssd_results) -> None:
-    from engine.ssd.mapping import iter_cases, read_extract
+    from engine.ssd.mapping import iter_cases
+    from engine.ssd.reader import read_extract
 
     extract = read_extract(ROOT / "examples" / "ssd")
     cases = {m.case["id"]: m.case for m in iter_cases(extract)}

@@ -530,6 +530,7 @@ def mutated_extracts(draw: st.DrawFn) -> dict[str, list[list[str]]]:
 @given(tables=mutated_extracts())
 def test_a_mutated_ssd_extract_imports_or_is_refused(workdir: Path, tables: dict[str, list[list[str]]]) -> None:
     from engine.ssd import mapping as ssd
+    from engine.ssd.reader import SsdError, read_extract
 
     folder = workdir / f"ssd-{next(_names)}"
     folder.mkdir()
@@ -539,8 +540,8 @@ def test_a_mutated_ssd_extract_imports_or_is_refused(workdir: Path, tables: dict
     report = ssd.ImportReport()
     checker = ssd.CaseChecker()
     try:
-        cases = list(ssd.iter_cases(ssd.read_extract(folder), report))
-    except ssd.SsdError as exc:
+        cases = list(ssd.iter_cases(read_extract(folder), report))
+    except SsdError as exc:
         event("refused")
         assert MARKER not in str(exc)
         return

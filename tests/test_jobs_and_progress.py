@@ -28,6 +28,7 @@ from engine.cli import ssd_command as cli_ssd
 from engine.cli.main import cli
 from engine.ssd import mapping as ssd
 from engine.ssd import reconcile as rec
+from engine.ssd.reader import read_extract
 
 from .conftest import ROOT
 from .processes import children, outlived
@@ -222,7 +223,7 @@ def test_an_extract_counts_the_rows_it_reads_and_the_children_it_walks(tmp_path:
     folder = tmp_path / "ssd"
     assert _generator().main([str(folder), "--children", "60", "--seed", "3", *omit]) == 0
     told: list[int] = []
-    extract = ssd.read_extract(folder, on_rows=told.append)
+    extract = read_extract(folder, on_rows=told.append)
     assert sum(told) == sum(extract.rows.values())
     report = ssd.ImportReport()
     list(ssd.iter_cases(extract, report))

@@ -224,8 +224,9 @@ def test_every_ssd_command_repeats_no_value_of_the_extract(run_cpc, tmp_path: Pa
 
 def test_the_marked_extract_still_imports_its_children(tmp_path: Path) -> None:
     from engine.ssd import mapping as ssd
+    from engine.ssd.reader import read_extract
 
     report = ssd.ImportReport()
-    cases = list(ssd.iter_cases(ssd.read_extract(_mark_extract(tmp_path / "x")), report))
+    cases = list(ssd.iter_cases(read_extract(_mark_extract(tmp_path / "x")), report))
     assert len(cases) > 30
     assert json.dumps(report.to_dict()).count(SECRET) == 0

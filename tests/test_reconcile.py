@@ -199,12 +199,13 @@ def test_one_day_late_or_unexplained_disagreements_are_not_blamed_on_a_holiday()
 def test_a_case_whose_time_limits_run_past_the_calendar_is_an_error_not_a_crash(monkeypatch) -> None:
     from engine.evaluation.case_files import CaseError
     from engine.ssd import mapping as ssd
+    from engine.ssd.reader import read_extract
 
     # A conference late in 2100 has a review due in 2101, whose working days cannot be counted.
     def past_the_calendar(case: dict, as_of: dt.date, **options) -> None:
         raise CaseError("a time limit falls outside the calendar", [])
 
-    episodes = next(child for child in ssd.iter_child_episodes(ssd.read_extract(FIXTURE)) if child)
+    episodes = next(child for child in ssd.iter_child_episodes(read_extract(FIXTURE)) if child)
     work = rec._Reconciler(engine.load_policy("berkshire").evaluator(AS_OF), AS_OF)
     monkeypatch.setattr(work.evaluator, "evaluate", past_the_calendar)
     found = work(episodes)

@@ -19,6 +19,42 @@ import engine
 from engine.cli.ssd_command import import_group
 from engine.evaluation.case_files import read_case
 from engine.ssd import mapping as ssd
+from engine.ssd.episodes import MappedCase, current_involvement
+from engine.ssd.reader import _RECORDED_REASON, SsdError, parse_datetime, parse_flag, read_extract
+from engine.ssd.store import Involvement, id_sort_key
+from engine.ssd.tables import (
+    BLANK_ID,
+    CIN,
+    DUPLICATE_COLUMN,
+    DUPLICATE_ID,
+    EARLIER_EPISODE,
+    EXTRA_CELLS,
+    FIELDS,
+    ICPC,
+    LONG_ID,
+    MAPPED_TABLES,
+    MERGED_LINES,
+    NO_CONFERENCE,
+    NO_CP_RECORDS,
+    NOT_CURRENT_INVOLVEMENT,
+    NOT_STEP_DOWN,
+    OUT_OF_RANGE_DATE,
+    PLANS,
+    RECORDED_WHILE_UNBORN,
+    SSD_EVENTS,
+    TABLE_NOT_MAPPED,
+    TIME_IGNORED,
+    UNKNOWN_CATEGORY,
+    UNKNOWN_COLUMN,
+    UNKNOWN_PERSON,
+    UNKNOWN_PLAN,
+    UNREADABLE_DATE,
+    UNREADABLE_FLAG,
+    UNREADABLE_JSON,
+    mapping_markdown,
+    not_recorded,
+    rules_ssd_cannot_meet,
+)
 
 from .conftest import ROOT
 
@@ -38,13 +74,13 @@ def _generator():
 
 
 @pytest.fixture(scope="module")
-def imported() -> tuple[list[ssd.MappedCase], ssd.ImportReport]:
+def imported() -> tuple[list[MappedCase], ssd.ImportReport]:
     report = ssd.ImportReport()
-    cases = list(ssd.iter_cases(ssd.read_extract(FIXTURE), report))
+    cases = list(ssd.iter_cases(read_extract(FIXTURE), report))
     return cases, report
 
 
-def _by_id(cases: list[ssd.MappedCase]) -> dict[str, ssd.MappedCase]:
+def _by_id(cases: list[MappedCase]) -> dict[str, MappedCase]:
     return {c.id: c for c in cases}
 
 
@@ -240,7 +276,7 @@ def test_cases_are_exactly_as_the_extract_says(imported, child: str) -> None:
     # What an extract with all six mapped tables cannot record, the same for every child but what an unborn
     # child's expected date of birth gives (tested below).
     unborn = "expected_date_of_birth" in GOLDEN[child].get("child", {})
-    expected = [n for n in ssd.not_recorded(()) if not (unborn and n in ssd.RECORDED_WHILE_UNBORN)]
+    expected = [n for n in not_recorded(()) if not (unborn and n in RECORDED_WHILE_UNBORN)]
     assert case.pop("coverage") == {"source": "ssd", "not_recorded": expected}
     assert case == GOLDEN[child]
 
@@ -248,15 +284,15 @@ def test_cases_are_exactly_as_the_extract_says(imported, child: str) -> None:
 def test_a_case_from_an_extract_says_what_the_ssd_cannot_record() -> None:
     """The SSD has no table of core groups, reports, documents or attendance; a missing mapped table takes its
     events with it. Nothing the mapping does read is listed."""
-    every = ssd.not_recorded(())
+    every = not_recorded(())
     for name in ("core_group_meeting", "report_to_chair", "documents_sent", "conference.social_care_present"):
         assert name in every
     for name in ("strategy_discussion", "initial_conference", "review_conference", "plan_end", "cin_plan_start"):
         assert name not in every
-    without_cin = ssd.not_recorded([ssd.CIN])
+    without_cin = not_recorded([CIN])
     assert set(without_cin) - set(every) == {"cin_plan_start", "cin_plan_end", "cin_plan.started"}
     # Reviews record conferences too: without the initial-conference table, `conference` is still recorded.
-    without_icpc = ssd.not_recorded([ssd.ICPC])
+    without_icpc = not_recorded([ICPC])
     assert "initial_conference" in without_icpc and "conference" not in without_icpc
 
 
@@ -286,11 +322,11 @@ NOT_IN_THE_SSD = (
 
 
 def test_an_extract_cannot_record_the_new_events_and_facts_but_the_category_it_can() -> None:
-    every = ssd.not_recorded(())
+    every = not_recorded(())
     assert [n for n in NOT_IN_THE_SSD if n not in every] == []
     # cppl_cp_plan_initial_category gives the category of the conference that made the plan.
     assert "conference.category" not in every
-    assert "conference.category" in ssd.not_recorded([ssd.PLANS])
+    assert "conference.category" in not_recorded([PLANS])
     # pers_expected_dob gives it for an unborn child only; the case of one leaves it out (below).
     assert "pregnancy_start" in every
 
@@ -367,13 +403,13 @@ def test_rules_on_what_the_ssd_cannot_record_are_not_assessable_not_overdue(impo
 def test_the_rules_an_extract_cannot_meet_are_deadlines_on_events_it_has_no_table_for() -> None:
     evaluator = engine.load_policy("berkshire").evaluator(AS_OF)
     rules = {c.rule.id: c.rule for c in evaluator.compiled.rules}
-    listed = ssd.rules_ssd_cannot_meet(evaluator)
+    listed = rules_ssd_cannot_meet(evaluator)
     assert "first-core-group" in listed and "icpc-timescale" not in listed
     for rule_id in listed:
         # An exception that disapplies its base has no `what` of its own: it is no deadline the extract cannot meet.
         what = rules[rule_id].parameters.get("what")
         assert rules[rule_id].kind == "deadline" and what, rule_id
-        assert not set(what if isinstance(what, list) else [what]) & ssd.SSD_EVENTS, rule_id
+        assert not set(what if isinstance(what, list) else [what]) & SSD_EVENTS, rule_id
 
 
 def test_the_cases_give_the_timescale_results_the_fixture_implies(imported) -> None:
@@ -404,11 +440,11 @@ def test_contradictory_records_become_warnings_on_the_case(imported) -> None:
 
 UNMAPPED = [
     ("ssd_person", "pers_death_date", "not mapped: the case format has no date of death", 1),
-    ("ssd_person", "pers_sex", ssd.UNKNOWN_COLUMN, 40),
-    ("ssd_s47_enquiry", "*", ssd.EARLIER_EPISODE, 2),
-    ("ssd_s47_enquiry", "*", ssd.NO_CONFERENCE, 1),
-    ("ssd_s47_enquiry", "*", ssd.UNKNOWN_PERSON, 1),
-    ("ssd_s47_enquiry", "s47e_referral_id", ssd.UNKNOWN_COLUMN, 40),
+    ("ssd_person", "pers_sex", UNKNOWN_COLUMN, 40),
+    ("ssd_s47_enquiry", "*", EARLIER_EPISODE, 2),
+    ("ssd_s47_enquiry", "*", NO_CONFERENCE, 1),
+    ("ssd_s47_enquiry", "*", UNKNOWN_PERSON, 1),
+    ("ssd_s47_enquiry", "s47e_referral_id", UNKNOWN_COLUMN, 40),
     (
         "ssd_s47_enquiry",
         "s47e_s47_end_date",
@@ -416,18 +452,18 @@ UNMAPPED = [
         39,
     ),
     ("ssd_s47_enquiry", "s47e_s47_outcome_json", "not mapped: only CP_CONFERENCE_FLAG is read from it", 40),
-    ("ssd_initial_cp_conference", "*", ssd.EARLIER_EPISODE, 2),
-    ("ssd_initial_cp_conference", "icpc_icpc_date", ssd.TIME_IGNORED, 1),
-    ("ssd_initial_cp_conference", "icpc_icpc_meeting_id", ssd.UNKNOWN_COLUMN, 39),
+    ("ssd_initial_cp_conference", "*", EARLIER_EPISODE, 2),
+    ("ssd_initial_cp_conference", "icpc_icpc_date", TIME_IGNORED, 1),
+    ("ssd_initial_cp_conference", "icpc_icpc_meeting_id", UNKNOWN_COLUMN, 39),
     (
         "ssd_initial_cp_conference",
         "icpc_icpc_outcome_json",
         "not mapped: its CP_FLAG repeats icpc_icpc_outcome_cp_flag; the rest has no case field",
         38,
     ),
-    ("ssd_initial_cp_conference", "icpc_icpc_target_date", ssd._RECORDED_REASON, 39),
-    ("ssd_initial_cp_conference", "icpc_referral_id", ssd.UNKNOWN_COLUMN, 38),
-    ("ssd_cp_plans", "*", ssd.EARLIER_EPISODE, 1),
+    ("ssd_initial_cp_conference", "icpc_icpc_target_date", _RECORDED_REASON, 39),
+    ("ssd_initial_cp_conference", "icpc_referral_id", UNKNOWN_COLUMN, 38),
+    ("ssd_cp_plans", "*", EARLIER_EPISODE, 1),
     (
         "ssd_cp_plans",
         "cppl_cp_plan_latest_category",
@@ -435,27 +471,27 @@ UNMAPPED = [
         31,
     ),
     ("ssd_cp_plans", "cppl_cp_plan_ola", "not mapped: the case format has no field for another authority's plan", 31),
-    ("ssd_cp_reviews", "*", ssd.EARLIER_EPISODE, 2),
-    ("ssd_cp_reviews", "*", ssd.DUPLICATE_ID, 1),
-    ("ssd_cp_reviews", "*", ssd.UNKNOWN_PLAN, 1),
-    ("ssd_cp_reviews", "cppr_cp_review_due", ssd._RECORDED_REASON, 63),
-    ("ssd_cp_reviews", "cppr_cp_review_due", ssd.UNREADABLE_DATE, 1),
+    ("ssd_cp_reviews", "*", EARLIER_EPISODE, 2),
+    ("ssd_cp_reviews", "*", DUPLICATE_ID, 1),
+    ("ssd_cp_reviews", "*", UNKNOWN_PLAN, 1),
+    ("ssd_cp_reviews", "cppr_cp_review_due", _RECORDED_REASON, 63),
+    ("ssd_cp_reviews", "cppr_cp_review_due", UNREADABLE_DATE, 1),
     (
         "ssd_cp_reviews",
         "cppr_cp_review_participation",
         "not mapped: the case format has no field for the PN0-PN7 codes",
         40,
     ),
-    ("ssd_cp_reviews", "cppr_cp_review_quorate", ssd.UNREADABLE_FLAG, 1),
-    ("ssd_cin_plans", "*", ssd.NOT_STEP_DOWN, 1),
-    ("ssd_cin_plans", "*", ssd.NO_CP_RECORDS, 1),
+    ("ssd_cp_reviews", "cppr_cp_review_quorate", UNREADABLE_FLAG, 1),
+    ("ssd_cin_plans", "*", NOT_STEP_DOWN, 1),
+    ("ssd_cin_plans", "*", NO_CP_RECORDS, 1),
     # Every third child changed worker: the earlier involvement is not the current one.
-    ("ssd_involvements", "*", ssd.NOT_CURRENT_INVOLVEMENT, 13),
-    ("ssd_involvements", "*", ssd.NO_CP_RECORDS, 2),
+    ("ssd_involvements", "*", NOT_CURRENT_INVOLVEMENT, 13),
+    ("ssd_involvements", "*", NO_CP_RECORDS, 2),
     ("ssd_involvements", "invo_professional_role_id", "not mapped: the case format has no role of a worker", 53),
     ("ssd_involvements", "invo_worker_change_reason", "not mapped: the case format has no field for it", 13),
-    ("ssd_cp_visits", "*", ssd.TABLE_NOT_MAPPED, 93),
-    ("ssd_mother", "*", ssd.TABLE_NOT_MAPPED, 12),
+    ("ssd_cp_visits", "*", TABLE_NOT_MAPPED, 93),
+    ("ssd_mother", "*", TABLE_NOT_MAPPED, 12),
 ]
 
 
@@ -515,12 +551,12 @@ def test_iter_ssd_records_gives_the_lines_import_writes(tmp_path: Path) -> None:
     report = ssd.ImportReport()
     records = list(ssd.iter_ssd_records(FIXTURE, report))
     assert [json.dumps(case, ensure_ascii=False) for _, case in records] == lines
-    assert records[0][0] == f"{FIXTURE / 'ssd_person.csv'}:{ssd.read_extract(FIXTURE).persons['100001'].line}"
+    assert records[0][0] == f"{FIXTURE / 'ssd_person.csv'}:{read_extract(FIXTURE).persons['100001'].line}"
     assert report.cases == len(lines) == EXPECTED["cases"]
 
 
 def test_iter_ssd_records_reports_an_unreadable_extract_when_called(tmp_path: Path) -> None:
-    with pytest.raises(ssd.SsdError, match="not a folder"):
+    with pytest.raises(SsdError, match="not a folder"):
         ssd.iter_ssd_records(tmp_path / "nowhere")
 
 
@@ -535,7 +571,7 @@ def test_header_and_file_name_case_do_not_matter(tmp_path: Path, imported) -> No
         path.unlink()
         (folder / path.name.upper().replace(".CSV", ".Csv")).write_text(header + "".join(lines[1:]), encoding="utf-8")
     report = ssd.ImportReport()
-    cases = list(ssd.iter_cases(ssd.read_extract(folder), report))
+    cases = list(ssd.iter_cases(read_extract(folder), report))
     assert [c.case for c in cases] == [c.case for c in imported[0]]
     assert report.unmapped.to_list() == imported[1].unmapped.to_list()
 
@@ -543,13 +579,13 @@ def test_header_and_file_name_case_do_not_matter(tmp_path: Path, imported) -> No
 def test_two_files_for_one_table_are_refused(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     shutil.copy(folder / "ssd_person.csv", folder / "SSD_PERSON.csv")
-    with pytest.raises(ssd.SsdError, match="both"):
-        ssd.read_extract(folder)
+    with pytest.raises(SsdError, match="both"):
+        read_extract(folder)
 
 
 def test_a_missing_table_is_reported_and_its_fields_are_absent(tmp_path: Path, imported) -> None:
     report = ssd.ImportReport()
-    cases = list(ssd.iter_cases(ssd.read_extract(_copy(tmp_path, ("ssd_cin_plans",))), report))
+    cases = list(ssd.iter_cases(read_extract(_copy(tmp_path, ("ssd_cin_plans",))), report))
     assert report.missing == ["ssd_cin_plans"]
     assert len(cases) == len(imported[0])
     assert not any("step_down" in c.case for c in cases)
@@ -558,7 +594,7 @@ def test_a_missing_table_is_reported_and_its_fields_are_absent(tmp_path: Path, i
 
 def test_without_ssd_person_children_come_from_the_other_tables(tmp_path: Path) -> None:
     report = ssd.ImportReport()
-    cases = list(ssd.iter_cases(ssd.read_extract(_copy(tmp_path, ("ssd_person",))), report))
+    cases = list(ssd.iter_cases(read_extract(_copy(tmp_path, ("ssd_person",))), report))
     assert report.missing == ["ssd_person"]
     # The same children: the rows of the person who is not in ssd_person are an enquiry that led nowhere.
     assert len(cases) == EXPECTED["cases"]
@@ -568,7 +604,7 @@ def test_without_ssd_person_children_come_from_the_other_tables(tmp_path: Path) 
 
 
 def test_datetimes_with_and_without_times_and_day_first_dates() -> None:
-    parse = ssd.parse_datetime
+    parse = parse_datetime
     day = dt.date(2025, 1, 6)
     assert parse("2025-01-06") == (day, False)
     assert parse("2025-01-06 00:00:00") == (day, False)
@@ -584,10 +620,10 @@ def test_datetimes_with_and_without_times_and_day_first_dates() -> None:
 
 def test_flags_in_every_spelling() -> None:
     for raw, value in (("Y", True), ("y", True), ("Yes", True), ("1", True), ("TRUE", True), ("t", True)):
-        assert ssd.parse_flag(raw) is value
+        assert parse_flag(raw) is value
     for raw in ("N", "n", "no", "0", "False", "F"):
-        assert ssd.parse_flag(raw) is False
-    assert ssd.parse_flag("U") is None and ssd.parse_flag("") is None
+        assert parse_flag(raw) is False
+    assert parse_flag("U") is None and parse_flag("") is None
 
 
 SMALL = {
@@ -614,7 +650,7 @@ SMALL = {
 
 def test_inconsistent_records_give_warnings_not_crashes(tmp_path: Path) -> None:
     report = ssd.ImportReport()
-    cases = _by_id(list(ssd.iter_cases(ssd.read_extract(_write(tmp_path / "x", SMALL)), report)))
+    cases = _by_id(list(ssd.iter_cases(read_extract(_write(tmp_path / "x", SMALL)), report)))
     assert set(cases) == {"1", "2"}, "person 3's enquiry is neither NFA nor flagged for a conference"
     kinds = {cid: sorted(w.kind for w in m.warnings) for cid, m in cases.items()}
     assert kinds["1"] == [
@@ -637,11 +673,11 @@ def test_inconsistent_records_give_warnings_not_crashes(tmp_path: Path) -> None:
         read_case(mapped.case)
     # The category of a plan whose conference made no plan has nowhere to go, and is counted.
     counts = {(e["table"], e["field"], e["reason"]): e["rows"] for e in report.unmapped.to_list()}
-    assert counts[("ssd_cp_plans", "cppl_cp_plan_initial_category", ssd.UNKNOWN_CATEGORY)] == 1
-    assert counts[("ssd_s47_enquiry", "s47e_s47_outcome_json", ssd.UNREADABLE_JSON)] == 1
-    assert counts[("ssd_cp_reviews", "*", ssd.BLANK_ID)] == 1
-    assert counts[("ssd_person", "pers_forename", ssd.UNKNOWN_COLUMN)] == 1
-    assert counts[("ssd_s47_enquiry", "*", ssd.NO_CONFERENCE)] == 2
+    assert counts[("ssd_cp_plans", "cppl_cp_plan_initial_category", UNKNOWN_CATEGORY)] == 1
+    assert counts[("ssd_s47_enquiry", "s47e_s47_outcome_json", UNREADABLE_JSON)] == 1
+    assert counts[("ssd_cp_reviews", "*", BLANK_ID)] == 1
+    assert counts[("ssd_person", "pers_forename", UNKNOWN_COLUMN)] == 1
+    assert counts[("ssd_s47_enquiry", "*", NO_CONFERENCE)] == 2
 
 
 def test_no_name_or_free_text_reaches_any_output(tmp_path: Path) -> None:
@@ -660,22 +696,22 @@ def test_no_name_or_free_text_reaches_any_output(tmp_path: Path) -> None:
 
 
 def test_a_table_over_the_size_limit_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ssd.SsdError, match=r"ssd_person.csv: .* larger than"):
-        ssd.read_extract(_copy(tmp_path), max_table_bytes=100)
+    with pytest.raises(SsdError, match=r"ssd_person.csv: .* larger than"):
+        read_extract(_copy(tmp_path), max_table_bytes=100)
 
 
 def test_a_file_that_is_not_csv_names_the_file_and_line(tmp_path: Path) -> None:
     folder = _write(tmp_path / "x", {"ssd_person.csv": 'pers_person_id,pers_dob\n1,2015-01-01\n2,"' + "x" * 200_000})
-    with pytest.raises(ssd.SsdError, match=r"ssd_person.csv:\d+: not readable as CSV"):
-        ssd.read_extract(folder)
+    with pytest.raises(SsdError, match=r"ssd_person.csv:\d+: not readable as CSV"):
+        read_extract(folder)
 
 
 def test_an_unclosed_quote_is_an_error_at_its_line_not_a_shorter_table(tmp_path: Path) -> None:
     # Read leniently, the quote would swallow children 2 to 4 into one cell and the extract would look smaller.
     person = 'pers_person_id,pers_dob\n1,2015-01-01\n"2,2016-01-01\n3,2017-01-01\n4,2018-01-01\n'
     folder = _write(tmp_path / "x", {"ssd_person.csv": person})
-    with pytest.raises(ssd.SsdError, match=r"ssd_person.csv:3: a quoted cell that starts on this line is never closed"):
-        ssd.read_extract(folder)
+    with pytest.raises(SsdError, match=r"ssd_person.csv:3: a quoted cell that starts on this line is never closed"):
+        read_extract(folder)
 
 
 def test_a_stray_quote_that_closes_lines_later_is_counted_not_read_as_one_child(tmp_path: Path) -> None:
@@ -687,11 +723,11 @@ def test_a_stray_quote_that_closes_lines_later_is_counted_not_read_as_one_child(
     )
     folder = _write(tmp_path / "x", {"ssd_person.csv": person, "ssd_initial_cp_conference.csv": conferences})
     report = ssd.ImportReport()
-    mapped = list(ssd.iter_cases(ssd.read_extract(folder), report))
+    mapped = list(ssd.iter_cases(read_extract(folder), report))
     assert [m.case["id"] for m in mapped] == ["1", "4"]
     counts = {(e["table"], e["field"], e["reason"]): e["rows"] for e in report.unmapped.to_list()}
-    assert counts[("ssd_person", "*", ssd.MERGED_LINES)] == 2
-    assert counts[("ssd_initial_cp_conference", "*", ssd.UNKNOWN_PERSON)] == 2
+    assert counts[("ssd_person", "*", MERGED_LINES)] == 2
+    assert counts[("ssd_initial_cp_conference", "*", UNKNOWN_PERSON)] == 2
 
 
 def test_a_line_break_in_a_column_cpc_does_not_read_is_no_merge(tmp_path: Path) -> None:
@@ -699,15 +735,15 @@ def test_a_line_break_in_a_column_cpc_does_not_read_is_no_merge(tmp_path: Path) 
     person = 'pers_person_id,pers_dob,pers_notes\n1,2015-01-01,"two\nlines"\n2,2016-01-01,\n'
     folder = _write(tmp_path / "x", {"ssd_person.csv": person})
     report = ssd.ImportReport()
-    list(ssd.iter_cases(ssd.read_extract(folder), report))
-    assert not [e for e in report.unmapped.to_list() if e["reason"] == ssd.MERGED_LINES]
+    list(ssd.iter_cases(read_extract(folder), report))
+    assert not [e for e in report.unmapped.to_list() if e["reason"] == MERGED_LINES]
     assert report.rows["ssd_person"] == 2
 
 
 def test_an_unclosed_quote_in_the_header_is_reported_on_line_one(tmp_path: Path) -> None:
     folder = _write(tmp_path / "x", {"ssd_person.csv": '"pers_person_id,pers_dob\n1,2015-01-01\n'})
-    with pytest.raises(ssd.SsdError, match=r"ssd_person.csv:1: a quoted cell"):
-        ssd.read_extract(folder)
+    with pytest.raises(SsdError, match=r"ssd_person.csv:1: a quoted cell"):
+        read_extract(folder)
 
 
 def test_blank_lines_extra_cells_and_repeated_columns_are_tolerated(tmp_path: Path) -> None:
@@ -719,11 +755,11 @@ def test_blank_lines_extra_cells_and_repeated_columns_are_tolerated(tmp_path: Pa
         },
     )
     report = ssd.ImportReport()
-    [mapped] = ssd.iter_cases(ssd.read_extract(folder), report)
+    [mapped] = ssd.iter_cases(read_extract(folder), report)
     assert mapped.case["child"] == {"date_of_birth": "2015-01-01"}
     counts = {(e["table"], e["field"], e["reason"]): e["rows"] for e in report.unmapped.to_list()}
-    assert counts[("ssd_person", "*", ssd.EXTRA_CELLS)] == 1
-    assert counts[("ssd_person", "pers_dob", ssd.DUPLICATE_COLUMN)] == 1
+    assert counts[("ssd_person", "*", EXTRA_CELLS)] == 1
+    assert counts[("ssd_person", "pers_dob", DUPLICATE_COLUMN)] == 1
     assert report.missing == ["ssd_s47_enquiry", "ssd_cp_plans", "ssd_cp_reviews", "ssd_cin_plans"]
 
 
@@ -736,7 +772,7 @@ def test_ids_a_spreadsheet_rewrote_as_decimals_still_join(tmp_path: Path) -> Non
             "ssd_initial_cp_conference.csv": "icpc_icpc_id,icpc_person_id,icpc_icpc_date\n5.00,100,2025-05-05\n",
         },
     )
-    cases = [m.case for m in ssd.iter_cases(ssd.read_extract(folder), ssd.ImportReport())]
+    cases = [m.case for m in ssd.iter_cases(read_extract(folder), ssd.ImportReport())]
     assert [(c["id"], [conference["id"] for conference in c.get("conferences", [])]) for c in cases] == [
         ("100", ["icpc-5"])
     ]
@@ -745,8 +781,8 @@ def test_ids_a_spreadsheet_rewrote_as_decimals_still_join(tmp_path: Path) -> Non
 def test_dates_outside_the_calendar_are_counted_not_mapped(tmp_path: Path) -> None:
     folder = _write(tmp_path / "x", {"ssd_person.csv": "pers_person_id,pers_dob\n1,3015-01-01\n"})
     report = ssd.ImportReport()
-    assert list(ssd.iter_cases(ssd.read_extract(folder), report)) == []
-    assert report.unmapped.counts[("ssd_person", "pers_dob", ssd.OUT_OF_RANGE_DATE)] == 1
+    assert list(ssd.iter_cases(read_extract(folder), report)) == []
+    assert report.unmapped.counts[("ssd_person", "pers_dob", OUT_OF_RANGE_DATE)] == 1
 
 
 # -- the command ------------------------------------------------------------------------------------------
@@ -805,10 +841,10 @@ def test_import_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path)
 
 
 def test_docs_map_every_ssd_field_in_one_table() -> None:
-    """docs/ssd.md shows the mapping the code uses, field for field: the table is engine.ssd.mapping.FIELDS."""
+    """docs/ssd.md shows the mapping the code uses, field for field: the table is engine.ssd.tables.FIELDS."""
     text = (ROOT / "docs" / "ssd.md").read_text(encoding="utf-8")
-    assert ssd.mapping_markdown() in text
-    assert len({(f.table, f.field) for f in ssd.FIELDS}) == len(ssd.FIELDS)
+    assert mapping_markdown() in text
+    assert len({(f.table, f.field) for f in FIELDS}) == len(FIELDS)
 
 
 def test_every_field_the_shared_ssd_notes_name_is_in_the_mapping() -> None:
@@ -816,8 +852,8 @@ def test_every_field_the_shared_ssd_notes_name_is_in_the_mapping() -> None:
     if not notes.is_file():
         pytest.skip("the shared SSD notes are not beside the clone")
     text = notes.read_text(encoding="utf-8")
-    mapped = {f.field for f in ssd.FIELDS}
-    for table in ssd.MAPPED_TABLES:
+    mapped = {f.field for f in FIELDS}
+    for table in MAPPED_TABLES:
         section = text.split(f"**{table}**", 1)[1].split("**ssd_", 1)[0]
         named = {w.strip("`") for w in section.split() if w.startswith("`") and "_" in w and "FLAG" not in w}
         named = {n.rstrip("`,·:.);") for n in named}
@@ -827,16 +863,16 @@ def test_every_field_the_shared_ssd_notes_name_is_in_the_mapping() -> None:
 def test_the_current_involvement_is_the_latest_open_one_else_the_last_ended() -> None:
     day = dt.date
 
-    def involvement(line: int, team: str, start: dt.date | None, end: dt.date | None = None) -> ssd.Involvement:
-        return ssd.Involvement(line, "p1", team, f"w{line}", start, end)
+    def involvement(line: int, team: str, start: dt.date | None, end: dt.date | None = None) -> Involvement:
+        return Involvement(line, "p1", team, f"w{line}", start, end)
 
     ended_early = involvement(1, "A", day(2024, 1, 1), day(2024, 6, 30))
     ended_late = involvement(2, "B", day(2023, 1, 1), day(2025, 2, 28))
     open_old = involvement(3, "C", day(2022, 5, 1))
     open_new = involvement(4, "D", day(2025, 3, 1))
-    assert ssd.current_involvement([ended_early, open_old, open_new, ended_late]).team == "D"
-    assert ssd.current_involvement([ended_early, ended_late]).team == "B"
-    assert ssd.current_involvement([]) is None
+    assert current_involvement([ended_early, open_old, open_new, ended_late]).team == "D"
+    assert current_involvement([ended_early, ended_late]).team == "B"
+    assert current_involvement([]) is None
 
 
 # -- hostile extracts (issue 13, item 8) ------------------------------------------------------------------
@@ -860,15 +896,15 @@ def test_an_id_int_cannot_read_is_no_internal_error(tmp_path: Path, odd: str) ->
 
 def test_ids_order_as_numbers_without_int() -> None:
     ids = ["10", "9", "0009", "x", "²", "100", "1" + "0" * 5000]
-    assert sorted(ids, key=ssd.id_sort_key) == ["0009", "9", "10", "100", "1" + "0" * 5000, "x", "²"]
+    assert sorted(ids, key=id_sort_key) == ["0009", "9", "10", "100", "1" + "0" * 5000, "x", "²"]
 
 
 def test_an_id_longer_than_any_system_writes_is_counted_not_read(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     _person_table(folder, "9" * 100_000)
     report = ssd.ImportReport()
-    list(ssd.iter_cases(ssd.read_extract(folder), report))
-    assert report.unmapped.counts[("ssd_person", "*", ssd.LONG_ID)] == 1
+    list(ssd.iter_cases(read_extract(folder), report))
+    assert report.unmapped.counts[("ssd_person", "*", LONG_ID)] == 1
     assert report.persons == 39
 
 
@@ -909,7 +945,7 @@ def test_a_table_cpc_does_not_read_may_be_anything(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     (folder / "ssd_other.csv").mkdir()
     report = ssd.ImportReport()
-    assert len(list(ssd.iter_cases(ssd.read_extract(folder), report))) == EXPECTED["cases"]
+    assert len(list(ssd.iter_cases(read_extract(folder), report))) == EXPECTED["cases"]
 
 
 @pytest.mark.parametrize(("separator", "called"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")])
@@ -949,6 +985,6 @@ def test_a_header_cell_that_is_no_column_name_is_named_by_position(tmp_path: Pat
         },
     )
     report = ssd.ImportReport()
-    list(ssd.iter_cases(ssd.read_extract(folder), report))
+    list(ssd.iter_cases(read_extract(folder), report))
     fields = {e["field"] for e in report.unmapped.to_list() if e["table"] == "ssd_person"}
     assert fields == {"column 2", "column 3", "pers_upn"}

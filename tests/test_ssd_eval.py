@@ -21,6 +21,8 @@ from engine.cli import eval_command as cli_eval
 from engine.cli.main import cli
 from engine.cli.ssd_command import import_group
 from engine.ssd import mapping as ssd
+from engine.ssd.reader import read_extract
+from engine.ssd.tables import ICPC, PLANS, S47
 
 from .conftest import ROOT
 from .test_batch import SETTINGS, SUMMARY
@@ -169,7 +171,7 @@ def test_an_error_record_names_the_childs_row_of_the_extract(monkeypatch) -> Non
     assert result.exit_code == 2
     # The first line after the results header.
     first = json.loads(result.stdout.splitlines()[1])
-    line = ssd.read_extract(FIXTURE).persons["100001"].line
+    line = read_extract(FIXTURE).persons["100001"].line
     assert first == {
         "case": "100001",
         "source": f"{FIXTURE / 'ssd_person.csv'}:{line}",
@@ -191,7 +193,7 @@ def test_an_error_record_names_the_childs_row_of_the_extract(monkeypatch) -> Non
 
 def test_cases_are_mapped_as_they_are_evaluated_not_all_first() -> None:
     report = ssd.ImportReport()
-    outcomes = batch.evaluate_all(cli_eval.ssd_inputs(ssd.iter_cases(ssd.read_extract(FIXTURE), report)), SETTINGS)
+    outcomes = batch.evaluate_all(cli_eval.ssd_inputs(ssd.iter_cases(read_extract(FIXTURE), report)), SETTINGS)
     next(outcomes)
     assert report.cases == 1
     assert sum(1 for _ in outcomes) == 37 and report.cases == 38
@@ -202,7 +204,7 @@ def test_a_pool_reads_only_a_bounded_number_of_cases_ahead(tmp_path: Path) -> No
 
     folder = tmp_path / "extract"
     _generator().main([str(folder), "--children", "400", "--seed", "7"])
-    extract = ssd.read_extract(folder)
+    extract = read_extract(folder)
     report = ssd.ImportReport()
     outcomes = batch.evaluate_all(cli_eval.ssd_inputs(ssd.iter_cases(extract, report)), SETTINGS, jobs=2)
     try:
@@ -215,10 +217,10 @@ def test_a_pool_reads_only_a_bounded_number_of_cases_ahead(tmp_path: Path) -> No
 
 
 def test_at_most_the_cases_there_are_sizes_the_pool(tmp_path: Path) -> None:
-    extract = ssd.read_extract(FIXTURE)
+    extract = read_extract(FIXTURE)
     assert extract.most_cases() == 40 >= len(list(ssd.iter_cases(extract)))
-    without = ssd.read_extract(_copy(tmp_path, ("ssd_person",)))
-    assert without.most_cases() == sum(without.stored(table) for table in (ssd.S47, ssd.ICPC, ssd.PLANS))
+    without = read_extract(_copy(tmp_path, ("ssd_person",)))
+    assert without.most_cases() == sum(without.stored(table) for table in (S47, ICPC, PLANS))
     assert without.most_cases() >= len(list(ssd.iter_cases(without)))
 
 

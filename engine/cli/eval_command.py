@@ -34,7 +34,8 @@ from engine.core.vocabulary import EVENTS, FACTS
 
 if TYPE_CHECKING:
     from engine.caseload.batch import CaseInput
-    from engine.ssd.mapping import ImportReport, MappedCase
+    from engine.ssd.episodes import MappedCase
+    from engine.ssd.mapping import ImportReport
 
 BATCH_ONLY = ("out", "report_path", "force", "jobs", "citations")
 

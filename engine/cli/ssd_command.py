@@ -125,7 +125,7 @@ def read_counted(folder: Path, *, delay: float = 0.0):
     """Read the extract in ``folder``, counting its rows on a terminal once ``delay`` seconds have passed;
     ``cpc: ...`` and exit 2 if it cannot be. Import, reconcile and ``eval --from ssd`` all read through it."""
     from engine.cli.progress import progress
-    from engine.ssd.mapping import SsdError, read_extract
+    from engine.ssd.reader import SsdError, read_extract
 
     try:
         with progress(sys.stderr, None, counted="Read {count:,} rows of the extract", delay=delay) as count:

@@ -43,15 +43,10 @@ from engine.evaluation.evaluate import Evaluator
 from engine.evaluation.results import Citation, Evaluation, Result
 from engine.policy.policies import check_resolved
 from engine.policy.resolve import ResolvedPolicy
-from engine.ssd.mapping import (
-    CaseChecker,
-    Extract,
-    MappedCase,
-    RecordedDue,
-    id_sort_key,
-    iter_child_episodes,
-    read_extract,
-)
+from engine.ssd.episodes import MappedCase, RecordedDue
+from engine.ssd.mapping import CaseChecker, iter_child_episodes
+from engine.ssd.reader import read_extract
+from engine.ssd.store import Extract, id_sort_key
 
 ICPC_RULES = ("icpc-timescale",)
 REVIEW_RULES = ("first-review-timescale", "review-interval")
@@ -336,12 +331,12 @@ def reconcile(
 ) -> Reconciliation:
     """Compare every recorded due date in an SSD extract with cpc's under ``policy``.
 
-    ``extract`` is the folder of the extract, or the extract as :func:`engine.ssd.mapping.read_extract` read it.
+    ``extract`` is the folder of the extract, or the extract as :func:`engine.ssd.reader.read_extract` read it.
     ``policy`` is an :class:`engine.Policy`; the version in force on ``as_of`` is used, and each case is
     evaluated as of that date. With ``jobs`` above 1 the children are evaluated in that many worker processes,
     each compiling the policy; the report is the same. ``on_child`` is called once each child is done, in
-    order: :meth:`engine.ssd.mapping.Extract.children` times in all (for a progress bar). Raises
-    :class:`engine.ssd.mapping.SsdError` for an unreadable extract, :class:`engine.PolicyError` for a policy that
+    order: :meth:`engine.ssd.store.Extract.children` times in all (for a progress bar). Raises
+    :class:`engine.ssd.reader.SsdError` for an unreadable extract, :class:`engine.PolicyError` for a policy that
     cannot be used, and :class:`engine.caseload.pool.PoolError` when a worker process stops.
     """
     if jobs <= 1:
