@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
 from engine.caseload import report as reports
-from engine.caseload import summary
+from engine.caseload import results_lines, summary
 from engine.core.resources import schema
 from engine.evaluation import results_file
 from engine.evaluation.case_files import CaseError
@@ -158,7 +158,7 @@ def test_no_overdue_item_of_the_ssd_example_belongs_to_an_ended_plan_or_a_held_c
 
 def test_the_report_says_what_the_data_cannot_assess_and_what_is_still_to_do(ssd_results) -> None:
     with ssd_results.open("rb") as lines:
-        report = summary.summarize(summary.parse_lines(lines))
+        report = summary.summarize(results_lines.parse_lines(lines))
     assert report.cases == 38 and report.cases_with_overdue == 8
     assert report.overdue_total == 8
     # Counted over the census year of 1 March 2026 (1 April 2025 to 31 March 2026), as the report does.

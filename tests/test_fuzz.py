@@ -616,7 +616,7 @@ def _replace_at(data: object, where: tuple, value: object) -> object:
 RESULTS_LINES = _results_lines()
 
 
-# engine/caseload/summary.py looks a result's `kind` up in a dict: a list there (`"kind": []`) is a TypeError,
+# engine/caseload/results_lines.py looks a result's `kind` up in a dict: a list there (`"kind": []`) is a TypeError,
 # an internal error, rather than a skipped line. Reported to its owner; remove this mark once it is fixed.
 @fuzz(40)
 @given(text=mutated_results(RESULTS_LINES), fmt=st.sampled_from(["text", "json", "csv", "markdown", "overdue-csv"]))

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import engine.caseload.summary as summary_module
-from engine.caseload import batch
+from engine.caseload import batch, results_lines
 from engine.cli.report_command import report
 from engine.core.safe_text import (
     FORMULA_STARTS,
@@ -194,8 +193,8 @@ def test_report_text_escapes_control_characters(tmp_path: Path) -> None:
 
 def test_the_report_line_limit_is_that_of_eval_cases() -> None:
     stream = io.BytesIO(b"x" * (batch.MAX_LINE_BYTES + 1) + b"\n{}\n")
-    items = list(summary_module.read_lines(stream))
-    assert items == [summary_module.LineTooLong(batch.MAX_LINE_BYTES + 1, batch.MAX_LINE_BYTES), b"{}\n"]
+    items = list(results_lines.read_lines(stream))
+    assert items == [results_lines.LineTooLong(batch.MAX_LINE_BYTES + 1, batch.MAX_LINE_BYTES), b"{}\n"]
 
 
 def test_a_line_of_exactly_the_limit_is_read_and_a_longer_one_skipped_without_being_held() -> None:
@@ -219,13 +218,13 @@ def test_a_line_of_exactly_the_limit_is_read_and_a_longer_one_skipped_without_be
             self.left -= n
             return n
 
-    items = list(summary_module.read_lines(io.BufferedReader(Endless(30 << 20)), limit=100))
-    assert items == [summary_module.LineTooLong(30 << 20, 100), b"{}\n"]
-    assert list(summary_module.read_lines(io.BytesIO(b"a" * 100 + b"\r\n" + b"b" * 101 + b"\n"), limit=100)) == [
+    items = list(results_lines.read_lines(io.BufferedReader(Endless(30 << 20)), limit=100))
+    assert items == [results_lines.LineTooLong(30 << 20, 100), b"{}\n"]
+    assert list(results_lines.read_lines(io.BytesIO(b"a" * 100 + b"\r\n" + b"b" * 101 + b"\n"), limit=100)) == [
         b"a" * 100 + b"\r\n",
-        summary_module.LineTooLong(101, 100),
+        results_lines.LineTooLong(101, 100),
     ]
-    [malformed] = summary_module.parse_lines([summary_module.LineTooLong(7, 5)])
+    [malformed] = results_lines.parse_lines([results_lines.LineTooLong(7, 5)])
     assert malformed.reason == "longer than 5 bytes, the limit of a line (7 bytes)"
 
 

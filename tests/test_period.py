@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from engine.caseload.period import Period, PeriodError, add_months, census_year, parse_period
 from engine.caseload.report import render
-from engine.caseload.summary import parse_lines, summarize
+from engine.caseload.results_lines import parse_lines
+from engine.caseload.summary import summarize
 from engine.cli.report_command import report
 
 

@@ -21,17 +21,9 @@ from click.testing import CliRunner
 import engine
 from engine.caseload.period import Period
 from engine.caseload.report import render
-from engine.caseload.summary import (
-    ErrorRecord,
-    EvaluationRecord,
-    Malformed,
-    Summarizer,
-    bucket_of,
-    parse_line,
-    parse_lines,
-    summarize,
-    to_dict,
-)
+from engine.caseload.report_text import to_dict
+from engine.caseload.results_lines import ErrorRecord, EvaluationRecord, Malformed, parse_line, parse_lines
+from engine.caseload.summary import Summarizer, bucket_of, summarize
 from engine.cli.report_command import report
 from engine.core.calendar import WorkingCalendar
 from engine.evaluation.case_files import read_case

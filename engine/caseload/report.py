@@ -1,6 +1,6 @@
-"""`cpc report`'s formats, by name: the text ones summary.py writes, the page report_html lays out.
+"""`cpc report`'s formats, by name: the text ones report_text writes, the page report_html lays out.
 
-Its own module so that the renderers can read the summary's rows (engine.caseload.summary) while the choice
+Its own module so that the renderers can read the summary's rows (engine.caseload.report_rows) while the choice
 among them imports each: neither imports the other back. The workbook (report_xlsx) is bytes, not text, and
 is written by the command itself.
 """
@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.caseload.report_html import render_html
-from engine.caseload.summary import (
+from engine.caseload.report_text import (
     FORMATS,
-    Summary,
     render_csv,
     render_json,
     render_markdown,
@@ -20,6 +19,7 @@ from engine.caseload.summary import (
     render_overdue_csv,
     render_text,
 )
+from engine.caseload.summary import Summary
 
 RENDERERS: dict[str, Callable[[Summary], str]] = {
     "text": render_text,
@@ -33,7 +33,7 @@ RENDERERS: dict[str, Callable[[Summary], str]] = {
 
 
 def render(summary: Summary, fmt: str) -> str:
-    """Render ``summary`` in one of :data:`engine.caseload.summary.FORMATS`."""
+    """Render ``summary`` in one of :data:`engine.caseload.report_text.FORMATS`."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:

@@ -4,7 +4,7 @@ It says everything the text report says, in the same order: the headline figures
 conferences, reviews, the plans), the table by team or worker, per-rule compliance (deadlines, requirements and
 directions, each its own table), what this data cannot assess, and the overdue list; and between the census and
 the rules, month by month, what fell due and the conferences and reviews held. Each part is drawn from the same
-typed rows as the other formats (:mod:`engine.caseload.summary`), so no part can be left out of one and not another.
+typed rows as the other formats (:mod:`engine.caseload.report_rows`), so no part can be left out of one and not another.
 
 No script and nothing fetched: the charts are SVG written here, each with a text alternative and the table of
 its numbers beneath it, so that the page prints, is read by a screen reader, and opens where the network is
@@ -18,11 +18,9 @@ import datetime as dt
 import html
 from collections.abc import Iterable, Sequence
 
-from engine.caseload.summary import (
+from engine.caseload.report_rows import (
     KIND_HEADINGS,
     STATUS_LABELS,
-    STATUSES,
-    Summary,
     band_rows,
     census_rows,
     coverage_rows,
@@ -32,6 +30,8 @@ from engine.caseload.summary import (
     month_rows,
     plan_rows,
 )
+from engine.caseload.results_lines import STATUSES
+from engine.caseload.summary import Summary
 
 __all__ = ["render_html"]
 

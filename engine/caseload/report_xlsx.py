@@ -3,7 +3,7 @@
 Performance teams work in Excel and Power BI: each table of the report is a sheet with a header row, typed
 cells (numbers as numbers, dates and months as dates) and a filter, so that it can be sorted, pivoted or loaded
 as it is. The sheets hold everything the text report says, from the same rows as the other formats
-(:mod:`engine.caseload.summary`). Text from the results is written as text, never as a formula: a case id of
+(:mod:`engine.caseload.report_rows`). Text from the results is written as text, never as a formula: a case id of
 ``=HYPERLINK(…)`` stays a string.
 
 Each table is also an Excel table (a ListObject) named after its sheet, which Power BI's navigator offers by
@@ -26,9 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine.caseload.summary import (
+from engine.caseload.report_rows import (
     KIND_HEADINGS,
-    Summary,
     band_rows,
     census_rows,
     coverage_rows,
@@ -39,6 +38,7 @@ from engine.caseload.summary import (
     plan_rows,
     rule_rows,
 )
+from engine.caseload.summary import Summary
 
 __all__ = ["SHEETS", "workbook"]
 

@@ -11,7 +11,9 @@ from typing import BinaryIO, TypeVar
 
 import click
 
-from engine.caseload.summary import CSV_HELP, DEFAULT_OVERDUE_LIMIT, FORMATS, Line, Malformed
+from engine.caseload.report_text import CSV_HELP, FORMATS
+from engine.caseload.results_lines import Line, Malformed
+from engine.caseload.summary import DEFAULT_OVERDUE_LIMIT
 from engine.cli.common import fail
 from engine.cli.output import refuse_output, write_document
 from engine.cli.progress import Progress, Silent, progress
@@ -210,7 +212,8 @@ def report(
     written, from the other lines).
     """
     from engine.caseload.period import PeriodError, parse_period
-    from engine.caseload.summary import parse_lines, read_lines, summarize
+    from engine.caseload.results_lines import parse_lines, read_lines
+    from engine.caseload.summary import summarize
     from engine.evaluation.results_file import ResultsFileError
 
     if force and out is None:
