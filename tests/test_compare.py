@@ -19,7 +19,9 @@ from click.testing import CliRunner
 
 from engine.cli.compare_command import compare
 from engine.policy.policies import open_policy
-from engine.review.compare import BLANK, Comparison, Row, compare_policies, csv_header, render, render_csv
+from engine.review.compare import Comparison, Row, compare_policies
+from engine.review.compare_formats import csv_header, render, render_csv
+from engine.review.compare_labels import BLANK
 
 from .conftest import ROOT
 

@@ -35,7 +35,7 @@ from engine.evaluation.evalreport import text as eval_text
 from engine.evaluation.results import Citation, Evaluation, Result, Subject
 from engine.policy.policies import open_policy
 from engine.review.compare import compare_policies
-from engine.review.compare import render as render_compare
+from engine.review.compare_formats import render as render_compare
 from engine.review.diff import Change, Diff, Side
 from engine.review.diff import render as render_diff
 from engine.review.impact import Impact, LoadedCase, Movement

@@ -10,7 +10,7 @@ import click
 
 from engine.cli.common import fail, parse_date, policies_option, policy_error
 from engine.cli.output import output_options, write_document
-from engine.review.compare import CSV_HELP, FORMATS
+from engine.review.compare_formats import CSV_HELP, FORMATS
 
 
 @click.command("compare", epilog=CSV_HELP)
@@ -69,7 +69,8 @@ def compare(
     Exit codes: 0 written; 2 an area could not be used or the output could not be written.
     """
     from engine.policy.policies import PolicyError, open_policy
-    from engine.review.compare import CompareError, compare_policies, render
+    from engine.review.compare import CompareError, compare_policies
+    from engine.review.compare_formats import render
 
     if len(areas) < 2:
         fail("compare needs at least two areas, e.g. `cpc compare england berkshire`")
@@ -92,7 +93,7 @@ def compare(
 def _text_width(output: Path | None) -> int:
     """The width ``--format text`` fits: the terminal's, within 60 to 100 columns, when it is printed on one;
     100 for a file or a pipe."""
-    from engine.review.compare import NARROWEST, WIDTH
+    from engine.review.compare_formats import NARROWEST, WIDTH
 
     if (output is not None and str(output) != "-") or not sys.stdout.isatty():
         return WIDTH
