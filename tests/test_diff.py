@@ -22,7 +22,8 @@ from click.testing import CliRunner
 from engine.cli.diff_command import diff
 from engine.evaluation.results import Evaluation, Result, Subject
 from engine.policy.policies import open_policy
-from engine.review.diff import Diff, diff_policies, render, render_text
+from engine.review.diff import Diff, diff_policies
+from engine.review.diff_formats import render, render_text
 from engine.review.impact import Impact, Movement, Shift, compare_cases, read_cases
 from engine.review.impact import render_text as impact_text
 
@@ -355,7 +356,7 @@ WITHIN = {"what": "initial_conference", "within": "15 working days", "of": "stra
     ],
 )
 def test_deadline_parameters_are_judged_by_which_way_they_bind(old, new, verdict):
-    from engine.review.diff import _deadline
+    from engine.review.diff_parameters import _deadline
 
     parts = list(_deadline(old, new))
     # The own clock's change, when there is one, is judged apart from the switch between sooner and later.
@@ -417,7 +418,7 @@ def test_deadline_parameters_are_judged_by_which_way_they_bind(old, new, verdict
     ],
 )
 def test_conditions_are_judged_by_how_easily_they_hold(old, new, polarity, verdict):
-    from engine.review.diff import _conditions
+    from engine.review.diff_values import _conditions
 
     parts = list(_conditions([old], [new], "when", polarity))
     assert {p.verdict for p in parts} == {verdict}, _judged(parts)
@@ -463,7 +464,7 @@ def test_colour_only_when_asked(fixture_diff):
 def test_markdown_escapes_table_cells(fixture_diff):
     from dataclasses import replace
 
-    from engine.review.diff import render_markdown
+    from engine.review.diff_formats import render_markdown
 
     change = replace(fixture_diff.changes[0], note="a | b\nc")
     text = render_markdown(replace(fixture_diff, changes=(change,)))

@@ -37,7 +37,7 @@ from engine.policy.policies import open_policy
 from engine.review.compare import compare_policies
 from engine.review.compare_formats import render as render_compare
 from engine.review.diff import Change, Diff, Side
-from engine.review.diff import render as render_diff
+from engine.review.diff_formats import render as render_diff
 from engine.review.impact import Impact, LoadedCase, Movement
 from engine.review.impact import render as render_impact
 from engine.review.render import render as render_policy

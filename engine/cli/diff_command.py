@@ -101,6 +101,7 @@ def diff(
     from engine.policy.gitrev import GitError, open_policy_at, split_revision
     from engine.policy.policies import PolicyError, open_policy
     from engine.review import diff as diff_module
+    from engine.review import diff_formats
     from engine.review import impact as impact_module
 
     if as_of is not None and cases_path is None:
@@ -138,9 +139,9 @@ def diff(
         data = changes.to_dict()
         if impact is not None:
             data["impact"] = impact.to_dict()
-        print_whole(diff_module.to_json(data))
+        print_whole(diff_formats.to_json(data))
     else:
-        print_whole(diff_module.render(changes, fmt, color=color))
+        print_whole(diff_formats.render(changes, fmt, color=color))
         if impact is not None:
             print_whole("\n" + impact_module.render(impact, fmt, color=color))
     if impact is not None and impact.failures:

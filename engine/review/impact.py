@@ -33,7 +33,7 @@ from engine.evaluation.compile import compile_policy
 from engine.evaluation.evaluate import Evaluator
 from engine.evaluation.results import Evaluation
 from engine.policy.resolve import ResolvedPolicy
-from engine.review.diff import paint, to_json
+from engine.review.diff_formats import paint, to_json
 
 NO_RESULT = "no result"
 
