@@ -441,7 +441,7 @@ def in_process(args: argparse.Namespace, lines: list[bytes], count: int = 500) -
 
     from engine import load_policy
     from engine.caseload.batch import CaseInput, read_input
-    from engine.evaluation import evalreport
+    from engine.evaluation import eval_formats
 
     day = dt.date.fromisoformat(args.as_of)
     folder = ROOT / "policies"
@@ -452,7 +452,7 @@ def in_process(args: argparse.Namespace, lines: list[bytes], count: int = 500) -
         start, size = time.process_time(), 0
         for body in sample:
             evaluation = evaluator.evaluate(read_input(CaseInput("request", 0, body)), day)
-            size += len(evalreport.json_line(evaluation).encode("utf-8"))
+            size += len(eval_formats.json_line(evaluation).encode("utf-8"))
         fastest = min(fastest, time.process_time() - start)
     per_case = fastest / len(sample)
     return (

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from engine.core.findings import Finding
     from engine.evaluation.api import CaseError, Policy, PolicyError, load_policy
-    from engine.evaluation.results import Citation, Clock, Evaluation, Late, Result, Subject
+    from engine.evaluation.results import Citation, Clock, Evaluation, Late, PlanSummary, Result, Subject
 
 _HOMES = (
     dict.fromkeys(("CaseError", "Policy", "PolicyError", "load_policy"), "evaluation.api")
-    | dict.fromkeys(("Citation", "Clock", "Evaluation", "Late", "Result", "Subject"), "evaluation.results")
+    | dict.fromkeys(
+        ("Citation", "Clock", "Evaluation", "Late", "PlanSummary", "Result", "Subject"), "evaluation.results"
+    )
     | {"Finding": "core.findings"}
 )
 
@@ -38,6 +40,7 @@ __all__ = [
     "Evaluation",
     "Finding",
     "Late",
+    "PlanSummary",
     "Policy",
     "PolicyError",
     "Result",

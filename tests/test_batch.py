@@ -30,7 +30,7 @@ from engine.cli import eval_command as cli_eval
 from engine.cli import progress
 from engine.cli.main import cli
 from engine.core.resources import schema
-from engine.evaluation import evalreport, results_file
+from engine.evaluation import eval_formats, results_file
 from engine.policy.policies import PolicyError
 from engine.policy.yamlload import jsonable, load_file
 
@@ -119,7 +119,7 @@ def test_the_header_comes_first_and_once_and_lists_every_rule(runs: dict) -> Non
 
 def test_each_line_gives_back_what_cpc_eval_format_json_prints(runs: dict) -> None:
     policy = engine.load_policy("berkshire")
-    expected = [evalreport.json_line(policy.evaluate(case, as_of=SETTINGS.as_of)) for case in CASES]
+    expected = [eval_formats.json_line(policy.evaluate(case, as_of=SETTINGS.as_of)) for case in CASES]
     # Format 2 read back, and --citations inline as it is: the very lines `cpc eval --format json` prints.
     assert [json.dumps(r, ensure_ascii=False) + "\n" for r in _records(runs["jsonl-1"].stdout)] == expected
     assert runs["inline-1"].stdout == "".join(expected)

@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 import engine
-from engine.caseload import report as reports
+from engine.caseload import report_formats as reports
 from engine.caseload import results_lines, summary
 from engine.core.resources import schema
 from engine.evaluation import results_file
@@ -242,13 +242,13 @@ def test_a_whole_caseload_can_say_what_its_source_does_not_record(run_cpc, tmp_p
 def test_a_deadline_past_due_at_the_weekend_says_no_working_day_has_passed() -> None:
     """Due Friday 27 February 2026, evaluated Sunday 1 March: overdue, but '0 working days overdue' read as a
     contradiction."""
-    from engine.evaluation import evalreport
+    from engine.evaluation import eval_formats
 
     case = _case()
     case["conferences"].append({"id": "review-1", "type": "review", "date": "2026-03-06", "held": False})
     [report] = [r for r in _results(case, "report-to-chair-review") if r.subject and r.subject.id.startswith("review")]
     assert (report.status, report.due, report.late.amount) == ("overdue", dt.date(2026, 2, 27), 0)
-    assert evalreport.line(report, AS_OF) == (
+    assert eval_formats.line(report, AS_OF) == (
         "report-to-chair-review (review-1): due 2026-02-27, overdue (no working day has passed since)"
     )
 

@@ -27,7 +27,7 @@ from engine.core.resources import schema
 from engine.evaluation import case_files as caseload
 from engine.evaluation import fastcheck
 from engine.evaluation.case_files import CaseError, check_case, read_case, read_record
-from engine.evaluation.evalreport import json_line
+from engine.evaluation.eval_formats import json_line
 from engine.evaluation.results import Citation, Clock, Evaluation, Late, Match, Result, Subject
 from engine.policy.lint.schema_check import known_names, validator
 from engine.policy.yamlload import Document, jsonable, load_file

@@ -30,8 +30,8 @@ from engine.core.safe_text import (
     markdown_url,
     terminal,
 )
-from engine.evaluation.evalreport import markdown as eval_markdown
-from engine.evaluation.evalreport import text as eval_text
+from engine.evaluation.eval_formats import markdown as eval_markdown
+from engine.evaluation.eval_formats import text as eval_text
 from engine.evaluation.results import Citation, Evaluation, Result, Subject
 from engine.policy.policies import open_policy
 from engine.review.compare import compare_policies

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.caseload.period import Period, PeriodError, add_months, census_year, parse_period
-from engine.caseload.report import render
+from engine.caseload.report_formats import render
 from engine.caseload.results_lines import parse_lines
 from engine.caseload.summary import summarize
 from engine.cli.report_command import report

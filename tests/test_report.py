@@ -20,14 +20,14 @@ from click.testing import CliRunner
 
 import engine
 from engine.caseload.period import Period
-from engine.caseload.report import render
+from engine.caseload.report_formats import render
 from engine.caseload.report_text import to_dict
 from engine.caseload.results_lines import ErrorRecord, EvaluationRecord, Malformed, parse_line, parse_lines
 from engine.caseload.summary import Summarizer, bucket_of, summarize
 from engine.cli.report_command import report
 from engine.core.calendar import WorkingCalendar
 from engine.evaluation.case_files import read_case
-from engine.evaluation.evalreport import json_line
+from engine.evaluation.eval_formats import json_line
 
 DATA = Path(__file__).parent / "data" / "report"
 FIXTURE = DATA / "results.jsonl"

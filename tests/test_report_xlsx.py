@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 import engine
 from engine.cli.report_command import report
 from engine.evaluation.case_files import read_case
-from engine.evaluation.evalreport import json_line
+from engine.evaluation.eval_formats import json_line
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "report"

@@ -25,7 +25,7 @@ from engine.cli import report_command as cli_report
 from engine.cli.main import cli
 from engine.core.resources import schema
 from engine.evaluation import results_file
-from engine.evaluation.evalreport import json_line
+from engine.evaluation.eval_formats import json_line
 from engine.evaluation.results import Citation, Clock, Evaluation, Late, Match, PlanSummary, Result, Subject
 from engine.evaluation.results_file import NO_HEADER, RuleEntry, RuleTable, dumps
 

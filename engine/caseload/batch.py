@@ -34,7 +34,7 @@ from typing import BinaryIO, NamedTuple
 
 from engine.caseload import pool
 from engine.core.findings import Finding, Severity
-from engine.evaluation import evalreport
+from engine.evaluation import eval_formats
 from engine.evaluation.api import Policy, load_policy
 from engine.evaluation.case_files import CaseError, check_case, load_case, read_case, read_record
 from engine.evaluation.evaluate import Evaluator
@@ -577,10 +577,10 @@ class CaseWorker:
         rules = self.rules
         if rules is None:
             # The very line `cpc eval --format json` prints, so the two modes cannot drift apart.
-            line = _utf8(evalreport.json_line(evaluation), evaluation.to_dict)
+            line = _utf8(eval_formats.json_line(evaluation), evaluation.to_dict)
         else:
             line = _utf8(rules.evaluation_json(evaluation) + "\n", lambda: rules.evaluation(evaluation), SEPARATORS)
-        return Outcome(line, evalreport.needs_attention(evaluation), False, evaluation.case, item.source)
+        return Outcome(line, eval_formats.needs_attention(evaluation), False, evaluation.case, item.source)
 
 
 def with_coverage(case: dict, not_recorded: tuple[str, ...]) -> dict:

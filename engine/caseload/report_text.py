@@ -2,7 +2,7 @@
 
 The text and Markdown reports lay out the typed rows of :mod:`engine.caseload.report_rows`, and the csv
 formats write them as they are; :func:`to_dict` is the JSON. :data:`FORMATS` names every format
-:mod:`engine.caseload.report` renders (the html page among them) and :data:`CSV_HELP` says what the csv
+:mod:`engine.caseload.report_formats` renders (the html page among them) and :data:`CSV_HELP` says what the csv
 columns hold. `cpc report`'s options are built from both when the CLI starts, so they are here rather than in
 report, which would load the html page for every command.
 

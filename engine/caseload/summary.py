@@ -3,7 +3,7 @@
 :func:`summarize` counts the lines :mod:`engine.caseload.results_lines` parses, consuming them one at a time
 and keeping only counts, so memory does not grow with the number of cases, except the list of overdue items,
 which keeps at most ``overdue_limit`` of them (the earliest due). The :class:`Summary` it gives is everything
-`cpc report` says; :mod:`engine.caseload.report_rows` lays it out as tables, and :mod:`engine.caseload.report`
+`cpc report` says; :mod:`engine.caseload.report_rows` lays it out as tables, and :mod:`engine.caseload.report_formats`
 renders it in a format:
 
     summary = summarize(parse_lines(read_lines(open("results.jsonl", "rb"))), overdue_limit=100)

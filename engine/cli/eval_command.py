@@ -206,7 +206,7 @@ def _evaluate_files(
     exit_zero: bool,
     policies_dir: Path | None,
 ) -> None:
-    from engine.evaluation import evalreport
+    from engine.evaluation import eval_formats
     from engine.evaluation.api import CaseError, PolicyError, load_policy
 
     try:
@@ -222,13 +222,13 @@ def _evaluate_files(
             case_error(exc)
             failed = True
             continue
-        attention = attention or evalreport.needs_attention(evaluation)
+        attention = attention or eval_formats.needs_attention(evaluation)
         if fmt == "json":
-            click.echo(evalreport.json_line(evaluation), nl=False)
+            click.echo(eval_formats.json_line(evaluation), nl=False)
         elif fmt == "markdown":
-            click.echo(evalreport.markdown(evaluation, explain=explain))
+            click.echo(eval_formats.markdown(evaluation, explain=explain))
         else:
-            click.echo(evalreport.text(evaluation, explain=explain))
+            click.echo(eval_formats.text(evaluation, explain=explain))
     sys.exit(EXIT_ERROR if failed else EXIT_FINDINGS if attention and not exit_zero else EXIT_OK)
 
 

@@ -101,7 +101,7 @@ def _write(summary, fmt: str, out: Path | None, force: bool, results: str) -> No
 
         data: str | bytes = workbook(summary)
     else:
-        from engine.caseload.report import render
+        from engine.caseload.report_formats import render
 
         data = render(summary, fmt)
     inputs = {} if results == "-" else {"RESULTS": Path(results)}

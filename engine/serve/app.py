@@ -25,7 +25,7 @@ from starlette.routing import Route, compile_path
 
 from engine import __version__
 from engine.caseload.batch import CaseInput, read_input
-from engine.evaluation import evalreport
+from engine.evaluation import eval_formats
 from engine.evaluation.case_files import CaseError
 from engine.policy.policies import PolicyError
 from engine.serve.batch_stream import Batch
@@ -99,7 +99,7 @@ def _routes(service: Service) -> list[Route]:
         except CaseError as exc:
             raise refused(exc, evaluator) from None
         return Response(
-            evalreport.json_line(evaluation), media_type=JSON, headers=version_header(evaluation.policy_version)
+            eval_formats.json_line(evaluation), media_type=JSON, headers=version_header(evaluation.policy_version)
         )
 
     @_guarded

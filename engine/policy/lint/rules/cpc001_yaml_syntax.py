@@ -1,3 +1,5 @@
+"""CPC001: The file is not readable YAML text."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.base import LintRule
 

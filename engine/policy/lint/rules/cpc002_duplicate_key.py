@@ -1,3 +1,5 @@
+"""CPC002: A mapping has the same key twice."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.base import LintRule
 

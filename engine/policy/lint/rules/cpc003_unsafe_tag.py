@@ -1,3 +1,5 @@
+"""CPC003: A YAML tag or merge key asks for more than plain data."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.base import LintRule
 

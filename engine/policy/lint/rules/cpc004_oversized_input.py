@@ -1,3 +1,5 @@
+"""CPC004: The file is too large, too deeply nested, or expands through aliases beyond any real policy."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.base import LintRule
 

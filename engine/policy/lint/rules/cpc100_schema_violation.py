@@ -1,3 +1,5 @@
+"""CPC100: The policy does not match the policy schema."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.base import LintRule
 

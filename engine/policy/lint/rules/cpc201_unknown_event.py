@@ -1,3 +1,5 @@
+"""CPC201: A rule names an event or fact that cpc does not know."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC202: A policy refers to a rule id that the policies it builds on do not have."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.rules._resolved import ResolveIssueRule
 

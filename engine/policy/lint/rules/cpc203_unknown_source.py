@@ -1,3 +1,5 @@
+"""CPC203: A citation names a source the policy does not declare."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC204: `extends` names an area that has no policy."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.rules._resolved import ResolveIssueRule
 

@@ -1,3 +1,5 @@
+"""CPC205: An exception names a base rule that does not exist, or that is itself an exception."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC301: A duration does not read as a whole number and a unit."""
+
 import re
 from collections.abc import Iterator
 

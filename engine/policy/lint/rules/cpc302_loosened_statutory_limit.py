@@ -1,3 +1,5 @@
+"""CPC302: An override loosens a duration the base policy marks as a statutory limit."""
+
 from collections.abc import Iterator
 
 from engine.core.durations import DurationError, compare_strictness, parse_duration

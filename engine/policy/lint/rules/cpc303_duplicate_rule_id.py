@@ -1,3 +1,5 @@
+"""CPC303: A rule id is used twice, or a new rule reuses an inherited rule's id."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.rules._resolved import ResolveIssueRule
 

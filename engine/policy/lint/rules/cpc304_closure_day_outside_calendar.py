@@ -1,3 +1,5 @@
+"""CPC304: A closure day falls in a year whose bank holidays are not known."""
+
 import datetime as dt
 from collections.abc import Iterator
 

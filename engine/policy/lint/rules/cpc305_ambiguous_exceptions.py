@@ -1,3 +1,5 @@
+"""CPC305: Two exceptions to one rule can both apply and say different things."""
+
 from collections.abc import Iterator
 from dataclasses import replace
 

@@ -1,3 +1,5 @@
+"""CPC306: An exception's kind or topic is not its base rule's."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

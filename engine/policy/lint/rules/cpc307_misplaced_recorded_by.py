@@ -1,3 +1,5 @@
+"""CPC307: `recorded_by` is used outside a deadline's `optional_when`, or on a fact that is not dated."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC308: A condition tests a report's fact where there is no report to test it against."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC309: An `any_of` mixes members about different things, or tests events outside `when`."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC401: A rule or override has no citation, or a citation with an empty quote."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC402: A citation's quote does not appear in the source text it names."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC403: A declared source's file is not in the `--sources` folder."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

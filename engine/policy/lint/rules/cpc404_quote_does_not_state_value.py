@@ -1,3 +1,5 @@
+"""CPC404: A rule sets a number that none of its quotes states."""
+
 from collections.abc import Iterator
 
 from engine.core.durations import Duration, Unit

@@ -1,3 +1,5 @@
+"""CPC405: A limit is marked statutory, but none of its citations is a statutory source."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

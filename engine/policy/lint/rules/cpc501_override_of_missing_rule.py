@@ -1,3 +1,5 @@
+"""CPC501: An override names a rule the base policy does not have."""
+
 from engine.core.findings import Severity
 from engine.policy.lint.rules._resolved import ResolveIssueRule
 

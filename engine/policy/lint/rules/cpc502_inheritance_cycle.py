@@ -1,3 +1,5 @@
+"""CPC502: Policies extend each other in a loop."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

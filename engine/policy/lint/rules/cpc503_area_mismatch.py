@@ -1,3 +1,5 @@
+"""CPC503: The policy's `area` is not the name of the folder it is in."""
+
 from collections.abc import Iterator
 from pathlib import Path
 

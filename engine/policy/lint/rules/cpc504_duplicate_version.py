@@ -1,3 +1,5 @@
+"""CPC504: Two versions of one area take effect on the same date."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity

@@ -1,3 +1,5 @@
+"""CPC505: A local policy makes an exception to a rule it inherits."""
+
 from collections.abc import Iterator
 
 from engine.core.findings import Finding, Severity
