@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -344,3 +345,26 @@ def test_new_says_when_the_schema_beside_it_is_not_this_cpcs(run_cpc, tmp_path) 
     assert made.returncode == 0
     assert "schemas/policy.schema.json differs from this cpc's policy schema" in made.stderr
     assert (tmp_path / "schemas" / "policy.schema.json").read_text() == "{}"
+
+
+def test_a_local_copy_of_a_shipped_area_replaces_it_wherever_the_shipped_folder_sorts(tmp_path, monkeypatch) -> None:
+    # An editable install in a checkout ships the checkout's own policies/; a local folder whose path sorts
+    # after it must still take the area's place, as it does beside an installed wheel.
+    import shutil
+
+    from engine.policy import policies
+    from engine.policy.lint import runner
+
+    shipped = tmp_path / "a-shipped" / "policies"
+    shutil.copytree(ROOT / "policies", shipped)
+    local = tmp_path / "z-local" / "policies"
+    (local / "berkshire").mkdir(parents=True)
+    shutil.copy(ROOT / "policies" / "berkshire" / "policy.yaml", local / "berkshire" / "policy.yaml")
+    for module in (policies, runner):
+        monkeypatch.setattr(module, "shipped_policies", lambda: shipped.resolve())
+    policy = policies.open_policy("berkshire", local)
+    assert (
+        policy.file.file == str(local / "berkshire" / "policy.yaml")
+        or Path(policy.file.file).resolve() == (local / "berkshire" / "policy.yaml").resolve()
+    )
+    assert [Path(p.file).resolve().parent.parent for p in policy.chain] == [shipped.resolve(), local.resolve()]

@@ -52,7 +52,10 @@ def load_finding(file: str, exc: LoadError) -> Finding:
 def _library_for(files: list[PolicyFile], roots: set[Path]) -> Library:
     # Files that fail to load are reported when that file itself is linted. The shipped policies come last,
     # so that an area kept in its own repository resolves `extends: england` from the installed cpc.
-    library, _ = Library.from_folders([*sorted(roots), shipped_policies()], files)
+    # The linted files' own folders come before the shipped one whatever their names: a local copy of a shipped
+    # area replaces it, even where the shipped folder's path sorts first (an editable install in a checkout).
+    shipped = shipped_policies()
+    library, _ = Library.from_folders([*sorted(roots - {shipped}), shipped], files)
     for policy in files:
         library.add(policy)
     return library
