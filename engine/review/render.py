@@ -79,6 +79,11 @@ _STATUTORY = {
 # --- The document model -----------------------------------------------------------------------------------
 
 
+def source_anchor(source_id: str) -> str:
+    """``source_berkshire-cpc``: a source's anchor. Source ids are slugs, so it needs no escaping."""
+    return f"source_{source_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Quote:
     """A sentence of the source a rule rests on, with the line it starts on when the source was read."""
@@ -90,6 +95,11 @@ class Quote:
     # None when no sources folder was given, or when the quote was not found there (then ``checked``).
     line: int | None = None
     checked: bool = False
+
+    @property
+    def anchor(self) -> str:
+        """The anchor of the quote's source in the Sources section, which its caption links to."""
+        return source_anchor(self.source_id)
 
     @property
     def line_text(self) -> str:
@@ -199,8 +209,8 @@ class SourceEntry:
 
     @property
     def anchor(self) -> str:
-        """The source's anchor in the Sources section; source ids are slugs, so it needs no escaping."""
-        return f"source_{self.id}"
+        """The source's anchor in the Sources section."""
+        return source_anchor(self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,10 +250,6 @@ class Document:
     # The titles alone of the policies this one builds on, for readers who do not know the areas' slugs.
     builds_on_titles: tuple[str, ...] = ()
     sources_checked: bool = False
-
-    def source(self, source_id: str) -> SourceEntry | None:
-        """The source of that id, for a quotation's caption; None for one no rule cites."""
-        return next((s for s in self.sources if s.id == source_id), None)
 
 
 def _all_of(name: str, values: list[str]) -> Parameter:
